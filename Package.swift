@@ -1,0 +1,59 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Layers, lowest first: C shims → Physics → Observation; CBLAS → Tensor; both → WorldModel → Viewer → tumble.
+/// A lower layer never imports a higher one.
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Tumble",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tumble", targets: ["tumble"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        // C and system-library shims
+        .target(
+            name: "CBox2D",
+            path: "Sources/CBox2D",
+            cxxSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("box2d"), .linkedLibrary("stdc++")]
+        ),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CSDL2", path: "Sources/CSDL2", pkgConfig: "sdl2"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
+
+        // Simulation and data
+        .target(name: "Physics", dependencies: ["CBox2D", "Yams"], swiftSettings: fast),
+        .target(name: "Observation", dependencies: ["Physics", "CZlib", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: fast),
+
+        // Learning
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
+        .target(name: "WorldModel", dependencies: ["Tensor", "Observation", "Yams", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: fast),
+
+        // Showing
+        .target(name: "Viewer", dependencies: ["WorldModel", "CSDL2"], swiftSettings: fast),
+
+        .executableTarget(
+            name: "tumble",
+            dependencies: [
+                "Physics", "Observation", "Tensor", "WorldModel", "Viewer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fast
+        ),
+
+        .testTarget(name: "PhysicsTests", dependencies: ["Physics"]),
+        .testTarget(name: "ObservationTests", dependencies: ["Observation"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "WorldModelTests", dependencies: ["WorldModel"]),
+        .testTarget(name: "ViewerTests", dependencies: ["Viewer"]),
+        .testTarget(name: "TumbleCLITests", dependencies: ["tumble"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

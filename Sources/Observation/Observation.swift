@@ -1,0 +1,1 @@
+// Observation module: see ../shared/design.md. Filled in by its issue.

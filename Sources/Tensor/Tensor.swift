@@ -1,0 +1,1 @@
+// Tensor module: see ../shared/design.md. Filled in by its issue.

@@ -1,0 +1,1 @@
+// Viewer module: see ../shared/design.md. Filled in by its issue.

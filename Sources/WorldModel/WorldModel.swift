@@ -1,0 +1,1 @@
+// WorldModel module: see ../shared/design.md. Filled in by its issue.
