@@ -85,7 +85,7 @@ final class DatasetReaderTests: XCTestCase {
         XCTAssertThrowsError(try Dataset(directory: dir)) { error in
             XCTAssertEqual((error as? DatasetError)?.field, "steps")
         }
-        try editManifest { $0.removeValue(forKey: "shards") }
+        try editManifest { $0["steps"] = 5; $0.removeValue(forKey: "shards") }
         XCTAssertThrowsError(try Dataset(directory: dir)) { XCTAssertEqual(($0 as? DatasetError)?.field, "shards") }
         try FileManager.default.removeItem(at: dir.appendingPathComponent("manifest.json"))
         XCTAssertThrowsError(try Dataset(directory: dir)) { XCTAssertTrue("\($0)".contains("not a Tumble dataset directory"), "\($0)") }
