@@ -266,9 +266,13 @@ final class RecorderTests: XCTestCase {
         XCTAssertThrowsError(try Recorder(options: options(scene, file.appendingPathComponent("sub"))).run()) {
             XCTAssertTrue("\($0)".contains("cannot create output directory"), "\($0)")
         }
+        // An existing directory we may not write to (root ignores permission bits, so root uses /proc/self).
+        var locked = URL(fileURLWithPath: "/proc/self")
         if getuid() != 0 {
-            let locked = dir.appendingPathComponent("locked")
+            locked = dir.appendingPathComponent("locked")
             try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o555])
+        }
+        if access(locked.path, W_OK) != 0 {
             XCTAssertThrowsError(try Recorder(options: options(scene, locked)).run()) {
                 XCTAssertTrue("\($0)".contains("is not writable"), "\($0)")
             }
