@@ -30,8 +30,11 @@ def episode_seed(base, index):
 def check(directory):
     problems = []
     manifest_path = os.path.join(directory, "manifest.json")
-    with open(manifest_path, "rb") as f:
-        manifest = json.loads(f.read())
+    try:
+        with open(manifest_path, "rb") as f:
+            manifest = json.loads(f.read())
+    except (OSError, ValueError) as error:
+        return [f"{manifest_path}: cannot be read as JSON ({error})"], {}
     if manifest.get("format") != "tumble-dataset" or manifest.get("format_version") != 1:
         return [f"{manifest_path}: not a version-1 tumble-dataset manifest"], {}
     if not manifest.get("complete"):
