@@ -30,13 +30,14 @@ final class AutogradTests: XCTestCase {
 
     func testNoGradIsPerThread() throws {
         let w = try Tensor([1], shape: [1], requiresGrad: true)
-        var other = false
+        final class Box: @unchecked Sendable { var value = false }
+        let other = Box()
         try Tensor.noGrad {
-            let t = Thread { other = (try? (w * 2).requiresGrad) ?? false }
+            let t = Thread { other.value = (try? (w * 2).requiresGrad) ?? false }
             t.start()
             while !t.isFinished { usleep(1000) }
         }
-        XCTAssertTrue(other, "another thread still records while this one is in no-grad mode")
+        XCTAssertTrue(other.value, "another thread still records while this one is in no-grad mode")
     }
 
     func testBackwardReleasesGraph() throws {

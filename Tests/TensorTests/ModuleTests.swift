@@ -47,7 +47,8 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(mean, 0, accuracy: 0.03)
         XCTAssertEqual(variance, 1, accuracy: 0.05)
         XCTAssertEqual(Set(n.permutation(10)), Set(0..<10))
-        XCTAssertNotEqual(n.fork(stream: 1).next(), n.fork(stream: 2).next())
+        var f1 = n.fork(stream: 1), f2 = n.fork(stream: 2)
+        XCTAssertNotEqual(f1.next(), f2.next())
     }
 
     func testLoadValidatesNamesAndShapes() throws {

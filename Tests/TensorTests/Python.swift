@@ -4,7 +4,10 @@ import XCTest
 /// Runs python3 for the NumPy / safetensors cross-checks; tests skip (saying why) when it is missing.
 enum Python {
     static let executable: String? = {
-        for p in ["/usr/bin/python3", "/usr/local/bin/python3"] where FileManager.default.isExecutableFile(atPath: p) { return p }
+        // The first python3 on PATH (the one CI installs NumPy for), then the system one.
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let dirs = path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
+        for d in dirs where FileManager.default.isExecutableFile(atPath: d + "/python3") { return d + "/python3" }
         return nil
     }()
 
