@@ -32,19 +32,23 @@ final class ReferenceWorldModel {
     @discardableResult
     func step(pixels: [UInt8], actions: Tensor) throws -> Float {
         let b = Self.clips, t = Self.frames, d = Self.latent, p = Self.predictionsPerClip
-        let x = try pixels.withUnsafeBufferPointer { try Tensor(bytes: $0, shape: [b * t, Self.size, Self.size, 3], scale: 1 / 255) }
-        let z = try encoder(x).reshaped([b, t, d])
-        let zt = try Tensor.noGrad { try ema.target(x).reshaped([b, t, d]) }
-        let prev = try z.slice(axis: 1, 0..<p), cur = try z.slice(axis: 1, 1..<(p + 1))
-        let act = try actions.slice(axis: 1, 1..<(p + 1))
-        let input = try Tensor.concat([prev, cur, act], axis: 2).reshaped([b * p, 2 * d + Self.actionDim])
-        let pred = try cur.reshaped([b * p, d]) + predictor(input)
-        let target = try zt.slice(axis: 1, 2..<(p + 2)).reshaped([b * p, d])
-        let loss = try Tensor.mse(pred, target)
+        let x = try Profiler.measure("step: pixels→float") {
+            try pixels.withUnsafeBufferPointer { try Tensor(bytes: $0, shape: [b * t, Self.size, Self.size, 3], scale: 1 / 255) }
+        }
+        let z = try Profiler.measure("step: encoder fwd") { try encoder(x).reshaped([b, t, d]) }
+        let zt = try Profiler.measure("step: target fwd") { try Tensor.noGrad { try ema.target(x).reshaped([b, t, d]) } }
+        let loss = try Profiler.measure("step: predictor+loss fwd") { () throws -> Tensor in
+            let prev = try z.slice(axis: 1, 0..<p), cur = try z.slice(axis: 1, 1..<(p + 1))
+            let act = try actions.slice(axis: 1, 1..<(p + 1))
+            let input = try Tensor.concat([prev, cur, act], axis: 2).reshaped([b * p, 2 * d + Self.actionDim])
+            let pred = try cur.reshaped([b * p, d]) + predictor(input)
+            let target = try zt.slice(axis: 1, 2..<(p + 2)).reshaped([b * p, d])
+            return try Tensor.mse(pred, target)
+        }
         optimizer.zeroGrad()
-        try loss.backward()
-        try optimizer.step()
-        try ema.update(from: encoder, momentum: 0.996)
+        try Profiler.measure("step: backward") { try loss.backward() }
+        try Profiler.measure("step: AdamW") { try optimizer.step() }
+        try Profiler.measure("step: EMA update") { try ema.update(from: encoder, momentum: 0.996) }
         return try loss.item()
     }
 
@@ -117,6 +121,17 @@ enum TensorBench {
                                    unit: "GFLOP/s (\(String(format: "%.1f", model.trainFLOPsPerFrame / 1e6)) MFLOP per frame)"))
         figures.append(BenchFigure(key: "tensor.train_peak_fraction", value: gflops / peak,
                                    unit: "of sgemm_gflops"))
+        if ProcessInfo.processInfo.environment["TUMBLE_PROFILE"] != nil {
+            Profiler.reset(); Profiler.enabled = true
+            let steps = 3
+            for _ in 0..<steps { try model.step(pixels: pixels, actions: actions) }
+            Profiler.enabled = false
+            var text = "profile of one reference step (mean of \(steps)):\n"
+            for r in Profiler.report() {
+                text += String(format: "  %8.2f ms  %5d calls  %@\n", r.seconds / Double(steps) * 1000, r.calls / steps, r.label)
+            }
+            FileHandle.standardError.write(text.data(using: .utf8)!)
+        }
         return figures
     }
 

@@ -64,3 +64,17 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(lin.weight.scalars, [1, 1, 1, 1, 1, 1])
     }
 }
+
+/// Latent statistics used as collapse monitors.
+final class StatisticsTests: XCTestCase {
+    func testEigenvaluesAndEffectiveRank() throws {
+        let m = try Tensor([2, 1, 0, 1, 2, 0, 0, 0, 5], shape: [3, 3])
+        assertClose(try m.symmetricEigenvalues(), [1, 3, 5], tol: 1e-5, "eigenvalues")
+        var rng = RNG(seed: 3)
+        let spread = Tensor.randn([512, 8], rng: &rng)
+        XCTAssertGreaterThan(try Tensor.effectiveRank(spread), 7.5)
+        // All samples on one line: rank 1, however large the spread along it.
+        let line = try Tensor.randn([512, 1], rng: &rng).matmul(Tensor([1, 2, 3, 4, 5, 6, 7, 8], shape: [1, 8]))
+        XCTAssertEqual(try Tensor.effectiveRank(line), 1, accuracy: 0.05)
+    }
+}
