@@ -34,12 +34,12 @@ struct ConvGeometry: Equatable {
                     if iy < 0 || iy >= h { dst.initialize(repeating: 0, count: rowLen); continue }
                     let src = x + (iy * w) * c
                     if interior {
-                        dst.update(from: src + ix0 * c, count: rowLen)
+                        copyFloats(src + ix0 * c, dst, rowLen)
                     } else {
                         for kx in 0..<kw {
                             let ix = ix0 + kx
                             if ix < 0 || ix >= w { (dst + kx * c).initialize(repeating: 0, count: c) }
-                            else { (dst + kx * c).update(from: src + ix * c, count: c) }
+                            else { copyFloats(src + ix * c, dst + kx * c, c) }
                         }
                     }
                 }
@@ -77,6 +77,16 @@ struct ConvGeometry: Equatable {
             }
         }
     }
+}
+
+/// Copies `n` floats; short runs (the 3-channel first layer copies 12 floats at a time) use an inline loop
+/// instead of a memmove call.
+@inline(__always)
+func copyFloats(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    if n >= 64 { dst.update(from: src, count: n); return }
+    var j = 0
+    while j + 8 <= n { store8(load8(src + j), dst + j); j += 8 }
+    while j < n { dst[j] = src[j]; j += 1 }
 }
 
 /// Batch chunking for the im2col GEMMs: a chunk's patch matrix stays in cache between im2col and sgemm.
