@@ -94,6 +94,9 @@ final class GradientTests: XCTestCase {
             ([1, 5, 5, 2], 3, 1, 1, 0, .identity),   // pointwise: no im2col
             ([3, 9, 7, 2], 2, 2, 3, 0, .identity),   // stride larger than kernel
             ([2, 6, 6, 4], 3, 3, 1, 2, .relu),       // padding larger than needed
+            ([2, 9, 8, 3], 32, 4, 2, 1, .relu),      // RGB input layer: AVX-512 direct kernels where available
+            ([1, 7, 6, 1], 16, 3, 1, 1, .identity),
+            ([1, 6, 5, 2], 64, 2, 2, 0, .relu),      // direct forward, GEMM weight gradient
         ]
         for (shape, cout, k, s, p, act) in cases {
             let x = GradCheck.input(shape, &rng)
@@ -101,6 +104,26 @@ final class GradientTests: XCTestCase {
             try GradCheck.check("conv2d \(shape) k\(k) s\(s) p\(p) \(act)", [x, w, b], samples: 30) {
                 try Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], stride: s, padding: p, activation: act)
             }
+        }
+    }
+
+    func testDirectConvMatchesGEMMPath() throws {
+        for (shape, cout, k, s, p) in [([3, 16, 16, 3], 32, 4, 2, 1), ([2, 9, 11, 1], 16, 3, 1, 2), ([2, 8, 8, 2], 64, 3, 2, 1)] {
+            let x = Tensor.randn(shape, rng: &rng), w = Tensor.randn([cout, k, k, shape[3]], rng: &rng), b = Tensor.randn([cout], rng: &rng)
+            func run() throws -> ([Float], [Float]) {
+                let wg = w.detached(); wg.requiresGrad = true
+                let y = try Tensor.conv2d(x, weight: wg, bias: b, stride: s, padding: p, activation: .relu)
+                try y.backward(Tensor.randn(y.shape, rng: &rng))
+                return (y.scalars, wg.grad!.scalars)
+            }
+            let saved = rng
+            let direct = try run()
+            ConvTuning.directKernels = false
+            defer { ConvTuning.directKernels = true }
+            rng = saved
+            let gemm = try run()
+            assertClose(direct.0, gemm.0, tol: 1e-5, "forward \(shape)→\(cout)")
+            assertClose(direct.1, gemm.1, tol: 1e-4, "weight gradient \(shape)→\(cout)")
         }
     }
 

@@ -23,11 +23,17 @@ extension Tensor {
         let out = Tensor(result: [n, geo.oh, geo.ow, cout])
         let xImage = geo.h * geo.w * geo.c
         let per = ConvTuning.imagesPerChunk(batch: n, floatsPerImage: pix * k)
-        let col = geo.isPointwise ? nil : Tensor(uninitialized: [per * pix * k])
+        let direct = DirectConv(geo, cout: cout)
+        let col = (geo.isPointwise || direct != nil) ? nil : Tensor(uninitialized: [per * pix * k])
         let xp = x.ptr, wp = weight.ptr, yp = out.ptr
         let bp = bias.map { UnsafePointer($0.ptr) }
         let tag = "conv\(geo.h)x\(geo.w)x\(geo.c)→\(cout)"
-        var start = 0
+        if let direct {
+            Profiler.measure("\(tag) fwd direct") {
+                direct.forward(x: xp, n: n, weight: wp, bias: bp, relu: activation == .relu, y: yp)
+            }
+        }
+        var start = direct == nil ? 0 : n
         while start < n {
             let imgs = min(per, n - start)
             let a: UnsafePointer<Float>
@@ -65,7 +71,16 @@ extension Tensor {
             }
             // Weight and input gradients chunk by chunk, rebuilding each chunk's patches (cheaper than
             // keeping the whole batch's patch matrix alive between forward and backward).
-            let wantW = weight.requiresGrad, wantX = x.requiresGrad
+            let wantX = x.requiresGrad
+            var wantW = weight.requiresGrad
+            if wantW, let direct = DirectConv(geo, cout: cout, forWeightGradient: true) {
+                Profiler.measure("\(tag) bwd dW direct") {
+                    weight.accumulateGrad { dw, acc in
+                        direct.weightGradient(x: xp, n: n, dz: dz, dW: dw, accumulate: acc)
+                    }
+                }
+                wantW = false
+            }
             if !wantW && !wantX { return }
             let dW: UnsafeMutablePointer<Float>?
             var wAcc = false
@@ -79,7 +94,7 @@ extension Tensor {
                 if x.grad == nil { x.grad = Tensor(uninitialized: x.shape) } else { xAcc = true }
                 dX = x.grad!.ptr
             } else { dX = nil }
-            let col = geo.isPointwise ? nil : Tensor(uninitialized: [per * pix * k])
+            let col = (geo.isPointwise || !wantW) ? nil : Tensor(uninitialized: [per * pix * k])
             let dcol = (wantX && !geo.isPointwise) ? Tensor(uninitialized: [per * pix * k]) : nil
             var start = 0
             while start < n {

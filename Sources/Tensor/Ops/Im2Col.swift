@@ -93,6 +93,8 @@ func copyFloats(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
 public enum ConvTuning {
     /// Target floats in one chunk's patch matrix (default 1M = 4 MB).
     nonisolated(unsafe) public static var chunkFloats = 1 << 20
+    /// Use the AVX-512 direct kernels for short-patch layers (the RGB input layer) when the CPU has them.
+    nonisolated(unsafe) public static var directKernels = true
 
     /// Images per chunk for a layer with `floatsPerImage` patch floats: at least 1 and, when the batch
     /// allows, at least one per core so im2col/col2im can run in parallel.
