@@ -1,7 +1,7 @@
 import Foundation
 
-/// Collapse watch on a batch of latents laid out [B, C, P] (P = positions of a spatial map, 1 for a
-/// global latent). The absolute per-unit standard deviation is what reveals an EMA collapse: the
+/// Collapse watch on a batch of latents laid out [B, C, P], or [B, P, C] with `channelsLast`
+/// (P = positions of a spatial map, 1 for a global latent). The absolute per-unit standard deviation is what reveals an EMA collapse: the
 /// effective rank alone can read healthy while every std shrinks toward zero.
 public struct CollapseStats: Equatable, Sendable {
     /// Mean over units (C·P) of each unit's std across the batch.
@@ -15,7 +15,7 @@ public struct CollapseStats: Equatable, Sendable {
 }
 
 public enum CollapseMonitor {
-    public static func measure(_ z: UnsafeBufferPointer<Float>, batch: Int, channels: Int, positions: Int) -> CollapseStats {
+    public static func measure(_ z: UnsafeBufferPointer<Float>, batch: Int, channels: Int, positions: Int, channelsLast: Bool = false) -> CollapseStats {
         precondition(z.count == batch * channels * positions && batch >= 2)
         let units = channels * positions
         // Per-unit std over the batch (two passes in Double for accuracy).
@@ -33,13 +33,16 @@ public enum CollapseMonitor {
         // Channel covariance over all B·P samples, centred per channel.
         let samples = batch * positions
         var cmean = [Double](repeating: 0, count: channels)
-        for b in 0..<batch { for c in 0..<channels { let base = (b * channels + c) * positions; for p in 0..<positions { cmean[c] += Double(z[base + p]) } } }
+        @inline(__always) func at(_ b: Int, _ c: Int, _ p: Int) -> Int {
+            channelsLast ? (b * positions + p) * channels + c : (b * channels + c) * positions + p
+        }
+        for b in 0..<batch { for c in 0..<channels { for p in 0..<positions { cmean[c] += Double(z[at(b, c, p)]) } } }
         for c in 0..<channels { cmean[c] /= Double(samples) }
         var cov = [Double](repeating: 0, count: channels * channels)
         var column = [Double](repeating: 0, count: channels)
         for b in 0..<batch {
             for p in 0..<positions {
-                for c in 0..<channels { column[c] = Double(z[(b * channels + c) * positions + p]) - cmean[c] }
+                for c in 0..<channels { column[c] = Double(z[at(b, c, p)]) - cmean[c] }
                 for i in 0..<channels { let ci = column[i]; if ci == 0 { continue }; for j in i..<channels { cov[i * channels + j] += ci * column[j] } }
             }
         }
