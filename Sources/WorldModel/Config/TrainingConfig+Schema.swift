@@ -95,7 +95,7 @@ extension TrainingConfig {
         ConfigEntry(key: "train.checkpoint_every", kind: .int(min: 1, max: 100_000_000), defaultValue: .int(500),
                     doc: "Steps between checkpoints/step-N.safetensors.", resumable: true),
         ConfigEntry(key: "train.max_loss", kind: .double(min: 0, max: 1e30, minInclusive: false), defaultValue: .double(1e4),
-                    doc: "A loss above this (or NaN) stops the run, keeping the last good checkpoint."),
+                    doc: "A loss above this (or NaN) stops the run, keeping the last good checkpoint.", resumable: true),
     ]
 
     static let entriesByKey: [String: ConfigEntry] = Dictionary(uniqueKeysWithValues: schema.map { ($0.key, $0) })

@@ -48,6 +48,7 @@ final class WorldNetwork {
         func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(source: "config", line: nil, key: key, message: message) }
 
         // Encoder
+        let spatial = config.latentKind == .spatial
         var h = info.height, w = info.width, c = inputChannels
         for (i, (cout, (k, s))) in zip(config.encoderChannels, zip(config.encoderKernels, config.encoderStrides)).enumerated() {
             let pad = (k - s + 1) / 2
@@ -59,11 +60,11 @@ final class WorldNetwork {
             online.add(name + ".weight", Init.uniform([cout, k, k, c], fanIn: k * k * c, rng: &rng))
             online.add(name + ".bias", Init.uniform([cout], fanIn: k * k * c, rng: &rng))
             let last = i == config.encoderChannels.count - 1
-            encoderLayers.append(ConvSpec(name: name, stride: s, padding: pad, relu: !last || !isSpatial))
+            encoderLayers.append(ConvSpec(name: name, stride: s, padding: pad, relu: !last || !spatial))
             h = oh; w = ow; c = cout
         }
         mapHeight = h; mapWidth = w; mapChannels = c
-        if isSpatial {
+        if spatial {
             latentDimension = h * w * c
         } else {
             latentDimension = config.globalDim

@@ -39,6 +39,11 @@ public struct TrainSummary: Sendable {
 /// so a resumed run continues to the same bytes as an uninterrupted one.
 public enum Trainer {
     public static func train(_ options: TrainOptions) throws -> TrainSummary {
+        try train(options, source: nil)
+    }
+
+    /// `source` replaces the one `options.data` names (tests train on synthetic clips this way).
+    static func train(_ options: TrainOptions, source given: ClipSource?) throws -> TrainSummary {
         let run = RunDirectory(options.run)
         // Everything that can be wrong is checked before any file is touched.
         var resumed: ModelCheckpoint.Contents? = nil
@@ -53,7 +58,7 @@ public enum Trainer {
         } else {
             try run.prepareFresh()
         }
-        let source = try DataSources.make(options.data, config: options.config)
+        let source = try given ?? DataSources.make(options.data, config: options.config)
         return try train(options: options, run: run, source: source, resumed: resumed)
     }
 
