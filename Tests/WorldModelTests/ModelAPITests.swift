@@ -11,7 +11,7 @@ final class ModelAPITests: XCTestCase {
         if let t = Self.trained { return (t.dir, t.model) }
         let dir = ToyBounce.temporaryDirectory("api")
         let config = try ToyBounce.config(["train.steps=3"])
-        _ = try Trainer.train(TrainOptions(data: .scene(URL(fileURLWithPath: "/toy")), run: dir, config: config, quiet: true),
+        _ = try Trainer.train(TrainOptions(data: .scene("toy"), run: dir, config: config, quiet: true),
                               source: ToyBounce.liveSource(seedBase: 5))
         let m = try TrainedModel.load(checkpoint: RunDirectory(dir).lastCheckpoint)
         Self.trained = (dir, m)

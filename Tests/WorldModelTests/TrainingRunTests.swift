@@ -4,7 +4,7 @@ import XCTest
 
 final class TrainingRunTests: XCTestCase {
     private func train(_ run: URL, _ config: TrainingConfig, resume: Bool = false, source: ClipSource? = nil) throws -> TrainSummary {
-        let options = TrainOptions(data: .scene(URL(fileURLWithPath: "/toy")), run: run, config: config, resume: resume, quiet: true)
+        let options = TrainOptions(data: .scene("toy"), run: run, config: config, resume: resume, quiet: true)
         return try Trainer.train(options, source: source ?? ToyBounce.liveSource())
     }
 

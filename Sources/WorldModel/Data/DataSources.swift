@@ -4,8 +4,8 @@ import Foundation
 enum DataSources {
     static func make(_ data: TrainingData, config: TrainingConfig) throws -> ClipSource {
         switch data {
-        case .scene(let url):
-            throw RunError.data(source: url.path, message: "live scene streams are not wired yet")
+        case .scene(let name):
+            throw RunError.data(source: name, message: "live scene streams are not wired yet")
         case .dataset(let url):
             throw RunError.data(source: url.path, message: "dataset reading is not wired yet")
         }

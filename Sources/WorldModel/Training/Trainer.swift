@@ -3,8 +3,8 @@ import Tensor
 
 /// Where a run's clips come from.
 public enum TrainingData: Sendable {
-    /// A scene file: fresh simulated episodes, nothing on disk.
-    case scene(URL)
+    /// A scene file or shipped scene name: fresh simulated episodes, nothing on disk.
+    case scene(String)
     /// A dataset directory written by `tumble record`.
     case dataset(URL)
 }
