@@ -8,7 +8,6 @@ final class OracleModel: EvaluableModel {
     let bodies: Int
     var historyLength = 2
     var actionDimension = 0
-    var probeFields = 2
     var trainingSeeds: [Int64] = []
     var reportMetadata: [String: String] { ["architecture": "oracle-constant-velocity"] }
     /// Frames encoded so far (to prove that refusals happen before any work).
@@ -56,10 +55,12 @@ final class OracleModel: EvaluableModel {
         return out
     }
 
-    func probeStates(latents: [Float], count: Int) throws -> [Float] {
-        precondition(probeFields == 2)
-        return latents
+    func trainingSeedOverlap(with seeds: [Int64]) -> [Int64] {
+        let training = Set(trainingSeeds)
+        return seeds.filter { training.contains($0) }
     }
+
+    func probePositions(latents: [Float], count: Int) throws -> [Float] { latents }
 
     func decode(latents: [Float], count: Int) throws -> [UInt8] {
         OracleModel.frame(positions: latents)

@@ -34,10 +34,6 @@ public protocol EvaluableModel {
     var actionDimension: Int { get }
     /// Bodies N the probe reads out, in scene order.
     var probeBodies: Int { get }
-    /// State fields per body the probe reads out: a prefix of (x, y, angle, vx, vy, ω), at least 2.
-    var probeFields: Int { get }
-    /// Seeds of every episode the model was trained on; evaluation refuses data that shares one.
-    var trainingSeeds: [Int64] { get }
     /// Short identity of the model for the report (architecture, config hash, training step, …).
     var reportMetadata: [String: String] { get }
 
@@ -46,8 +42,11 @@ public protocol EvaluableModel {
     /// Predicts the next latent for each row: history [count, historyLength, D] oldest first,
     /// actions [count, A] → [count, D].
     func predictNext(history: [Float], actions: [Float], count: Int) throws -> [Float]
-    /// Linear probe: latents [count, D] → states [count, probeBodies, probeFields].
-    func probeStates(latents: [Float], count: Int) throws -> [Float]
+    /// The given dataset episode seeds that training also used (empty: held-out data).
+    /// Evaluation refuses data for which this is not empty.
+    func trainingSeedOverlap(with seeds: [Int64]) -> [Int64]
+    /// Linear probe of body positions: latents [count, D] → (x, y) in world units [count, probeBodies, 2].
+    func probePositions(latents: [Float], count: Int) throws -> [Float]
     /// Decoder: latents [count, D] → uint8 frames [count, H, W, C].
     func decode(latents: [Float], count: Int) throws -> [UInt8]
 }

@@ -85,7 +85,6 @@ public struct EvaluationReport: Equatable, Sendable {
             ("position_r2", .finite(r.positionR2)),
             ("position_r2_per_coordinate", .array(r.positionR2PerCoordinate.map(JSONValue.finite))),
         ]
-        if let v = r.velocityR2 { probe.append(("velocity_r2", .finite(v))) }
         probe.append(("frames", .number(Double(r.probeFrames))))
         probe += group(r.positionErrors)
         if let c = r.positionErrorsCollision, let n = r.positionErrorsNoCollision {
@@ -160,9 +159,7 @@ public struct EvaluationReport: Equatable, Sendable {
         line(label("  copy last latent") + r.latentErrorCopyLast.map { num($0, 7, 4) }.joined())
         line("  latent std per dimension: mean \(num(r.latentStdMean, 0, 4)), min \(num(r.latentStdMin, 0, 4))")
         line()
-        var r2 = "probe position R² \(num(r.positionR2, 0, 3)) over \(r.probeFrames) frames"
-        if let v = r.velocityR2 { r2 += ", velocity R² \(num(v, 0, 3))" }
-        line(r2)
+        line("probe position R² \(num(r.positionR2, 0, 3)) over \(r.probeFrames) frames (linear probe, x and y of every body)")
         func errors(_ title: String, _ g: PositionErrorGroup) {
             line("\(title) (\(g.samples) samples)")
             line(header)

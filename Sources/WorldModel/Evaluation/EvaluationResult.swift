@@ -49,8 +49,6 @@ public struct EvaluationResult: Equatable, Sendable {
     public var positionR2: Double
     /// Per coordinate, ordered body 0 x, body 0 y, body 1 x, …
     public var positionR2PerCoordinate: [Double]
-    /// Pooled R² of (vx, vy) when the probe reads velocities.
-    public var velocityR2: Double?
 
     public var positionErrors: PositionErrorGroup
     /// Samples whose body touches something within the K-step window (nil without collision data).

@@ -16,7 +16,7 @@ public enum EvaluationRun {
                            progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
         if let json = request.json {
             let out = URL(fileURLWithPath: json).standardizedFileURL
-            try AtomicFile.checkWritable(out)
+            try checkWritable(out)
             let checkpoint = URL(fileURLWithPath: request.checkpoint).standardizedFileURL
             let data = URL(fileURLWithPath: request.data, isDirectory: true).standardizedFileURL
             if out.path == checkpoint.path {
@@ -32,6 +32,18 @@ public enum EvaluationRun {
             try AtomicFile.write(Data(report.json().serialized().utf8), to: URL(fileURLWithPath: json))
         }
         return report
+    }
+
+    /// Throws unless a file can later be written at `url` (its directory exists and is writable).
+    static func checkWritable(_ url: URL) throws {
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw EvaluationError.invalidArguments("--json \(url.path): directory \(directory) does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw EvaluationError.invalidArguments("--json \(url.path): directory \(directory) is not writable")
+        }
     }
 
     static func produce(_ request: EvaluationRequest, tumbleVersion: String,

@@ -65,16 +65,11 @@ public struct Evaluator {
             throw EvaluationError.incompatible(field: "bodies per episode", model: "\(model.probeBodies)",
                                                dataset: "\(layout.bodies)")
         }
-        if !(2...EpisodeLayout.stateFields).contains(model.probeFields) {
-            throw EvaluationError.incompatible(field: "probe fields per body", model: "\(model.probeFields)",
-                                               dataset: "2…\(EpisodeLayout.stateFields) (x, y, …)")
-        }
         let needed = firstStart + options.horizon + 1
         if layout.steps < needed {
             throw EvaluationError.episodesTooShort(steps: layout.steps, needed: needed, horizon: options.horizon)
         }
-        let training = Set(model.trainingSeeds)
-        let overlap = source.seeds.filter { training.contains($0) }
+        let overlap = model.trainingSeedOverlap(with: source.seeds)
         if !overlap.isEmpty {
             throw EvaluationError.seedOverlap(dataset: name, overlapping: overlap.count,
                                               examples: Array(overlap.prefix(5)))
@@ -163,8 +158,8 @@ struct ModelCalls {
 
     func probe(_ latents: [Float], count: Int) throws -> [Float] {
         let d = model.latentDimension
-        return try chunked(count: count, outWidth: model.probeBodies * model.probeFields, call: "probeStates") { start, rows in
-            try model.probeStates(latents: Array(latents[(start * d)..<((start + rows) * d)]), count: rows)
+        return try chunked(count: count, outWidth: model.probeBodies * 2, call: "probePositions") { start, rows in
+            try model.probePositions(latents: Array(latents[(start * d)..<((start + rows) * d)]), count: rows)
         }
     }
 

@@ -5,7 +5,6 @@ struct RunningTotals {
     let latentDimension: Int
     let horizon: Int
     let bodies: Int
-    let probeFields: Int
     let actionDimension: Int
     let steps: Int
     let firstStart: Int
@@ -20,7 +19,6 @@ struct RunningTotals {
     var latentMoments: MomentAccumulator
 
     var positionR2: R2Accumulator
-    var velocityR2: R2Accumulator?
     var probeFrames = 0
 
     /// Position errors: [group][reference] with groups all / collision / no collision and references
@@ -40,7 +38,6 @@ struct RunningTotals {
         latentDimension = model.latentDimension
         horizon = options.horizon
         bodies = layout.bodies
-        probeFields = model.probeFields
         actionDimension = layout.actionDimension
         steps = layout.steps
         firstStart = max(model.historyLength - 1, 1)
@@ -49,7 +46,6 @@ struct RunningTotals {
         latentErrorCopyLast = LatentErrorAccumulator(horizon: horizon)
         latentMoments = MomentAccumulator(dimension: model.latentDimension)
         positionR2 = R2Accumulator(coordinates: layout.bodies * 2)
-        velocityR2 = model.probeFields >= 5 ? R2Accumulator(coordinates: layout.bodies * 2) : nil
         distances = Array(repeating: Array(repeating: DistanceAccumulator(horizon: horizon), count: 4), count: 3)
         for k in rankingSteps { rankingPredicted[k] = []; rankingTruth[k] = [] }
     }
@@ -60,7 +56,7 @@ struct RunningTotals {
     // MARK: - Prediction, probe and ranking on possible clips
 
     mutating func addPrediction(batch b: EpisodeBatch, clips: [Int], latents: [Float], calls: ModelCalls) throws {
-        let t = steps, d = latentDimension, n = bodies, f = probeFields, h = historyLength, a = actionDimension
+        let t = steps, d = latentDimension, n = bodies, f = 2, h = historyLength, a = actionDimension
         let sf = EpisodeLayout.stateFields
         let p = clips.count
 
@@ -72,7 +68,7 @@ struct RunningTotals {
         z.withUnsafeBufferPointer { latentMoments.add(rows: $0, count: p * t) }
 
         // Probe on every frame: R² and the inputs of the probe baselines.
-        let probed = try calls.probe(z, count: p * t)       // [P, T, N, F]
+        let probed = try calls.probe(z, count: p * t)       // [P, T, N, 2]
         func exists(_ e: Int, _ body: Int) -> Bool { b.mask?[e * n + body] ?? true }
         for (i, e) in clips.enumerated() {
             for step in 0..<t {
@@ -82,10 +78,6 @@ struct RunningTotals {
                     for axis in 0..<2 {
                         positionR2.add(coordinate: body * 2 + axis, target: Double(b.states[s + axis]),
                                        prediction: Double(probed[q + axis]))
-                        if velocityR2 != nil {
-                            velocityR2!.add(coordinate: body * 2 + axis, target: Double(b.states[s + 3 + axis]),
-                                            prediction: Double(probed[q + 3 + axis]))
-                        }
                     }
                 }
             }
@@ -142,7 +134,7 @@ struct RunningTotals {
                 }
             }
             let predicted = try calls.predict(history: history, actions: actions, count: rows)
-            let predictedStates = try calls.probe(predicted, count: rows)   // [rows, N, F]
+            let predictedStates = try calls.probe(predicted, count: rows)   // [rows, N, 2]
 
             z.withUnsafeBufferPointer { zp in
                 predicted.withUnsafeBufferPointer { pp in
@@ -292,7 +284,7 @@ struct RunningTotals {
             latentStdMean: std.isEmpty || latentMoments.count < 2 ? .nan : std.reduce(0, +) / Double(std.count),
             latentStdMin: latentMoments.count < 2 ? .nan : (std.min() ?? .nan),
             probeFrames: probeFrames, positionR2: positionR2.pooled,
-            positionR2PerCoordinate: positionR2.perCoordinate, velocityR2: velocityR2?.pooled,
+            positionR2PerCoordinate: positionR2.perCoordinate,
             positionErrors: group(0),
             positionErrorsCollision: sawCollisions ? group(1) : nil,
             positionErrorsNoCollision: sawCollisions ? group(2) : nil,
