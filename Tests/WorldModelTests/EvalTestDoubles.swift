@@ -8,7 +8,7 @@ final class OracleModel: EvaluableModel {
     let bodies: Int
     var historyLength = 2
     var actionDimension = 0
-    var trainingSeeds: [Int64] = []
+    var trainingSeeds: [UInt64] = []
     var reportMetadata: [String: String] { ["architecture": "oracle-constant-velocity"] }
     /// Frames encoded so far (to prove that refusals happen before any work).
     private(set) var encodedFrames = 0
@@ -55,7 +55,7 @@ final class OracleModel: EvaluableModel {
         return out
     }
 
-    func trainingSeedOverlap(with seeds: [Int64]) -> [Int64] {
+    func trainingSeedOverlap(with seeds: [UInt64]) -> [UInt64] {
         let training = Set(trainingSeeds)
         return seeds.filter { training.contains($0) }
     }
@@ -70,7 +70,7 @@ final class OracleModel: EvaluableModel {
 /// Episodes built from explicit body positions [E][T][N] of (x, y).
 struct SyntheticEpisodes {
     var positions: [[[(Float, Float)]]]
-    var seeds: [Int64]
+    var seeds: [UInt64]
     var collisions: [[[Bool]]]? = nil
     var violationFrame: [Int32]? = nil
     var pair: [Int64]? = nil
@@ -116,16 +116,14 @@ struct SyntheticEpisodes {
 struct InMemorySource: EpisodeSource {
     var manifestSHA256: String
     var layout: EpisodeLayout
-    var seeds: [Int64]
+    var seeds: [UInt64]
     var batches: [EpisodeBatch]
-    /// Thrown when a batch is read (a shard whose checksum fails).
+    /// Thrown by the integrity check (a shard whose checksum fails).
     var failure: Error? = nil
 
     var batchCount: Int { batches.count }
-    func batch(_ index: Int) throws -> EpisodeBatch {
-        if let failure { throw failure }
-        return batches[index]
-    }
+    func verifyIntegrity() throws { if let failure { throw failure } }
+    func batch(_ index: Int) throws -> EpisodeBatch { batches[index] }
 }
 
 /// A reproducible generator for test data (SplitMix64).
@@ -144,7 +142,7 @@ struct TestRandom {
 
 /// Episodes of `bodies` balls moving in straight lines inside [0, 10]², bouncing off the walls
 /// (a collision is flagged at the step where the velocity flips).
-func bouncingEpisodes(episodes: Int, steps: Int, bodies: Int, seed: UInt64, firstSeed: Int64 = 1000) -> SyntheticEpisodes {
+func bouncingEpisodes(episodes: Int, steps: Int, bodies: Int, seed: UInt64, firstSeed: UInt64 = 1000) -> SyntheticEpisodes {
     var rng = TestRandom(state: seed)
     var positions: [[[(Float, Float)]]] = []
     var collisions: [[[Bool]]] = []
@@ -168,6 +166,6 @@ func bouncingEpisodes(episodes: Int, steps: Int, bodies: Int, seed: UInt64, firs
     }
     // A bounce during step t → t+1 is recorded at t+1, where the changed motion is first seen.
     let shifted = collisions.map { c in [[Bool](repeating: false, count: bodies)] + c.dropLast() }
-    return SyntheticEpisodes(positions: positions, seeds: (0..<Int64(episodes)).map { firstSeed + $0 },
+    return SyntheticEpisodes(positions: positions, seeds: (0..<UInt64(episodes)).map { firstSeed + $0 },
                              collisions: shifted)
 }

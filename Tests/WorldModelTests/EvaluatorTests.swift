@@ -66,7 +66,7 @@ final class EvaluatorTests: XCTestCase {
         // Pairs share a seed and the first frames; at frame 8 the impossible twin's body jumps
         // (teleport) or leaves to a far corner (vanish).
         var positions: [[[(Float, Float)]]] = []
-        var frame: [Int32] = [], pair: [Int64] = [], type: [String] = [], seeds: [Int64] = []
+        var frame: [Int32] = [], pair: [Int64] = [], type: [String] = [], seeds: [UInt64] = []
         for p in 0..<6 {
             let vx = Float(p + 1) * 0.05
             let clip = (0..<14).map { t in [(1 + vx * Float(t), 2)] as [(Float, Float)] }
@@ -74,7 +74,7 @@ final class EvaluatorTests: XCTestCase {
             let kind = p % 2 == 0 ? "teleport" : "vanish"
             for t in 8..<14 { broken[t][0].0 += kind == "teleport" ? 3 : 50 }
             positions += [clip, broken]
-            frame += [-1, 8]; pair += [Int64(p), Int64(p)]; type += [kind, kind]; seeds += [Int64(100 + p), Int64(100 + p)]
+            frame += [-1, 8]; pair += [Int64(p), Int64(p)]; type += [kind, kind]; seeds += [UInt64(100 + p), UInt64(100 + p)]
         }
         let data = SyntheticEpisodes(positions: positions, seeds: seeds, violationFrame: frame, pair: pair, violationType: type)
         let result = try Evaluator(model: OracleModel(bodies: 1)).evaluate(data.source(batchSize: 5), name: "v")

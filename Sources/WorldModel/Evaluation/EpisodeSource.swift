@@ -28,8 +28,8 @@ public struct EpisodeBatch: Sendable {
     public var states: [Float]
     /// float32 [E, T, A].
     public var actions: [Float]
-    /// int64 [E].
-    public var seeds: [Int64]
+    /// [E]: episode seeds (stored as int64 bit patterns in the shards).
+    public var seeds: [UInt64]
     /// [E, T, N]: body n touches something at step t. Nil when the dataset has no collision record.
     public var collisions: [Bool]?
     /// [E, N]: body n exists (scenes whose body count varies). Nil means all bodies exist.
@@ -41,7 +41,7 @@ public struct EpisodeBatch: Sendable {
     /// [E]: violation type name (e.g. "vanish"); for a possible clip, its twin's type or empty.
     public var violationType: [String]?
 
-    public init(episodes: Int, frames: [UInt8], states: [Float], actions: [Float], seeds: [Int64],
+    public init(episodes: Int, frames: [UInt8], states: [Float], actions: [Float], seeds: [UInt64],
                 collisions: [Bool]? = nil, mask: [Bool]? = nil, violationFrame: [Int32]? = nil,
                 pair: [Int64]? = nil, violationType: [String]? = nil) {
         self.episodes = episodes
@@ -67,9 +67,11 @@ public protocol EpisodeSource {
     var manifestSHA256: String { get }
     var layout: EpisodeLayout { get }
     /// Seeds of all episodes, in dataset order (from the manifest: known before any shard is read).
-    var seeds: [Int64] { get }
+    var seeds: [UInt64] { get }
     /// Number of batches (shards).
     var batchCount: Int { get }
+    /// Checks every shard's checksum without decoding, so a corrupt file stops evaluation before any work.
+    func verifyIntegrity() throws
     /// Reads batch `index` (0-based), verifying it.
     func batch(_ index: Int) throws -> EpisodeBatch
 }

@@ -44,7 +44,7 @@ public protocol EvaluableModel {
     func predictNext(history: [Float], actions: [Float], count: Int) throws -> [Float]
     /// The given dataset episode seeds that training also used (empty: held-out data).
     /// Evaluation refuses data for which this is not empty.
-    func trainingSeedOverlap(with seeds: [Int64]) -> [Int64]
+    func trainingSeedOverlap(with seeds: [UInt64]) -> [UInt64]
     /// Linear probe of body positions: latents [count, D] → (x, y) in world units [count, probeBodies, 2].
     func probePositions(latents: [Float], count: Int) throws -> [Float]
     /// Decoder: latents [count, D] → uint8 frames [count, H, W, C].

@@ -3,7 +3,7 @@ import Foundation
 /// Everything evaluation refuses, each with the file or field and what was expected.
 public enum EvaluationError: Error, Equatable, CustomStringConvertible, LocalizedError {
     /// Held-out data shares episode seeds with the training run.
-    case seedOverlap(dataset: String, overlapping: Int, examples: [Int64])
+    case seedOverlap(dataset: String, overlapping: Int, examples: [UInt64])
     /// Model and dataset disagree on a field (frame shape, action width, bodies, …).
     case incompatible(field: String, model: String, dataset: String)
     /// Episodes too short for the history plus the requested horizon.

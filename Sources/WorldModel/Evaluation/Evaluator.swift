@@ -80,6 +80,7 @@ public struct Evaluator {
     public func evaluate(_ source: EpisodeSource, name: String,
                          progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationResult {
         try checkCompatibility(source, name: name)
+        try source.verifyIntegrity()
         var state = RunningTotals(model: model, layout: source.layout, options: options)
         for index in 0..<source.batchCount {
             let batch = try source.batch(index)

@@ -297,7 +297,7 @@ struct ClipSurprise {
     var pair: Int64
     var impossible: Bool
     var type: String
-    var seed: Int64
+    var seed: UInt64
     var model: [SurpriseMetrics.Reduction: Double]
     var pixel: Double
 

@@ -21,8 +21,8 @@ extension TrainedModel: EvaluableModel {
         ]
     }
 
-    public func trainingSeedOverlap(with seeds: [Int64]) -> [Int64] {
-        trainingSeeds.overlap(with: seeds.map { UInt64(bitPattern: $0) }).map { Int64(bitPattern: $0) }
+    public func trainingSeedOverlap(with seeds: [UInt64]) -> [UInt64] {
+        trainingSeeds.overlap(with: seeds)
     }
 
     public func encode(frames: [UInt8], count: Int) throws -> [Float] {
