@@ -9,6 +9,7 @@ struct Tumble: ParsableCommand {
         subcommands: [
             BenchCommand.self,
             TrainCommand.self,
+            EvalCommand.self,
         ]
     )
 }
