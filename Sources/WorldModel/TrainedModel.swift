@@ -1,4 +1,5 @@
 import Foundation
+import Observation
 
 /// A trained world model loaded from a checkpoint, for evaluation, the viewer and scripts.
 ///
@@ -104,7 +105,8 @@ public struct TrainingSeeds: Codable, Equatable, Sendable {
     public var kind: Kind
     /// `list`: the seeds themselves.
     public var seeds: [UInt64]
-    /// `derived`: seed i = SplitMix64.derive(base, i) for i in 0..<count (see `seed(at:)`).
+    /// `derived`: seed i = `EpisodeSeeds.seed(base:index:)` for i in 0..<count — the rule `tumble record`
+    /// uses, so a live run from base B saw exactly the episodes of `tumble record --seed B`.
     public var base: UInt64
     public var count: Int
 
@@ -112,7 +114,7 @@ public struct TrainingSeeds: Codable, Equatable, Sendable {
     public static func derived(base: UInt64, count: Int) -> TrainingSeeds { TrainingSeeds(kind: .derived, seeds: [], base: base, count: count) }
 
     /// The i-th live-episode seed of the derived rule.
-    public static func seed(base: UInt64, index: Int) -> UInt64 { SplitMix64.derive(base, UInt64(index) &+ 1) }
+    public static func seed(base: UInt64, index: Int) -> UInt64 { EpisodeSeeds.seed(base: base, index: index) }
 
     /// Every training seed (the rule expanded).
     public var all: [UInt64] { kind == .list ? seeds : (0..<count).map { Self.seed(base: base, index: $0) } }

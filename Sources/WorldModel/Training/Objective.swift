@@ -78,8 +78,8 @@ enum Objective {
         case .ema: break
         case .vicreg:
             let channels = network.isSpatial ? network.mapChannels : d
-            let variance = try Tensor.vicregVariance(z)
-            let covariance = try Tensor.vicregCovariance(z.reshaped([z.count / channels, channels]))
+            let variance = try vicregVariance(z)
+            let covariance = try vicregCovariance(z.reshaped([z.count / channels, channels]))
             let reg = try variance * Float(config.vicregStd) + covariance * Float(config.vicregCov)
             losses.regulariser = Double(try reg.item())
             jepa = try jepa + reg
@@ -119,6 +119,23 @@ enum Objective {
 
         try (jepa + probe + decoded).backward()
         return (losses, z.detached())
+    }
+
+    /// VICReg variance term over every latent unit (column of z [M, D]): mean of relu(1 − std),
+    /// std over the batch. Built from primitive ops (their backward keeps every buffer it reads alive).
+    static func vicregVariance(_ z: Tensor) throws -> Tensor {
+        let std = try (z.variance(axes: [0]) + 1e-4).sqrt()
+        return try (1 - std).relu().mean()
+    }
+
+    /// VICReg covariance term over channels (columns of samples [S, C]): squared off-diagonal entries of
+    /// the channel covariance, summed, divided by C.
+    static func vicregCovariance(_ samples: Tensor) throws -> Tensor {
+        let s = samples.shape[0], c = samples.shape[1]
+        let centred = try samples - samples.mean(axes: [0], keepDims: true)
+        let cov = try centred.transposed().matmul(centred) * (1 / Float(max(s - 1, 1)))
+        let diagonal = try centred.square().sum(axes: [0]) * (1 / Float(max(s - 1, 1)))
+        return try (cov.square().sum() - diagonal.square().sum()) * (1 / Float(c))
     }
 
     /// Probe targets from states [B, T, N, 6]: positions [M, 2N] (all frames) and velocities
