@@ -114,12 +114,15 @@ final class ReportPageTests: XCTestCase {
     func testChartTicksAndScales() {
         XCTAssertEqual(SVGChart.ticks((0, 10)), [0, 2, 4, 6, 8, 10])
         XCTAssertEqual(SVGChart.ticks((0.13, 0.91)), [0.2, 0.4, 0.6000000000000001, 0.8])
+        XCTAssertEqual(SVGChart.ticks((0, 3), wholeNumbers: true), [0, 1, 2, 3])
         XCTAssertEqual(SVGChart.logTicks((-3, 1)), [0.001, 0.01, 0.1, 1, 10])
-        let chart = SVGChart(title: "std", logY: true, series: [SVGChart.Series(name: "a", x: [0, 1, 2], y: [1, 0, 0.01])])
+        XCTAssertEqual(SVGChart.logTicks((-2.1, -1.2)), [0.01, 0.02, 0.05])
+        let chart = SVGChart(title: "std", logY: true, series: [SVGChart.Series(name: "a", x: [0, 1, 2], y: [1, 0.01, 0])])
         let svg = chart.svg()
         XCTAssertTrue(svg.contains("<polyline"))
         XCTAssertTrue(svg.contains("(log scale)"))
-        XCTAssertTrue(svg.contains(">a 0.01<"))   // legend shows the last drawable value; 0 is dropped on a log axis
+        XCTAssertTrue(svg.contains(">a 0<"))          // a collapsed std of 0 is shown (on the bottom edge), not dropped
+        XCTAssertTrue(svg.contains(",220.0\""))      // …at the plot's bottom edge (top 44 + height 176)
         XCTAssertTrue(SVGChart(title: "empty", series: []).svg().contains("no data logged"))
     }
 

@@ -102,7 +102,7 @@ public enum ReportPage {
         var rows = ""
         for name in ["step", "loss", "loss_pred", "loss_rollout", "latent_std_min", "effective_rank", "frames_per_s", "elapsed_s"] {
             guard let values = metrics.column(name), let last = values.last(where: { $0.isFinite }) else { continue }
-            rows += "<tr><td>\(escapeXML(name))</td><td>\(SVGChart.label(last))</td></tr>"
+            rows += "<tr><td>\(escapeXML(name))</td><td>\(SVGChart.value(last))</td></tr>"
         }
         return "<table class=\"sum\"><caption class=\"n\" style=\"text-align:left\">last logged values</caption>\(rows)</table>\n"
     }

@@ -16,37 +16,40 @@ struct SVGChart {
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
     static let maximumPoints = 1500
 
-    /// Points that can be drawn: finite, and positive on a log axis.
+    /// Points that can be drawn: finite values (on a log axis, values ≤ 0 sit on the bottom edge,
+    /// so a collapsed std of exactly 0 stays visible).
     private func drawable(_ s: Series) -> [(Double, Double)] {
-        zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) }
+        zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite }
     }
 
-    func svg(width: Int = 640, height: Int = 250) -> String {
-        let left = 64.0, right = 12.0, top = 28.0, bottom = 40.0
+    func svg(width: Int = 640, height: Int = 260) -> String {
+        let left = 64.0, right = 12.0, top = 44.0, bottom = 40.0
         let plotW = Double(width) - left - right, plotH = Double(height) - top - bottom
         let all = series.map(drawable)
         let points = all.flatMap { $0 }
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" role=\"img\">"
         out += "<title>\(escapeXML(title))</title>"
         out += "<text x=\"\(left)\" y=\"16\" class=\"t\">\(escapeXML(title))\(logY ? " (log scale)" : "")</text>"
-        guard let xr = Self.range(points.map(\.0)), let yr0 = Self.range(points.map { logY ? log10($0.1) : $0.1 }) else {
+        let yValues = logY ? points.map(\.1).filter { $0 > 0 }.map(log10) : points.map(\.1)
+        guard let xr = Self.range(points.map(\.0)), let yr0 = Self.range(yValues) ?? (logY && !points.isEmpty ? (-6, 0) : nil) else {
             out += "<text x=\"\(left)\" y=\"\(top + plotH / 2)\" class=\"n\">no data logged</text></svg>"
             return out
         }
-        let yr = logY ? (floor(yr0.0), ceil(yr0.1) == floor(yr0.0) ? floor(yr0.0) + 1 : ceil(yr0.1)) : Self.padded(yr0)
+        let yr = Self.padded(yr0, minimumPad: logY ? 0.1 : 0)
         func px(_ x: Double) -> Double { left + (xr.1 > xr.0 ? (x - xr.0) / (xr.1 - xr.0) : 0.5) * plotW }
         func py(_ y: Double) -> Double {
+            if logY && y <= 0 { return top + plotH }
             let v = logY ? log10(y) : y
-            return top + plotH - (yr.1 > yr.0 ? (v - yr.0) / (yr.1 - yr.0) : 0.5) * plotH
+            return top + plotH - (v - yr.0) / (yr.1 - yr.0) * plotH
         }
         // Axes and grid.
         out += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" class=\"f\"/>"
         for tick in logY ? Self.logTicks(yr) : Self.ticks(yr) {
-            let y = logY ? top + plotH - (log10(tick) - yr.0) / (yr.1 - yr.0) * plotH : py(tick)
+            let y = py(tick)
             out += "<line x1=\"\(left)\" x2=\"\(left + plotW)\" y1=\"\(fmt(y))\" y2=\"\(fmt(y))\" class=\"g\"/>"
             out += "<text x=\"\(left - 6)\" y=\"\(fmt(y + 4))\" class=\"a\" text-anchor=\"end\">\(Self.label(tick))</text>"
         }
-        for tick in Self.ticks(xr) {
+        for tick in Self.ticks(xr, wholeNumbers: true) {
             let x = px(tick)
             out += "<line x1=\"\(fmt(x))\" x2=\"\(fmt(x))\" y1=\"\(top)\" y2=\"\(top + plotH)\" class=\"g\"/>"
             out += "<text x=\"\(fmt(x))\" y=\"\(top + plotH + 16)\" class=\"a\" text-anchor=\"middle\">\(Self.label(tick))</text>"
@@ -58,21 +61,21 @@ struct SVGChart {
             var chosen = Swift.stride(from: 0, to: pts.count, by: stride).map { pts[$0] }
             if let last = pts.last, chosen.last! != last { chosen.append(last) }
             let color = Self.palette[i % Self.palette.count]
-            let path = chosen.map { "\(fmt(px($0.0))),\(fmt(py($0.1)))" }.joined(separator: " ")
             if chosen.count == 1 {
                 out += "<circle cx=\"\(fmt(px(chosen[0].0)))\" cy=\"\(fmt(py(chosen[0].1)))\" r=\"3\" fill=\"\(color)\"/>"
             } else {
+                let path = chosen.map { "\(fmt(px($0.0))),\(fmt(py($0.1)))" }.joined(separator: " ")
                 out += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"/>"
             }
         }
-        // Legend with each series' last value.
-        var lx = left + 8
+        // Legend between title and plot, with each series' last value.
+        var lx = left
         for (i, s) in series.enumerated() {
-            let last = drawable(s).last.map { " " + Self.label($0.1) } ?? " (none)"
+            let last = drawable(s).last.map { " " + Self.value($0.1) } ?? " (none)"
             let text = escapeXML(s.name + last)
-            out += "<rect x=\"\(fmt(lx))\" y=\"\(top + 6)\" width=\"10\" height=\"3\" fill=\"\(Self.palette[i % Self.palette.count])\"/>"
-            out += "<text x=\"\(fmt(lx + 14))\" y=\"\(top + 11)\" class=\"l\">\(text)</text>"
-            lx += 22 + Double(text.count) * 6.2
+            out += "<rect x=\"\(fmt(lx))\" y=\"27\" width=\"10\" height=\"3\" fill=\"\(Self.palette[i % Self.palette.count])\"/>"
+            out += "<text x=\"\(fmt(lx + 14))\" y=\"32\" class=\"l\">\(text)</text>"
+            lx += 24 + Double(text.count) * 6.2
         }
         out += "</svg>"
         return out
@@ -83,30 +86,44 @@ struct SVGChart {
         return (lo, hi)
     }
 
-    static func padded(_ r: (Double, Double)) -> (Double, Double) {
-        if r.1 > r.0 { let pad = (r.1 - r.0) * 0.05; return (r.0 - pad, r.1 + pad) }
-        let pad = r.0 == 0 ? 1 : abs(r.0) * 0.1
+    static func padded(_ r: (Double, Double), minimumPad: Double = 0) -> (Double, Double) {
+        if r.1 > r.0 { let pad = max((r.1 - r.0) * 0.05, minimumPad); return (r.0 - pad, r.1 + pad) }
+        let pad = max(minimumPad, r.0 == 0 ? 1 : abs(r.0) * 0.1)
         return (r.0 - pad, r.1 + pad)
     }
 
-    /// About five ticks at 1, 2 or 5 × 10^k inside the range.
-    static func ticks(_ r: (Double, Double)) -> [Double] {
+    /// About five ticks at 1, 2 or 5 × 10^k inside the range (whole numbers only for step axes).
+    static func ticks(_ r: (Double, Double), wholeNumbers: Bool = false) -> [Double] {
         guard r.1 > r.0 else { return [r.0] }
         let raw = (r.1 - r.0) / 5
         let magnitude = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        var step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        if wholeNumbers { step = max(1, step.rounded()) }
         var out: [Double] = []
         var v = ceil(r.0 / step) * step
         while v <= r.1 + step * 1e-9 { out.append(abs(v) < step * 1e-9 ? 0 : v); v += step }
         return out
     }
 
-    /// Powers of ten on a log axis whose range is given in decades.
+    /// Ticks on a log axis whose range is given in decades: powers of ten, or 1-2-5 steps when the
+    /// range spans less than two decades.
     static func logTicks(_ r: (Double, Double)) -> [Double] {
         let lo = Int(floor(r.0)), hi = Int(ceil(r.1))
+        let mantissas: [Double] = hi - lo <= 2 ? [1, 2, 5] : [1]
         let every = max(1, (hi - lo + 5) / 6)
-        return Swift.stride(from: lo, through: hi, by: every).map { pow(10, Double($0)) }
+        var out: [Double] = []
+        for e in Swift.stride(from: lo, through: hi, by: every) {
+            for m in mantissas {
+                let v = m * pow(10, Double(e))
+                let l = log10(v)
+                if l >= r.0 - 1e-9 && l <= r.1 + 1e-9 { out.append(v) }
+            }
+        }
+        return out
     }
+
+    /// A legend value: four significant digits.
+    static func value(_ v: Double) -> String { String(format: "%.4g", v) }
 
     static func label(_ v: Double) -> String {
         if v == 0 { return "0" }
