@@ -10,6 +10,8 @@ struct Tumble: ParsableCommand {
             ScenesCommand.self,
             RecordCommand.self,
             BenchCommand.self,
+            TrainCommand.self,
+            EvalCommand.self,
         ]
     )
 }

@@ -1,0 +1,102 @@
+/// Every hyperparameter of a training run, with its default (the shipped default model's values),
+/// its bounds and why it exists. Order here is the order of the resolved config file.
+extension TrainingConfig {
+    static let schema: [ConfigEntry] = [
+        ConfigEntry(key: "seed", kind: .int(min: 0, max: Int.max), defaultValue: .int(0),
+                    doc: "Initialisation, clip sampling and live-episode seeds all derive from it."),
+
+        // Data
+        ConfigEntry(key: "data.clip_length", kind: .int(min: 3, max: 256), defaultValue: .int(8),
+                    doc: "Frames per training clip (≥ 2 of history + rollout steps)."),
+        ConfigEntry(key: "data.batch_clips", kind: .int(min: 2, max: 4096), defaultValue: .int(16),
+                    doc: "Clips per optimisation step."),
+        ConfigEntry(key: "data.live_skip", kind: .int(min: 0, max: 10_000), defaultValue: .int(0),
+                    doc: "Live streams: frames dropped at the start of each fresh episode before the clip."),
+
+        // Model
+        ConfigEntry(key: "model.latent", kind: .choice(["spatial", "global"]), defaultValue: .string("spatial"),
+                    doc: "spatial: the encoder's last feature map is the latent; global: a linear layer to model.global_dim."),
+        ConfigEntry(key: "model.coord_channels", kind: .bool, defaultValue: .bool(false),
+                    doc: "Append x and y coordinate planes to the input (CoordConv)."),
+        ConfigEntry(key: "model.encoder.channels", kind: .ints(minCount: 1, maxCount: 8, min: 1, max: 1024),
+                    defaultValue: .ints([32, 32, 16]), doc: "Output channels of each encoder conv layer."),
+        ConfigEntry(key: "model.encoder.kernels", kind: .ints(minCount: 1, maxCount: 8, min: 1, max: 15),
+                    defaultValue: .ints([4, 4, 3]), doc: "Kernel size of each encoder conv layer."),
+        ConfigEntry(key: "model.encoder.strides", kind: .ints(minCount: 1, maxCount: 8, min: 1, max: 4),
+                    defaultValue: .ints([2, 2, 1]), doc: "Stride of each encoder conv layer (padding keeps size/stride)."),
+        ConfigEntry(key: "model.global_dim", kind: .int(min: 1, max: 65_536), defaultValue: .int(128),
+                    doc: "Latent size when model.latent is global."),
+        ConfigEntry(key: "model.predictor.kind", kind: .choice(["conv", "mlp"]), defaultValue: .string("conv"),
+                    doc: "conv: residual CNN over [z(t-1), z(t), action planes]; mlp: residual MLP over the flat latents."),
+        ConfigEntry(key: "model.predictor.hidden", kind: .ints(minCount: 1, maxCount: 8, min: 1, max: 16_384),
+                    defaultValue: .ints([512, 512]), doc: "MLP predictor: hidden layer sizes."),
+        ConfigEntry(key: "model.predictor.channels", kind: .int(min: 1, max: 1024), defaultValue: .int(64),
+                    doc: "Conv predictor: channels of its hidden layers."),
+        ConfigEntry(key: "model.predictor.layers", kind: .int(min: 2, max: 16), defaultValue: .int(3),
+                    doc: "Conv predictor: number of conv layers (the last maps back to latent channels)."),
+        ConfigEntry(key: "model.predictor.kernel", kind: .int(min: 1, max: 9), defaultValue: .int(3),
+                    doc: "Conv predictor: kernel size (odd; same padding)."),
+
+        // Objective
+        ConfigEntry(key: "objective.target", kind: .choice(["vicreg", "ema", "sigreg"]), defaultValue: .string("vicreg"),
+                    doc: "Collapse prevention: EMA target encoder, or no EMA with a VICReg or SIGReg regulariser."),
+        ConfigEntry(key: "objective.ema_start", kind: .double(min: 0, max: 1, minInclusive: true), defaultValue: .double(0.996),
+                    doc: "EMA momentum at step 0 (ramped linearly to ema_end over optim.schedule_steps)."),
+        ConfigEntry(key: "objective.ema_end", kind: .double(min: 0, max: 1, minInclusive: true), defaultValue: .double(1.0),
+                    doc: "EMA momentum at the end of the schedule."),
+        ConfigEntry(key: "objective.loss", kind: .choice(["mse", "l1", "smooth_l1"]), defaultValue: .string("mse"),
+                    doc: "Latent prediction loss."),
+        ConfigEntry(key: "objective.rollout_steps", kind: .int(min: 0, max: 64), defaultValue: .int(4),
+                    doc: "Autoregressive rollout steps in the rollout loss (0: teacher forcing only)."),
+        ConfigEntry(key: "objective.rollout_weight", kind: .double(min: 0, max: 1e6, minInclusive: true), defaultValue: .double(1.0),
+                    doc: "Weight of the rollout loss beside the teacher-forced one."),
+        ConfigEntry(key: "objective.vicreg_std", kind: .double(min: 0, max: 1e6, minInclusive: true), defaultValue: .double(1.0),
+                    doc: "VICReg variance hinge weight (std of every latent unit over the batch ≥ 1)."),
+        ConfigEntry(key: "objective.vicreg_cov", kind: .double(min: 0, max: 1e6, minInclusive: true), defaultValue: .double(0.04),
+                    doc: "VICReg covariance weight (off-diagonal covariance of channels)."),
+        ConfigEntry(key: "objective.sigreg_weight", kind: .double(min: 0, max: 1e6, minInclusive: true), defaultValue: .double(0.1),
+                    doc: "SIGReg weight (Epps–Pulley test toward an isotropic Gaussian)."),
+        ConfigEntry(key: "objective.sigreg_projections", kind: .int(min: 1, max: 4096), defaultValue: .int(64),
+                    doc: "SIGReg: random 1-D projections per step."),
+        ConfigEntry(key: "objective.inverse_dynamics", kind: .double(min: 0, max: 1e6, minInclusive: true), defaultValue: .double(0),
+                    doc: "Weight of the inverse-dynamics head (predicts a(t) from z(t), z(t+1)); only scenes with actions."),
+
+        // Optimiser
+        ConfigEntry(key: "optim.lr", kind: .double(min: 0, max: 10, minInclusive: false), defaultValue: .double(1e-3),
+                    doc: "AdamW peak learning rate."),
+        ConfigEntry(key: "optim.weight_decay", kind: .double(min: 0, max: 10, minInclusive: true), defaultValue: .double(0.01),
+                    doc: "AdamW decoupled weight decay."),
+        ConfigEntry(key: "optim.beta1", kind: .double(min: 0, max: 0.999999, minInclusive: true), defaultValue: .double(0.9),
+                    doc: "AdamW β1."),
+        ConfigEntry(key: "optim.beta2", kind: .double(min: 0, max: 0.999999, minInclusive: true), defaultValue: .double(0.999),
+                    doc: "AdamW β2."),
+        ConfigEntry(key: "optim.warmup_steps", kind: .int(min: 0, max: 10_000_000), defaultValue: .int(100),
+                    doc: "Linear learning-rate warm-up."),
+        ConfigEntry(key: "optim.schedule_steps", kind: .int(min: 1, max: 100_000_000), defaultValue: .int(3000),
+                    doc: "Horizon of the cosine decay and the EMA ramp; independent of how long an invocation runs."),
+        ConfigEntry(key: "optim.min_lr_ratio", kind: .double(min: 0, max: 1, minInclusive: true), defaultValue: .double(0.1),
+                    doc: "Learning rate at the end of the cosine, as a fraction of the peak."),
+        ConfigEntry(key: "optim.grad_clip", kind: .double(min: 0, max: 1e9, minInclusive: true), defaultValue: .double(1.0),
+                    doc: "Clip the global gradient norm to this (0: off)."),
+
+        // Read-out heads, trained on detached latents
+        ConfigEntry(key: "probe.lr", kind: .double(min: 0, max: 10, minInclusive: false), defaultValue: .double(1e-3),
+                    doc: "Adam learning rate of the linear state probe."),
+        ConfigEntry(key: "decoder.channels", kind: .ints(minCount: 1, maxCount: 8, min: 1, max: 1024),
+                    defaultValue: .ints([32, 16]), doc: "Transposed-conv decoder: channels after each stride-2 layer."),
+        ConfigEntry(key: "decoder.lr", kind: .double(min: 0, max: 10, minInclusive: false), defaultValue: .double(1e-3),
+                    doc: "Adam learning rate of the pixel decoder."),
+
+        // Run length and reporting (may differ on --resume)
+        ConfigEntry(key: "train.steps", kind: .int(min: 1, max: 100_000_000), defaultValue: .int(3000),
+                    doc: "Stop after this many optimisation steps (in total, counting resumed ones).", resumable: true),
+        ConfigEntry(key: "train.log_every", kind: .int(min: 1, max: 1_000_000), defaultValue: .int(25),
+                    doc: "Steps between metrics.csv rows and log lines.", resumable: true),
+        ConfigEntry(key: "train.checkpoint_every", kind: .int(min: 1, max: 100_000_000), defaultValue: .int(500),
+                    doc: "Steps between checkpoints/step-N.safetensors.", resumable: true),
+        ConfigEntry(key: "train.max_loss", kind: .double(min: 0, max: 1e30, minInclusive: false), defaultValue: .double(1e4),
+                    doc: "A loss above this (or NaN) stops the run, keeping the last good checkpoint.", resumable: true),
+    ]
+
+    static let entriesByKey: [String: ConfigEntry] = Dictionary(uniqueKeysWithValues: schema.map { ($0.key, $0) })
+}
