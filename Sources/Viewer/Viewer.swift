@@ -1,1 +1,0 @@
-// Viewer module: see ../shared/design.md. Filled in by its issue.
