@@ -1,0 +1,116 @@
+import CBox2D
+import Foundation
+
+extension World {
+    /// Applies an impossible event from now on. Throws if the scene does not list the type, or the body row is not
+    /// present. `vanish` disables the body (zeros in states, `bodyMask` false, not drawn); `teleport` moves it to the
+    /// target keeping angle and velocities; `passThrough` stops it colliding with walls and static bodies.
+    public func inject(_ violation: Violation) throws {
+        guard scene.violations.contains(violation.type) else {
+            throw WorldError.violationNotSupported(violation.type, scene: scene.name)
+        }
+        let row = violation.body
+        guard row >= 0 && row < rows.count else { throw WorldError.noSuchBody(row, bodyCount: rows.count) }
+        guard bodyMask[row] else { throw WorldError.bodyAbsent(row) }
+        let id = rowIDs[row]
+        switch violation {
+        case .vanish:
+            tb_body_set_enabled(handle, id, 0)
+            bodyMask[row] = false
+            contactFlags[row] = 0
+            for i in drawn.indices where drawn[i].row == row { drawn[i].visible = false }
+        case let .teleport(_, to):
+            var s = [Float](repeating: 0, count: 6)
+            var ids = [id]
+            tb_export_states(handle, &ids, 1, &s)
+            tb_body_teleport(handle, id, to.x, to.y, s[2], s[3], s[4], s[5])
+        case .passThrough:
+            tb_body_set_filter(handle, id, Self.bodyCategory, 0xFFFF & ~Self.wallCategory, 0)
+        }
+        log.violations.append((stepIndex, violation))
+    }
+
+    /// Chooses a violation that a viewer cannot miss yet is fair: the body is fully inside the camera view now.
+    /// `vanish` picks any such body; `teleport` also a free target at least a third of the view away, inside the view;
+    /// `passThrough` a body whose free-flight path (velocity and gravity) reaches a wall within `passThroughHorizon`
+    /// seconds at a point the camera sees. Returns `nil` when the scene does not support the type or nothing qualifies.
+    public func planViolation(_ type: ViolationType, rng: inout SeededRandom) -> Violation? {
+        guard scene.violations.contains(type) else { return nil }
+        var states = [Float](repeating: 0, count: rows.count * 6)
+        states.withUnsafeMutableBufferPointer { exportStates(into: $0) }
+        let view = camera
+        let radii = rowRadii()
+        func position(_ row: Int) -> SIMD2<Float> { SIMD2(states[6 * row], states[6 * row + 1]) }
+        func inView(_ p: SIMD2<Float>, _ r: Float) -> Bool {
+            p.x - r >= view.minX && p.x + r <= view.maxX && p.y - r >= view.minY && p.y + r <= view.maxY
+        }
+        var candidates = (0..<rows.count).filter { bodyMask[$0] && inView(position($0), radii[$0]) }
+        // Shuffle with the caller's stream (Fisher–Yates), so choices are reproducible.
+        if candidates.count > 1 {
+            for i in stride(from: candidates.count - 1, to: 0, by: -1) { candidates.swapAt(i, rng.integer(0, i)) }
+        }
+        switch type {
+        case .vanish:
+            return candidates.first.map { .vanish(body: $0) }
+        case .teleport:
+            let span = min(view.maxX - view.minX, view.maxY - view.minY)
+            for row in candidates {
+                let r = radii[row], from = position(row)
+                for _ in 0..<200 {
+                    let target = SIMD2(rng.uniform(view.minX + r, view.maxX - r), rng.uniform(view.minY + r, view.maxY - r))
+                    guard Geometry.length(target - from) >= max(span / 3, 4 * r) else { continue }
+                    if isFree(target, radius: r, ignoring: row, states: states, radii: radii) {
+                        return .teleport(body: row, to: target)
+                    }
+                }
+            }
+            return nil
+        case .passThrough:
+            var best: [(row: Int, time: Float)] = []
+            for row in candidates {
+                if let t = timeToWall(row: row, states: states, radius: radii[row]) { best.append((row, t)) }
+            }
+            guard !best.isEmpty else { return nil }
+            return .passThrough(body: best[rng.integer(0, best.count - 1)].row)
+        }
+    }
+
+    /// How far ahead (seconds) `planViolation(.passThrough)` looks for a wall.
+    public static let passThroughHorizon: Float = 1.0
+
+    /// Bounding radius of each row's body (0 for absent rows).
+    func rowRadii() -> [Float] {
+        var r = [Float](repeating: 0, count: rows.count)
+        for body in drawn where body.row >= 0 { r[body.row] = max(r[body.row], body.shapes.map(\.boundingRadius).max() ?? 0) }
+        return r
+    }
+
+    func isFree(_ p: SIMD2<Float>, radius r: Float, ignoring row: Int, states: [Float], radii: [Float]) -> Bool {
+        let margin: Float = 0.05
+        for piece in solidPieces where piece.distance(to: p) < r + margin { return false }
+        for (q, rq) in staticObstacles where Geometry.length(p - q) < r + rq + margin { return false }
+        for other in 0..<rows.count where other != row && bodyMask[other] {
+            let q = SIMD2(states[6 * other], states[6 * other + 1])
+            if Geometry.length(p - q) < r + radii[other] + margin { return false }
+        }
+        return true
+    }
+
+    /// First time the body's free-flight path touches a solid wall, if within the horizon and inside the view.
+    private func timeToWall(row: Int, states: [Float], radius: Float) -> Float? {
+        let p0 = SIMD2(states[6 * row], states[6 * row + 1]), v0 = SIMD2(states[6 * row + 3], states[6 * row + 4])
+        let view = camera
+        let dt = scene.timestep
+        var t: Float = 0
+        while t <= Self.passThroughHorizon {
+            let p = p0 + v0 * t + 0.5 * scene.gravity * t * t
+            let touching = solidPieces.contains { $0.distance(to: p) < radius + 0.02 }
+                || staticObstacles.contains { Geometry.length(p - $0.0) < radius + $0.1 + 0.02 }
+            if touching {
+                return p.x >= view.minX && p.x <= view.maxX && p.y >= view.minY && p.y <= view.maxY ? t : nil
+            }
+            t += dt
+        }
+        return nil
+    }
+}

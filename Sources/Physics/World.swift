@@ -1,0 +1,304 @@
+import CBox2D
+import Foundation
+
+/// A running episode of a scene, in the Gymnasium spirit: `reset(seed:)`, then `step(action:)` and read-outs.
+///
+/// Determinism: the same scene and seed give byte-identical states on every run of the same binary. Each reset
+/// builds a fresh Box2D world in one fixed order from values drawn by the episode's own random streams (layout
+/// and policy are separate streams, derived from the seed), and sleeping is off, so nothing depends on history.
+///
+/// Not thread-safe; use one `World` per thread (they share nothing).
+public final class World {
+    public let scene: Scene
+
+    /// N: rows of the state vector (dynamic bodies in scene order, each entry counted at its largest count).
+    public var bodyCount: Int { rows.count }
+    /// A: 2 with an actor (force in x and y, each in [-1, 1]), else 0.
+    public var actionDimension: Int { scene.actor == nil ? 0 : 2 }
+    /// Which of the N rows hold a body this episode (a vanished body's row turns `false`).
+    public internal(set) var bodyMask: [Bool]
+    /// Observations since reset.
+    public internal(set) var stepIndex = 0
+    /// The seed of the current episode.
+    public internal(set) var seed: UInt64 = 0
+    /// The world rectangle the camera sees.
+    public var camera: CameraRect { scene.cameraRect }
+
+    // Scene-derived, fixed for the world's life.
+    let rows: RowMap
+    let scenery: Scenery
+    let solidPieces: [WallPiece]
+    let staticDrawables: [Drawable]
+    let actorEntry: Int?
+    let pushEntry: Int?
+
+    // Episode state.
+    var handle: OpaquePointer
+    var rowIDs: [Int32]
+    var drawn: [DrawnBody] = []
+    var drawIDs: [Int32] = []
+    var poses: [Float] = []
+    var contactFlags: [UInt8]
+    var staticObstacles: [(SIMD2<Float>, Float)] = []
+    var actorRow = -1, pushRow = -1
+    var actorRadius: Float = 0, pushRadius: Float = 0
+    var policyRNG = SeededRandom(seed: 0)
+    var noise = SIMD2<Float>.zero
+    var log = ReplayLog()
+
+    /// One body Box2D knows about that is drawn (everything but the ground).
+    struct DrawnBody {
+        var id: Int32
+        var row: Int
+        var shapes: [LocalShape]
+        var color: SIMD3<UInt8>
+        var visible = true
+    }
+
+    /// Collision categories: bodies, and walls (static scenery and static bodies), so `passThrough` can drop walls.
+    static let bodyCategory: UInt16 = 0x0001
+    static let wallCategory: UInt16 = 0x0002
+
+    /// Builds the world and resets it with seed 0 (call `reset(seed:)` to choose the episode).
+    public init(scene: Scene) throws {
+        self.scene = scene
+        rows = RowMap(scene)
+        scenery = Scenery(scene)
+        solidPieces = scenery.solidPieces
+        var statics = scenery.drawables
+        for chain in scene.chains {
+            statics.append(Drawable(geometry: .circle(center: chain.anchor, radius: chain.width * 0.6, angle: 0),
+                                    color: SIMD3(160, 160, 160), body: -1))
+        }
+        staticDrawables = statics
+        actorEntry = scene.actor.flatMap { a in scene.bodies.firstIndex { $0.name == a.body } }
+        pushEntry = scene.actor?.policy.push.flatMap { p in scene.bodies.firstIndex { $0.name == p } }
+        bodyMask = Array(repeating: false, count: rows.count)
+        rowIDs = Array(repeating: -1, count: rows.count)
+        contactFlags = Array(repeating: 0, count: rows.count)
+        handle = tb_world_create(scene.gravity.x, scene.gravity.y)
+        reset(seed: 0)
+    }
+
+    deinit { tb_world_destroy(handle) }
+
+    static func layoutStream(seed: UInt64) -> SeededRandom { SeededRandom(seed: seed).derived(1) }
+    static func policyStream(seed: UInt64) -> SeededRandom { SeededRandom(seed: seed).derived(2) }
+
+    /// Starts a new episode: a fresh Box2D world with bodies drawn from `seed`.
+    public func reset(seed: UInt64) {
+        self.seed = seed
+        var layoutRNG = Self.layoutStream(seed: seed)
+        // Validation proved placement works with a tenth of this budget; non-strict never throws.
+        let layout = try! Layout.make(scene, rows: rows, scenery: solidPieces, rng: &layoutRNG,
+                                      attempts: Scene.episodeAttempts, maxCounts: false, strict: false)
+        tb_world_destroy(handle)
+        handle = tb_world_create(scene.gravity.x, scene.gravity.y)
+        build(layout)
+        policyRNG = Self.policyStream(seed: seed)
+        noise = .zero
+        stepIndex = 0
+        log = ReplayLog()
+    }
+
+    private func build(_ layout: Layout) {
+        for i in 0..<rows.count { rowIDs[i] = -1; bodyMask[i] = false; contactFlags[i] = 0 }
+        drawn.removeAll(keepingCapacity: true)
+        staticObstacles.removeAll(keepingCapacity: true)
+
+        var groundDef = tb_default_body_def()
+        groundDef.type = Int32(TB_STATIC)
+        let ground = tb_body_create(handle, &groundDef)
+        for piece in scenery.pieces {
+            var sd = tb_default_shape_def()
+            sd.friction = piece.friction
+            sd.restitution = piece.restitution
+            sd.restitution_threshold = scene.restitutionThreshold
+            sd.category_bits = Self.wallCategory
+            if !piece.solid { sd.sensor = 1; sd.mask_bits = 0 }  // zones: drawn only
+            switch piece.shape {
+            case let .polygon(v):
+                let xy = v.flatMap { [$0.x, $0.y] }
+                tb_add_polygon(handle, ground, &sd, xy, Int32(v.count))
+            case let .segment(a, b):
+                tb_add_edge(handle, ground, &sd, a.x, a.y, b.x, b.y)
+            case let .chain(v, loop):
+                let xy = v.flatMap { [$0.x, $0.y] }
+                tb_add_chain(handle, ground, &sd, xy, Int32(v.count), loop ? 1 : 0)
+            }
+        }
+
+        var ids: [Int32] = []
+        for body in layout.bodies {
+            var def = tb_default_body_def()
+            switch body.type {
+            case .dynamic: def.type = Int32(TB_DYNAMIC)
+            case .kinematic: def.type = Int32(TB_KINEMATIC)
+            case .static: def.type = Int32(TB_STATIC)
+            }
+            def.x = body.position.x; def.y = body.position.y; def.angle = body.angle
+            def.vx = body.velocity.x; def.vy = body.velocity.y; def.omega = body.omega
+            def.linear_damping = body.linearDamping; def.angular_damping = body.angularDamping
+            def.fixed_rotation = body.fixedRotation ? 1 : 0
+            def.bullet = body.bullet ? 1 : 0
+            def.allow_sleep = 0
+            let id = tb_body_create(handle, &def)
+            var sd = tb_default_shape_def()
+            sd.density = body.density
+            sd.friction = body.friction
+            sd.restitution = body.restitution
+            sd.restitution_threshold = scene.restitutionThreshold
+            sd.category_bits = body.type == .static ? Self.wallCategory : Self.bodyCategory
+            for shape in body.shapes {
+                switch shape {
+                case let .circle(c, r): tb_add_circle(handle, id, &sd, c.x, c.y, r)
+                case let .polygon(v):
+                    let xy = v.flatMap { [$0.x, $0.y] }
+                    tb_add_polygon(handle, id, &sd, xy, Int32(v.count))
+                }
+            }
+            ids.append(id)
+            if body.row >= 0 {
+                rowIDs[body.row] = id
+                bodyMask[body.row] = true
+            }
+            if body.type == .static { staticObstacles.append((body.position, body.boundingRadius)) }
+            drawn.append(DrawnBody(id: id, row: body.row, shapes: body.shapes, color: body.color))
+        }
+
+        for joint in layout.joints {
+            let a = joint.a < 0 ? ground : ids[joint.a], b = joint.b < 0 ? ground : ids[joint.b]
+            guard let spec = joint.spec else {
+                tb_joint_revolute(handle, a, b, joint.anchorA.x, joint.anchorA.y, 0, 0, 0, 0, 0, 0, 0)
+                continue
+            }
+            let rad: Float = .pi / 180
+            switch spec.type {
+            case .revolute:
+                tb_joint_revolute(handle, a, b, joint.anchorA.x, joint.anchorA.y, spec.collideConnected ? 1 : 0,
+                                  spec.lowerAngle == nil ? 0 : 1, (spec.lowerAngle ?? 0) * rad, (spec.upperAngle ?? 0) * rad,
+                                  spec.motorSpeed == nil ? 0 : 1, (spec.motorSpeed ?? 0) * rad, spec.maxMotorTorque)
+            case .distance:
+                tb_joint_distance(handle, a, b, joint.anchorA.x, joint.anchorA.y, joint.anchorB.x, joint.anchorB.y,
+                                  spec.length ?? -1, spec.frequency, spec.dampingRatio, spec.collideConnected ? 1 : 0)
+            }
+        }
+
+        drawIDs = drawn.map(\.id)
+        poses = Array(repeating: 0, count: drawn.count * 6)
+        actorRow = actorEntry.map { rows.bodyOffset[$0] } ?? -1
+        pushRow = pushEntry.map { rows.bodyOffset[$0] } ?? -1
+        actorRadius = drawn.first { $0.row == actorRow && actorRow >= 0 }?.shapes.map(\.boundingRadius).max() ?? 0
+        pushRadius = drawn.first { $0.row == pushRow && pushRow >= 0 }?.shapes.map(\.boundingRadius).max() ?? 0
+    }
+
+    /// Advances one observation interval (`scene.observeEvery` physics steps). With an actor, the first two values
+    /// of `action` (clamped to [-1, 1]; non-finite counts as 0; `nil` means no push) scale the actor's force for the
+    /// whole interval. Scenes without an actor ignore `action`.
+    public func step(action: UnsafeBufferPointer<Float>?) {
+        if actorRow >= 0, let force = scene.actor?.force {
+            var a = SIMD2<Float>.zero
+            if let action, action.count >= 2 { a = SIMD2(Self.clamp(action[0]), Self.clamp(action[1])) }
+            log.actions.append(a)
+            tb_body_set_persistent_force(handle, rowIDs[actorRow], a.x * force, a.y * force)
+        }
+        tb_clear_contact_flags(handle)
+        tb_world_step(handle, scene.timestep, Int32(scene.velocityIterations), Int32(scene.positionIterations),
+                      Int32(scene.observeEvery))
+        rowIDs.withUnsafeBufferPointer { ids in
+            contactFlags.withUnsafeMutableBufferPointer { tb_export_contact_flags(handle, ids.baseAddress, Int32(ids.count), $0.baseAddress) }
+        }
+        stepIndex += 1
+    }
+
+    static func clamp(_ v: Float) -> Float { v.isFinite ? min(max(v, -1), 1) : 0 }
+
+    /// Writes N×6 floats (x, y, angle, vx, vy, ω per row, world units, radians); absent rows are zeros.
+    public func exportStates(into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(out.count >= rows.count * 6, "exportStates needs \(rows.count * 6) floats, got \(out.count)")
+        rowIDs.withUnsafeBufferPointer { tb_export_states(handle, $0.baseAddress, Int32($0.count), out.baseAddress) }
+    }
+
+    /// Whether body row `body` began touching anything solid during the last `step`.
+    public func collidedThisStep(body: Int) -> Bool { body >= 0 && body < contactFlags.count && contactFlags[body] != 0 }
+
+    /// Replaces the contents of `list` with everything visible, in world coordinates and drawing order: zones,
+    /// walls, chain pins, then bodies (scene order). Dynamic bodies carry their state row in `Drawable.body`.
+    public func drawables(into list: inout [Drawable]) {
+        list.removeAll(keepingCapacity: true)
+        list.append(contentsOf: staticDrawables)
+        drawIDs.withUnsafeBufferPointer { ids in
+            poses.withUnsafeMutableBufferPointer { tb_export_states(handle, ids.baseAddress, Int32(ids.count), $0.baseAddress) }
+        }
+        for (i, body) in drawn.enumerated() where body.visible {
+            let p = SIMD2(poses[6 * i], poses[6 * i + 1]), angle = poses[6 * i + 2]
+            for shape in body.shapes {
+                switch shape {
+                case let .circle(c, r):
+                    list.append(Drawable(geometry: .circle(center: p + Geometry.rotate(c, angle), radius: r, angle: angle),
+                                         color: body.color, body: body.row))
+                case let .polygon(v):
+                    let c = cosf(angle), s = sinf(angle)
+                    let pts = v.map { SIMD2(p.x + c * $0.x - s * $0.y, p.y + s * $0.x + c * $0.y) }
+                    list.append(Drawable(geometry: .polygon(pts), color: body.color, body: body.row))
+                }
+            }
+        }
+    }
+
+    /// The scene's recording policy: writes the next action (A values in [-1, 1]) drawn from the episode's policy
+    /// stream — Ornstein–Uhlenbeck noise plus, when the scene says `push`, a controller steering the actor behind the
+    /// pushed body and on towards the goal. Writes nothing when A = 0.
+    public func policyAction(into out: UnsafeMutableBufferPointer<Float>) {
+        guard let actor = scene.actor, actorRow >= 0 else { return }
+        precondition(out.count >= 2, "policyAction needs 2 floats")
+        let dt = scene.timestep * Float(scene.observeEvery)
+        let p = actor.policy
+        let kick = SIMD2(policyRNG.normal(), policyRNG.normal())
+        noise += -p.theta * noise * dt + p.sigma * dt.squareRoot() * kick
+        var a = noise
+        if let goal = p.goal, pushRow >= 0 { a += p.gain * steer(goal: goal) }
+        out[0] = Self.clamp(a.x)
+        out[1] = Self.clamp(a.y)
+    }
+
+    /// A bounded steering vector: get behind the pushed body (going round it if needed), then drive through it.
+    private func steer(goal: SIMD2<Float>) -> SIMD2<Float> {
+        var s = [Float](repeating: 0, count: 12)
+        var ids: [Int32] = [rowIDs[actorRow], rowIDs[pushRow]]
+        tb_export_states(handle, &ids, 2, &s)
+        let pos = SIMD2(s[0], s[1]), vel = SIMD2(s[3], s[4]), block = SIMD2(s[6], s[7])
+        let toGoal = goal - block
+        let dist = Geometry.length(toGoal)
+        guard dist > 1e-3 else { return -0.5 * vel }
+        let d = toGoal / dist
+        let reach = actorRadius + pushRadius + 0.15
+        let rel = pos - block
+        let target: SIMD2<Float>
+        if (rel * d).sum() > -0.5 * reach {
+            // On the goal side: go round the block on the side the actor is already on.
+            let perp = SIMD2(-d.y, d.x)
+            let side: Float = Geometry.cross(d, rel) >= 0 ? 1 : -1
+            target = block + perp * side * reach * 1.3 - d * reach * 0.8
+        } else if Geometry.length(pos - (block - d * reach)) > 0.35 * reach {
+            target = block - d * reach
+        } else {
+            target = block + d * reach
+        }
+        let u = (target - pos) * 1.5 - vel * 0.6
+        let n = Geometry.length(u)
+        return n > 1 ? u / n : u
+    }
+}
+
+/// What happened since reset, enough to rebuild the episode exactly (see `World.snapshot()`).
+struct ReplayLog: Equatable {
+    var actions: [SIMD2<Float>] = []
+    /// Violations with the observation index they were injected before.
+    var violations: [(step: Int, violation: Violation)] = []
+
+    static func == (a: ReplayLog, b: ReplayLog) -> Bool {
+        a.actions == b.actions && a.violations.count == b.violations.count
+            && zip(a.violations, b.violations).allSatisfy { $0.step == $1.step && $0.violation == $1.violation }
+    }
+}
