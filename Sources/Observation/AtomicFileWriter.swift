@@ -1,0 +1,71 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a file so that it only ever appears complete: the bytes go to `NAME.tmp` in the same
+/// directory, are flushed with fsync, then renamed over `NAME`, and the directory is synced so the
+/// rename itself survives a crash. On any failure the temporary file is removed.
+struct AtomicFileWriter {
+    /// The `write(2)` call as (fd, bytes, count) → (bytes written or -1, errno). Tests replace it to
+    /// make a disk fill up part-way through a file.
+    var writeCall: (Int32, UnsafeRawPointer, Int) -> (Int, Int32) = { fd, p, n in
+        let r = Glibc.write(fd, p, n)
+        return (r, r < 0 ? errno : 0)
+    }
+
+    static func temporaryPath(for path: String) -> String { path + ".tmp" }
+
+    func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
+        let tmp = Self.temporaryPath(for: path)
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw RecordError("cannot create \(tmp): \(Self.describe(errno))") }
+        func abandon(_ what: String, _ code: Int32) -> RecordError {
+            close(fd)
+            unlink(tmp)
+            return RecordError("cannot write \(path): \(what): \(Self.describe(code)) (temporary file removed)")
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let chunk = min(bytes.count - offset, 1 << 30)
+            let (n, code) = writeCall(fd, bytes.baseAddress! + offset, chunk)
+            if n < 0 {
+                if code == EINTR { continue }
+                throw abandon("write failed after \(offset) of \(bytes.count) bytes", code)
+            }
+            if n == 0 { throw abandon("write made no progress after \(offset) of \(bytes.count) bytes", ENOSPC) }
+            offset += n
+        }
+        if fsync(fd) != 0 { throw abandon("fsync failed", errno) }
+        if close(fd) != 0 {
+            let code = errno
+            unlink(tmp)
+            throw RecordError("cannot write \(path): close failed: \(Self.describe(code)) (temporary file removed)")
+        }
+        if rename(tmp, path) != 0 {
+            let code = errno
+            unlink(tmp)
+            throw RecordError("cannot rename \(tmp) to \(path): \(Self.describe(code)) (temporary file removed)")
+        }
+        Self.syncDirectory(of: path)
+    }
+
+    func write(_ data: Data, to path: String) throws {
+        try data.withUnsafeBytes { try write($0, to: path) }
+    }
+
+    /// fsync the directory holding `path`, so a completed rename is durable. Best effort: some file
+    /// systems refuse to sync directories, and the data itself is already on disk.
+    static func syncDirectory(of path: String) {
+        let dir = (path as NSString).deletingLastPathComponent
+        let fd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = fsync(fd)
+            close(fd)
+        }
+    }
+
+    static func describe(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+}

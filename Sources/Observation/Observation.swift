@@ -1,1 +1,0 @@
-// Observation module: see ../shared/design.md. Filled in by its issue.
