@@ -25,7 +25,8 @@ struct RGBA: Equatable {
 /// polygons and thick lines look smooth at any window size without multisampling (which neither the
 /// software renderer nor Xvfb offer). All coordinates are window pixels.
 final class Canvas {
-    let renderer: OpaquePointer
+    private let surface: RenderSurface
+    var renderer: OpaquePointer { surface.renderer }
     /// Width in pixels of the alpha ramp at every edge.
     var feather: Float = 1.0
     private var vertices: [SDL_Vertex] = []
@@ -36,8 +37,8 @@ final class Canvas {
     /// Number of `SDL_RenderGeometry` calls since the last `resetStats()`, for the bench and tests.
     private(set) var drawCalls = 0
 
-    init(renderer: OpaquePointer) {
-        self.renderer = renderer
+    init(surface: RenderSurface) {
+        self.surface = surface
         vertices.reserveCapacity(1 << 14)
         indices.reserveCapacity(1 << 15)
     }
@@ -102,6 +103,22 @@ final class Canvas {
         let a = vertex([x, y], color, uv0), b = vertex([x + w, y], color, [uv1.x, uv0.y])
         let c = vertex([x + w, y + h], color, uv1), d = vertex([x, y + h], color, [uv0.x, uv1.y])
         quad(a, b, c, d)
+    }
+
+    /// The area between a curve and a horizontal baseline, with a vertical colour gradient
+    /// (`top` at the curve, `bottom` at the baseline). Points must have increasing x.
+    func fillUnderCurve(_ p: UnsafeBufferPointer<SIMD2<Float>>, baseline: Float, top: RGBA, bottom: RGBA) {
+        guard p.count >= 2 else { return }
+        use(texture: nil)
+        let base = Int32(vertices.count)
+        for q in p {
+            _ = vertex(q, top)
+            _ = vertex([q.x, baseline], bottom)
+        }
+        for i in 0..<(p.count - 1) {
+            let a = base + Int32(2 * i)
+            quad(a, a + 2, a + 3, a + 1)
+        }
     }
 
     // MARK: anti-aliased shapes

@@ -13,6 +13,8 @@ final class GlyphAtlas {
     }
 
     let texture: OpaquePointer
+    /// Keeps the renderer alive as long as its texture.
+    private let surface: RenderSurface
     /// Distance from one baseline to the next, in pixels.
     let lineHeight: Float
     let ascent: Float
@@ -25,7 +27,9 @@ final class GlyphAtlas {
     static let repertoire: [UInt32] =
         Array(32...126) + "·•→←↑↓…×—–°▶Δ≈≤≥±µ⏸█".unicodeScalars.map(\.value)
 
-    init(renderer: OpaquePointer, fontPath: String, size: Int) throws {
+    init(surface: RenderSurface, fontPath: String, size: Int) throws {
+        self.surface = surface
+        let renderer = surface.renderer
         guard let font = TTF_OpenFont(fontPath, Int32(size)) else {
             throw ViewerError.font(path: fontPath, reason: String(cString: SDL_GetError()))
         }

@@ -8,6 +8,7 @@ struct Tumble: ParsableCommand {
         version: TumbleVersion.string,
         subcommands: [
             BenchCommand.self,
+            ViewCommand.self,
         ]
     )
 }
