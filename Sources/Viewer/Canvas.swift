@@ -19,38 +19,129 @@ struct RGBA: Equatable {
     var sdl: SDL_Color { SDL_Color(r: r, g: g, b: b, a: a) }
 }
 
-/// Batches anti-aliased triangles into one `SDL_RenderGeometry` call per texture change.
+/// An image the canvas can draw: the glyph atlas, the model's-eye frames. The pixels live on the CPU
+/// (0xAARRGGBB); a GPU canvas mirrors them into a texture when they change.
+final class CanvasImage {
+    let width: Int, height: Int
+    /// Whether alpha is used (glyphs) or the image is opaque (frames).
+    let blended: Bool
+    private(set) var argb: [UInt32]
+    fileprivate var texture: OpaquePointer?
+    fileprivate var stale = true
+    /// Keeps the renderer alive while the texture exists.
+    fileprivate var owner: RenderSurface?
+
+    init(width: Int, height: Int, blended: Bool) {
+        self.width = width; self.height = height; self.blended = blended
+        argb = [UInt32](repeating: 0xFF00_0000, count: width * height)
+    }
+
+    deinit { if let texture { SDL_DestroyTexture(texture) } }
+
+    /// Replaces the pixels from row-major bytes of 1 (grey), 3 (RGB) or 4 (RGBA) channels.
+    func update(bytes: UnsafeBufferPointer<UInt8>, channels: Int) {
+        let n = width * height
+        precondition(bytes.count >= n * channels)
+        argb.withUnsafeMutableBufferPointer { out in
+            switch channels {
+            case 1: for i in 0..<n { let v = UInt32(bytes[i]); out[i] = 0xFF00_0000 | v << 16 | v << 8 | v }
+            case 3:
+                for i in 0..<n {
+                    out[i] = 0xFF00_0000 | UInt32(bytes[3 * i]) << 16 | UInt32(bytes[3 * i + 1]) << 8 | UInt32(bytes[3 * i + 2])
+                }
+            default:
+                for i in 0..<n {
+                    out[i] = UInt32(bytes[4 * i + 3]) << 24 | UInt32(bytes[4 * i]) << 16 | UInt32(bytes[4 * i + 1]) << 8
+                        | UInt32(bytes[4 * i + 2])
+                }
+            }
+        }
+        stale = true
+    }
+}
+
+/// Anti-aliased shapes as triangles, drawn by the GPU through `SDL_RenderGeometry` (one call per image
+/// change) or, without a GPU renderer, by `SoftwareRasterizer` on the CPU.
 ///
 /// Edges are feathered: every filled shape gets a one-pixel ring whose alpha falls to zero, so discs,
-/// polygons and thick lines look smooth at any window size without multisampling (which neither the
-/// software renderer nor Xvfb offer). All coordinates are window pixels.
+/// polygons and thick lines look smooth at any window size without multisampling. All coordinates are
+/// window pixels.
 final class Canvas {
     private let surface: RenderSurface
-    var renderer: OpaquePointer { surface.renderer }
+    /// The GPU renderer, or nil when drawing on the CPU.
+    private let gpu: OpaquePointer?
+    /// The CPU framebuffer (used when `gpu` is nil).
+    private(set) var software = SoftwareRasterizer()
+    /// A window without a GPU renderer shows the CPU framebuffer through this streaming texture.
+    private var upload: OpaquePointer?
+    private var uploadSize = (0, 0)
     /// Width in pixels of the alpha ramp at every edge.
     var feather: Float = 1.0
     private var vertices: [SDL_Vertex] = []
     private var indices: [Int32] = []
-    private var texture: OpaquePointer?
+    private var image: CanvasImage?
     private var scratch: [SIMD2<Float>] = []
     private var normals: [SIMD2<Float>] = []
-    /// Number of `SDL_RenderGeometry` calls since the last `resetStats()`, for the bench and tests.
+    /// Batches sent since the last `resetStats()` (GPU draw calls or CPU batches), for the bench and tests.
     private(set) var drawCalls = 0
 
     init(surface: RenderSurface) {
         self.surface = surface
+        gpu = surface.accelerated ? surface.renderer : nil
         vertices.reserveCapacity(1 << 14)
         indices.reserveCapacity(1 << 15)
     }
 
+    deinit { if let upload { SDL_DestroyTexture(upload) } }
+
+    var usesGPU: Bool { gpu != nil }
+
     func resetStats() { drawCalls = 0 }
 
-    /// Sends the pending triangles to SDL. Call before any direct SDL draw (textures, clears) and at frame end.
+    /// Starts a frame at the surface's current size, cleared to `color`.
+    func beginFrame(clear color: RGBA) {
+        vertices.removeAll(keepingCapacity: true); indices.removeAll(keepingCapacity: true)
+        image = nil
+        if let gpu {
+            SDL_SetRenderDrawColor(gpu, color.r, color.g, color.b, 255)
+            SDL_RenderClear(gpu)
+        } else {
+            let (w, h) = surface.size
+            software.resize(width: w, height: h)
+            software.clear(color)
+        }
+    }
+
+    /// Finishes drawing; a CPU frame in a window is uploaded and copied to the window's back buffer.
+    func endFrame() throws {
+        flush()
+        guard gpu == nil, let renderer = surface.renderer else { return }
+        let (w, h) = (software.width, software.height)
+        if upload == nil || uploadSize != (w, h) {
+            if let upload { SDL_DestroyTexture(upload) }
+            guard let t = SDL_CreateTexture(renderer, SDL_PIXELFORMAT_ARGB8888.rawValue,
+                                            Int32(SDL_TEXTUREACCESS_STREAMING.rawValue), Int32(w), Int32(h)) else {
+                throw ViewerError.sdl("SDL_CreateTexture", String(cString: SDL_GetError()))
+            }
+            upload = t; uploadSize = (w, h)
+        }
+        software.pixels.withUnsafeBytes { _ = SDL_UpdateTexture(upload, nil, $0.baseAddress, Int32(w * 4)) }
+        SDL_RenderCopy(renderer, upload, nil, nil)
+    }
+
+    /// Sends the pending triangles to the GPU or the CPU rasteriser.
     func flush() {
         guard !indices.isEmpty else { vertices.removeAll(keepingCapacity: true); return }
-        vertices.withUnsafeBufferPointer { v in
-            indices.withUnsafeBufferPointer { i in
-                _ = SDL_RenderGeometry(renderer, texture, v.baseAddress, Int32(v.count), i.baseAddress, Int32(i.count))
+        if let gpu {
+            let tex = image.map { texture(for: $0, renderer: gpu) } ?? nil
+            vertices.withUnsafeBufferPointer { v in
+                indices.withUnsafeBufferPointer { i in
+                    _ = SDL_RenderGeometry(gpu, tex, v.baseAddress, Int32(v.count), i.baseAddress, Int32(i.count))
+                }
+            }
+        } else {
+            vertices.withUnsafeBufferPointer { v in
+                indices.withUnsafeBufferPointer { i in software.draw(vertices: v, indices: i, image: image) }
             }
         }
         drawCalls += 1
@@ -58,9 +149,69 @@ final class Canvas {
         indices.removeAll(keepingCapacity: true)
     }
 
-    /// Switches the texture that following triangles sample (nil: plain colour), flushing if it changes.
-    func use(texture t: OpaquePointer?) {
-        if t != texture { flush(); texture = t }
+    /// The GPU texture mirroring `image`, created or refreshed as needed.
+    private func texture(for image: CanvasImage, renderer: OpaquePointer) -> OpaquePointer? {
+        if image.texture == nil {
+            image.texture = SDL_CreateTexture(renderer, SDL_PIXELFORMAT_ARGB8888.rawValue, Int32(SDL_TEXTUREACCESS_STREAMING.rawValue),
+                                              Int32(image.width), Int32(image.height))
+            guard let t = image.texture else { return nil }
+            image.owner = surface
+            SDL_SetTextureBlendMode(t, image.blended ? SDL_BLENDMODE_BLEND : SDL_BLENDMODE_NONE)
+            SDL_SetTextureScaleMode(t, SDL_ScaleModeNearest)
+            image.stale = true
+        }
+        if image.stale {
+            image.argb.withUnsafeBytes { _ = SDL_UpdateTexture(image.texture, nil, $0.baseAddress, Int32(image.width * 4)) }
+            image.stale = false
+        }
+        return image.texture
+    }
+
+    /// Switches the image that following triangles sample (nil: plain colour), flushing if it changes.
+    func use(image i: CanvasImage?) {
+        if i !== image { flush(); image = i }
+    }
+
+    /// Draws `image` scaled nearest-neighbour into `rect` (the model's-eye panels).
+    func drawImage(_ i: CanvasImage, in r: Rect) {
+        flush()
+        if let gpu {
+            var dst = SDL_FRect(x: r.x, y: r.y, w: r.w, h: r.h)
+            SDL_RenderCopyF(gpu, texture(for: i, renderer: gpu), nil, &dst)
+        } else {
+            software.blit(i, into: r)
+        }
+    }
+
+    /// The frame as tightly packed RGBA bytes (top row first). Call after `endFrame()`, before `present()`.
+    func readPixels() throws -> (width: Int, height: Int, rgba: [UInt8]) {
+        if let gpu {
+            let (w, h) = surface.size
+            var buf = [UInt8](repeating: 0, count: w * h * 4)
+            let rc = buf.withUnsafeMutableBytes {
+                SDL_RenderReadPixels(gpu, nil, tumble_SDL_PIXELFORMAT_RGBA32(), $0.baseAddress, Int32(w * 4))
+            }
+            guard rc == 0 else { throw ViewerError.sdl("SDL_RenderReadPixels", String(cString: SDL_GetError())) }
+            return (w, h, buf)
+        }
+        let (w, h) = (software.width, software.height)
+        var buf = [UInt8](repeating: 0, count: w * h * 4)
+        software.pixels.withUnsafeBufferPointer { p in
+            buf.withUnsafeMutableBufferPointer { o in
+                for i in 0..<(w * h) {
+                    let v = p[i]
+                    o[4 * i] = UInt8((v >> 16) & 0xFF); o[4 * i + 1] = UInt8((v >> 8) & 0xFF)
+                    o[4 * i + 2] = UInt8(v & 0xFF); o[4 * i + 3] = 255
+                }
+            }
+        }
+        return (w, h, buf)
+    }
+
+    /// Saves the frame as PNG (atomically).
+    func savePNG(to path: String) throws {
+        var (w, h, pixels) = try readPixels()
+        try PNGFile.write(rgba: &pixels, width: w, height: h, to: path)
     }
 
     // MARK: primitive emission
@@ -84,7 +235,12 @@ final class Canvas {
 
     /// An axis-aligned rectangle with hard edges (panels, plot backgrounds, bars): pixel-aligned, so no feather.
     func fillRect(x: Float, y: Float, w: Float, h: Float, color: RGBA) {
-        use(texture: nil)
+        if gpu == nil {   // the CPU fills rectangles directly, in order with the pending triangles
+            flush()
+            software.fillRect(x: x, y: y, w: w, h: h, color: color)
+            return
+        }
+        use(image: nil)
         let a = vertex([x, y], color), b = vertex([x + w, y], color)
         let c = vertex([x + w, y + h], color), d = vertex([x, y + h], color)
         quad(a, b, c, d)
@@ -109,7 +265,7 @@ final class Canvas {
     /// (`top` at the curve, `bottom` at the baseline). Points must have increasing x.
     func fillUnderCurve(_ p: UnsafeBufferPointer<SIMD2<Float>>, baseline: Float, top: RGBA, bottom: RGBA) {
         guard p.count >= 2 else { return }
-        use(texture: nil)
+        use(image: nil)
         let base = Int32(vertices.count)
         for q in p {
             _ = vertex(q, top)
@@ -131,7 +287,7 @@ final class Canvas {
     func fillConvex(_ p: UnsafeBufferPointer<SIMD2<Float>>, color: RGBA) {
         let n = p.count
         guard n >= 3 else { return }
-        use(texture: nil)
+        use(image: nil)
         computeMiterNormals(p, closed: true)
         let half = feather * 0.5
         let clear = color.alpha(0)
@@ -176,7 +332,7 @@ final class Canvas {
     func strokePolyline(_ p: UnsafeBufferPointer<SIMD2<Float>>, closed: Bool, width: Float, color: RGBA) {
         let n = p.count
         guard n >= 2 else { return }
-        use(texture: nil)
+        use(image: nil)
         var c = color
         var w = width
         if w < 1 { c = color.fade(w); w = 1 }
@@ -234,15 +390,18 @@ final class Canvas {
         }
     }
 
-    /// Fills `scratch` with points on a circle, enough that the chord error stays under a quarter pixel.
+    /// Fills `scratch` with points around a circle: enough that the chords stray under a tenth of a pixel,
+    /// pushed out by half that stray so the polygon's edge averages the true radius.
     private func circlePoints(center: SIMD2<Float>, radius: Float) {
         let r = max(radius, 0.5)
-        let n = max(12, min(160, Int((Float.pi / acosf(max(-1, 1 - 0.25 / r))).rounded(.up))))
+        let n = max(12, min(192, Int((Float.pi / acosf(max(-1, 1 - 0.1 / r))).rounded(.up))))
+        let sagitta = r * (1 - cosf(Float.pi / Float(n)))
+        let rv = r + sagitta / 2
         scratch.removeAll(keepingCapacity: true)
         let step = 2 * Float.pi / Float(n)
         for i in 0..<n {
             let t = Float(i) * step
-            scratch.append(center + SIMD2(cosf(t), sinf(t)) * r)
+            scratch.append(center + SIMD2(cosf(t), sinf(t)) * rv)
         }
     }
 }

@@ -12,9 +12,8 @@ final class GlyphAtlas {
         var advance: Float
     }
 
-    let texture: OpaquePointer
-    /// Keeps the renderer alive as long as its texture.
-    private let surface: RenderSurface
+    /// White glyphs in alpha; the canvas modulates them by the text colour.
+    let image: CanvasImage
     /// Distance from one baseline to the next, in pixels.
     let lineHeight: Float
     let ascent: Float
@@ -27,9 +26,7 @@ final class GlyphAtlas {
     static let repertoire: [UInt32] =
         Array(32...126) + "·•→←↑↓…×—–°▶Δ≈≤≥±µ⏸█".unicodeScalars.map(\.value)
 
-    init(surface: RenderSurface, fontPath: String, size: Int) throws {
-        self.surface = surface
-        let renderer = surface.renderer
+    init(fontPath: String, size: Int) throws {
         guard let font = TTF_OpenFont(fontPath, Int32(size)) else {
             throw ViewerError.font(path: fontPath, reason: String(cString: SDL_GetError()))
         }
@@ -69,12 +66,13 @@ final class GlyphAtlas {
             SDL_SetSurfaceBlendMode(r.1, SDL_BLENDMODE_NONE)
             SDL_UpperBlit(r.1, nil, atlas, &dst)
         }
-        guard let tex = SDL_CreateTextureFromSurface(renderer, atlas) else {
-            throw ViewerError.sdl("SDL_CreateTextureFromSurface", String(cString: SDL_GetError()))
-        }
-        SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND)
-        SDL_SetTextureScaleMode(tex, SDL_ScaleModeNearest)
-        texture = tex
+        image = CanvasImage(width: Int(atlasWidth), height: Int(atlasHeight), blended: true)
+        SDL_LockSurface(atlas)
+        let bytes = UnsafeBufferPointer(start: atlas.pointee.pixels.assumingMemoryBound(to: UInt8.self),
+                                        count: Int(atlas.pointee.pitch) * Int(atlasHeight))
+        precondition(atlas.pointee.pitch == atlasWidth * 4)
+        image.update(bytes: bytes, channels: 4)
+        SDL_UnlockSurface(atlas)
 
         let fw = Float(atlasWidth), fh = Float(atlasHeight)
         for (cp, rect, adv) in placed {
@@ -98,8 +96,6 @@ final class GlyphAtlas {
         kerning = k
     }
 
-    deinit { SDL_DestroyTexture(texture) }
-
     @inline(__always)
     private func glyph(_ cp: UInt32) -> Glyph {
         if cp < 128, let g = ascii[Int(cp)] { return g }
@@ -120,7 +116,7 @@ final class GlyphAtlas {
     /// Draws `text` with its top-left corner at (x, y); returns the x after the last glyph.
     @discardableResult
     func draw(_ text: String, x: Float, y: Float, color: RGBA, on canvas: Canvas) -> Float {
-        canvas.use(texture: texture)
+        canvas.use(image: image)
         var pen = x.rounded()
         let top = y.rounded()
         var prev: UInt32 = 0

@@ -71,7 +71,7 @@ final class KinematicBaseline: StateOracleModel {
             newPositions[i] = o.position(of: i)!
             newVelocities[i] = o.velocity(of: i)!
         }
-        if action != nil, present.count == n {
+        if present.count == n {   // not the first frame of an episode
             lock.lock()
             for i in 0..<n where present[i] && o.mask[i] {
                 let t = (velocities[i], newVelocities[i])
@@ -134,22 +134,27 @@ final class KinematicBaseline: StateOracleModel {
 
     var supportsLearning: Bool { true }
 
-    /// One SGD step on a random batch of velocity transitions: loss = mean |v' − (v + a·Δt)|².
+    /// One SGD step on a random batch of velocity transitions with a Huber loss on v' − (v + a·Δt): robust,
+    /// so the bounces (large velocity changes in a few transitions) don't drag the fit away from gravity.
     func learnStep() -> Float? {
         lock.lock(); defer { lock.unlock() }
         guard transitions.count >= 16 else { return nil }
         let dt = interval
+        let delta: Float = 0.5   // m/s: errors beyond this count linearly
         var grad = SIMD2<Float>(0, 0), loss: Float = 0
         let batch = 64
         for _ in 0..<batch {
             let (v0, v1) = transitions[random.integer(0, transitions.count - 1)]
             let e = v1 - (v0 + acceleration * dt)
-            loss += (e * e).sum()
-            grad += -2 * dt * e
+            for k in 0..<2 {
+                let a = abs(e[k])
+                loss += a <= delta ? 0.5 * a * a : delta * (a - 0.5 * delta)
+                grad[k] += -dt * min(max(e[k], -delta), delta)
+            }
         }
         loss /= Float(batch); grad /= Float(batch)
-        // Step size normalised by dt² so the fit converges in a few hundred steps whatever the frame rate.
-        acceleration -= grad * (0.1 / (2 * dt * dt))
+        // Step size in units of dt², so the fit moves at the same pace whatever the observation rate.
+        acceleration -= grad * (0.2 / (dt * dt))
         learnedSteps += 1
         return loss
     }

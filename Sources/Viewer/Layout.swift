@@ -70,12 +70,12 @@ final class Fonts {
     let bold: GlyphAtlas
     let title: GlyphAtlas
 
-    init(surface: RenderSurface) throws {
+    init() throws {
         let sans = try FontLocator.path(bold: false)
         let sansBold = try FontLocator.path(bold: true)
-        regular = try GlyphAtlas(surface: surface, fontPath: sans, size: 14)
-        small = try GlyphAtlas(surface: surface, fontPath: sans, size: 12)
-        bold = try GlyphAtlas(surface: surface, fontPath: sansBold, size: 14)
-        title = try GlyphAtlas(surface: surface, fontPath: sansBold, size: 19)
+        regular = try GlyphAtlas(fontPath: sans, size: 14)
+        small = try GlyphAtlas(fontPath: sans, size: 12)
+        bold = try GlyphAtlas(fontPath: sansBold, size: 14)
+        title = try GlyphAtlas(fontPath: sansBold, size: 19)
     }
 }

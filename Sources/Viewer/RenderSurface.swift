@@ -1,19 +1,23 @@
 import CSDL2
 import Foundation
 
-/// Where frames go: a resizable window with an accelerated, vsynced renderer, or an offscreen
-/// software surface for headless screenshots, benches and tests.
+/// Where frames go: a resizable window with an SDL renderer (vsynced), or an offscreen framebuffer for
+/// headless screenshots, benches and tests.
 ///
-/// The offscreen path needs no video driver at all (only SDL's event queue), so
-/// `tumble view --frames N --screenshot out.png` works on a machine with no display, and its pixels
-/// are the same on every machine because SDL's software rasteriser draws them.
+/// The offscreen path needs no video driver at all (only SDL's event queue, so synthetic events still
+/// work), so `tumble view --frames N --screenshot out.png` runs on a machine with no display, and its
+/// pixels come from `SoftwareRasterizer`, the same on every machine.
 final class RenderSurface {
     enum Kind: Equatable { case window, offscreen }
 
     let kind: Kind
     private(set) var window: OpaquePointer?
-    private(set) var renderer: OpaquePointer
-    private var surface: UnsafeMutablePointer<SDL_Surface>?
+    /// The window's renderer; nil offscreen.
+    private(set) var renderer: OpaquePointer?
+    /// Whether the renderer is a GPU one (SDL_RenderGeometry places vertices exactly); otherwise the canvas
+    /// rasterises on the CPU and uploads one texture per frame.
+    let accelerated: Bool
+    private let offscreenSize: (width: Int, height: Int)
     private let subsystems: UInt32
 
     /// Opens a window. Throws `.noDisplay` when no video driver can start.
@@ -33,41 +37,43 @@ final class RenderSurface {
         }
         var rflags = SDL_RENDERER_ACCELERATED.rawValue
         if vsync { rflags |= SDL_RENDERER_PRESENTVSYNC.rawValue }
-        let r = SDL_CreateRenderer(w, -1, rflags) ?? SDL_CreateRenderer(w, -1, SDL_RENDERER_SOFTWARE.rawValue)
+        var r = SDL_CreateRenderer(w, -1, rflags)
+        if r == nil {
+            r = SDL_CreateRenderer(w, -1, SDL_RENDERER_SOFTWARE.rawValue | (vsync ? SDL_RENDERER_PRESENTVSYNC.rawValue : 0))
+        }
         guard let r else {
             let e = String(cString: SDL_GetError())
             SDL_DestroyWindow(w); SDL_QuitSubSystem(flags)
             throw ViewerError.sdl("SDL_CreateRenderer", e)
         }
+        var info = SDL_RendererInfo()
+        SDL_GetRendererInfo(r, &info)
+        let name = info.name.map { String(cString: $0) } ?? ""
+        accelerated = info.flags & SDL_RENDERER_ACCELERATED.rawValue != 0 && name != "software"
         kind = .window; window = w; renderer = r
+        offscreenSize = (width, height)
         SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND)
     }
 
-    /// An offscreen RGBA surface drawn by SDL's software renderer.
+    /// An offscreen framebuffer of the given size.
     init(offscreenWidth width: Int, height: Int) throws {
         let flags = UInt32(SDL_INIT_EVENTS)
         guard SDL_InitSubSystem(flags) == 0 else { throw ViewerError.sdl("SDL_InitSubSystem(EVENTS)", String(cString: SDL_GetError())) }
         subsystems = flags
-        guard let s = SDL_CreateRGBSurfaceWithFormat(0, Int32(width), Int32(height), 32, SDL_PIXELFORMAT_ARGB8888.rawValue) else {
-            throw ViewerError.sdl("SDL_CreateRGBSurfaceWithFormat", String(cString: SDL_GetError()))
-        }
-        guard let r = SDL_CreateSoftwareRenderer(s) else {
-            SDL_FreeSurface(s)
-            throw ViewerError.sdl("SDL_CreateSoftwareRenderer", String(cString: SDL_GetError()))
-        }
-        kind = .offscreen; surface = s; renderer = r
-        SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND)
+        kind = .offscreen
+        accelerated = false
+        offscreenSize = (width, height)
     }
 
     deinit {
-        SDL_DestroyRenderer(renderer)
+        if let renderer { SDL_DestroyRenderer(renderer) }
         if let window { SDL_DestroyWindow(window) }
-        if let surface { SDL_FreeSurface(surface) }
         SDL_QuitSubSystem(subsystems)
     }
 
     /// Drawable size in pixels.
     var size: (width: Int, height: Int) {
+        guard let renderer else { return offscreenSize }
         var w: Int32 = 0, h: Int32 = 0
         SDL_GetRendererOutputSize(renderer, &w, &h)
         return (Int(w), Int(h))
@@ -81,29 +87,24 @@ final class RenderSurface {
         return w > 0 ? Float(size.width) / Float(w) : 1
     }
 
-    func present() { SDL_RenderPresent(renderer) }
+    func present() { if let renderer { SDL_RenderPresent(renderer) } }
 
-    /// The current frame as tightly packed RGBA bytes (row-major, top row first). Call before `present()`.
-    func readPixels() throws -> (width: Int, height: Int, rgba: [UInt8]) {
-        let (w, h) = size
-        var buf = [UInt8](repeating: 0, count: w * h * 4)
-        let rc = buf.withUnsafeMutableBytes {
-            SDL_RenderReadPixels(renderer, nil, tumble_SDL_PIXELFORMAT_RGBA32(), $0.baseAddress, Int32(w * 4))
-        }
-        guard rc == 0 else { throw ViewerError.sdl("SDL_RenderReadPixels", String(cString: SDL_GetError())) }
-        return (w, h, buf)
+    /// Renderer name for the HUD and the bench ("opengl", "software", "offscreen").
+    var rendererName: String {
+        guard let renderer else { return "offscreen" }
+        var info = SDL_RendererInfo()
+        SDL_GetRendererInfo(renderer, &info)
+        return info.name.map { String(cString: $0) } ?? "?"
     }
+}
 
-    /// Saves the current frame as PNG, atomically (temporary file beside the target, then rename).
-    func savePNG(to path: String) throws {
-        var (w, h, pixels) = try readPixels()
-        try Self.writePNG(rgba: &pixels, width: w, height: h, to: path)
-    }
-
-    static func writePNG(rgba pixels: inout [UInt8], width w: Int, height h: Int, to path: String) throws {
+/// PNG output through SDL2_image, written atomically (a temporary file beside the target, then rename).
+enum PNGFile {
+    static func write(rgba pixels: inout [UInt8], width w: Int, height h: Int, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent()
-        guard FileManager.default.fileExists(atPath: dir.path) else {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
             throw ViewerError.screenshot(path: path, reason: "directory \(dir.path) does not exist")
         }
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path

@@ -65,10 +65,10 @@ final class Sandbox {
         violationRandom = SeededRandom(seed: seed ^ 0x7669_6f6c_6174_6521)
         self.model = model
         self.horizon = min(max(horizon, 1), 9)
+        try Self.check(model: model)
         world = try World(scene: scenes[sceneIndex])
         lead = try LeadWorld(scene: scenes[sceneIndex])
         rasterizer = Self.rasterizer(for: scenes[sceneIndex], model: model)
-        try Self.check(model: model, rasterizer: rasterizer, scene: scenes[sceneIndex])
         (model as? StateOracleModel)?.connect(oracle: self)
         begin()
     }
@@ -87,7 +87,7 @@ final class Sandbox {
                           background: scene.camera.background)
     }
 
-    static func check(model: ViewerModel?, rasterizer: Rasterizer, scene: Scene) throws {
+    static func check(model: ViewerModel?) throws {
         guard let model else { return }
         let s = model.frameSize
         guard s.height > 0, s.width > 0, s.channels == 1 || s.channels == 3 else {

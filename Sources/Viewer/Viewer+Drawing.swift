@@ -13,9 +13,7 @@ extension Viewer {
         let t = WorldTransform(camera: sandbox.world.camera, fitting: layout.world)
         lastTransform = t
         canvas.resetStats()
-
-        SDL_SetRenderDrawColor(surface.renderer, Theme.background.r, Theme.background.g, Theme.background.b, 255)
-        SDL_RenderClear(surface.renderer)
+        canvas.beginFrame(clear: Theme.background)
 
         painter.drawWorld(sandbox, transform: t, alpha: alpha, canvas: canvas)
         painter.drawForecast(sandbox, transform: t, canvas: canvas)
@@ -23,7 +21,7 @@ extension Viewer {
 
         canvas.fillRect(x: layout.sidebar.x, y: 0, w: layout.sidebar.w, h: layout.sidebar.h, color: Theme.background.mix(Theme.panel, 0.5))
         canvas.fillRect(x: layout.sidebar.x, y: 0, w: 1, h: layout.sidebar.h, color: Theme.panelEdge)
-        try eyes.draw(sandbox, rects: layout.eyes, canvas: canvas, fonts: fonts)
+        eyes.draw(sandbox, rects: layout.eyes, canvas: canvas, fonts: fonts)
         surprisePlot.title = sandbox.model == nil ? "surprise (no model)" : "surprise"
         surprisePlot.draw(in: layout.surprisePlot, now: sandbox.tick, canvas: canvas, fonts: fonts, points: &plotPoints)
         if let lr = layout.lossPlot {
@@ -34,12 +32,12 @@ extension Viewer {
         drawHUD(layout.hud, world: layout.world)
         if showHelp { drawHelp(layout.world) }
         drawFlash(layout.world)
-        canvas.flush()
+        try canvas.endFrame()
 
         guard let path = pendingScreenshot else { return nil }
         pendingScreenshot = nil
         do {
-            try surface.savePNG(to: path)
+            try canvas.savePNG(to: path)
             if !isHeadless { say("saved \(path)", Theme.text) }
             return path
         } catch {

@@ -57,8 +57,8 @@ public final class Viewer {
         guard TTF_Init() == 0 else { throw ViewerError.sdl("TTF_Init", String(cString: SDL_GetError())) }
         ttfStarted = true
         canvas = Canvas(surface: surface)
-        fonts = try Fonts(surface: surface)
-        eyes = EyePanels(surface: surface)
+        fonts = try Fonts()
+        eyes = EyePanels()
 
         let model: ViewerModel?
         switch options.model {
@@ -122,12 +122,14 @@ public final class Viewer {
         let interval = sandbox.interval
         accumulator += min(seconds, 0.25)
         var steps = 0
-        while accumulator >= interval && steps < 4 {
+        // A microsecond of slack, so 4 frames of 1/60 s make exactly one 1/15 s observation despite rounding.
+        while accumulator >= interval - 1e-6 && steps < 4 {
             stepWorld()
             accumulator -= interval
             steps += 1
         }
         if accumulator >= interval { accumulator = accumulator.truncatingRemainder(dividingBy: interval) }
+        accumulator = max(accumulator, 0)
         alpha = Float(min(max(accumulator / interval, 0), 1))
     }
 

@@ -1,0 +1,169 @@
+import CSDL2
+
+/// Draws the canvas's triangles into a 32-bit framebuffer on the CPU, when there is no GPU renderer
+/// (headless screenshots, tests, the bench, Xvfb without GL).
+///
+/// Why not SDL's own software renderer: it truncates vertices to whole pixels (its fixed point has one
+/// fractional bit), so the one-pixel feathered edges vanish on diagonals, and it allocates a temporary
+/// surface for every blended triangle. Here vertices keep float precision, pixel centres are sampled
+/// with the top-left fill rule (shared edges are drawn once, so translucent quads have no seams), colours
+/// are interpolated barycentrically and blended source-over.
+struct SoftwareRasterizer {
+    private(set) var width = 0
+    private(set) var height = 0
+    /// Pixels as 0xAARRGGBB, row-major, top row first.
+    var pixels: [UInt32] = []
+
+    mutating func resize(width w: Int, height h: Int) {
+        guard w != width || h != height else { return }
+        width = w; height = h
+        pixels = [UInt32](repeating: 0xFF00_0000, count: w * h)
+    }
+
+    mutating func clear(_ c: RGBA) {
+        let v = 0xFF00_0000 | UInt32(c.r) << 16 | UInt32(c.g) << 8 | UInt32(c.b)
+        pixels.withUnsafeMutableBufferPointer { p in p.update(repeating: v) }
+    }
+
+    /// An axis-aligned rectangle with pixel-exact coverage at its fractional borders (used for panels and bars).
+    mutating func fillRect(x: Float, y: Float, w: Float, h: Float, color c: RGBA) {
+        guard c.a > 0, w > 0, h > 0 else { return }
+        let x0 = max(0, Int(x.rounded())), x1 = min(width, Int((x + w).rounded()))
+        let y0 = max(0, Int(y.rounded())), y1 = min(height, Int((y + h).rounded()))
+        guard x0 < x1, y0 < y1 else { return }
+        let a = UInt32(c.a)
+        let src = UInt32(c.r) << 16 | UInt32(c.g) << 8 | UInt32(c.b)
+        let W = width
+        pixels.withUnsafeMutableBufferPointer { p in
+            for row in y0..<y1 {
+                let base = row * W
+                if a == 255 {
+                    for i in (base + x0)..<(base + x1) { p[i] = 0xFF00_0000 | src }
+                } else {
+                    for i in (base + x0)..<(base + x1) { p[i] = Self.blend(p[i], src, a) }
+                }
+            }
+        }
+    }
+
+    /// Source-over of colour `src` (0x00RRGGBB) with alpha `a` (0...255) onto opaque `dst`.
+    @inline(__always)
+    static func blend(_ dst: UInt32, _ src: UInt32, _ a: UInt32) -> UInt32 {
+        let ia = 255 - a
+        let rb = ((src & 0xFF00FF) &* a &+ (dst & 0xFF00FF) &* ia &+ 0x800080)
+        let g = ((src & 0x00FF00) &* a &+ (dst & 0x00FF00) &* ia &+ 0x008000)
+        // Divide by 255 per channel: (x + (x >> 8)) >> 8 on each lane.
+        let rb2 = ((rb &+ ((rb >> 8) & 0xFF00FF)) >> 8) & 0xFF00FF
+        let g2 = ((g &+ ((g >> 8) & 0x00FF00)) >> 8) & 0x00FF00
+        return 0xFF00_0000 | rb2 | g2
+    }
+
+    /// Rasterises indexed triangles. `image`, if given, is sampled nearest-neighbour at the interpolated
+    /// texture coordinates and modulated by the vertex colour.
+    mutating func draw(vertices v: UnsafeBufferPointer<SDL_Vertex>, indices: UnsafeBufferPointer<Int32>, image: CanvasImage?) {
+        var t = 0
+        while t + 2 < indices.count {
+            triangle(v[Int(indices[t])], v[Int(indices[t + 1])], v[Int(indices[t + 2])], image: image)
+            t += 3
+        }
+    }
+
+    private mutating func triangle(_ a: SDL_Vertex, _ b: SDL_Vertex, _ c: SDL_Vertex, image: CanvasImage?) {
+        var p0 = SIMD2(a.position.x, a.position.y), p1 = SIMD2(b.position.x, b.position.y)
+        let p2 = SIMD2(c.position.x, c.position.y)
+        var c0 = a.color, c1 = b.color
+        var t0 = SIMD2(a.tex_coord.x, a.tex_coord.y), t1 = SIMD2(b.tex_coord.x, b.tex_coord.y)
+        let t2 = SIMD2(c.tex_coord.x, c.tex_coord.y)
+        var area = (p1.x - p0.x) * (p2.y - p0.y) - (p1.y - p0.y) * (p2.x - p0.x)
+        if abs(area) < 1e-9 { return }
+        if area < 0 { swap(&p0, &p1); swap(&c0, &c1); swap(&t0, &t1); area = -area }   // make it counter-clockwise (y down)
+        if c0.a == 0 && c1.a == 0 && c.color.a == 0 { return }
+
+        let minX = max(0, Int((min(p0.x, p1.x, p2.x) - 0.5).rounded(.up)))
+        let maxX = min(width - 1, Int((max(p0.x, p1.x, p2.x) - 0.5).rounded(.down)))
+        let minY = max(0, Int((min(p0.y, p1.y, p2.y) - 0.5).rounded(.up)))
+        let maxY = min(height - 1, Int((max(p0.y, p1.y, p2.y) - 0.5).rounded(.down)))
+        guard minX <= maxX, minY <= maxY else { return }
+
+        // Edge function E_ij(p) = (pj - pi) × (p - pi); inside when all three are ≥ 0 (counter-clockwise, y down).
+        @inline(__always) func edge(_ i: SIMD2<Float>, _ j: SIMD2<Float>, _ x: Float, _ y: Float) -> Float {
+            (j.x - i.x) * (y - i.y) - (j.y - i.y) * (x - i.x)
+        }
+        // Top-left rule: pixels exactly on an edge belong to it only if it is a top or left edge.
+        @inline(__always) func bias(_ i: SIMD2<Float>, _ j: SIMD2<Float>) -> Float {
+            let d = j - i
+            let topLeft = (d.y == 0 && d.x > 0) || d.y < 0
+            return topLeft ? 0 : -1e-7
+        }
+        let b0 = bias(p1, p2), b1 = bias(p2, p0), b2 = bias(p0, p1)
+        let sx = Float(minX) + 0.5, sy = Float(minY) + 0.5
+        var w0Row = edge(p1, p2, sx, sy), w1Row = edge(p2, p0, sx, sy), w2Row = edge(p0, p1, sx, sy)
+        let w0dx = -(p2.y - p1.y), w1dx = -(p0.y - p2.y), w2dx = -(p1.y - p0.y)
+        let w0dy = p2.x - p1.x, w1dy = p0.x - p2.x, w2dy = p1.x - p0.x
+        let inv = 1 / area
+        let c2 = c.color
+        let uniform = c0.r == c1.r && c1.r == c2.r && c0.g == c1.g && c1.g == c2.g && c0.b == c1.b && c1.b == c2.b
+            && c0.a == c1.a && c1.a == c2.a
+        let col0 = SIMD4<Float>(Float(c0.r), Float(c0.g), Float(c0.b), Float(c0.a))
+        let col1 = SIMD4<Float>(Float(c1.r), Float(c1.g), Float(c1.b), Float(c1.a))
+        let col2 = SIMD4<Float>(Float(c2.r), Float(c2.g), Float(c2.b), Float(c2.a))
+        let W = width
+        let img = image
+        let iw = img.map { Float($0.width) } ?? 0, ih = img.map { Float($0.height) } ?? 0
+
+        pixels.withUnsafeMutableBufferPointer { px in
+            let texels = img?.argb
+            for y in minY...maxY {
+                var w0 = w0Row, w1 = w1Row, w2 = w2Row
+                let base = y * W
+                for x in minX...maxX {
+                    if w0 + b0 >= 0 && w1 + b1 >= 0 && w2 + b2 >= 0 {
+                        var r: Float, g: Float, bl: Float, al: Float
+                        if uniform {
+                            r = col0.x; g = col0.y; bl = col0.z; al = col0.w
+                        } else {
+                            let l0 = w0 * inv, l1 = w1 * inv, l2 = 1 - l0 - l1
+                            let m = col0 * l0 + col1 * l1 + col2 * l2
+                            r = m.x; g = m.y; bl = m.z; al = m.w
+                        }
+                        if let texels {
+                            let l0 = w0 * inv, l1 = w1 * inv, l2 = 1 - l0 - l1
+                            let uv = t0 * l0 + t1 * l1 + t2 * l2
+                            let tx = min(max(Int(uv.x * iw), 0), Int(iw) - 1), ty = min(max(Int(uv.y * ih), 0), Int(ih) - 1)
+                            let s = texels[ty * Int(iw) + tx]
+                            r *= Float((s >> 16) & 0xFF) / 255; g *= Float((s >> 8) & 0xFF) / 255
+                            bl *= Float(s & 0xFF) / 255; al *= Float(s >> 24) / 255
+                        }
+                        let ai = UInt32(max(0, min(255, al + 0.5)))
+                        if ai > 0 {
+                            let src = UInt32(max(0, min(255, r + 0.5))) << 16 | UInt32(max(0, min(255, g + 0.5))) << 8
+                                | UInt32(max(0, min(255, bl + 0.5)))
+                            px[base + x] = ai == 255 ? 0xFF00_0000 | src : Self.blend(px[base + x], src, ai)
+                        }
+                    }
+                    w0 += w0dx; w1 += w1dx; w2 += w2dx
+                }
+                w0Row += w0dy; w1Row += w1dy; w2Row += w2dy
+            }
+        }
+    }
+
+    /// Copies `image` into `rect`, scaled nearest-neighbour (the model's-eye panels).
+    mutating func blit(_ image: CanvasImage, into r: Rect) {
+        let x0 = max(0, Int(r.x.rounded())), x1 = min(width, Int(r.maxX.rounded()))
+        let y0 = max(0, Int(r.y.rounded())), y1 = min(height, Int(r.maxY.rounded()))
+        guard x0 < x1, y0 < y1, image.width > 0, image.height > 0 else { return }
+        let sx = Float(image.width) / r.w, sy = Float(image.height) / r.h
+        let W = width, IW = image.width
+        let src = image.argb
+        pixels.withUnsafeMutableBufferPointer { px in
+            for y in y0..<y1 {
+                let ty = min(image.height - 1, Int((Float(y) + 0.5 - r.y) * sy))
+                for x in x0..<x1 {
+                    let tx = min(IW - 1, Int((Float(x) + 0.5 - r.x) * sx))
+                    px[y * W + x] = 0xFF00_0000 | src[ty * IW + tx]
+                }
+            }
+        }
+    }
+}
