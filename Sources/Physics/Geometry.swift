@@ -83,3 +83,56 @@ enum Geometry {
         return [SIMD2(-hw, -hh), SIMD2(hw, -hh), SIMD2(hw, hh), SIMD2(-hw, hh)].map { center + rotate($0, angle) }
     }
 }
+
+/// A solid shape in world coordinates for exact placement tests (a two-point `convex` is a segment).
+enum WorldShape {
+    case circle(SIMD2<Float>, Float)
+    case convex([SIMD2<Float>])
+
+    init(_ piece: WallPiece) {
+        switch piece {
+        case let .segment(a, b): self = .convex([a, b])
+        case let .polygon(v): self = .convex(v)
+        }
+    }
+
+    init(_ local: LocalShape, at position: SIMD2<Float>, angle: Float) {
+        switch local {
+        case let .circle(c, r): self = .circle(position + Geometry.rotate(c, angle), r)
+        case let .polygon(v): self = .convex(v.map { position + Geometry.rotate($0, angle) })
+        }
+    }
+
+    /// Whether the shapes interpenetrate by more than `tolerance` (touching, as in a stack, is allowed).
+    static func overlap(_ a: WorldShape, _ b: WorldShape, tolerance: Float) -> Bool {
+        switch (a, b) {
+        case let (.circle(p, r), .circle(q, s)):
+            return Geometry.length(p - q) < r + s - tolerance
+        case let (.circle(p, r), .convex(v)), let (.convex(v), .circle(p, r)):
+            let d = v.count == 2 ? WallPiece.segment(v[0], v[1]).distance(to: p) : WallPiece.polygon(v).distance(to: p)
+            return d < r - tolerance
+        case let (.convex(u), .convex(v)):
+            return separation(u, v) < -tolerance
+        }
+    }
+
+    /// Largest gap between the projections of two convex point sets over the edge normals of both (SAT);
+    /// negative means they overlap by that much.
+    private static func separation(_ u: [SIMD2<Float>], _ v: [SIMD2<Float>]) -> Float {
+        var best = -Float.infinity
+        for poly in [u, v] {
+            let edges = poly.count == 2 ? 1 : poly.count
+            for i in 0..<edges {
+                let e = poly[(i + 1) % poly.count] - poly[i]
+                let len = Geometry.length(e)
+                guard len > 0 else { continue }
+                let n = SIMD2(e.y, -e.x) / len
+                var minU = Float.infinity, maxU = -Float.infinity, minV = Float.infinity, maxV = -Float.infinity
+                for p in u { let d = (p * n).sum(); minU = min(minU, d); maxU = max(maxU, d) }
+                for p in v { let d = (p * n).sum(); minV = min(minV, d); maxV = max(maxV, d) }
+                best = max(best, max(minV - maxU, minU - maxV))
+            }
+        }
+        return best
+    }
+}

@@ -46,13 +46,19 @@ struct Layout {
     static func make(_ scene: Scene, rows: RowMap, scenery: [WallPiece], rng: inout SeededRandom, attempts: Int,
                      maxCounts: Bool, strict: Bool) throws -> Layout {
         var layout = Layout()
-        var obstacles: [(SIMD2<Float>, Float)] = []
-        let margin: Float = 0.01
+        var obstacles: [(center: SIMD2<Float>, radius: Float, shapes: [WorldShape])] = []
+        let walls = scenery.map(WorldShape.init)
         let world = scene.world
+        /// Touching is fine (stacks start that way); interpenetration deeper than Box2D's slop is not.
+        let tolerance: Float = 0.005
 
-        func free(_ p: SIMD2<Float>, _ r: Float) -> Bool {
-            for piece in scenery where piece.distance(to: p) < r + margin { return false }
-            for (q, rq) in obstacles where Geometry.length(p - q) < r + rq + margin { return false }
+        func free(_ shapes: [WorldShape], _ p: SIMD2<Float>, _ r: Float) -> Bool {
+            for shape in shapes {
+                for wall in walls where WorldShape.overlap(shape, wall, tolerance: tolerance) { return false }
+            }
+            for o in obstacles where Geometry.length(p - o.center) < r + o.radius - tolerance {
+                for a in shapes { for b in o.shapes where WorldShape.overlap(a, b, tolerance: tolerance) { return false } }
+            }
             return true
         }
 
@@ -81,8 +87,8 @@ struct Layout {
                     // The links' ends (and the bob) must stay inside the world and clear of walls.
                     let tip = i == count - 1 ? end + dir * (chain.bob ?? 0) : end
                     let inside = tip.x > 0 && tip.x < world.width && tip.y > 0 && tip.y < world.height
-                    let clearance = max(chain.width / 2, i == count - 1 ? chain.bob ?? 0 : 0)
-                    if !inside || scenery.contains(where: { $0.distance(to: end) < clearance || $0.distance(to: centre) < chain.width / 2 }) {
+                    let placedShapes = shapes.map { WorldShape($0, at: centre, angle: theta) }
+                    if !inside || !free(placedShapes, centre, radius) {
                         ok = false
                         break
                     }
@@ -100,7 +106,9 @@ struct Layout {
                 }
             }
             _ = placed
-            for link in links { obstacles.append((link.position, link.boundingRadius)) }
+            for link in links {
+                obstacles.append((link.position, link.boundingRadius, link.shapes.map { WorldShape($0, at: link.position, angle: link.angle) }))
+            }
             chainBodies.append(links)
             chainJoints.append(pins)
         }
@@ -134,15 +142,17 @@ struct Layout {
                 let omega = spec.angularVelocity.sample(&rng) * .pi / 180
                 let radius = shape.boundingRadius
                 var position = SIMD2<Float>.zero
+                var placed: [WorldShape] = []
                 var found = false
                 for _ in 0..<attempts {
                     position = SIMD2(spec.position.x.sample(&rng), spec.position.y.sample(&rng))
-                    if free(position, radius) { found = true; break }
+                    placed = [WorldShape(shape, at: position, angle: angle)]
+                    if free(placed, position, radius) { found = true; break }
                 }
                 if !found && strict {
                     throw PlacementFailure(path: [.key("bodies"), .index(bi)], instance: k, attempts: attempts)
                 }
-                obstacles.append((position, radius))
+                obstacles.append((position, radius, placed))
                 layout.bodies.append(Body(
                     row: spec.type == .dynamic ? rows.bodyOffset[bi] + k : -1, type: spec.type, position: position,
                     angle: angle, velocity: spec.type == .static ? .zero : velocity, omega: spec.type == .static ? 0 : omega,

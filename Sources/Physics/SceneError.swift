@@ -69,9 +69,8 @@ extension SceneError {
             return located(issue.path, issue.message, missing: issue.missingKey)
         case let DecodingError.typeMismatch(type, context):
             let path = context.codingPath.map(PathStep.init)
-            let message = context.debugDescription.hasPrefix("expected")
-                ? context.debugDescription
-                : "expected \(friendlyName(type))\(found(path, root))"
+            let expected = context.debugDescription.hasPrefix("expected") ? context.debugDescription : "expected \(friendlyName(type))"
+            let message = expected + found(path, root)
             return located(path, message)
         case let DecodingError.valueNotFound(type, context):
             return located(context.codingPath.map(PathStep.init), "expected \(friendlyName(type)), found nothing")

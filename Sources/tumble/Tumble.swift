@@ -7,6 +7,7 @@ struct Tumble: ParsableCommand {
         abstract: "A world-model physics sandbox: simulate, record, learn, show.",
         version: TumbleVersion.string,
         subcommands: [
+            ScenesCommand.self,
             BenchCommand.self,
             ViewCommand.self,
         ]
