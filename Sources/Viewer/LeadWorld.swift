@@ -62,7 +62,7 @@ final class LeadWorld {
 
     /// Replays the shown world's episode so far, then runs ahead again.
     func resynchronise(with shown: World, userAction: [Float]?) {
-        try? world.restore(shown.snapshot())   // same scene by construction, so restore cannot fail
+        world.restore(shown.snapshot())
         future.removeAll(keepingCapacity: true)
         plannedUserAction = userAction
         stepsSinceSync = 0

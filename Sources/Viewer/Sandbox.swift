@@ -5,13 +5,16 @@ import Physics
 /// The simulation behind the window: one `World`, the frames the model reads, and the model's forecasts.
 ///
 /// No SDL here, so the whole step logic is testable without a display. One `step()` is one observation
-/// interval: the world advances, the rasteriser draws the frame exactly as recorded datasets do, the model
+/// interval: the world advances through the same `ObservationStream` the recorder and trainer use (so the
+/// frame is byte for byte what a dataset would hold), the model
 /// observes it, and both futures are computed — the model's imagined k steps and the simulator's own k
 /// steps, forked with `snapshot()`/`restore()` under the same actions.
 final class Sandbox {
     let scenes: [Scene]
     private(set) var sceneIndex: Int
-    private(set) var world: World
+    /// The shown world and its frames: the one path from physics to pixels.
+    private(set) var stream: ObservationStream
+    var world: World { stream.world }
     /// The simulator running ahead of `world` (the true future); see `LeadWorld`.
     private var lead: LeadWorld
     private(set) var seed: UInt64
@@ -19,7 +22,7 @@ final class Sandbox {
     private var seedStream: SeededRandom
     /// Plans violations (which body, where to).
     private var violationRandom: SeededRandom
-    private(set) var rasterizer: Rasterizer
+    var rasterizer: Rasterizer { stream.rasterizer }
     let model: ViewerModel?
     /// Imagination horizon k, 1...9.
     var horizon: Int { didSet { horizon = min(max(horizon, 1), 9); refreshForecast() } }
@@ -66,9 +69,9 @@ final class Sandbox {
         self.model = model
         self.horizon = min(max(horizon, 1), 9)
         try Self.check(model: model)
-        world = try World(scene: scenes[sceneIndex])
+        try Self.check(model: model, scene: scenes[sceneIndex])
+        stream = try ObservationStream(scene: scenes[sceneIndex], resolution: model?.frameSize.width)
         lead = try LeadWorld(scene: scenes[sceneIndex])
-        rasterizer = Self.rasterizer(for: scenes[sceneIndex], model: model)
         (model as? StateOracleModel)?.connect(oracle: self)
         begin()
     }
@@ -78,20 +81,20 @@ final class Sandbox {
     var interval: Double { Double(scene.timestep) * Double(scene.observeEvery) }
     var hasActor: Bool { world.actionDimension > 0 }
 
-    /// The frame size comes from the model when there is one (it must read what it was trained on),
-    /// otherwise from the scene's camera.
-    static func rasterizer(for scene: Scene, model: ViewerModel?) -> Rasterizer {
-        let side = scene.camera.resolution
-        let size: (height: Int, width: Int, channels: Int) = model?.frameSize ?? (side, side, scene.camera.color.channels)
-        return Rasterizer(width: size.width, height: size.height, channels: size.channels,
-                          background: scene.camera.background)
-    }
-
-    static func check(model: ViewerModel?) throws {
+    /// The model must read what the stream renders: square frames (any side; the stream renders at the
+    /// model's resolution) in the scene's colour mode.
+    static func check(model: ViewerModel?, scene: Scene? = nil) throws {
         guard let model else { return }
         let s = model.frameSize
         guard s.height > 0, s.width > 0, s.channels == 1 || s.channels == 3 else {
             throw ViewerError.incompatibleModel("frame size \(s.height)×\(s.width)×\(s.channels): expected 1 or 3 channels")
+        }
+        guard s.height == s.width else {
+            throw ViewerError.incompatibleModel("frames of \(s.height)×\(s.width): observation frames are square")
+        }
+        if let scene, scene.camera.color.channels != s.channels {
+            throw ViewerError.incompatibleModel("the model reads \(s.channels)-channel frames, scene \(scene.name) renders "
+                                                + "\(scene.camera.color.rawValue) (\(scene.camera.color.channels) channel(s))")
         }
     }
 
@@ -110,18 +113,18 @@ final class Sandbox {
     func switchScene(by offset: Int) throws {
         let n = scenes.count
         let index = ((sceneIndex + offset) % n + n) % n
-        let w = try World(scene: scenes[index])
+        try Self.check(model: model, scene: scenes[index])
+        let st = try ObservationStream(scene: scenes[index], resolution: model?.frameSize.width)
         let l = try LeadWorld(scene: scenes[index])
         sceneIndex = index
-        world = w
+        stream = st
         lead = l
-        rasterizer = Self.rasterizer(for: scenes[index], model: model)
         userAction = nil
         begin()
     }
 
     private func begin() {
-        world.reset(seed: seed)
+        stream.reset(seed: seed)
         lead.restart(seed: seed, userAction: userAction)
         let n = world.bodyCount
         states = [Float](repeating: 0, count: n * 6)
@@ -150,7 +153,7 @@ final class Sandbox {
             }
         }
         previousStates = states; previousMask = mask
-        action.withUnsafeBufferPointer { world.step(action: $0.isEmpty ? nil : $0) }
+        action.withUnsafeBufferPointer { stream.step(action: $0.isEmpty ? nil : $0) }
         lastAction = action
         tick += 1
         capture()
@@ -181,10 +184,10 @@ final class Sandbox {
         return v
     }
 
-    /// Reads states, mask, drawables and the model's frame from the world.
+    /// Reads states, mask, drawables and the frame the stream rendered.
     private func capture() {
         captureState()
-        frame.withUnsafeMutableBufferPointer { rasterizer.draw(drawables, camera: world.camera, into: $0) }
+        frame.withUnsafeMutableBufferPointer { _ = $0.initialize(from: stream.frame) }
     }
 
     private func captureState() {
