@@ -47,7 +47,7 @@ struct Layout: Equatable {
         eyes = (0..<3).map { Rect(x: x0 + Float($0) * (pw + gap), y: top, w: pw, h: ph) }
 
         var y = top + ph + Self.captionHeight + pad
-        let legendH: Float = 78
+        let legendH: Float = 96
         let remaining = H - y - pad - legendH - pad
         let plotH = showLoss ? max(60, (remaining - gap) * 0.6) : max(60, remaining)
         surprisePlot = Rect(x: sidebar.x + pad, y: y, w: sideW - 2 * pad, h: plotH.rounded())

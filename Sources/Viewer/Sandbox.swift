@@ -211,6 +211,18 @@ final class Sandbox {
         hasNextPredictedFrame = nextPredictedFrame.withUnsafeMutableBufferPointer { model.decodePrediction(into: $0) }
     }
 
+    /// Where imagination and physics part: mean and largest distance (world units) between the imagined and
+    /// the true position after the last imagined step, over bodies present in both; nil without a model.
+    var imaginationGap: (mean: Float, max: Float)? {
+        guard let im = imagined.last, let tr = trueFuture.last else { return nil }
+        var sum: Float = 0, worst: Float = 0, n = 0
+        for b in 0..<min(im.count, tr.count) where im[b].x.isFinite && tr[b].x.isFinite {
+            let d = ((im[b] - tr[b]) * (im[b] - tr[b])).sum().squareRoot()
+            sum += d; worst = max(worst, d); n += 1
+        }
+        return n > 0 ? (sum / Float(n), worst) : nil
+    }
+
     /// |seen − predicted| as a heat map (RGB), amplified so small errors show; black when there is no prediction.
     func differenceImage(into out: inout [UInt8]) {
         let w = rasterizer.width, h = rasterizer.height, c = rasterizer.channels

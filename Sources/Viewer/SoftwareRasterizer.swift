@@ -111,37 +111,54 @@ struct SoftwareRasterizer {
         let img = image
         let iw = img.map { Float($0.width) } ?? 0, ih = img.map { Float($0.height) } ?? 0
 
+        // Uniform colour without texture (most fills): the source pixel is fixed, only coverage varies by edge.
+        let flat = uniform && img == nil
+        let flatAlpha = UInt32(c0.a)
+        let flatSrc = UInt32(c0.r) << 16 | UInt32(c0.g) << 8 | UInt32(c0.b)
+
         pixels.withUnsafeMutableBufferPointer { px in
             let texels = img?.argb
             for y in minY...maxY {
-                var w0 = w0Row, w1 = w1Row, w2 = w2Row
-                let base = y * W
-                for x in minX...maxX {
-                    if w0 + b0 >= 0 && w1 + b1 >= 0 && w2 + b2 >= 0 {
-                        var r: Float, g: Float, bl: Float, al: Float
-                        if uniform {
-                            r = col0.x; g = col0.y; bl = col0.z; al = col0.w
-                        } else {
-                            let l0 = w0 * inv, l1 = w1 * inv, l2 = 1 - l0 - l1
-                            let m = col0 * l0 + col1 * l1 + col2 * l2
-                            r = m.x; g = m.y; bl = m.z; al = m.w
+                // The row's span where all three edge functions are ≥ 0 (each is linear in x), widened by a
+                // pixel each side and then tested exactly, so thin fan triangles don't scan their whole box.
+                var lo = Float(minX), hi = Float(maxX)
+                var empty = false
+                @inline(__always) func clip(_ w: Float, _ b: Float, _ d: Float) {
+                    let v = w + b
+                    if d > 0 { lo = max(lo, Float(minX) + (-v / d).rounded(.down) - 1) }
+                    else if d < 0 { hi = min(hi, Float(minX) + (v / -d).rounded(.up) + 1) }
+                    else if v < 0 { empty = true }
+                }
+                clip(w0Row, b0, w0dx); clip(w1Row, b1, w1dx); clip(w2Row, b2, w2dx)
+                if !empty && lo <= hi {
+                    let xs = Int(lo), xe = Int(hi)
+                    let off = Float(xs - minX)
+                    var w0 = w0Row + w0dx * off, w1 = w1Row + w1dx * off, w2 = w2Row + w2dx * off
+                    let base = y * W
+                    for x in xs...xe {
+                        if w0 + b0 >= 0 && w1 + b1 >= 0 && w2 + b2 >= 0 {
+                            if flat {
+                                px[base + x] = flatAlpha == 255 ? 0xFF00_0000 | flatSrc : Self.blend(px[base + x], flatSrc, flatAlpha)
+                            } else {
+                                let l0 = w0 * inv, l1 = w1 * inv, l2 = 1 - l0 - l1
+                                var m = uniform ? col0 : col0 * l0 + col1 * l1 + col2 * l2
+                                if let texels {
+                                    let uv = t0 * l0 + t1 * l1 + t2 * l2
+                                    let tx = min(max(Int(uv.x * iw), 0), Int(iw) - 1)
+                                    let ty = min(max(Int(uv.y * ih), 0), Int(ih) - 1)
+                                    let s = texels[ty * Int(iw) + tx]
+                                    m *= SIMD4(Float((s >> 16) & 0xFF), Float((s >> 8) & 0xFF), Float(s & 0xFF), Float(s >> 24)) / 255
+                                }
+                                let ai = UInt32(max(0, min(255, m.w + 0.5)))
+                                if ai > 0 {
+                                    let src = UInt32(max(0, min(255, m.x + 0.5))) << 16 | UInt32(max(0, min(255, m.y + 0.5))) << 8
+                                        | UInt32(max(0, min(255, m.z + 0.5)))
+                                    px[base + x] = ai == 255 ? 0xFF00_0000 | src : Self.blend(px[base + x], src, ai)
+                                }
+                            }
                         }
-                        if let texels {
-                            let l0 = w0 * inv, l1 = w1 * inv, l2 = 1 - l0 - l1
-                            let uv = t0 * l0 + t1 * l1 + t2 * l2
-                            let tx = min(max(Int(uv.x * iw), 0), Int(iw) - 1), ty = min(max(Int(uv.y * ih), 0), Int(ih) - 1)
-                            let s = texels[ty * Int(iw) + tx]
-                            r *= Float((s >> 16) & 0xFF) / 255; g *= Float((s >> 8) & 0xFF) / 255
-                            bl *= Float(s & 0xFF) / 255; al *= Float(s >> 24) / 255
-                        }
-                        let ai = UInt32(max(0, min(255, al + 0.5)))
-                        if ai > 0 {
-                            let src = UInt32(max(0, min(255, r + 0.5))) << 16 | UInt32(max(0, min(255, g + 0.5))) << 8
-                                | UInt32(max(0, min(255, bl + 0.5)))
-                            px[base + x] = ai == 255 ? 0xFF00_0000 | src : Self.blend(px[base + x], src, ai)
-                        }
+                        w0 += w0dx; w1 += w1dx; w2 += w2dx
                     }
-                    w0 += w0dx; w1 += w1dx; w2 += w2dx
                 }
                 w0Row += w0dy; w1Row += w1dy; w2Row += w2dy
             }

@@ -63,7 +63,7 @@ struct TimeSeriesPlot {
     var span: Int
     private(set) var scale: Float = 0
 
-    init(title: String, color: RGBA, span: Int = 360) {
+    init(title: String, color: RGBA, span: Int = 240) {
         self.title = title; self.color = color; self.span = span
         series = TimeSeries(capacity: span + 1)
     }
@@ -94,13 +94,18 @@ struct TimeSeriesPlot {
         func x(_ tick: Int) -> Float { inner.x + inner.w * Float(tick - from) / Float(span) }
         func y(_ v: Float) -> Float { inner.y + inner.h * (1 - min(v / scale, 1.05)) }
 
+        // Markers: a line at the tick, the label near the bottom; labels that would collide step up a row.
+        var rowEnds: [Float] = [-.infinity, -.infinity, -.infinity]
         for m in markers where m.tick >= from && m.tick <= now {
             let mx = x(m.tick).rounded()
             canvas.fillRect(x: mx, y: inner.y - 2, w: 1.5, h: inner.h + 2, color: m.color.alpha(170))
             let w = fonts.small.measure(m.label)
-            let lx = min(max(mx - w / 2, inner.x), inner.x + inner.w - w)
-            canvas.fillRect(x: lx - 3, y: inner.y + inner.h - 15, w: w + 6, h: 15, color: Theme.panel.alpha(230))
-            fonts.small.draw(m.label, x: lx, y: inner.y + inner.h - 15, color: m.color, on: canvas)
+            let lx = min(max(mx + 3, inner.x), inner.x + inner.w - w)
+            let row = rowEnds.firstIndex { $0 < lx - 4 } ?? 0
+            rowEnds[row] = lx + w
+            let ly = inner.y + inner.h - 15 - Float(row) * 16
+            canvas.fillRect(x: lx - 2, y: ly, w: w + 4, h: 15, color: Theme.panel.alpha(220))
+            fonts.small.draw(m.label, x: lx, y: ly, color: m.color, on: canvas)
         }
 
         points.removeAll(keepingCapacity: true)
@@ -109,7 +114,7 @@ struct TimeSeriesPlot {
             if e.tick >= from { points.append([x(e.tick), y(e.value)]) }
         }
         points.withUnsafeBufferPointer { p in
-            canvas.fillUnderCurve(p, baseline: inner.y + inner.h, top: color.alpha(90), bottom: color.alpha(10))
+            canvas.fillUnderCurve(p, baseline: inner.y + inner.h, top: color.alpha(45), bottom: color.alpha(45))
             canvas.strokePolyline(p, closed: false, width: 1.75, color: color)
         }
 

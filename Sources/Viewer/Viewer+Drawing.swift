@@ -125,10 +125,17 @@ extension Viewer {
         fonts.small.draw("ghost: model's predicted next position", x: x + 26, y: y, color: Theme.text, on: canvas)
         y += lh
         canvas.line([x, y + 8], [x + 18, y + 8], width: 2, color: Theme.imagined)
-        fonts.small.draw("imagined \(k) steps (probe on rolled-out latents)", x: x + 26, y: y, color: Theme.text, on: canvas)
+        fonts.small.draw("imagined \(k) steps (the model's rollout, probed)", x: x + 26, y: y, color: Theme.text, on: canvas)
         y += lh
-        canvas.line([x, y + 8], [x + 18, y + 8], width: 2.5, color: Theme.truth)
-        fonts.small.draw("true future \(k) steps (simulator forked)", x: x + 26, y: y, color: Theme.text, on: canvas)
+        canvas.line([x, y + 8], [x + 18, y + 8], width: 4.5, color: Theme.truth)
+        fonts.small.draw("true future \(k) steps (the simulator, run ahead)", x: x + 26, y: y, color: Theme.text, on: canvas)
+        y += lh
+        if let g = sandbox.imaginationGap {
+            fonts.small.draw("gap after \(k) steps: mean \(TimeSeriesPlot.format(g.mean)) m · max \(TimeSeriesPlot.format(g.max)) m",
+                             x: x + 26, y: y, color: Theme.dimText, on: canvas)
+        } else {
+            fonts.small.draw("no model: only the true future is drawn", x: x + 26, y: y, color: Theme.dimText, on: canvas)
+        }
         y += lh
         var lx = x
         for v in ["vanish", "teleport", "passThrough"] {

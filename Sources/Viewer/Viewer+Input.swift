@@ -17,6 +17,35 @@ extension Viewer {
         ("Esc  Q", "quit"),
     ]
 
+    /// The SDL key code for a scripted key name (see `ScriptedKey`).
+    static func keycode(for name: String) -> (SDL_Keycode, shift: Bool)? {
+        switch name {
+        case "space": return (SDL_Keycode(SDLK_SPACE.rawValue), false)
+        case "right": return (SDL_Keycode(SDLK_RIGHT.rawValue), false)
+        case "esc": return (SDL_Keycode(SDLK_ESCAPE.rawValue), false)
+        case "[": return (SDL_Keycode(SDLK_LEFTBRACKET.rawValue), false)
+        case "]": return (SDL_Keycode(SDLK_RIGHTBRACKET.rawValue), false)
+        case "?": return (SDL_Keycode(SDLK_SLASH.rawValue), true)
+        default:
+            guard name.count == 1, let c = name.unicodeScalars.first, c.isASCII,
+                  ("a"..."z").contains(Character(c)) || ("0"..."9").contains(Character(c)) else { return nil }
+            return (SDL_Keycode(c.value), false)   // SDL keycodes of letters and digits are their ASCII codes
+        }
+    }
+
+    /// Sends the scripted key presses due at this frame through SDL's queue.
+    func pushScriptedKeys() {
+        for k in options.scriptedKeys where k.frame == frameCount {
+            guard let (code, shift) = Self.keycode(for: k.key) else { continue }
+            var e = SDL_Event()
+            e.type = SDL_KEYDOWN.rawValue
+            e.key.keysym.sym = code
+            e.key.keysym.mod = shift ? UInt16(KMOD_LSHIFT.rawValue) : 0
+            e.key.state = UInt8(SDL_PRESSED)
+            SDL_PushEvent(&e)
+        }
+    }
+
     /// Handles every queued SDL event.
     func pollEvents() {
         var e = SDL_Event()

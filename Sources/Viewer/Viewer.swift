@@ -93,6 +93,7 @@ public final class Viewer {
         var last = start
         var saved: String?
         while running {
+            pushScriptedKeys()
             pollEvents()
             let now = DispatchTime.now().uptimeNanoseconds
             let wall = Double(now - last) / 1e9

@@ -28,6 +28,9 @@ public struct ViewerOptions {
     /// Imagination horizon k (1...9).
     public var horizon: Int = 5
     public var model: ViewerModelChoice
+    /// Key presses to send through SDL's event queue at given frames (demos, docs screenshots): the same
+    /// path a keyboard takes. Keys are named as in `ScriptedKey.parse`.
+    public var scriptedKeys: [ScriptedKey] = []
 
     public init(scenes: [Scene], sceneIndex: Int = 0, seed: UInt64 = 1, model: ViewerModelChoice) {
         self.scenes = scenes; self.sceneIndex = sceneIndex; self.seed = seed; self.model = model
@@ -41,4 +44,19 @@ public struct ViewerSummary: Equatable {
     /// Mean frames per second over the run (wall clock).
     public var framesPerSecond: Double
     public var screenshot: String?
+}
+
+/// A key press at a frame, e.g. `120:b` (vanish at frame 120) or `30:space`.
+public struct ScriptedKey: Equatable {
+    public var frame: Int
+    public var key: String
+
+    /// Parses `FRAME:KEY`; KEY is a letter or digit, or one of space, right, [, ], ?, esc.
+    public static func parse(_ text: String) -> ScriptedKey? {
+        let parts = text.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let f = Int(parts[0]), f >= 0 else { return nil }
+        let key = parts[1].lowercased()
+        guard Viewer.keycode(for: key) != nil else { return nil }
+        return ScriptedKey(frame: f, key: key)
+    }
 }

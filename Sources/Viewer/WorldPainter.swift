@@ -104,7 +104,7 @@ struct WorldPainter {
         // True future first, imagination on top (it is what the user is judging).
         for b in 0..<n {
             guard let p0 = s.position(of: b) else { continue }
-            path(start: p0, steps: s.trueFuture, body: b, transform: t, color: Theme.truth, width: 2.5, canvas: canvas)
+            path(start: p0, steps: s.trueFuture, body: b, transform: t, color: Theme.truth, width: 4.5, canvas: canvas)
         }
         guard !s.imagined.isEmpty else { return }
         for b in 0..<n {
@@ -130,10 +130,14 @@ struct WorldPainter {
             points.append(t.screen(step[b]))
         }
         guard points.count >= 2 else { return }
-        canvas.strokePolyline(points, closed: false, width: width, color: color.alpha(210))
+        // A body at rest has a path of zero length: draw nothing rather than a blob of dots on it.
+        var extent: Float = 0
+        for p in points { extent = max(extent, length(p - points[0])) }
+        guard extent >= 2 else { return }
+        canvas.strokePolyline(points, closed: false, width: width, color: color.alpha(230))
         for (i, p) in points.enumerated().dropFirst() {
             let last = i == points.count - 1
-            canvas.fillCircle(center: p, radius: last ? width * 1.6 : width * 1.1, color: color)
+            canvas.fillCircle(center: p, radius: min(last ? width * 1.3 : width * 0.9, 4), color: color)
         }
     }
 
@@ -142,15 +146,17 @@ struct WorldPainter {
         switch d.geometry {
         case let .circle(center, radius, _):
             let c = t.screen(center + shift), r = radius * t.scale
-            canvas.fillCircle(center: c, radius: r, color: line.alpha(40))
+            canvas.fillCircle(center: c, radius: r, color: line.alpha(28))
             canvas.strokeCircle(center: c, radius: r, width: 2, color: line.alpha(235))
         case let .polygon(vertices):
             outline.removeAll(keepingCapacity: true)
             for v in vertices { outline.append(t.screen(v + shift)) }
-            canvas.fillConvex(outline, color: line.alpha(40))
+            canvas.fillConvex(outline, color: line.alpha(28))
             canvas.strokePolyline(outline, closed: true, width: 2, color: line.alpha(235))
         case let .segment(a, b, thickness):
             canvas.line(t.screen(a + shift), t.screen(b + shift), width: max(thickness * t.scale, 2), color: line.alpha(160))
         }
     }
 }
+
+@inline(__always) func length(_ v: SIMD2<Float>) -> Float { (v * v).sum().squareRoot() }

@@ -44,6 +44,9 @@ struct ViewCommand: ParsableCommand {
     @Flag(help: "Don't wait for vertical sync (measure the loop's own speed).")
     var noVsync = false
 
+    @Option(name: .customLong("press"), help: ArgumentHelp("Press a key at a frame, FRAME:KEY (e.g. 120:b vanishes a body at frame 120); repeatable.", valueName: "FRAME:KEY"))
+    var presses: [String] = []
+
     /// Scenes that `[` and `]` step through; `pile500` is a benchmark world, opened only by name.
     static var catalogueNames: [String] { Scene.shippedNames.filter { $0 != "pile500" } }
 
@@ -52,6 +55,9 @@ struct ViewCommand: ParsableCommand {
         guard (1...9).contains(horizon) else { throw ValidationError("--horizon must be 1…9, got \(horizon)") }
         guard Self.parseSize(size) != nil else { throw ValidationError("--size must look like 1280x720 (each 320…8192), got '\(size)'") }
         if baseline && checkpoint != nil { throw ValidationError("--baseline and --checkpoint are exclusive") }
+        for p in presses where ScriptedKey.parse(p) == nil {
+            throw ValidationError("--press expects FRAME:KEY with KEY a letter, digit, space, right, [, ], ? or esc; got '\(p)'")
+        }
     }
 
     static func parseSize(_ s: String) -> (Int, Int)? {
@@ -79,6 +85,7 @@ struct ViewCommand: ParsableCommand {
         options.vsync = !noVsync
         options.learn = learn
         options.horizon = horizon
+        options.scriptedKeys = presses.compactMap(ScriptedKey.parse)
         options.frames = frames ?? (screenshot == nil ? nil : 120)
         if let screenshot { options.screenshot = URL(fileURLWithPath: screenshot).path }
 

@@ -142,5 +142,3 @@ struct Pixels {
         return SIMD3(Int(rgba[i]), Int(rgba[i + 1]), Int(rgba[i + 2]))
     }
 }
-
-func length(_ v: SIMD2<Float>) -> Float { (v * v).sum().squareRoot() }
