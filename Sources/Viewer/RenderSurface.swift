@@ -27,6 +27,13 @@ final class RenderSurface {
         guard SDL_InitSubSystem(flags) == 0 else {
             throw ViewerError.noDisplay(driverError: String(cString: SDL_GetError()))
         }
+        // With no display SDL quietly falls back to its invisible "offscreen" driver; unless the user asked for
+        // it (SDL_VIDEODRIVER), a window nobody can see is an error, not a success.
+        let driver = SDL_GetCurrentVideoDriver().map { String(cString: $0) } ?? ""
+        if ["offscreen", "dummy"].contains(driver), getenv("SDL_VIDEODRIVER") == nil {
+            SDL_QuitSubSystem(flags)
+            throw ViewerError.noDisplay(driverError: "no X11 or Wayland display (SDL could only start its invisible '\(driver)' driver)")
+        }
         subsystems = flags
         let winFlags = SDL_WINDOW_RESIZABLE.rawValue | SDL_WINDOW_SHOWN.rawValue
         guard let w = SDL_CreateWindow(title, tumble_SDL_WINDOWPOS_CENTERED(), tumble_SDL_WINDOWPOS_CENTERED(),

@@ -209,5 +209,33 @@ final class WindowTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("xvfb-run"))
             XCTAssertTrue("\(error)".contains("--screenshot"))
         }
+        // Left to choose, SDL would fall back to its invisible offscreen driver: still "no display".
+        unsetenv("SDL_VIDEODRIVER")
+        XCTAssertThrowsError(try RenderSurface(title: "t", width: 320, height: 240, vsync: false)) { error in
+            guard case ViewerError.noDisplay = error else { return XCTFail("\(error)") }
+        }
+        // Asked for explicitly (as under test harnesses), the dummy driver opens a window.
+        setenv("SDL_VIDEODRIVER", "dummy", 1)
+        let s = try RenderSurface(title: "t", width: 320, height: 240, vsync: false)
+        XCTAssertEqual(s.kind, .window)
+        XCTAssertEqual(s.size.width, 320)
+    }
+
+    /// The windowed path (renderer, upload of the CPU frame, vsync off) under SDL's dummy video driver,
+    /// quit by a scripted Q through the event queue.
+    func testWindowPathRunsUnderTheDummyDriverAndQuitsOnQ() throws {
+        let saved = getenv("SDL_VIDEODRIVER").map { String(cString: $0) }
+        setenv("SDL_VIDEODRIVER", "dummy", 1)
+        defer { if let saved { setenv("SDL_VIDEODRIVER", saved, 1) } else { unsetenv("SDL_VIDEODRIVER") } }
+        var o = ViewerOptions(scenes: try TestScenes.all, sceneIndex: 1, seed: 2, model: .kinematicBaseline)
+        o.width = 640; o.height = 400; o.vsync = false
+        o.scriptedKeys = [ScriptedKey.parse("3:space")!, ScriptedKey.parse("6:q")!]
+        let v = try Viewer(options: o)
+        XCTAssertEqual(v.surface.kind, .window)
+        let summary = try v.run()
+        XCTAssertEqual(summary.frames, 7, "Q at frame 6 ends the loop after that frame")
+        XCTAssertTrue(v.paused)
+        XCTAssertNil(ScriptedKey.parse("x:b"))
+        XCTAssertNil(ScriptedKey.parse("12:F13"))
     }
 }
