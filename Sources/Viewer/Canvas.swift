@@ -71,7 +71,9 @@ final class Canvas {
     /// The GPU renderer, or nil when drawing on the CPU.
     private let gpu: OpaquePointer?
     /// The CPU framebuffer (used when `gpu` is nil).
-    private(set) var software = SoftwareRasterizer()
+    let software = SoftwareRasterizer()
+    /// CPU mode keeps the whole frame's triangles; indices before this one are already recorded as commands.
+    private var recordedIndices = 0
     /// A window without a GPU renderer shows the CPU framebuffer through this streaming texture.
     private var upload: OpaquePointer?
     private var uploadSize = (0, 0)
@@ -101,6 +103,7 @@ final class Canvas {
     /// Starts a frame at the surface's current size, cleared to `color`.
     func beginFrame(clear color: RGBA) {
         vertices.removeAll(keepingCapacity: true); indices.removeAll(keepingCapacity: true)
+        recordedIndices = 0
         image = nil
         if let gpu {
             SDL_SetRenderDrawColor(gpu, color.r, color.g, color.b, 255)
@@ -108,13 +111,18 @@ final class Canvas {
         } else {
             let (w, h) = surface.size
             software.resize(width: w, height: h)
-            software.clear(color)
+            software.record(.clear(color))
         }
     }
 
     /// Finishes drawing; a CPU frame in a window is uploaded and copied to the window's back buffer.
     func endFrame() throws {
         flush()
+        if gpu == nil {
+            software.execute(vertices: vertices, indices: indices)
+            vertices.removeAll(keepingCapacity: true); indices.removeAll(keepingCapacity: true)
+            recordedIndices = 0
+        }
         guard gpu == nil, let renderer = surface.renderer else { return }
         let (w, h) = (software.width, software.height)
         if upload == nil || uploadSize != (w, h) {
@@ -125,12 +133,20 @@ final class Canvas {
             }
             upload = t; uploadSize = (w, h)
         }
-        software.pixels.withUnsafeBytes { _ = SDL_UpdateTexture(upload, nil, $0.baseAddress, Int32(w * 4)) }
+        _ = SDL_UpdateTexture(upload, nil, software.pixels.baseAddress, Int32(w * 4))
         SDL_RenderCopy(renderer, upload, nil, nil)
     }
 
-    /// Sends the pending triangles to the GPU or the CPU rasteriser.
+    /// Sends the pending triangles to the GPU, or records them for the CPU rasteriser.
     func flush() {
+        if gpu == nil {
+            if indices.count > recordedIndices {
+                software.record(.triangles(start: recordedIndices, end: indices.count, image: image))
+                recordedIndices = indices.count
+                drawCalls += 1
+            }
+            return
+        }
         guard !indices.isEmpty else { vertices.removeAll(keepingCapacity: true); return }
         if let gpu {
             let tex = image.map { texture(for: $0, renderer: gpu) } ?? nil
@@ -138,10 +154,6 @@ final class Canvas {
                 indices.withUnsafeBufferPointer { i in
                     _ = SDL_RenderGeometry(gpu, tex, v.baseAddress, Int32(v.count), i.baseAddress, Int32(i.count))
                 }
-            }
-        } else {
-            vertices.withUnsafeBufferPointer { v in
-                indices.withUnsafeBufferPointer { i in software.draw(vertices: v, indices: i, image: image) }
             }
         }
         drawCalls += 1
@@ -179,7 +191,7 @@ final class Canvas {
             var dst = SDL_FRect(x: r.x, y: r.y, w: r.w, h: r.h)
             SDL_RenderCopyF(gpu, texture(for: i, renderer: gpu), nil, &dst)
         } else {
-            software.blit(i, into: r)
+            software.record(.blit(i, r))
         }
     }
 
@@ -196,7 +208,8 @@ final class Canvas {
         }
         let (w, h) = (software.width, software.height)
         var buf = [UInt8](repeating: 0, count: w * h * 4)
-        software.pixels.withUnsafeBufferPointer { p in
+        let p = software.pixels
+        do {
             buf.withUnsafeMutableBufferPointer { o in
                 for i in 0..<(w * h) {
                     let v = p[i]
@@ -237,7 +250,7 @@ final class Canvas {
     func fillRect(x: Float, y: Float, w: Float, h: Float, color: RGBA) {
         if gpu == nil {   // the CPU fills rectangles directly, in order with the pending triangles
             flush()
-            software.fillRect(x: x, y: y, w: w, h: h, color: color)
+            software.record(.rect(x: x, y: y, w: w, h: h, color: color))
             return
         }
         use(image: nil)

@@ -1,4 +1,5 @@
 import CSDL2
+import Dispatch
 
 /// Draws the canvas's triangles into a 32-bit framebuffer on the CPU, when there is no GPU renderer
 /// (headless screenshots, tests, the bench, Xvfb without GL).
@@ -8,33 +9,81 @@ import CSDL2
 /// surface for every blended triangle. Here vertices keep float precision, pixel centres are sampled
 /// with the top-left fill rule (shared edges are drawn once, so translucent quads have no seams), colours
 /// are interpolated barycentrically and blended source-over.
-struct SoftwareRasterizer {
+///
+/// Drawing is recorded as a display list and executed at the end of the frame in two horizontal bands
+/// at once (both cores), each band clipping every command to its rows, so no pixel is written twice
+/// and no locking is needed.
+final class SoftwareRasterizer {
+    enum Command {
+        case clear(RGBA)
+        /// Indices `start..<end` of the frame's index list, sampling `image` if given.
+        case triangles(start: Int, end: Int, image: CanvasImage?)
+        case rect(x: Float, y: Float, w: Float, h: Float, color: RGBA)
+        case blit(CanvasImage, Rect)
+    }
+
     private(set) var width = 0
     private(set) var height = 0
     /// Pixels as 0xAARRGGBB, row-major, top row first.
-    var pixels: [UInt32] = []
+    private(set) var pixels: UnsafeMutableBufferPointer<UInt32> = .init(start: nil, count: 0)
+    private(set) var commands: [Command] = []
+    /// Bands drawn in parallel (1 keeps everything on the calling thread).
+    var bands = 2
 
-    mutating func resize(width w: Int, height h: Int) {
+    deinit { pixels.deallocate() }
+
+    func resize(width w: Int, height h: Int) {
         guard w != width || h != height else { return }
+        pixels.deallocate()
         width = w; height = h
-        pixels = [UInt32](repeating: 0xFF00_0000, count: w * h)
+        pixels = .allocate(capacity: w * h)
+        pixels.initialize(repeating: 0xFF00_0000)
     }
 
-    mutating func clear(_ c: RGBA) {
+    func record(_ c: Command) { commands.append(c) }
+
+    /// Runs the recorded commands over `vertices`/`indices` and forgets them.
+    func execute(vertices: [SDL_Vertex], indices: [Int32]) {
+        defer { commands.removeAll(keepingCapacity: true) }
+        guard !commands.isEmpty, width > 0, height > 0 else { return }
+        let n = max(1, min(bands, height / 32))
+        vertices.withUnsafeBufferPointer { v in
+            indices.withUnsafeBufferPointer { i in
+                if n == 1 { run(0..<height, v, i); return }
+                DispatchQueue.concurrentPerform(iterations: n) { band in
+                    run((band * height / n)..<((band + 1) * height / n), v, i)
+                }
+            }
+        }
+    }
+
+    private func run(_ rows: Range<Int>, _ v: UnsafeBufferPointer<SDL_Vertex>, _ i: UnsafeBufferPointer<Int32>) {
+        for c in commands {
+            switch c {
+            case let .clear(color): clear(color, rows: rows)
+            case let .triangles(start, end, image): draw(vertices: v, indices: UnsafeBufferPointer(rebasing: i[start..<end]), image: image, rows: rows)
+            case let .rect(x, y, w, h, color): fillRect(x: x, y: y, w: w, h: h, color: color, rows: rows)
+            case let .blit(image, r): blit(image, into: r, rows: rows)
+            }
+        }
+    }
+
+    private func clear(_ c: RGBA, rows: Range<Int>) {
         let v = 0xFF00_0000 | UInt32(c.r) << 16 | UInt32(c.g) << 8 | UInt32(c.b)
-        pixels.withUnsafeMutableBufferPointer { p in p.update(repeating: v) }
+        UnsafeMutableBufferPointer(rebasing: pixels[(rows.lowerBound * width)..<(rows.upperBound * width)]).update(repeating: v)
     }
 
     /// An axis-aligned rectangle with pixel-exact coverage at its fractional borders (used for panels and bars).
-    mutating func fillRect(x: Float, y: Float, w: Float, h: Float, color c: RGBA) {
+    private func fillRect(x: Float, y: Float, w: Float, h: Float, color c: RGBA, rows: Range<Int>) {
         guard c.a > 0, w > 0, h > 0 else { return }
         let x0 = max(0, Int(x.rounded())), x1 = min(width, Int((x + w).rounded()))
-        let y0 = max(0, Int(y.rounded())), y1 = min(height, Int((y + h).rounded()))
+        let y0 = max(rows.lowerBound, Int(y.rounded())), y1 = min(rows.upperBound, Int((y + h).rounded()))
         guard x0 < x1, y0 < y1 else { return }
         let a = UInt32(c.a)
         let src = UInt32(c.r) << 16 | UInt32(c.g) << 8 | UInt32(c.b)
         let W = width
-        pixels.withUnsafeMutableBufferPointer { p in
+        let p = pixels
+        do {
             for row in y0..<y1 {
                 let base = row * W
                 if a == 255 {
@@ -60,15 +109,16 @@ struct SoftwareRasterizer {
 
     /// Rasterises indexed triangles. `image`, if given, is sampled nearest-neighbour at the interpolated
     /// texture coordinates and modulated by the vertex colour.
-    mutating func draw(vertices v: UnsafeBufferPointer<SDL_Vertex>, indices: UnsafeBufferPointer<Int32>, image: CanvasImage?) {
+    private func draw(vertices v: UnsafeBufferPointer<SDL_Vertex>, indices: UnsafeBufferPointer<Int32>, image: CanvasImage?,
+                      rows: Range<Int>) {
         var t = 0
         while t + 2 < indices.count {
-            triangle(v[Int(indices[t])], v[Int(indices[t + 1])], v[Int(indices[t + 2])], image: image)
+            triangle(v[Int(indices[t])], v[Int(indices[t + 1])], v[Int(indices[t + 2])], image: image, rows: rows)
             t += 3
         }
     }
 
-    private mutating func triangle(_ a: SDL_Vertex, _ b: SDL_Vertex, _ c: SDL_Vertex, image: CanvasImage?) {
+    private func triangle(_ a: SDL_Vertex, _ b: SDL_Vertex, _ c: SDL_Vertex, image: CanvasImage?, rows: Range<Int>) {
         var p0 = SIMD2(a.position.x, a.position.y), p1 = SIMD2(b.position.x, b.position.y)
         let p2 = SIMD2(c.position.x, c.position.y)
         var c0 = a.color, c1 = b.color
@@ -81,8 +131,8 @@ struct SoftwareRasterizer {
 
         let minX = max(0, Int((min(p0.x, p1.x, p2.x) - 0.5).rounded(.up)))
         let maxX = min(width - 1, Int((max(p0.x, p1.x, p2.x) - 0.5).rounded(.down)))
-        let minY = max(0, Int((min(p0.y, p1.y, p2.y) - 0.5).rounded(.up)))
-        let maxY = min(height - 1, Int((max(p0.y, p1.y, p2.y) - 0.5).rounded(.down)))
+        let minY = max(rows.lowerBound, Int((min(p0.y, p1.y, p2.y) - 0.5).rounded(.up)))
+        let maxY = min(rows.upperBound - 1, Int((max(p0.y, p1.y, p2.y) - 0.5).rounded(.down)))
         guard minX <= maxX, minY <= maxY else { return }
 
         // Edge function E_ij(p) = (pj - pi) × (p - pi); inside when all three are ≥ 0 (counter-clockwise, y down).
@@ -116,7 +166,8 @@ struct SoftwareRasterizer {
         let flatAlpha = UInt32(c0.a)
         let flatSrc = UInt32(c0.r) << 16 | UInt32(c0.g) << 8 | UInt32(c0.b)
 
-        pixels.withUnsafeMutableBufferPointer { px in
+        let px = pixels
+        do {
             let texels = img?.argb
             for y in minY...maxY {
                 // The row's span where all three edge functions are ≥ 0 (each is linear in x), widened by a
@@ -166,14 +217,15 @@ struct SoftwareRasterizer {
     }
 
     /// Copies `image` into `rect`, scaled nearest-neighbour (the model's-eye panels).
-    mutating func blit(_ image: CanvasImage, into r: Rect) {
+    private func blit(_ image: CanvasImage, into r: Rect, rows: Range<Int>) {
         let x0 = max(0, Int(r.x.rounded())), x1 = min(width, Int(r.maxX.rounded()))
-        let y0 = max(0, Int(r.y.rounded())), y1 = min(height, Int(r.maxY.rounded()))
+        let y0 = max(rows.lowerBound, Int(r.y.rounded())), y1 = min(rows.upperBound, Int(r.maxY.rounded()))
         guard x0 < x1, y0 < y1, image.width > 0, image.height > 0 else { return }
         let sx = Float(image.width) / r.w, sy = Float(image.height) / r.h
         let W = width, IW = image.width
         let src = image.argb
-        pixels.withUnsafeMutableBufferPointer { px in
+        let px = pixels
+        do {
             for y in y0..<y1 {
                 let ty = min(image.height - 1, Int((Float(y) + 0.5 - r.y) * sy))
                 for x in x0..<x1 {

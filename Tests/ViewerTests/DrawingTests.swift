@@ -37,6 +37,19 @@ final class DrawingTests: XCTestCase {
         XCTAssertEqual(Set(inside).count, 1, "uneven fill: \(Set(inside))")
     }
 
+    /// The two parallel bands draw exactly what one pass draws (shapes crossing the band border included).
+    func testBandsMatchASinglePass() throws {
+        func frame(bands: Int) throws -> [UInt8] {
+            let v = try TestScenes.viewer(seed: 4, width: 500, height: 333)
+            v.canvas.software.bands = bands
+            for _ in 0..<12 { v.advance(seconds: 1.0 / 60) }
+            v.frameRate = FrameRate()
+            _ = try v.render()
+            return try v.canvas.readPixels().rgba
+        }
+        XCTAssertEqual(try frame(bands: 1), try frame(bands: 2))
+    }
+
     func testTextDrawsGlyphs() throws {
         let s = try RenderSurface(offscreenWidth: 200, height: 40)
         XCTAssertEqual(TTF_Init(), 0); defer { TTF_Quit() }
