@@ -28,7 +28,7 @@ final class EyePanels {
                 canvas.drawImage(images[i], in: rect)
             } else {
                 canvas.fillRect(x: rect.x, y: rect.y, w: rect.w, h: rect.h, color: Theme.panel)
-                let msg = hasModel ? "no prediction yet" : "no model"
+                let msg = !hasModel ? "no model" : (s.surprise == nil ? "no prediction yet" : "no decoder picture")
                 let w = fonts.small.measure(msg)
                 fonts.small.draw(msg, x: rect.x + (rect.w - w) / 2, y: rect.y + rect.h / 2 - 8, color: Theme.dimText, on: canvas)
             }

@@ -17,7 +17,12 @@ protocol StateOracleModel: ViewerModel {
 /// injected vanish or teleport shows as a spike, exactly as a frame-reading model's would.
 final class KinematicBaseline: StateOracleModel {
     private weak var oracle: Sandbox?
-    let frameSize: (height: Int, width: Int, channels: Int)
+    private let initialFrameSize: (height: Int, width: Int, channels: Int)
+    /// The sandbox's frame once connected (the baseline renders with whatever the stream renders).
+    var frameSize: (height: Int, width: Int, channels: Int) {
+        guard let r = oracle?.rasterizer else { return initialFrameSize }
+        return (r.height, r.width, r.channels)
+    }
 
     private let lock = NSLock()
     /// Learned constant acceleration (world units/s²), guarded by `lock`.
@@ -39,7 +44,7 @@ final class KinematicBaseline: StateOracleModel {
     private var moved: [Drawable] = []
 
     init(frameHeight: Int = 64, frameWidth: Int = 64, channels: Int = 3) {
-        frameSize = (frameHeight, frameWidth, channels)
+        initialFrameSize = (frameHeight, frameWidth, channels)
     }
 
     var label: String {

@@ -92,7 +92,8 @@ final class Sandbox {
         guard s.height == s.width else {
             throw ViewerError.incompatibleModel("frames of \(s.height)×\(s.width): observation frames are square")
         }
-        if let scene, scene.camera.color.channels != s.channels {
+        // A model reading true states draws its predictions with the sandbox's own rasteriser, whatever it is.
+        if let scene, !(model is StateOracleModel), scene.camera.color.channels != s.channels {
             throw ViewerError.incompatibleModel("the model reads \(s.channels)-channel frames, scene \(scene.name) renders "
                                                 + "\(scene.camera.color.rawValue) (\(scene.camera.color.channels) channel(s))")
         }
@@ -172,8 +173,9 @@ final class Sandbox {
     /// Injects a violation of `type` now, on a body the world picks. Returns what happened, for the HUD.
     @discardableResult
     func inject(_ type: ViolationType) throws -> Violation {
+        guard scene.violations.contains(type) else { throw WorldError.violationNotSupported(type, scene: scene.name) }
         guard let v = world.planViolation(type, rng: &violationRandom) else {
-            throw WorldError.violationNotSupported(type, scene: scene.name)
+            throw InjectionUnavailable(type: type)
         }
         try world.inject(v)
         lead.resynchronise(with: world, userAction: userAction)
@@ -262,5 +264,17 @@ final class Sandbox {
     func velocity(of i: Int) -> SIMD2<Float>? {
         guard i >= 0, i < mask.count, mask[i] else { return nil }
         return SIMD2(states[i * 6 + 3], states[i * 6 + 4])
+    }
+}
+
+/// A supported violation with no body to apply it to right now (e.g. pass-through needs a body about to hit a wall).
+struct InjectionUnavailable: Error, CustomStringConvertible {
+    var type: ViolationType
+    var description: String {
+        switch type {
+        case .vanish: return "no body fully in view to vanish right now"
+        case .teleport: return "no free place far enough away to teleport a body to right now"
+        case .passThrough: return "no body is about to hit a wall right now: try pass-through again in a moment"
+        }
     }
 }

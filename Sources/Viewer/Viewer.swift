@@ -74,7 +74,9 @@ public final class Viewer {
                               model: model, horizon: options.horizon)
         learner = model.flatMap { $0.supportsLearning ? LiveLearner(model: $0) : nil }
         if options.learn {
-            if let learner { learner.start() } else { say("this model cannot learn online", Theme.warning) }
+            if let learner { learner.start() } else {
+                say(model == nil ? "--learn: no model to train" : "--learn: this model cannot learn online", Theme.warning)
+            }
         }
         SDL_EventState(SDL_DROPFILE.rawValue, SDL_DISABLE)
     }
