@@ -25,7 +25,7 @@ extension Viewer {
         surprisePlot.title = sandbox.model == nil ? "surprise (no model)" : "surprise"
         surprisePlot.draw(in: layout.surprisePlot, now: sandbox.tick, canvas: canvas, fonts: fonts, points: &plotPoints)
         if let lr = layout.lossPlot {
-            lossPlot.title = "training loss · \(learner?.stepCount ?? 0) steps\(learning ? "" : " (paused)")"
+            lossPlot.title = "training loss (smoothed) · \(learner?.stepCount ?? 0) steps\(learning ? "" : " · off")"
             lossPlot.draw(in: lr, now: frameCount, canvas: canvas, fonts: fonts, points: &plotPoints)
         }
         drawLegend(layout.legend)

@@ -36,6 +36,7 @@ public final class Viewer {
     var pendingScreenshot: String?
     var frameCount = 0
     var clock: Double = 0
+    var smoothedLoss: Float?
     var lastTransform: WorldTransform?
     private var ttfStarted = false
 
@@ -141,11 +142,14 @@ public final class Viewer {
         if let s = sandbox.surprise { surprisePlot.append(tick: sandbox.tick, value: s) }
     }
 
+    /// Plots the training loss as an exponential moving average over steps (one point per frame), so the
+    /// trend shows through the noise of single mini-batches.
     private func drainLosses() {
         guard let learner else { return }
         let losses = learner.drainLosses()
         guard !losses.isEmpty else { return }
-        lossPlot.append(tick: frameCount, value: losses.reduce(0, +) / Float(losses.count))
+        for l in losses where l.isFinite { smoothedLoss = smoothedLoss.map { $0 + (l - $0) * 0.05 } ?? l }
+        if let s = smoothedLoss { lossPlot.append(tick: frameCount, value: s) }
     }
 
     // MARK: actions (keys call these; tests call them too)
