@@ -12,6 +12,7 @@ struct Tumble: ParsableCommand {
             BenchCommand.self,
             TrainCommand.self,
             EvalCommand.self,
+            ViewCommand.self,
         ]
     )
 }

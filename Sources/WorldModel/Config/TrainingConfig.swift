@@ -183,6 +183,7 @@ extension TrainingConfig {
     public var encoderChannels: [Int] { ints("model.encoder.channels") }
     public var encoderKernels: [Int] { ints("model.encoder.kernels") }
     public var encoderStrides: [Int] { ints("model.encoder.strides") }
+    public var encoderPool: Int { int("model.encoder.pool") }
     public var globalDim: Int { int("model.global_dim") }
     public var predictorKind: PredictorKind { PredictorKind(rawValue: string("model.predictor.kind"))! }
     public var predictorHidden: [Int] { ints("model.predictor.hidden") }
@@ -209,6 +210,9 @@ extension TrainingConfig {
     public var minLRRatio: Double { double("optim.min_lr_ratio") }
     public var gradClip: Double { double("optim.grad_clip") }
     public var probeLR: Double { double("probe.lr") }
+    public var probeRefitBatches: Int { int("probe.refit_batches") }
+    public var probeRefitIterations: Int { int("probe.refit_iterations") }
+    public var probeRefitL2: Double { double("probe.refit_l2") }
     public var decoderChannels: [Int] { ints("decoder.channels") }
     public var decoderLR: Double { double("decoder.lr") }
     public var steps: Int { int("train.steps") }

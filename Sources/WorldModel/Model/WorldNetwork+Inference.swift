@@ -71,7 +71,7 @@ extension WorldNetwork {
     func probePositions(latents: [Float], info: ModelInfo) throws -> [Float] {
         let d = latentDimension, n = info.bodies
         let m = try rows(latents, width: d, what: "probePositions")
-        var out = try Tensor.noGrad { try probePositionsNormalised(Tensor(latents, shape: [m, d])).scalars }
+        var out = try Tensor.noGrad { try probePositionsNormalised(Tensor(latents, shape: [m, d]), readout: true).scalars }
         for i in 0..<(m * n) {
             out[2 * i] = out[2 * i] * info.stateStd[0] + info.stateMean[0]
             out[2 * i + 1] = out[2 * i + 1] * info.stateStd[1] + info.stateMean[1]
@@ -87,7 +87,7 @@ extension WorldNetwork {
         }
         let positions = try probePositions(latents: current, info: info)
         let velocities = try Tensor.noGrad {
-            try probeVelocitiesNormalised(previous: Tensor(previous, shape: [m, d]), current: Tensor(current, shape: [m, d])).scalars
+            try probeVelocitiesNormalised(previous: Tensor(previous, shape: [m, d]), current: Tensor(current, shape: [m, d]), readout: true).scalars
         }
         var out = [Float](repeating: 0, count: m * n * 4)
         for i in 0..<(m * n) {

@@ -63,6 +63,11 @@ final class WorldNetwork {
             encoderLayers.append(ConvSpec(name: name, stride: s, padding: pad, relu: !last || !spatial))
             h = oh; w = ow; c = cout
         }
+        let pool = config.encoderPool
+        guard h % pool == 0, w % pool == 0 else {
+            throw fail("model.encoder.pool", "the \(h)×\(w) conv map is not divisible by the pool factor \(pool)")
+        }
+        h /= pool; w /= pool
         mapHeight = h; mapWidth = w; mapChannels = c
         if spatial {
             latentDimension = h * w * c
@@ -115,6 +120,11 @@ final class WorldNetwork {
         heads.add("probe.position.bias", Tensor.zeros([2 * n]))
         heads.add("probe.velocity.weight", Tensor.zeros([2 * n, 2 * d]))
         heads.add("probe.velocity.bias", Tensor.zeros([2 * n]))
+        // The read-out inference uses: a copy of the probe at periodic checkpoints, the refitted probe
+        // (see `ReadoutFit`) at the end of a run. Never trained by the optimisers.
+        for name in ["position.weight", "position.bias", "velocity.weight", "velocity.bias"] {
+            heads.add("readout." + name, heads["probe." + name].copy(), trainable: false)
+        }
 
         // Decoder: stride-2 transposed convs (k4 p1) doubling the map, then a 3×3 conv to the image channels.
         let layers = config.decoderChannels.count
@@ -188,6 +198,10 @@ final class WorldNetwork {
                                   stride: layer.stride, padding: layer.padding, activation: layer.relu ? .relu : .identity)
         }
         let m = x.shape[0]
+        let pool = config.encoderPool
+        if pool > 1 {
+            h = try h.reshaped([m, mapHeight, pool, mapWidth, pool, mapChannels]).mean(axes: [2, 4])
+        }
         let flat = try h.reshaped([m, mapHeight * mapWidth * mapChannels])
         if isSpatial { return flat }
         return try Tensor.linear(flat, weight: p[prefix + "encoder.head.weight"], bias: p[prefix + "encoder.head.bias"])
@@ -235,15 +249,24 @@ final class WorldNetwork {
         }
     }
 
-    /// Probe of normalised positions [M, 2N] from latents [M, D].
-    func probePositionsNormalised(_ z: Tensor) throws -> Tensor {
-        try Tensor.linear(z, weight: heads["probe.position.weight"], bias: heads["probe.position.bias"])
+    /// Probe of normalised positions [M, 2N] from latents [M, D] (`readout`: the fitted read-out).
+    func probePositionsNormalised(_ z: Tensor, readout: Bool = false) throws -> Tensor {
+        let p = readout ? "readout" : "probe"
+        return try Tensor.linear(z, weight: heads[p + ".position.weight"], bias: heads[p + ".position.bias"])
     }
 
     /// Probe of normalised velocities [M, 2N] from consecutive latents.
-    func probeVelocitiesNormalised(previous: Tensor, current: Tensor) throws -> Tensor {
-        try Tensor.linear(Tensor.concat([previous, current], axis: 1),
-                          weight: heads["probe.velocity.weight"], bias: heads["probe.velocity.bias"])
+    func probeVelocitiesNormalised(previous: Tensor, current: Tensor, readout: Bool = false) throws -> Tensor {
+        let p = readout ? "readout" : "probe"
+        return try Tensor.linear(Tensor.concat([previous, current], axis: 1),
+                                 weight: heads[p + ".velocity.weight"], bias: heads[p + ".velocity.bias"])
+    }
+
+    /// Sets the read-out to the current online probe (periodic checkpoints).
+    func copyProbeToReadout() throws {
+        for name in ["position.weight", "position.bias", "velocity.weight", "velocity.bias"] {
+            try heads["readout." + name].assign(heads["probe." + name])
+        }
     }
 
     /// Decoder: latents [M, D] → pixels [M, H, W, C] (unclamped; ≈ [0, 1]).

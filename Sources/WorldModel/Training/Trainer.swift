@@ -55,10 +55,14 @@ public enum Trainer {
             resumed = try ModelCheckpoint.readContents(run.lastCheckpoint)
             let inCheckpoint = resumed!.config.differences(from: stored)
             if !inCheckpoint.isEmpty { throw RunError.resumeMismatch(path: run.lastCheckpoint.path, differences: inCheckpoint) }
-        } else {
-            try run.prepareFresh()
         }
         let source = try given ?? DataSources.make(options.data, config: options.config)
+        // The architecture must fit the data (e.g. decoder depth vs frame size) before anything is written.
+        let d = source.description
+        _ = try WorldNetwork(config: options.config, info: ModelInfo(
+            height: d.height, width: d.width, channels: d.channels, bodies: d.bodies, actionSize: d.actionSize,
+            sceneSHA256: d.sceneSHA256, sceneName: d.sceneName, stateMean: [0, 0, 0, 0], stateStd: [1, 1, 1, 1], observationHz: d.observationHz))
+        if !options.resume { try run.prepareFresh() }
         return try train(options: options, run: run, source: source, resumed: resumed)
     }
 
@@ -109,8 +113,19 @@ public enum Trainer {
         let startStep = step
         var windowStart = Date(), windowSteps = 0
 
-        func save() throws {
-            let seeds = source.seedsUsed(afterBatches: step, clips: config.batchClips)
+        func save(final: Bool = false) throws {
+            var batchesSeen = step
+            if final {
+                let fit = try ReadoutFit.run(network: network, source: source, config: config, firstBatch: step, dataRNG: dataRNG)
+                batchesSeen += fit.batches
+                if fit.batches > 0 {
+                    progress.log(String(format: "read-out fitted on %d fresh frames: held-out R² position %.3f, velocity %.3f",
+                                        fit.batches * Int(framesPerStep), fit.positionR2, fit.velocityR2))
+                }
+            } else {
+                try network.copyProbeToReadout()
+            }
+            let seeds = source.seedsUsed(afterBatches: batchesSeen, clips: config.batchClips)
             let contents = ModelCheckpoint.Contents(config: config, info: info, step: step, seeds: seeds, dataRNG: dataRNG.state, tensorRNG: tensorRNG)
             let data = try ModelCheckpoint.encode(contents, network: network, optimizers: optimizers)
             try AtomicFile.write(data, to: run.checkpoint(step: step))
@@ -168,7 +183,7 @@ public enum Trainer {
             }
             if step % config.checkpointEvery == 0 && step < total { try save() }
         }
-        if step > startStep || resumed == nil { try save() }
+        if step > startStep || resumed == nil { try save(final: true) }
         let seconds = Date().timeIntervalSince(start)
         let fps = Double(step - startStep) * framesPerStep / max(seconds, 1e-9)
         progress.log(stoppedByTime
