@@ -244,6 +244,11 @@ final class EvalRunTests: XCTestCase {
         XCTAssertTrue(json["command"]?.stringValue?.contains("--horizon 3") ?? false)
     }
 
+    func testCommandIsShellQuoted() {
+        let r = EvaluationRequest(checkpoint: "runs/my run/last.safetensors", data: "data/it's", horizon: 5, json: "out.json")
+        XCTAssertEqual(r.command, "tumble eval --checkpoint 'runs/my run/last.safetensors' --data 'data/it'\\''s' --horizon 5 --json out.json")
+    }
+
     static func keys(_ v: JSONValue) -> [String]? {
         if case let .object(pairs) = v { return pairs.map(\.0) }
         return nil
