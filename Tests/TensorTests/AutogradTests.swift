@@ -47,6 +47,7 @@ final class AutogradTests: XCTestCase {
         try loss.backward()
         XCTAssertNil(h.gradFn, "graph freed")
         XCTAssertNil(h.grad, "intermediate gradients are not kept")
+        XCTAssertThrowsError(try loss.backward()) { e in XCTAssertTrue("\(e)".contains("already freed"), "\(e)") }
     }
 
     func testViewsShareStorage() throws {

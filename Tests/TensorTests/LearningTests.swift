@@ -17,7 +17,7 @@ final class LearningTests: XCTestCase {
         return (try Tensor(pixels, shape: [n, 16, 16, 1]), try Tensor(pos, shape: [n, 2]))
     }
 
-    /// Stated accuracy: mean position error under 0.5 pixel on 256 held-out images after 300 AdamW steps.
+    /// Stated accuracy: mean position error under 0.25 pixel on 256 held-out images after 300 AdamW steps.
     func testCNNRegressesDotPosition() throws {
         var rng = RNG(seed: 12)
         let model = Sequential([
@@ -41,6 +41,7 @@ final class LearningTests: XCTestCase {
         let (x, y) = try dots(256, &rng)
         let pred = try Tensor.noGrad { try model(x) }
         let errPixels = try (pred - y).abs().mean().item() * 15
-        XCTAssertLessThan(errPixels, 0.5, "mean position error \(errPixels) px")
+        print("dot regression: mean position error \(errPixels) px after \(steps) steps")
+        XCTAssertLessThan(errPixels, 0.25, "mean position error \(errPixels) px")
     }
 }

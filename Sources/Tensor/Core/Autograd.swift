@@ -92,6 +92,9 @@ extension Tensor {
     /// grad, then frees the graph. A scalar (one-element) tensor needs no seed.
     public func backward(_ seed: Tensor? = nil) throws {
         guard requiresGrad else { throw TensorError.autograd("backward on a tensor that does not require grad") }
+        guard isLeaf || gradFn != nil else {
+            throw TensorError.autograd("backward through a graph that was already freed (one backward per forward pass)")
+        }
         if let seed {
             guard seed.count == count else { throw TensorError.shapeMismatch(op: "backward", lhs: shape, rhs: seed.shape) }
             grad = seed.copy()

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Splits large loops over the machine's cores; small loops stay on the calling thread because a
 /// dispatch costs a few microseconds.
@@ -40,5 +41,3 @@ enum Parallel {
         }
     }
 }
-
-import Foundation

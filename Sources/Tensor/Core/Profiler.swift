@@ -4,32 +4,41 @@ import Foundation
 /// training step spends its time. Off by default; when off a phase costs one branch.
 public enum Profiler {
     nonisolated(unsafe) public static var enabled = false
-    nonisolated(unsafe) static var totals: [String: (seconds: Double, calls: Int, fastest: Double)] = [:]
+    nonisolated(unsafe) static var totals: [String: (seconds: Double, calls: Int, fastest: Double, cpu: Double)] = [:]
     static let lock = NSLock()
 
     /// Runs `body`, adding its wall time to `label` when profiling is on.
     @inline(__always)
     public static func measure<R>(_ label: @autoclosure () -> String, _ body: () throws -> R) rethrows -> R {
         if !enabled { return try body() }
+        let c0 = cpuTime()
         let t0 = DispatchTime.now().uptimeNanoseconds
         let r = try body()
         let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        let dc = cpuTime() - c0
         let key = label()
         lock.lock()
-        let old = totals[key] ?? (0, 0, .infinity)
-        totals[key] = (old.seconds + dt, old.calls + 1, min(old.fastest, dt))
+        let old = totals[key] ?? (0, 0, .infinity, 0)
+        totals[key] = (old.seconds + dt, old.calls + 1, min(old.fastest, dt), old.cpu + dc)
         lock.unlock()
         return r
+    }
+
+    /// CPU seconds used by the whole process so far (all threads).
+    static func cpuTime() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
     /// Clears the totals.
     public static func reset() { lock.lock(); totals = [:]; lock.unlock() }
 
-    /// Phases by total time, largest first, with each phase's fastest single call (on a shared machine,
-    /// calls × fastest estimates the phase's cost without interference).
-    public static func report() -> [(label: String, seconds: Double, calls: Int, fastest: Double)] {
+    /// Phases by total wall time, largest first, with each phase's fastest single call and the process CPU
+    /// time spent during it (on a shared machine the CPU time is the steadier measure of cost).
+    public static func report() -> [(label: String, seconds: Double, calls: Int, fastest: Double, cpuSeconds: Double)] {
         lock.lock(); defer { lock.unlock() }
-        return totals.map { (label: $0.key, seconds: $0.value.seconds, calls: $0.value.calls, fastest: $0.value.fastest) }
+        return totals.map { (label: $0.key, seconds: $0.value.seconds, calls: $0.value.calls, fastest: $0.value.fastest, cpuSeconds: $0.value.cpu) }
             .sorted { $0.seconds > $1.seconds }
     }
 }

@@ -1,5 +1,21 @@
 import Foundation
 
+// Tensor: Tumble's numeric core. A training step reads like this:
+//
+//     var rng = RNG(seed: 1)
+//     let encoder = ConvEncoder(rng: &rng)                       // 64×64×3 → 128
+//     let ema = try EMA(online: encoder, target: ConvEncoder(rng: &rng))
+//     let predictor = MLP([258, 512, 512, 128], rng: &rng)
+//     let opt = AdamW(encoder.parameters(prefix: "encoder.") + predictor.parameters(prefix: "predictor."))
+//
+//     let z = try encoder(frames)                                // frames [N, 64, 64, 3], records a graph
+//     let target = try Tensor.noGrad { try ema.target(frames) }  // no graph
+//     let loss = try Tensor.mse(prediction, target)
+//     opt.zeroGrad(); try loss.backward(); try opt.step()
+//     try ema.update(from: encoder, momentum: schedule(step))
+//
+// Checkpoints: `Checkpoint` gathers modules, optimiser state and RNG state into one safetensors file.
+
 /// A dense, row-major Float32 array that can take part in reverse-mode autodiff.
 ///
 /// A tensor is a reference to (part of) a pooled buffer: `reshaped`, `detached` and leading-axis row

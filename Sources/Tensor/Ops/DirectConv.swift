@@ -13,7 +13,7 @@ struct DirectConv {
 
     /// Nil when the layer is not one the kernels handle (or the CPU lacks AVX-512, or it is switched off).
     init?(_ geo: ConvGeometry, cout: Int, forWeightGradient: Bool = false) {
-        guard ConvTuning.directKernels, DirectConv.available, geo.k <= 64,
+        guard ConvTuning.directKernels, DirectConv.available, geo.k <= ConvTuning.directMaxPatch,
               forWeightGradient ? (cout == 16 || cout == 32) : (cout == 16 || cout == 32 || cout == 64) else { return nil }
         // The padded image must cover every window (it does whenever the output size formula holds).
         guard (geo.oh - 1) * geo.stride + geo.kh <= geo.h + 2 * geo.padding,

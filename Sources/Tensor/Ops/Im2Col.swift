@@ -95,6 +95,8 @@ public enum ConvTuning {
     nonisolated(unsafe) public static var chunkFloats = 1 << 20
     /// Use the AVX-512 direct kernels for short-patch layers (the RGB input layer) when the CPU has them.
     nonisolated(unsafe) public static var directKernels = true
+    /// Longest patch (kh·kw·C) for which the direct kernels are used instead of im2col + sgemm.
+    nonisolated(unsafe) public static var directMaxPatch = 64
 
     /// Images per chunk for a layer with `floatsPerImage` patch floats: at least 1 and, when the batch
     /// allows, at least one per core so im2col/col2im can run in parallel.
