@@ -1,0 +1,238 @@
+import Foundation
+import XCTest
+
+/// `tumble train` and `tumble eval` end to end on a tiny model: the run directory, a checkpoint that
+/// Python reads without Tumble, resume to the same bytes, and a report that `eval --verify` confirms
+/// and that fails to verify once tampered with.
+final class TrainEvalCommandTests: XCTestCase {
+    /// A model small enough to train 6 steps in about a second (the layout of Tests/WorldModelTests' fixture).
+    static let tinyConfig = """
+        # A tiny model for end-to-end tests: every other key keeps its default.
+        data: {clip_length: 5, batch_clips: 4}
+        model:
+          encoder: {channels: [8, 8], kernels: [4, 3], strides: [2, 1]}
+          predictor: {channels: 8, layers: 2}
+        objective: {rollout_steps: 3}
+        decoder: {channels: [8]}
+        optim: {warmup_steps: 2, schedule_steps: 50}
+        probe: {refit_batches: 2}
+        train: {log_every: 2, checkpoint_every: 3}
+
+        """
+
+    /// One trained run and one held-out violation dataset, made once for the whole class.
+    struct Fixture {
+        var dir: URL
+        var run: URL { dir.appendingPathComponent("RUN") }
+        var checkpoint: URL { run.appendingPathComponent("checkpoints/last.safetensors") }
+        var report: URL { dir.appendingPathComponent("report.json") }
+    }
+
+    nonisolated(unsafe) static var fixture: Result<Fixture, Error>?
+
+    /// Trains `tumble train --scene bounce --out RUN --steps 6`, records held-out pairs with another seed and
+    /// evaluates them into report.json (once; later calls return the same directory).
+    func sharedFixture() throws -> Fixture {
+        if let made = Self.fixture { return try made.get() }
+        let result = Result { () throws -> Fixture in
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tumble-cli-train-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try Self.tinyConfig.write(to: dir.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+            let steps: [[String]] = [
+                ["train", "--scene", "bounce", "--out", "RUN", "--config", "tiny.yaml", "--steps", "6", "--quiet"],
+                ["record", "bounce", "--out", "heldout", "--episodes", "8", "--steps", "16", "--seed", "1000", "--violations"],
+                ["eval", "--checkpoint", "RUN/checkpoints/last.safetensors", "--data", "heldout", "--json", "report.json", "--quiet"],
+            ]
+            for args in steps {
+                let r = try TumbleProcess.tumble(args, in: dir)
+                guard r.status == 0 else {
+                    throw CLIFailure(message: "tumble \(args.joined(separator: " ")) failed (exit \(r.status)):\n\(r.output)")
+                }
+            }
+            return Fixture(dir: dir)
+        }
+        Self.fixture = result
+        return try result.get()
+    }
+
+    override class func tearDown() {
+        if case .success(let f)? = fixture { try? FileManager.default.removeItem(at: f.dir) }
+        fixture = nil
+        super.tearDown()
+    }
+
+    func testTrainWritesTheRunLayout() throws {
+        let f = try sharedFixture()
+        let fm = FileManager.default
+        for name in ["config.yaml", "metrics.csv", "train.log", "checkpoints/step-3.safetensors",
+                     "checkpoints/step-6.safetensors", "checkpoints/last.safetensors"] {
+            XCTAssertTrue(fm.fileExists(atPath: f.run.appendingPathComponent(name).path), "RUN/\(name) missing")
+        }
+        let config = try String(contentsOf: f.run.appendingPathComponent("config.yaml"), encoding: .utf8)
+        XCTAssertTrue(config.contains("channels: [8, 8]") && config.contains("steps: 6"), "resolved config:\n\(config)")
+        XCTAssertTrue(config.contains("target: vicreg"), "defaults are filled in:\n\(config)")
+        let metrics = try String(contentsOf: f.run.appendingPathComponent("metrics.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = try XCTUnwrap(metrics.first)
+        for column in ["step", "loss", "latent_std_mean", "effective_rank", "frames_per_s"] {
+            XCTAssertTrue(header.contains(column), "metrics.csv lacks \(column): \(header)")
+        }
+        XCTAssertEqual(metrics.dropFirst().map { $0[0] }, ["2", "4", "6"], "a row every train.log_every steps")
+        let lossColumn = try XCTUnwrap(header.firstIndex(of: "loss"))
+        for row in metrics.dropFirst() { XCTAssertTrue(Double(row[lossColumn])?.isFinite == true, "loss \(row)") }
+        XCTAssertEqual(try Data(contentsOf: f.checkpoint),
+                       try Data(contentsOf: f.run.appendingPathComponent("checkpoints/step-6.safetensors")),
+                       "last.safetensors is the final step's checkpoint")
+    }
+
+    /// The 20-line NumPy reader in scripts/ and (when installed) Python's safetensors both load the checkpoint.
+    func testCheckpointLoadsInPythonWithoutTumble() throws {
+        try TumbleProcess.requireNumPy()
+        let f = try sharedFixture()
+        let reader = TumbleProcess.packageRoot.appendingPathComponent("scripts/safetensors_numpy_reader.py").path
+        let r = try TumbleProcess.run(TumbleProcess.python!, [reader, f.checkpoint.path], in: f.dir)
+        XCTAssertEqual(r.status, 0, r.output)
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("encoder.0.weight float32 [8, 4, 4, 3] ") }, r.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("encoder.1.weight float32 [8, 3, 3, 8] ") }, r.stdout)
+        let metadata = try XCTUnwrap(lines.last { $0.hasPrefix("metadata ") })
+        let meta = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(metadata.dropFirst("metadata ".count).utf8)) as? [String: String])
+        XCTAssertEqual(meta["step"], "6")
+        XCTAssertTrue(meta["config"]?.contains("channels: [8, 8]") == true, "config travels in __metadata__")
+
+        guard TumbleProcess.hasSafetensors else { return }   // NumPy reader checked above; safetensors not installed
+        let st = try TumbleProcess.python("""
+            import sys, numpy as np
+            from safetensors.numpy import load_file
+            from safetensors import safe_open
+            t = load_file(sys.argv[1])
+            with safe_open(sys.argv[1], "np") as f: meta = f.metadata()
+            assert t["encoder.0.weight"].shape == (8, 4, 4, 3) and t["encoder.0.weight"].dtype == np.float32
+            assert all(np.isfinite(v).all() for v in t.values() if v.dtype.kind == "f")
+            assert meta["step"] == "6", meta
+            print("safetensors ok", len(t))
+            """, [f.checkpoint.path], in: f.dir)
+        XCTAssertEqual(st.status, 0, st.output)
+        XCTAssertTrue(st.stdout.contains("safetensors ok"), st.output)
+    }
+
+    /// A run stopped at step 3 and resumed to step 6 ends with the same checkpoint bytes as the uninterrupted run.
+    func testResumeEndsByteIdenticalToAnUninterruptedRun() throws {
+        let f = try sharedFixture()
+        let dir = try temporaryDirectory("train-resume", for: self)
+        try FileManager.default.copyItem(at: f.dir.appendingPathComponent("tiny.yaml"), to: dir.appendingPathComponent("tiny.yaml"))
+        let first = try TumbleProcess.tumble(["train", "--scene", "bounce", "--out", "R", "--config", "tiny.yaml", "--steps", "3", "--quiet"], in: dir)
+        XCTAssertSucceeded(first, "train to step 3")
+        let changed = try TumbleProcess.tumble(["train", "--scene", "bounce", "--out", "R", "--resume", "--steps", "6", "--set", "optim.lr=0.01"], in: dir)
+        XCTAssertFailed(changed, "resume with another learning rate")
+        XCTAssertTrue(changed.stderr.contains("optim.lr"), changed.output)
+        let resumed = try TumbleProcess.tumble(["train", "--scene", "bounce", "--out", "R", "--resume", "--steps", "6", "--quiet"], in: dir)
+        XCTAssertSucceeded(resumed, "resume to step 6")
+        XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("R/checkpoints/last.safetensors")), try Data(contentsOf: f.checkpoint))
+    }
+
+    func testTrainRefusesBadConfigsAndOccupiedRunDirectories() throws {
+        let f = try sharedFixture()
+        let dir = try temporaryDirectory("train-bad", for: self)
+        try "optim:\n  lr: -1\n".write(to: dir.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        let bad = try TumbleProcess.tumble(["train", "--scene", "bounce", "--out", "R", "--config", "bad.yaml"], in: dir)
+        XCTAssertFailed(bad, "a negative learning rate")
+        XCTAssertTrue(bad.stderr.contains("bad.yaml:2") && bad.stderr.contains("optim.lr"), bad.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("R").path), "no run directory on bad input")
+
+        let before = try Data(contentsOf: f.checkpoint)
+        let occupied = try TumbleProcess.tumble(["train", "--scene", "bounce", "--out", f.run.path, "--steps", "1"], in: dir)
+        XCTAssertFailed(occupied, "training into an existing run without --resume")
+        XCTAssertTrue(occupied.stderr.contains("not empty"), occupied.output)
+        XCTAssertEqual(try Data(contentsOf: f.checkpoint), before, "the existing run is untouched")
+    }
+
+    func testEvalReportHasTheRequiredKeysAndHashes() throws {
+        let f = try sharedFixture()
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: f.report)) as? [String: Any])
+        XCTAssertEqual(report["checkpoint_sha256"] as? String, try sha256(of: f.checkpoint))
+        XCTAssertEqual(report["dataset_manifest_sha256"] as? String, try sha256(of: f.dir.appendingPathComponent("heldout/manifest.json")))
+        XCTAssertEqual(report["tumble_version"] as? String,
+                       try TumbleProcess.tumble(["--version"], in: f.dir).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        // The command to re-run, without presentation flags such as --quiet.
+        XCTAssertEqual(report["command"] as? String,
+                       "tumble eval --checkpoint RUN/checkpoints/last.safetensors --data heldout --json report.json")
+        XCTAssertEqual(report["episodes"] as? Int, 8)
+        let ks = (1...10).map(String.init)
+        func assertCurve(_ value: Any?, _ name: String) {
+            guard let curve = value as? [String: Double] else { return XCTFail("\(name) is not a k → number map: \(String(describing: value))") }
+            XCTAssertEqual(curve.keys.sorted { Int($0)! < Int($1)! }, ks, name)
+            XCTAssertTrue(curve.values.allSatisfy { $0.isFinite && $0 >= 0 }, "\(name): \(curve)")
+        }
+        assertCurve(report["latent_error"], "latent_error")
+        let probe = try XCTUnwrap(report["probe"] as? [String: Any])
+        XCTAssertTrue((probe["position_r2"] as? Double)?.isFinite == true, "probe.position_r2")
+        let curves = ["position_error", "baseline_copy_last", "baseline_constant_velocity", "state_constant_velocity"]
+        for split in [nil, "collision", "no_collision"] {
+            let group = split.map { probe[$0] as? [String: Any] ?? [:] } ?? probe
+            for c in curves { assertCurve(group[c], "probe.\(split.map { "\($0)." } ?? "")\(c)") }
+        }
+        for key in ["hits_at_1", "mrr"] {
+            let m = try XCTUnwrap(report[key] as? [String: Double], key)
+            XCTAssertEqual(Set(m.keys), ["1", "5", "10"], key)
+            XCTAssertTrue(m.values.allSatisfy { (0...1).contains($0) }, "\(key): \(m)")
+        }
+        let surprise = try XCTUnwrap(report["surprise"] as? [String: [String: Any]])
+        XCTAssertEqual(Set(surprise.keys), ["vanish", "teleport", "passThrough"])
+        for (type, s) in surprise {
+            for key in ["pairwise_accuracy", "auroc", "pixel_baseline"] {
+                XCTAssertNotNil((s[key] as? Double).map { (0...1).contains($0) }, "surprise.\(type).\(key)")
+            }
+            XCTAssertTrue((s["pairs"] as? Int ?? 0) >= 1, "surprise.\(type).pairs")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: f.dir.path).filter { $0.contains("report") }, ["report.json"],
+                       "written atomically: no temporary file left")
+    }
+
+    func testVerifyPassesOnTheReportAndFailsOnceTamperedWith() throws {
+        let f = try sharedFixture()
+        let ok = try TumbleProcess.tumble(["eval", "--verify", "report.json", "--quiet"], in: f.dir)
+        XCTAssertSucceeded(ok, "tumble eval --verify report.json")
+        XCTAssertTrue(ok.stdout.contains("verified report.json"), ok.output)
+
+        let original = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: f.report)) as? [String: Any])
+        var number = original
+        var hits = try XCTUnwrap(number["hits_at_1"] as? [String: Double])
+        hits["10"] = hits["10"]! < 0.5 ? 0.99 : 0.01
+        number["hits_at_1"] = hits
+        var hash = original
+        hash["checkpoint_sha256"] = String(repeating: "0", count: 64)
+        for (name, tampered, needle) in [("number.json", number, "hits_at_1.10"), ("hash.json", hash, "checkpoint_sha256")] {
+            try JSONSerialization.data(withJSONObject: tampered, options: [.sortedKeys]).write(to: f.dir.appendingPathComponent(name))
+            let r = try TumbleProcess.tumble(["eval", "--verify", name, "--quiet"], in: f.dir)
+            XCTAssertFailed(r, "verifying a report with a changed \(needle)")
+            XCTAssertTrue(r.stderr.contains(needle), "the difference is named:\n\(r.output)")
+        }
+    }
+
+    /// Evaluating on the very episodes a model was trained on is refused, before any number is computed.
+    func testEvalRefusesEpisodesUsedInTraining() throws {
+        let f = try sharedFixture()
+        let dir = try temporaryDirectory("eval-overlap", for: self)
+        try FileManager.default.copyItem(at: f.dir.appendingPathComponent("tiny.yaml"), to: dir.appendingPathComponent("tiny.yaml"))
+        for args in [["record", "bounce", "--out", "D", "--episodes", "4", "--steps", "12"],
+                     ["train", "--data", "D", "--out", "R", "--config", "tiny.yaml", "--steps", "2", "--quiet"]] {
+            XCTAssertSucceeded(try TumbleProcess.tumble(args, in: dir), "tumble \(args.joined(separator: " "))")
+        }
+        let r = try TumbleProcess.tumble(["eval", "--checkpoint", "R/checkpoints/last.safetensors", "--data", "D", "--json", "out.json"], in: dir)
+        XCTAssertFailed(r, "evaluating on training episodes")
+        XCTAssertTrue(r.stderr.contains("also used in training"), r.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.json").path))
+    }
+
+    private func sha256(of url: URL) throws -> String {
+        let r = try TumbleProcess.run(URL(fileURLWithPath: "/usr/bin/sha256sum"), [url.path], in: url.deletingLastPathComponent())
+        return String(r.stdout.prefix(64))
+    }
+}
+
+/// A set-up command that failed, with its output.
+struct CLIFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
