@@ -77,7 +77,7 @@ extension Viewer {
         }
 
         let stats = "step \(s.world.stepIndex) · seed \(s.seed) · \(String(format: "%.0f", 1 / s.interval)) Hz · "
-            + "\(String(format: "%.0f", frameRate.perSecond)) frames/s"
+            + "\(String(format: "%.0f", frameRate.perSecond)) frames/s (\(rendererLabel))"
         let statsEnd = fonts.regular.draw(stats, x: x, y: row2, color: Theme.text, on: canvas)
         let modelText: String, modelColor: RGBA
         if let m = s.model { modelText = "model: " + m.label; modelColor = Theme.imagined } else {

@@ -38,7 +38,6 @@ public final class Viewer {
     var clock: Double = 0
     var smoothedLoss: Float?
     var lastTransform: WorldTransform?
-    private var ttfStarted = false
 
     /// A mouse drag: on actor scenes it steers the actor (the model sees it as the action); otherwise it
     /// pulls the grabbed body towards the pointer.
@@ -55,8 +54,6 @@ public final class Viewer {
         } else {
             surface = try RenderSurface(title: "Tumble", width: options.width, height: options.height, vsync: options.vsync)
         }
-        guard TTF_Init() == 0 else { throw ViewerError.sdl("TTF_Init", String(cString: SDL_GetError())) }
-        ttfStarted = true
         canvas = Canvas(surface: surface)
         fonts = try Fonts()
         eyes = EyePanels()
@@ -84,10 +81,12 @@ public final class Viewer {
 
     deinit {
         learner?.stopAndWait()
-        if ttfStarted { TTF_Quit() }
     }
 
     var isHeadless: Bool { surface.kind == .offscreen }
+
+    /// What draws the frames, for the HUD: the GPU renderer's name, or the CPU rasteriser.
+    var rendererLabel: String { canvas.usesGPU ? surface.rendererName : "CPU raster" }
 
     /// Runs until Esc/Q/close, or for `options.frames` frames when headless.
     @discardableResult
