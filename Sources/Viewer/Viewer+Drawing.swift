@@ -68,7 +68,7 @@ extension Viewer {
         if isHeadless { mode += " · headless" }
         mode += " · horizon \(s.horizon)"
         if let learner { mode += learner.isRunning ? " · learning" : " · learning off" }
-        if let d = drag { mode += d.steersActor ? " · steering actor" : " · dragging" }
+        if drag != nil { mode += " · steering actor" }
         let modeW = fonts.regular.measure(mode)
         fonts.regular.draw(mode, x: right - modeW, y: row1 + 3, color: paused ? Theme.warning : Theme.text, on: canvas)
         let room = Int((right - modeW - 24 - end - 12) / 6.5)
