@@ -8,7 +8,10 @@ struct Tumble: ParsableCommand {
         version: TumbleVersion.string,
         subcommands: [
             ScenesCommand.self,
+            RecordCommand.self,
             BenchCommand.self,
+            TrainCommand.self,
+            EvalCommand.self,
             ViewCommand.self,
         ]
     )

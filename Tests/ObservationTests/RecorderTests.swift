@@ -166,6 +166,21 @@ final class RecorderTests: XCTestCase {
         }
         XCTAssertEqual(allTypes, ["vanish", "teleport", "passThrough"])
 
+        // The repository's NumPy-only checker agrees (it is what CI and users run on real datasets).
+        for (d, summary) in [(pairs, #""violation_pairs_by_type": {"passThrough": 1, "teleport": 1, "vanish": 1}"#),
+                             (varying, #""frames": 18"#)] {
+            let r = try PythonSupport.checkDataset(d)
+            XCTAssertEqual(r.status, 0, r.err)
+            XCTAssertTrue(r.out.contains(summary), r.out)
+        }
+        let shardPath = pairs.appendingPathComponent("shard-00001.npz")
+        var bytes = try Data(contentsOf: shardPath)
+        bytes[bytes.count - 100] ^= 1
+        try bytes.write(to: shardPath)
+        let broken = try PythonSupport.checkDataset(pairs)
+        XCTAssertEqual(broken.status, 1)
+        XCTAssertTrue(broken.err.contains("shard-00001.npz: SHA-256 differs"), broken.err)
+
         let v = try Dataset(directory: varying)
         let mask = try v.shard(0).mask!
         XCTAssertEqual(mask.count, 3 * 4)
@@ -251,9 +266,13 @@ final class RecorderTests: XCTestCase {
         XCTAssertThrowsError(try Recorder(options: options(scene, file.appendingPathComponent("sub"))).run()) {
             XCTAssertTrue("\($0)".contains("cannot create output directory"), "\($0)")
         }
+        // An existing directory we may not write to (root ignores permission bits, so root uses /proc/self).
+        var locked = URL(fileURLWithPath: "/proc/self")
         if getuid() != 0 {
-            let locked = dir.appendingPathComponent("locked")
+            locked = dir.appendingPathComponent("locked")
             try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o555])
+        }
+        if access(locked.path, W_OK) != 0 {
             XCTAssertThrowsError(try Recorder(options: options(scene, locked)).run()) {
                 XCTAssertTrue("\($0)".contains("is not writable"), "\($0)")
             }

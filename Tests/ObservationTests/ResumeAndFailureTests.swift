@@ -50,7 +50,8 @@ final class ResumeAndFailureTests: XCTestCase {
                 if self.remaining <= 0 { return (-1, ENOSPC) }
                 let k = min(n, self.remaining, 4096)
                 self.remaining -= k
-                return (write(fd, p, k), 0)
+                let r = write(fd, p, k)
+                return (r, r < 0 ? errno : 0)
             }
             return w
         }

@@ -1,1 +1,0 @@
-// Tensor module: see ../shared/design.md. Filled in by its issue.

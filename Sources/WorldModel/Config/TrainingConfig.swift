@@ -1,0 +1,236 @@
+import Foundation
+import Yams
+
+/// A resolved training configuration: every key of the schema has a value that passed its bounds
+/// and the cross-field checks. Built from defaults, then a YAML file, then `--set` overrides.
+public struct TrainingConfig: Equatable, Sendable {
+    /// Flat map from dotted key to value; always holds every schema key.
+    public private(set) var values: [String: ConfigValue]
+
+    /// The defaults: the shipped default model's configuration.
+    public init() {
+        values = Dictionary(uniqueKeysWithValues: Self.schema.map { ($0.key, $0.defaultValue) })
+    }
+
+    /// Reads a YAML config file over the defaults. Nested mappings become dotted keys.
+    public init(contentsOf url: URL) throws {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ConfigError(source: url.path, line: nil, key: "(file)", message: "cannot read: \(error.localizedDescription)")
+        }
+        try self.init(yaml: text, source: url.path)
+    }
+
+    /// Parses YAML text (see `init(contentsOf:)`); `source` names it in errors.
+    public init(yaml text: String, source: String) throws {
+        self.init()
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw ConfigError(source: source, line: nil, key: "(file)", message: "not valid YAML: \(error)")
+        }
+        guard let root = node else { try validate(source: source); return }   // empty file: all defaults
+        guard case .mapping(let mapping) = root else {
+            throw ConfigError(source: source, line: root.mark?.line, key: "(root)", message: "expected a mapping of keys to values")
+        }
+        try apply(mapping: mapping, prefix: "", source: source)
+        try validate(source: source)
+    }
+
+    private mutating func apply(mapping: Node.Mapping, prefix: String, source: String) throws {
+        for (keyNode, valueNode) in mapping {
+            guard case .scalar(let keyScalar) = keyNode else {
+                throw ConfigError(source: source, line: keyNode.mark?.line, key: prefix.isEmpty ? "(root)" : prefix,
+                                  message: "keys must be plain names")
+            }
+            let key = prefix.isEmpty ? keyScalar.string : prefix + "." + keyScalar.string
+            let line = keyNode.mark?.line
+            if case .mapping(let sub) = valueNode {
+                guard Self.schema.contains(where: { $0.key.hasPrefix(key + ".") }) else {
+                    throw ConfigError(source: source, line: line, key: key, message: "unknown section (known: \(Self.knownSections.joined(separator: ", ")))")
+                }
+                try apply(mapping: sub, prefix: key, source: source)
+                continue
+            }
+            guard let entry = Self.entriesByKey[key] else {
+                throw ConfigError(source: source, line: line, key: key, message: "unknown key\(Self.suggestion(for: key))")
+            }
+            let text: String
+            switch valueNode {
+            case .scalar(let s): text = s.string
+            case .sequence(let seq):
+                var parts: [String] = []
+                for item in seq {
+                    guard case .scalar(let s) = item else {
+                        throw ConfigError(source: source, line: item.mark?.line ?? line, key: key, message: "expected \(entry.kind.expected)")
+                    }
+                    parts.append(s.string)
+                }
+                text = "[" + parts.joined(separator: ",") + "]"
+            default:
+                throw ConfigError(source: source, line: line, key: key, message: "expected \(entry.kind.expected)")
+            }
+            guard let value = entry.kind.parse(text) else {
+                throw ConfigError(source: source, line: line, key: key, message: "expected \(entry.kind.expected), got '\(text)'")
+            }
+            values[key] = value
+        }
+    }
+
+    /// Applies `key=value` overrides (from `--set`), then re-validates.
+    public mutating func override(_ assignments: [String]) throws {
+        for a in assignments {
+            guard let eq = a.firstIndex(of: "=") else {
+                throw ConfigError(source: "--set", line: nil, key: a, message: "expected key=value")
+            }
+            let key = String(a[..<eq]).trimmingCharacters(in: .whitespaces)
+            let text = String(a[a.index(after: eq)...])
+            try set(key, text, source: "--set")
+        }
+        try validate(source: "--set")
+    }
+
+    /// Sets one key from text, checking it; used by overrides and tests.
+    mutating func set(_ key: String, _ text: String, source: String) throws {
+        guard let entry = Self.entriesByKey[key] else {
+            throw ConfigError(source: source, line: nil, key: key, message: "unknown key\(Self.suggestion(for: key))")
+        }
+        guard let value = entry.kind.parse(text) else {
+            throw ConfigError(source: source, line: nil, key: key, message: "expected \(entry.kind.expected), got '\(text)'")
+        }
+        values[key] = value
+    }
+
+    private static var knownSections: [String] {
+        var seen: [String] = []
+        for e in schema { if let dot = e.key.firstIndex(of: ".") { let s = String(e.key[..<dot]); if !seen.contains(s) { seen.append(s) } } }
+        return seen
+    }
+
+    private static func suggestion(for key: String) -> String {
+        let last = key.split(separator: ".").last.map(String.init) ?? key
+        if let near = schema.first(where: { $0.key.hasSuffix("." + last) || $0.key == last }) { return " (did you mean \(near.key)?)" }
+        return ""
+    }
+
+    /// Checks what single keys cannot: list lengths agree, clip long enough for history and rollout, etc.
+    func validate(source: String) throws {
+        func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(source: source, line: nil, key: key, message: message) }
+        let n = encoderChannels.count
+        if encoderKernels.count != n { throw fail("model.encoder.kernels", "expected \(n) entries, one per model.encoder.channels entry, got \(encoderKernels.count)") }
+        if encoderStrides.count != n { throw fail("model.encoder.strides", "expected \(n) entries, one per model.encoder.channels entry, got \(encoderStrides.count)") }
+        for (i, (k, s)) in zip(encoderKernels, encoderStrides).enumerated() where k < s {
+            throw fail("model.encoder.kernels", "layer \(i): kernel \(k) must be ≥ its stride \(s)")
+        }
+        if predictorKernel % 2 == 0 { throw fail("model.predictor.kernel", "expected an odd kernel size (same padding), got \(predictorKernel)") }
+        if latentKind == .global && predictorKind == .conv {
+            throw fail("model.predictor.kind", "a conv predictor needs model.latent: spatial (a global latent has no map)")
+        }
+        if clipLength < 2 + max(rolloutSteps, 1) {
+            throw fail("data.clip_length", "expected ≥ \(2 + max(rolloutSteps, 1)) frames: 2 of history plus objective.rollout_steps = \(rolloutSteps) predicted")
+        }
+        if emaEnd < emaStart { throw fail("objective.ema_end", "expected ≥ objective.ema_start (\(emaStart)), got \(emaEnd)") }
+        if warmupSteps > scheduleSteps { throw fail("optim.warmup_steps", "expected ≤ optim.schedule_steps (\(scheduleSteps)), got \(warmupSteps)") }
+    }
+
+    // MARK: Canonical text
+
+    /// The resolved config as YAML, keys in schema order, nested by section. Parses back to an equal config.
+    public var yaml: String {
+        var out = "# Tumble training configuration (resolved: every key, defaults filled in)\n"
+        var openPath: [String] = []
+        for entry in Self.schema {
+            let parts = entry.key.split(separator: ".").map(String.init)
+            let parents = Array(parts.dropLast())
+            var common = 0
+            while common < min(openPath.count, parents.count) && openPath[common] == parents[common] { common += 1 }
+            for depth in common..<parents.count {
+                out += String(repeating: "  ", count: depth) + parents[depth] + ":\n"
+            }
+            openPath = parents
+            out += String(repeating: "  ", count: parents.count) + parts.last! + ": " + values[entry.key]!.description + "\n"
+        }
+        return out
+    }
+
+    /// Keys whose values differ from `other`, ignoring the ones that may change on resume.
+    public func differences(from other: TrainingConfig) -> [String] {
+        Self.schema.filter { !$0.resumable && values[$0.key] != other.values[$0.key] }.map {
+            "\($0.key): \(other.values[$0.key]!.description) → \(values[$0.key]!.description)"
+        }
+    }
+}
+
+// MARK: Typed accessors
+
+public enum LatentKind: String, Sendable { case spatial, global }
+public enum PredictorKind: String, Sendable { case conv, mlp }
+public enum TargetKind: String, Sendable { case ema, vicreg, sigreg }
+public enum LatentLoss: String, Sendable { case mse, l1, smoothL1 = "smooth_l1" }
+
+extension TrainingConfig {
+    func int(_ k: String) -> Int { if case .int(let v) = values[k]! { return v }; fatalError("config key \(k) is not an int") }
+    func double(_ k: String) -> Double { if case .double(let v) = values[k]! { return v }; fatalError("config key \(k) is not a number") }
+    func bool(_ k: String) -> Bool { if case .bool(let v) = values[k]! { return v }; fatalError("config key \(k) is not a bool") }
+    func string(_ k: String) -> String { if case .string(let v) = values[k]! { return v }; fatalError("config key \(k) is not a choice") }
+    func ints(_ k: String) -> [Int] { if case .ints(let v) = values[k]! { return v }; fatalError("config key \(k) is not a list") }
+
+    public var seed: UInt64 { UInt64(int("seed")) }
+    public var clipLength: Int { int("data.clip_length") }
+    public var batchClips: Int { int("data.batch_clips") }
+    public var liveSkip: Int { int("data.live_skip") }
+    public var latentKind: LatentKind { LatentKind(rawValue: string("model.latent"))! }
+    public var coordChannels: Bool { bool("model.coord_channels") }
+    public var encoderChannels: [Int] { ints("model.encoder.channels") }
+    public var encoderKernels: [Int] { ints("model.encoder.kernels") }
+    public var encoderStrides: [Int] { ints("model.encoder.strides") }
+    public var encoderPool: Int { int("model.encoder.pool") }
+    public var globalDim: Int { int("model.global_dim") }
+    public var predictorKind: PredictorKind { PredictorKind(rawValue: string("model.predictor.kind"))! }
+    public var predictorHidden: [Int] { ints("model.predictor.hidden") }
+    public var predictorChannels: Int { int("model.predictor.channels") }
+    public var predictorLayers: Int { int("model.predictor.layers") }
+    public var predictorKernel: Int { int("model.predictor.kernel") }
+    public var target: TargetKind { TargetKind(rawValue: string("objective.target"))! }
+    public var emaStart: Double { double("objective.ema_start") }
+    public var emaEnd: Double { double("objective.ema_end") }
+    public var loss: LatentLoss { LatentLoss(rawValue: string("objective.loss"))! }
+    public var rolloutSteps: Int { int("objective.rollout_steps") }
+    public var rolloutWeight: Double { double("objective.rollout_weight") }
+    public var vicregStd: Double { double("objective.vicreg_std") }
+    public var vicregCov: Double { double("objective.vicreg_cov") }
+    public var sigregWeight: Double { double("objective.sigreg_weight") }
+    public var sigregProjections: Int { int("objective.sigreg_projections") }
+    public var inverseDynamics: Double { double("objective.inverse_dynamics") }
+    public var lr: Double { double("optim.lr") }
+    public var weightDecay: Double { double("optim.weight_decay") }
+    public var beta1: Double { double("optim.beta1") }
+    public var beta2: Double { double("optim.beta2") }
+    public var warmupSteps: Int { int("optim.warmup_steps") }
+    public var scheduleSteps: Int { int("optim.schedule_steps") }
+    public var minLRRatio: Double { double("optim.min_lr_ratio") }
+    public var gradClip: Double { double("optim.grad_clip") }
+    public var probeLR: Double { double("probe.lr") }
+    public var probeRefitBatches: Int { int("probe.refit_batches") }
+    public var probeRefitIterations: Int { int("probe.refit_iterations") }
+    public var probeRefitL2: Double { double("probe.refit_l2") }
+    public var decoderChannels: [Int] { ints("decoder.channels") }
+    public var decoderLR: Double { double("decoder.lr") }
+    public var steps: Int { int("train.steps") }
+    public var logEvery: Int { int("train.log_every") }
+    public var checkpointEvery: Int { int("train.checkpoint_every") }
+    public var maxLoss: Double { double("train.max_loss") }
+
+    /// Learning rate at `step`: linear warm-up, then cosine to `min_lr_ratio` over `schedule_steps`, then flat.
+    public func learningRate(at step: Int) -> Double {
+        if warmupSteps > 0 && step < warmupSteps { return lr * Double(step + 1) / Double(warmupSteps) }
+        let span = max(1, scheduleSteps - warmupSteps)
+        let t = min(1.0, Double(step - warmupSteps) / Double(span))
+        return lr * (minLRRatio + (1 - minLRRatio) * 0.5 * (1 + cos(Double.pi * t)))
+    }
+
+    /// EMA momentum at `step`: linear ramp from ema_start to ema_end over `schedule_steps`.
+    public func emaMomentum(at step: Int) -> Double {
+        let t = min(1.0, Double(step) / Double(scheduleSteps))
+        return emaStart + (emaEnd - emaStart) * t
+    }
+}

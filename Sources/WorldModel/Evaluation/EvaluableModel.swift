@@ -1,0 +1,56 @@
+/// Frame geometry an encoder accepts and a dataset holds.
+public struct FrameShape: Equatable, Sendable, CustomStringConvertible {
+    public var height: Int
+    public var width: Int
+    public var channels: Int
+
+    public init(height: Int, width: Int, channels: Int) {
+        self.height = height
+        self.width = width
+        self.channels = channels
+    }
+
+    /// Bytes in one uint8 frame.
+    public var byteCount: Int { height * width * channels }
+    public var description: String { "\(height)×\(width)×\(channels)" }
+}
+
+/// What evaluation, the report page and the window need from a trained world model.
+///
+/// The model helper's loaded model (`TrainedModel`) conforms; tests use small doubles. All buffers are
+/// row-major Float32/UInt8 arrays; a batch of `count` rows is passed at once so the model can use GEMMs.
+/// Calls must be deterministic: the same inputs give the same bits (the report's `--verify` relies on it).
+///
+/// Time convention: `actions[e, t]` in a dataset is the action applied after frame t is observed, so the
+/// transition frame t → frame t+1 is conditioned on it. `predictNext` receives exactly that action.
+public protocol EvaluableModel {
+    /// Width D of one latent.
+    var latentDimension: Int { get }
+    /// Number of consecutive latents the predictor reads: 2 for ẑ(t+1) = z(t) + f(z(t−1), z(t), a(t)).
+    var historyLength: Int { get }
+    /// Frames the encoder accepts.
+    var frameShape: FrameShape { get }
+    /// Width A of one action (0 for scenes without an actor).
+    var actionDimension: Int { get }
+    /// Bodies N the probe reads out, in scene order.
+    var probeBodies: Int { get }
+    /// Short identity of the model for the report (architecture, config hash, training step, …).
+    var reportMetadata: [String: String] { get }
+
+    /// Encodes uint8 frames [count, H, W, C] to latents [count, D].
+    func encode(frames: [UInt8], count: Int) throws -> [Float]
+    /// Predicts the next latent for each row: history [count, historyLength, D] oldest first,
+    /// actions [count, A] → [count, D].
+    func predictNext(history: [Float], actions: [Float], count: Int) throws -> [Float]
+    /// The given dataset episode seeds that training also used (empty: held-out data).
+    /// Evaluation refuses data for which this is not empty.
+    func trainingSeedOverlap(with seeds: [UInt64]) -> [UInt64]
+    /// Linear probe of body positions: latents [count, D] → (x, y) in world units [count, probeBodies, 2].
+    func probePositions(latents: [Float], count: Int) throws -> [Float]
+    /// Decoder: latents [count, D] → uint8 frames [count, H, W, C].
+    func decode(latents: [Float], count: Int) throws -> [UInt8]
+}
+
+extension EvaluableModel {
+    public var reportMetadata: [String: String] { [:] }
+}

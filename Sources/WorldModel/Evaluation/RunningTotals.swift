@@ -1,0 +1,385 @@
+/// Accumulators that one evaluation carries across dataset batches, in dataset order, so the
+/// result is the same however the data is sharded.
+struct RunningTotals {
+    let historyLength: Int
+    let latentDimension: Int
+    let horizon: Int
+    let bodies: Int
+    let actionDimension: Int
+    let steps: Int
+    let firstStart: Int
+    let rankingSteps: [Int]
+
+    var episodes = 0
+    var predictionEpisodes = 0
+    var windows = 0
+
+    var latentError: LatentErrorAccumulator
+    var latentErrorCopyLast: LatentErrorAccumulator
+    var latentMoments: MomentAccumulator
+
+    var positionR2: R2Accumulator
+    var probeFrames = 0
+
+    /// Position errors: [group][reference] with groups all / collision / no collision and references
+    /// model / copy-last / constant velocity / state constant velocity.
+    var distances: [[DistanceAccumulator]]
+    var groupSamples = [0, 0, 0]
+    var sawCollisions = false
+
+    /// Per ranking step: predicted and true latents of each clip's first window, in dataset order.
+    var rankingPredicted: [Int: [Float]] = [:]
+    var rankingTruth: [Int: [Float]] = [:]
+
+    var clips: [ClipSurprise] = []
+
+    init(model: EvaluableModel, layout: EpisodeLayout, options: EvaluationOptions) {
+        historyLength = model.historyLength
+        latentDimension = model.latentDimension
+        horizon = options.horizon
+        bodies = layout.bodies
+        actionDimension = layout.actionDimension
+        steps = layout.steps
+        firstStart = max(model.historyLength - 1, 1)
+        rankingSteps = options.rankingSteps.filter { (1...options.horizon).contains($0) }.sorted()
+        latentError = LatentErrorAccumulator(horizon: horizon)
+        latentErrorCopyLast = LatentErrorAccumulator(horizon: horizon)
+        latentMoments = MomentAccumulator(dimension: model.latentDimension)
+        positionR2 = R2Accumulator(coordinates: layout.bodies * 2)
+        distances = Array(repeating: Array(repeating: DistanceAccumulator(horizon: horizon), count: 4), count: 3)
+        for k in rankingSteps { rankingPredicted[k] = []; rankingTruth[k] = [] }
+    }
+
+    /// Window starts within one clip: t0 = firstStart, firstStart + K, … while t0 + K ≤ T − 1.
+    var windowStarts: [Int] { Array(stride(from: firstStart, through: steps - 1 - horizon, by: horizon)) }
+
+    // MARK: - Prediction, probe and ranking on possible clips
+
+    mutating func addPrediction(batch b: EpisodeBatch, clips: [Int], latents: [Float], calls: ModelCalls) throws {
+        let t = steps, d = latentDimension, n = bodies, f = 2, h = historyLength, a = actionDimension
+        let sf = EpisodeLayout.stateFields
+        let p = clips.count
+
+        // Latents of the possible clips, [P, T, D] (the batch's own array when every clip is possible).
+        var z = latents
+        if p < b.episodes {
+            z = [Float](repeating: 0, count: p * t * d)
+            for (i, e) in clips.enumerated() {
+                z.replaceSubrange((i * t * d)..<((i + 1) * t * d), with: latents[(e * t * d)..<((e + 1) * t * d)])
+            }
+        }
+        z.withUnsafeBufferPointer { latentMoments.add(rows: $0, count: p * t) }
+
+        // Probe on every frame: R² and the inputs of the probe baselines.
+        let probed = try calls.probe(z, count: p * t)       // [P, T, N, 2]
+        func exists(_ e: Int, _ body: Int) -> Bool { b.mask?[e * n + body] ?? true }
+        for (i, e) in clips.enumerated() {
+            for step in 0..<t {
+                for body in 0..<n where exists(e, body) {
+                    let s = ((e * t + step) * n + body) * sf
+                    let q = ((i * t + step) * n + body) * f
+                    for axis in 0..<2 {
+                        positionR2.add(coordinate: body * 2 + axis, target: Double(b.states[s + axis]),
+                                       prediction: Double(probed[q + axis]))
+                    }
+                }
+            }
+        }
+        probeFrames += p * t
+        predictionEpisodes += p
+
+        // Rollout windows: row r = (clip i, window w).
+        let starts = windowStarts
+        let w = starts.count
+        let rows = p * w
+        guard rows > 0 else { return }
+        windows += rows
+        var history = [Float](repeating: 0, count: rows * h * d)
+        for i in 0..<p {
+            for (j, t0) in starts.enumerated() {
+                let r = i * w + j
+                let from = (i * t + t0 - h + 1) * d
+                history.replaceSubrange((r * h * d)..<((r + 1) * h * d), with: z[from..<(from + h * d)])
+            }
+        }
+        // Collision flag per (row, body): the body touches something in (t0, t0 + K].
+        var collides = [Bool](repeating: false, count: rows * n)
+        if let col = b.collisions {
+            sawCollisions = true
+            for (i, e) in clips.enumerated() {
+                for (j, t0) in starts.enumerated() {
+                    for body in 0..<n {
+                        var hit = false
+                        for step in (t0 + 1)...(t0 + horizon) where col[(e * t + step) * n + body] { hit = true; break }
+                        collides[(i * w + j) * n + body] = hit
+                    }
+                }
+            }
+        }
+        for (i, e) in clips.enumerated() {
+            for j in 0..<w {
+                for body in 0..<n where exists(e, body) {
+                    let group = b.collisions == nil ? -1 : (collides[(i * w + j) * n + body] ? 1 : 2)
+                    groupSamples[0] += 1
+                    if group > 0 { groupSamples[group] += 1 }
+                }
+            }
+        }
+
+        var actions = [Float](repeating: 0, count: rows * a)
+        for k in 1...horizon {
+            if a > 0 {
+                for (i, e) in clips.enumerated() {
+                    for (j, t0) in starts.enumerated() {
+                        let from = (e * t + t0 + k - 1) * a
+                        actions.replaceSubrange(((i * w + j) * a)..<((i * w + j + 1) * a), with: b.actions[from..<(from + a)])
+                    }
+                }
+            }
+            let predicted = try calls.predict(history: history, actions: actions, count: rows)
+            let predictedStates = try calls.probe(predicted, count: rows)   // [rows, N, 2]
+
+            z.withUnsafeBufferPointer { zp in
+                predicted.withUnsafeBufferPointer { pp in
+                    for i in 0..<p {
+                        for (j, t0) in starts.enumerated() {
+                            let r = i * w + j
+                            let target = zp.baseAddress! + (i * t + t0 + k) * d
+                            latentError.add(step: k, predicted: pp.baseAddress! + r * d, target: target, dimension: d)
+                            latentErrorCopyLast.add(step: k, predicted: zp.baseAddress! + (i * t + t0) * d,
+                                                    target: target, dimension: d)
+                        }
+                    }
+                }
+            }
+
+            for (i, e) in clips.enumerated() {
+                for (j, t0) in starts.enumerated() {
+                    let r = i * w + j
+                    for body in 0..<n where exists(e, body) {
+                        let truth = ((e * t + t0 + k) * n + body) * sf
+                        let last = ((e * t + t0) * n + body) * sf
+                        let before = ((e * t + t0 - 1) * n + body) * sf
+                        let pLast = ((i * t + t0) * n + body) * f
+                        let pBefore = ((i * t + t0 - 1) * n + body) * f
+                        let pModel = (r * n + body) * f
+                        let tx = Double(b.states[truth]), ty = Double(b.states[truth + 1])
+                        let kk = Double(k)
+                        let group = b.collisions == nil ? -1 : (collides[r * n + body] ? 1 : 2)
+                        // Model: probe of the rolled-out latent.
+                        add(reference: 0, group: group, step: k, Double(predictedStates[pModel]),
+                            Double(predictedStates[pModel + 1]), tx, ty)
+                        // Copy last: probe of the last seen frame, held.
+                        let lx = Double(probed[pLast]), ly = Double(probed[pLast + 1])
+                        add(reference: 1, group: group, step: k, lx, ly, tx, ty)
+                        // Constant velocity of the probe of the last two seen frames.
+                        let vx = lx - Double(probed[pBefore]), vy = ly - Double(probed[pBefore + 1])
+                        add(reference: 2, group: group, step: k, lx + kk * vx, ly + kk * vy, tx, ty)
+                        // Constant velocity of the true states (privileged).
+                        let sx = Double(b.states[last]), sy = Double(b.states[last + 1])
+                        let svx = sx - Double(b.states[before]), svy = sy - Double(b.states[before + 1])
+                        add(reference: 3, group: group, step: k, sx + kk * svx, sy + kk * svy, tx, ty)
+                    }
+                    if j == 0, rankingPredicted[k] != nil {
+                        rankingPredicted[k]! += predicted[(r * d)..<((r + 1) * d)]
+                        let at: Int = (i * t + t0 + k) * d
+                        rankingTruth[k]! += z[at..<(at + d)]
+                    }
+                }
+            }
+
+            // Slide the history: drop the oldest latent, append the prediction.
+            if k < horizon {
+                history.withUnsafeMutableBufferPointer { hp in
+                    predicted.withUnsafeBufferPointer { pp in
+                        for r in 0..<rows {
+                            let row = hp.baseAddress! + r * h * d
+                            if h > 1 { row.update(from: row + d, count: (h - 1) * d) }
+                            (row + (h - 1) * d).update(from: pp.baseAddress! + r * d, count: d)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds one position-error sample to "all" and, with collision data, to its collision group.
+    @inline(__always)
+    private mutating func add(reference: Int, group: Int, step k: Int, _ px: Double, _ py: Double, _ tx: Double, _ ty: Double) {
+        distances[0][reference].add(step: k, px: px, py: py, tx: tx, ty: ty)
+        if group > 0 { distances[group][reference].add(step: k, px: px, py: py, tx: tx, ty: ty) }
+    }
+
+    // MARK: - Surprise on violation pairs
+
+    mutating func addSurprise(batch b: EpisodeBatch, latents: [Float], latentDimension d: Int, calls: ModelCalls) throws {
+        let t = steps, h = historyLength, a = actionDimension, e = b.episodes
+        let perClip = t - h
+        let frameSize = b.frames.count / max(1, e * t)
+        // Pixel detector, one clip per index.
+        var pixel = [Double](repeating: 0, count: e)
+        b.frames.withUnsafeBufferPointer { fp in
+            pixel.withUnsafeMutableBufferPointer { out in
+                let base = fp.baseAddress!, o = out.baseAddress!
+                parallelFor(e) { clip in
+                    let clipFrames = UnsafeBufferPointer(start: base + clip * t * frameSize, count: t * frameSize)
+                    o[clip] = PixelBaseline.clipScore(clipFrames, steps: t, frameSize: frameSize)
+                }
+            }
+        }
+        // 1-step teacher-forced errors at t = h … T−1 for every clip; rows (clip, step), predicted in
+        // chunks so memory stays bounded by one model batch, not by clips × steps × history.
+        let rows = e * perClip
+        var stepErrors = [Double](repeating: 0, count: rows)
+        var chunkStart = 0
+        while chunkStart < rows {
+            let count = min(calls.maximumBatch, rows - chunkStart)
+            var history = [Float](repeating: 0, count: count * h * d)
+            var actions = [Float](repeating: 0, count: count * a)
+            for i in 0..<count {
+                let r = chunkStart + i, clip = r / perClip, step = h + r % perClip
+                let from = (clip * t + step - h) * d
+                history.replaceSubrange((i * h * d)..<((i + 1) * h * d), with: latents[from..<(from + h * d)])
+                if a > 0 {
+                    let af = (clip * t + step - 1) * a
+                    actions.replaceSubrange((i * a)..<((i + 1) * a), with: b.actions[af..<(af + a)])
+                }
+            }
+            let predicted = try calls.predict(history: history, actions: actions, count: count)
+            predicted.withUnsafeBufferPointer { pp in
+                latents.withUnsafeBufferPointer { zp in
+                    for i in 0..<count {
+                        let r = chunkStart + i, clip = r / perClip, step = h + r % perClip
+                        stepErrors[r] = squaredDistance(pp.baseAddress! + i * d, zp.baseAddress! + (clip * t + step) * d, d) / Double(d)
+                    }
+                }
+            }
+            chunkStart += count
+        }
+        for clip in 0..<e {
+            let slice = stepErrors[(clip * perClip)..<((clip + 1) * perClip)]
+            clips.append(ClipSurprise(
+                pair: b.pair![clip], impossible: b.violationFrame![clip] >= 0, type: b.violationType![clip],
+                seed: b.seeds[clip],
+                model: [.max: SurpriseMetrics.clipSurprise(slice, .max), .mean: SurpriseMetrics.clipSurprise(slice, .mean)],
+                pixel: pixel[clip]))
+        }
+    }
+
+    // MARK: - Result
+
+    func finish(name: String) throws -> EvaluationResult {
+        if predictionEpisodes == 0 && clips.isEmpty { throw EvaluationError.nothingToEvaluate(dataset: name) }
+        func group(_ g: Int) -> PositionErrorGroup {
+            PositionErrorGroup(samples: groupSamples[g], model: distances[g][0].means, copyLast: distances[g][1].means,
+                               constantVelocity: distances[g][2].means, stateConstantVelocity: distances[g][3].means)
+        }
+        var ranking: [Int: RankingScore] = [:]
+        for k in rankingSteps where predictionEpisodes > 0 {
+            let pred = rankingPredicted[k]!, truth = rankingTruth[k]!
+            ranking[k] = RankingMetrics.score(predicted: pred, truth: truth,
+                                              count: pred.count / latentDimension, dimension: latentDimension)
+        }
+        let std = latentMoments.standardDeviations
+        return EvaluationResult(
+            horizon: horizon, historyLength: historyLength, episodes: episodes,
+            predictionEpisodes: predictionEpisodes, windows: windows,
+            latentError: latentError.means, latentErrorCopyLast: latentErrorCopyLast.means,
+            latentStdMean: std.isEmpty || latentMoments.count < 2 ? .nan : std.reduce(0, +) / Double(std.count),
+            latentStdMin: latentMoments.count < 2 ? .nan : (std.min() ?? .nan),
+            probeFrames: probeFrames, positionR2: positionR2.pooled,
+            positionR2PerCoordinate: positionR2.perCoordinate,
+            positionErrors: group(0),
+            positionErrorsCollision: sawCollisions ? group(1) : nil,
+            positionErrorsNoCollision: sawCollisions ? group(2) : nil,
+            ranking: ranking, surprise: try ClipSurprise.score(clips))
+    }
+}
+
+/// One violation-dataset clip's surprise under both definitions and the pixel detector.
+struct ClipSurprise {
+    var pair: Int64
+    var impossible: Bool
+    var type: String
+    var seed: UInt64
+    var model: [SurpriseMetrics.Reduction: Double]
+    var pixel: Double
+
+    /// Matches each possible clip with its impossible twin and scores every violation type.
+    static func score(_ clips: [ClipSurprise]) throws -> [SurpriseResult] {
+        var byPair: [Int64: (possible: ClipSurprise?, impossible: ClipSurprise?)] = [:]
+        for c in clips {
+            var entry = byPair[c.pair] ?? (nil, nil)
+            if c.impossible {
+                if entry.impossible != nil { throw EvaluationError.malformedPair(pair: c.pair, problem: "two impossible clips") }
+                entry.impossible = c
+            } else {
+                if entry.possible != nil { throw EvaluationError.malformedPair(pair: c.pair, problem: "two possible clips") }
+                entry.possible = c
+            }
+            byPair[c.pair] = entry
+        }
+        var byType: [String: [(ClipSurprise, ClipSurprise)]] = [:]
+        for id in byPair.keys.sorted() {
+            let entry = byPair[id]!
+            guard let possible = entry.possible else {
+                throw EvaluationError.malformedPair(pair: id, problem: "impossible clip without its possible twin")
+            }
+            guard let impossible = entry.impossible else {
+                throw EvaluationError.malformedPair(pair: id, problem: "possible clip without its impossible twin")
+            }
+            if possible.seed != impossible.seed {
+                throw EvaluationError.malformedPair(pair: id, problem: "twins have different seeds (\(possible.seed), \(impossible.seed))")
+            }
+            guard !impossible.type.isEmpty else {
+                throw EvaluationError.malformedPair(pair: id, problem: "impossible clip has no violation_type")
+            }
+            byType[impossible.type, default: []].append((possible, impossible))
+        }
+        return byType.keys.sorted().map { type in
+            let pairs = byType[type]!
+            var accuracy: [SurpriseMetrics.Reduction: Double] = [:]
+            var auroc: [SurpriseMetrics.Reduction: Double] = [:]
+            for r in SurpriseMetrics.Reduction.allCases {
+                let pos = pairs.map { $0.0.model[r]! }, imp = pairs.map { $0.1.model[r]! }
+                accuracy[r] = SurpriseMetrics.pairwiseAccuracy(possible: pos, impossible: imp)
+                auroc[r] = SurpriseMetrics.auroc(negatives: pos, positives: imp)
+            }
+            let pixPos = pairs.map { $0.0.pixel }, pixImp = pairs.map { $0.1.pixel }
+            return SurpriseResult(type: type, pairs: pairs.count, pairwiseAccuracy: accuracy, auroc: auroc,
+                                  pixelPairwiseAccuracy: SurpriseMetrics.pairwiseAccuracy(possible: pixPos, impossible: pixImp),
+                                  pixelAUROC: SurpriseMetrics.auroc(negatives: pixPos, positives: pixImp))
+        }
+    }
+}
+
+/// Per-dimension mean and variance of latent rows (Welford, Double).
+struct MomentAccumulator {
+    private(set) var count = 0
+    private var mean: [Double]
+    private var m2: [Double]
+
+    init(dimension: Int) {
+        mean = .init(repeating: 0, count: dimension)
+        m2 = .init(repeating: 0, count: dimension)
+    }
+
+    mutating func add(rows: UnsafeBufferPointer<Float>, count rowCount: Int) {
+        let d = mean.count
+        for r in 0..<rowCount {
+            count += 1
+            let inv = 1 / Double(count)
+            for j in 0..<d {
+                let x = Double(rows[r * d + j])
+                let delta = x - mean[j]
+                mean[j] += delta * inv
+                m2[j] += delta * (x - mean[j])
+            }
+        }
+    }
+
+    /// Population standard deviation of each dimension.
+    var standardDeviations: [Double] {
+        count < 1 ? [] : m2.map { ($0 / Double(count)).squareRoot() }
+    }
+}

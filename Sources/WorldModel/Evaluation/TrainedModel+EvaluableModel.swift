@@ -1,0 +1,56 @@
+import Crypto
+import Foundation
+
+/// The loaded checkpoint as evaluation sees it (history of two latents: z(t−1), z(t)).
+extension TrainedModel: EvaluableModel {
+    public var historyLength: Int { 2 }
+    public var frameShape: FrameShape { FrameShape(height: info.height, width: info.width, channels: info.channels) }
+    public var actionDimension: Int { info.actionSize }
+    public var probeBodies: Int { info.bodies }
+
+    public var reportMetadata: [String: String] {
+        let configDigest = SHA256.hash(data: Data(config.yaml.utf8)).map { String(format: "%02x", $0) }.joined()
+        return [
+            "config_sha256": configDigest,
+            "latent": "\(config.latentKind.rawValue), D = \(latentDimension)",
+            "predictor": config.predictorKind.rawValue,
+            "target": config.target.rawValue,
+            "training_step": String(step),
+            "training_seeds": trainingSeeds.summary,
+            "scene": "\(info.sceneName) (sha256 \(info.sceneSHA256))",
+        ]
+    }
+
+    public func trainingSeedOverlap(with seeds: [UInt64]) -> [UInt64] {
+        trainingSeeds.overlap(with: seeds)
+    }
+
+    public func encode(frames: [UInt8], count: Int) throws -> [Float] {
+        try encode(frames: frames)
+    }
+
+    public func predictNext(history: [Float], actions: [Float], count: Int) throws -> [Float] {
+        let d = latentDimension
+        var previous = [Float](repeating: 0, count: count * d)
+        var current = [Float](repeating: 0, count: count * d)
+        history.withUnsafeBufferPointer { h in
+            previous.withUnsafeMutableBufferPointer { p in
+                current.withUnsafeMutableBufferPointer { c in
+                    for r in 0..<count {
+                        (p.baseAddress! + r * d).update(from: h.baseAddress! + r * 2 * d, count: d)
+                        (c.baseAddress! + r * d).update(from: h.baseAddress! + (r * 2 + 1) * d, count: d)
+                    }
+                }
+            }
+        }
+        return try predict(previous: previous, current: current, actions: actions)
+    }
+
+    public func probePositions(latents: [Float], count: Int) throws -> [Float] {
+        try probePositions(latents: latents)
+    }
+
+    public func decode(latents: [Float], count: Int) throws -> [UInt8] {
+        try decode(latents: latents)
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Observation
+
+/// A trained world model loaded from a checkpoint, for evaluation, the viewer and scripts.
+///
+/// Layouts (all row-major, plain arrays so callers need no tensor types):
+/// - frames: uint8 `[B, H, W, C]` exactly as the observation stream and datasets hold them;
+/// - latents: float `[B, D]` (a spatial map is flattened channel-major: `[C, h, w]` per row);
+/// - actions: float `[B, A]` per step (A = 0 for scenes without an actor: pass `[]`);
+/// - states: float `[B, N, 4]` per body: x, y, vx, vy in world units (positions `[B, N, 2]`).
+///
+/// Thread safety: one instance is used from one thread at a time (it reuses scratch buffers).
+public final class TrainedModel {
+    /// The resolved configuration the model was trained with.
+    public let config: TrainingConfig
+    /// Lower-case hex SHA-256 of the checkpoint file's bytes.
+    public let checkpointSHA256: String
+    /// Which episode seeds training saw (evaluation refuses data that overlaps them).
+    public let trainingSeeds: TrainingSeeds
+    /// What the model was trained on: frame size, body count, action size, scene hash.
+    public let info: ModelInfo
+    /// Optimisation steps the checkpoint was trained for.
+    public let step: Int
+    /// Latent size D (C·h·w for a spatial latent).
+    public var latentDimension: Int { network.latentDimension }
+
+    let network: WorldNetwork
+
+    init(config: TrainingConfig, checkpointSHA256: String, trainingSeeds: TrainingSeeds, info: ModelInfo, step: Int, network: WorldNetwork) {
+        self.config = config
+        self.checkpointSHA256 = checkpointSHA256
+        self.trainingSeeds = trainingSeeds
+        self.info = info
+        self.step = step
+        self.network = network
+    }
+
+    /// Loads a checkpoint written by `tumble train` (`last.safetensors` or `step-N.safetensors`).
+    /// Throws a `RunError.checkpoint` naming the file and what is wrong for a truncated file, a file of
+    /// another architecture (tensor names or shapes not those its stored config implies) or bad metadata.
+    public static func load(checkpoint url: URL) throws -> TrainedModel {
+        let loaded = try ModelCheckpoint.read(url)
+        return TrainedModel(config: loaded.config, checkpointSHA256: loaded.sha256, trainingSeeds: loaded.seeds,
+                            info: loaded.info, step: loaded.step, network: loaded.network)
+    }
+
+    /// Encodes frames uint8 `[B, H, W, C]` (B = frames.count / (H·W·C)) to latents `[B, D]` with the
+    /// online encoder (the one the predictor and probes were trained on).
+    public func encode(frames: [UInt8]) throws -> [Float] {
+        try network.encode(frames: frames, info: info)
+    }
+
+    /// One predictor step for B examples: ẑ(t+1) = z(t) + f(z(t-1), z(t), a(t)). Returns `[B, D]`.
+    public func predict(previous: [Float], current: [Float], actions: [Float]) throws -> [Float] {
+        try network.predict(previous: previous, current: current, actions: actions, info: info)
+    }
+
+    /// Autoregressive rollout of `steps` predictions from (z(t-1), z(t)) with actions `[B, steps, A]`
+    /// (empty when A = 0). Returns `[B, steps, D]`: ẑ(t+1) … ẑ(t+steps).
+    public func rollout(previous: [Float], current: [Float], actions: [Float], steps: Int) throws -> [Float] {
+        try network.rollout(previous: previous, current: current, actions: actions, steps: steps, info: info)
+    }
+
+    /// Linear probe of body positions from single latents `[B, D]`: returns `[B, N, 2]` (x, y, world units).
+    public func probePositions(latents: [Float]) throws -> [Float] {
+        try network.probePositions(latents: latents, info: info)
+    }
+
+    /// Linear probe of states from consecutive latents (z(t-1), z(t)), each `[B, D]`: returns `[B, N, 4]`
+    /// (x, y from z(t); vx, vy from both; world units). Velocity needs two frames, hence two latents.
+    public func probeStates(previous: [Float], current: [Float]) throws -> [Float] {
+        try network.probeStates(previous: previous, current: current, info: info)
+    }
+
+    /// Transposed-conv decoder: latents `[B, D]` to frames uint8 `[B, H, W, C]`.
+    public func decode(latents: [Float]) throws -> [UInt8] {
+        try network.decode(latents: latents, info: info)
+    }
+}
+
+/// What a model was trained on; stored in the checkpoint's metadata.
+public struct ModelInfo: Codable, Equatable, Sendable {
+    public var height: Int
+    public var width: Int
+    public var channels: Int
+    /// Dynamic bodies in the state vector (probe outputs N of them).
+    public var bodies: Int
+    /// Action size A (0 without an actor).
+    public var actionSize: Int
+    /// SHA-256 of the scene text the data came from.
+    public var sceneSHA256: String
+    /// Scene name (e.g. "bounce").
+    public var sceneName: String
+    /// Per state column (x, y, vx, vy): mean and std used to normalise the probe's targets.
+    public var stateMean: [Float]
+    public var stateStd: [Float]
+    /// Frames per second of the observation stream (the probe's velocities are per second).
+    public var observationHz: Double
+}
+
+/// The episode seeds a model was trained on: an explicit list (from a dataset) or the rule a live
+/// stream drew them by. `contains` answers for any seed without materialising a rule's range twice.
+public struct TrainingSeeds: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable { case list, derived }
+    public var kind: Kind
+    /// `list`: the seeds themselves.
+    public var seeds: [UInt64]
+    /// `derived`: seed i = `EpisodeSeeds.seed(base:index:)` for i in 0..<count — the rule `tumble record`
+    /// uses, so a live run from base B saw exactly the episodes of `tumble record --seed B`.
+    public var base: UInt64
+    public var count: Int
+
+    public static func list(_ seeds: [UInt64]) -> TrainingSeeds { TrainingSeeds(kind: .list, seeds: seeds.sorted(), base: 0, count: seeds.count) }
+    public static func derived(base: UInt64, count: Int) -> TrainingSeeds { TrainingSeeds(kind: .derived, seeds: [], base: base, count: count) }
+
+    /// The i-th live-episode seed of the derived rule.
+    public static func seed(base: UInt64, index: Int) -> UInt64 { EpisodeSeeds.seed(base: base, index: index) }
+
+    /// Every training seed (the rule expanded).
+    public var all: [UInt64] { kind == .list ? seeds : (0..<count).map { Self.seed(base: base, index: $0) } }
+
+    /// The given seeds that training used (empty: no overlap).
+    public func overlap(with candidates: [UInt64]) -> [UInt64] {
+        let set = Set(all)
+        return candidates.filter { set.contains($0) }
+    }
+
+    /// A human-readable summary for reports.
+    public var summary: String {
+        kind == .list ? "\(seeds.count) dataset episode seeds" : "\(count) live episodes, seeds derived from base \(base)"
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import Tensor
+
+/// The loss terms of one training step (Float scalars for logging).
+struct StepLosses {
+    var jepa = 0.0, prediction = 0.0, rollout = 0.0, regulariser = 0.0, inverseDynamics = 0.0
+    var probe = 0.0, decoder = 0.0
+    var total: Double { jepa + probe + decoder }
+}
+
+/// Builds one step's losses on a batch of clips and back-propagates them:
+///
+/// - teacher-forced: ẑ(t+1) from the true z(t-1), z(t) for every t of every clip;
+/// - rollout: from each start, the predictor feeds on its own predictions for `rollout_steps` steps
+///   (the first step is the teacher-forced one, so steps 2…k add the loss);
+/// - collapse prevention: EMA targets (no gradient), or VICReg / SIGReg on the online latents;
+/// - heads on detached latents: probe (normalised positions and velocities) and decoder (pixels of
+///   each clip's last frame), so their gradients never reach the encoder.
+enum Objective {
+    static func run(network: WorldNetwork, batch: ClipBatch, rng: inout RNG) throws -> (StepLosses, Tensor) {
+        let config = network.config, info = network.info
+        let b = batch.clips, t = batch.length, m = b * t, d = network.latentDimension, a = info.actionSize
+        let x = batch.frames.withUnsafeBufferPointer { network.input(frames: $0, count: m) }
+
+        let z = try network.encode(x)                                        // [M, D]
+        let targets: Tensor = config.target == .ema
+            ? try Tensor.noGrad { try network.encode(x, useTarget: true) }
+            : z
+        let zs = try z.reshaped([b, t, d]), ts = try targets.reshaped([b, t, d])
+        func frames(_ s: Tensor, _ range: Range<Int>) throws -> Tensor {
+            try s.slice(axis: 1, range).reshaped([b * range.count, d])
+        }
+        /// Actions a(start + j) for j in 0..<count over every clip: [B·count·A].
+        func actions(from start: Int, count: Int) -> [Float] {
+            guard a > 0 else { return [] }
+            var out = [Float](); out.reserveCapacity(b * count * a)
+            for c in 0..<b { for j in 0..<count { let base = (c * t + start + j) * a; out += batch.actions[base..<(base + a)] } }
+            return out
+        }
+        func latentLoss(_ p: Tensor, _ q: Tensor) throws -> Tensor {
+            switch config.loss {
+            case .mse: return try Tensor.mse(p, q)
+            case .l1: return try Tensor.l1(p, q)
+            case .smoothL1: return try Tensor.smoothL1(p, q)
+            }
+        }
+
+        var losses = StepLosses()
+        // Teacher forcing over t = 1 … T-2.
+        let tfCount = t - 2
+        let tfPred = try network.predict(previous: frames(zs, 0..<tfCount), current: frames(zs, 1..<(tfCount + 1)),
+                                         actions: network.actionTensor(actions(from: 1, count: tfCount), count: b * tfCount))
+        let tfLoss = try latentLoss(tfPred, frames(ts, 2..<t))
+        var jepa = tfLoss
+        losses.prediction = Double(try tfLoss.item())
+
+        // Rollout steps 2 … k from every start s in 0..<S.
+        let k = config.rolloutSteps
+        if k >= 2 && config.rolloutWeight > 0 {
+            let starts = t - 1 - k
+            var previous = try frames(zs, 1..<(1 + starts))
+            var current = try tfPred.reshaped([b, tfCount, d]).slice(axis: 1, 0..<starts).reshaped([b * starts, d])
+            var rollout: Tensor? = nil
+            for j in 2...k {
+                let next = try network.predict(previous: previous, current: current,
+                                               actions: network.actionTensor(actions(from: j, count: starts), count: b * starts))
+                let l = try latentLoss(next, frames(ts, (j + 1)..<(j + 1 + starts)))
+                rollout = try rollout.map { try $0 + l } ?? l
+                previous = current; current = next
+            }
+            let r = try rollout! * Float(1.0 / Double(k - 1))
+            losses.rollout = Double(try r.item())
+            jepa = try jepa + r * Float(config.rolloutWeight)
+        }
+
+        // Collapse prevention on the online latents.
+        switch config.target {
+        case .ema: break
+        case .vicreg:
+            let channels = network.isSpatial ? network.mapChannels : d
+            let variance = try vicregVariance(z)
+            let covariance = try vicregCovariance(z.reshaped([z.count / channels, channels]))
+            let reg = try variance * Float(config.vicregStd) + covariance * Float(config.vicregCov)
+            losses.regulariser = Double(try reg.item())
+            jepa = try jepa + reg
+        case .sigreg:
+            let channels = network.isSpatial ? network.mapChannels : d
+            let directions = Tensor.randomDirections(dimension: channels, count: config.sigregProjections, rng: &rng)
+            let reg = try Tensor.sigreg(z.reshaped([z.count / channels, channels]), directions: directions) * Float(config.sigregWeight)
+            losses.regulariser = Double(try reg.item())
+            jepa = try jepa + reg
+        }
+
+        // Inverse dynamics (scenes with actions): a(t) from z(t), z(t+1).
+        if network.hasInverseDynamics {
+            let predicted = try network.inverseDynamics(current: frames(zs, 0..<(t - 1)), next: frames(zs, 1..<t))
+            let truth = try Tensor(actions(from: 0, count: t - 1), shape: [b * (t - 1), a])
+            let l = try Tensor.mse(predicted, truth) * Float(config.inverseDynamics)
+            losses.inverseDynamics = Double(try l.item())
+            jepa = try jepa + l
+        }
+        losses.jepa = Double(try jepa.item())
+
+        // Heads on detached latents.
+        let zd = z.detached()
+        let (positions, velocities) = normalisedStates(batch: batch, info: info)
+        let probeP = try Tensor.mse(network.probePositionsNormalised(zd), positions)
+        let zds = try zd.reshaped([b, t, d])
+        let probeV = try Tensor.mse(network.probeVelocitiesNormalised(previous: frames(zds, 0..<(t - 1)), current: frames(zds, 1..<t)),
+                                    velocities)
+        let probe = try probeP + probeV
+        losses.probe = Double(try probe.item())
+        let last = try frames(zds, (t - 1)..<t)
+        var lastFrames = [UInt8](); lastFrames.reserveCapacity(b * info.height * info.width * info.channels)
+        let fb = info.height * info.width * info.channels
+        for c in 0..<b { let s = (c * t + t - 1) * fb; lastFrames += batch.frames[s..<(s + fb)] }
+        let decoded = try Tensor.mse(network.decodePixels(last), lastFrames.withUnsafeBufferPointer { network.pixels(frames: $0, count: b) })
+        losses.decoder = Double(try decoded.item())
+
+        try (jepa + probe + decoded).backward()
+        return (losses, z.detached())
+    }
+
+    /// VICReg variance term over every latent unit (column of z [M, D]): mean of relu(1 − std),
+    /// std over the batch. Built from primitive ops (their backward keeps every buffer it reads alive).
+    static func vicregVariance(_ z: Tensor) throws -> Tensor {
+        let std = try (z.variance(axes: [0]) + 1e-4).sqrt()
+        return try (1 - std).relu().mean()
+    }
+
+    /// VICReg covariance term over channels (columns of samples [S, C]): squared off-diagonal entries of
+    /// the channel covariance, summed, divided by C.
+    static func vicregCovariance(_ samples: Tensor) throws -> Tensor {
+        let s = samples.shape[0], c = samples.shape[1]
+        let centred = try samples - samples.mean(axes: [0], keepDims: true)
+        let cov = try centred.transposed().matmul(centred) * (1 / Float(max(s - 1, 1)))
+        let diagonal = try centred.square().sum(axes: [0]) * (1 / Float(max(s - 1, 1)))
+        return try (cov.square().sum() - diagonal.square().sum()) * (1 / Float(c))
+    }
+
+    /// Probe targets from states [B, T, N, 6]: positions [M, 2N] (all frames) and velocities
+    /// [B·(T−1), 2N] (frames 1…T−1), normalised by the model's state statistics.
+    static func normalisedStates(batch: ClipBatch, info: ModelInfo) -> (Tensor, Tensor) {
+        let b = batch.clips, t = batch.length, n = info.bodies
+        let mean = info.stateMean, std = info.stateStd
+        var pos = [Float](repeating: 0, count: b * t * 2 * n)
+        var vel = [Float](repeating: 0, count: b * (t - 1) * 2 * n)
+        for c in 0..<b {
+            for f in 0..<t {
+                let row = c * t + f
+                for i in 0..<n {
+                    let s = (row * n + i) * 6
+                    pos[row * 2 * n + 2 * i] = (batch.states[s] - mean[0]) / std[0]
+                    pos[row * 2 * n + 2 * i + 1] = (batch.states[s + 1] - mean[1]) / std[1]
+                    if f > 0 {
+                        let vr = c * (t - 1) + f - 1
+                        vel[vr * 2 * n + 2 * i] = (batch.states[s + 3] - mean[2]) / std[2]
+                        vel[vr * 2 * n + 2 * i + 1] = (batch.states[s + 4] - mean[3]) / std[3]
+                    }
+                }
+            }
+        }
+        return (try! Tensor(pos, shape: [b * t, 2 * n]), try! Tensor(vel, shape: [b * (t - 1), 2 * n]))
+    }
+
+    /// Mean and std of x, y, vx, vy over every body of a batch (the probe's target normalisation).
+    static func stateStatistics(_ batch: ClipBatch, bodies n: Int) -> (mean: [Float], std: [Float]) {
+        let columns = [0, 1, 3, 4]
+        var mean = [Float](), std = [Float]()
+        let rows = batch.clips * batch.length * n
+        for col in columns {
+            var s = 0.0, s2 = 0.0
+            for r in 0..<rows { let v = Double(batch.states[r * 6 + col]); s += v; s2 += v * v }
+            let mu = s / Double(max(rows, 1))
+            let variance = max(0, s2 / Double(max(rows, 1)) - mu * mu)
+            mean.append(Float(mu)); std.append(Float(max(variance.squareRoot(), 1e-6)))
+        }
+        return (mean, std)
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Tensor
+
+/// The final linear read-out: when a run ends, the encoder is frozen and a linear probe is fitted
+/// (into the `readout.*` tensors; the online `probe.*` is left as training had it) on fresh clips, so the shipped probe matches the final encoder instead of lagging
+/// behind latents that moved during training: ridge regression solved by conjugate gradients.
+/// Gradients never reach the encoder (its latents are computed without a graph).
+///
+/// The fit depends only on the network and on batches drawn at fixed batch indices after the last
+/// step (with a copy of the data generator), so it is reproduced exactly when a run is resumed.
+enum ReadoutFit {
+    struct Result { var positionR2: Double; var velocityR2: Double; var batches: Int }
+
+    static func run(network: WorldNetwork, source: ClipSource, config: TrainingConfig, firstBatch: Int,
+                    dataRNG: SplitMix64) throws -> Result {
+        let batches = config.probeRefitBatches
+        guard batches > 0 else { return Result(positionR2: .nan, velocityR2: .nan, batches: 0) }
+        let b = config.batchClips, t = config.clipLength, d = network.latentDimension, n = network.info.bodies
+        var rng = dataRNG
+        var latents = [Float](), positions = [Float](), velocities = [Float](), pairs = [Float]()
+        try Tensor.noGrad {
+            for i in 0..<batches {
+                let batch = try source.batch(clips: b, length: t, batchIndex: firstBatch + i, rng: &rng)
+                let z = try batch.frames.withUnsafeBufferPointer { try network.encode(network.input(frames: $0, count: b * t)) }.scalars
+                let (p, v) = Objective.normalisedStates(batch: batch, info: network.info)
+                latents += z; positions += p.scalars; velocities += v.scalars
+                for c in 0..<b { for f in 1..<t {
+                    let prev = (c * t + f - 1) * d, cur = (c * t + f) * d
+                    pairs += z[prev..<(prev + d)]; pairs += z[cur..<(cur + d)]
+                } }
+            }
+        }
+        let pos = try fit(inputs: latents, width: d, targets: positions, outputs: 2 * n, config: config,
+                          weight: network.heads["readout.position.weight"], bias: network.heads["readout.position.bias"])
+        let vel = try fit(inputs: pairs, width: 2 * d, targets: velocities, outputs: 2 * n, config: config,
+                          weight: network.heads["readout.velocity.weight"], bias: network.heads["readout.velocity.bias"])
+        return Result(positionR2: pos, velocityR2: vel, batches: batches)
+    }
+
+    /// Ridge regression of `targets` on `inputs` (rows of `width`), solved by conjugate gradients on
+    /// the normal equations (Xᵀ X / S + λ I) W = Xᵀ Y / S for all outputs at once, λ = l2 × the mean
+    /// input variance. Writes `weight` [outputs, width] and `bias` in place; returns the R² on the last
+    /// tenth of the rows, held out from the fit. (No per-unit standardisation: a spatial latent has
+    /// units that are almost never active, and scaling those up turns them into noise.)
+    static func fit(inputs: [Float], width: Int, targets: [Float], outputs: Int, config: TrainingConfig,
+                    weight: Tensor, bias: Tensor) throws -> Double {
+        let rows = inputs.count / width
+        let train = rows - max(1, rows / 10)
+        var mean = [Float](repeating: 0, count: width), ymean = [Float](repeating: 0, count: outputs)
+        for r in 0..<train { for j in 0..<width { mean[j] += inputs[r * width + j] } }
+        for j in 0..<width { mean[j] /= Float(train) }
+        for r in 0..<train { for o in 0..<outputs { ymean[o] += targets[r * outputs + o] } }
+        for o in 0..<outputs { ymean[o] /= Float(train) }
+        var centred = [Float](repeating: 0, count: train * width)
+        var variance = 0.0
+        for r in 0..<train { for j in 0..<width { let v = inputs[r * width + j] - mean[j]; centred[r * width + j] = v; variance += Double(v * v) } }
+        variance /= Double(train * width)
+        var yc = [Float](repeating: 0, count: train * outputs)
+        for r in 0..<train { for o in 0..<outputs { yc[r * outputs + o] = targets[r * outputs + o] - ymean[o] } }
+        let lambda = Float(config.probeRefitL2 * max(variance, 1e-12))
+        let solution: [Float] = try Tensor.noGrad {
+            let x = try Tensor(centred, shape: [train, width])
+            let xt = try x.transposed()
+            let invS = 1 / Float(train)
+            func apply(_ v: Tensor) throws -> Tensor { try xt.matmul(x.matmul(v)) * invS + v * lambda }
+            // Column-wise CG: W [width, outputs], each column its own step sizes.
+            var w = Tensor.zeros([width, outputs])
+            var r = try xt.matmul(Tensor(yc, shape: [train, outputs])) * invS
+            var p = r.copy()
+            func columnDots(_ a: Tensor, _ b: Tensor) -> [Double] {
+                var out = [Double](repeating: 0, count: outputs)
+                a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
+                    for i in 0..<width { for o in 0..<outputs { out[o] += Double(ap[i * outputs + o]) * Double(bp[i * outputs + o]) } }
+                } }
+                return out
+            }
+            var rr = columnDots(r, r)
+            let start = rr
+            for _ in 0..<config.probeRefitIterations {
+                if zip(rr, start).allSatisfy({ $0 <= 1e-10 * max($1, 1e-30) }) { break }
+                let ap = try apply(p)
+                let pap = columnDots(p, ap)
+                let alpha = (0..<outputs).map { pap[$0] > 0 ? Float(rr[$0] / pap[$0]) : 0 }
+                let a = try Tensor(alpha, shape: [1, outputs])
+                w = try w + p * a
+                r = try r - ap * a
+                let rrNew = columnDots(r, r)
+                let beta = (0..<outputs).map { rr[$0] > 0 ? Float(rrNew[$0] / rr[$0]) : 0 }
+                p = try r + p * Tensor(beta, shape: [1, outputs])
+                rr = rrNew
+            }
+            return try w.transposed().scalars
+        }
+        var fb = ymean
+        for o in 0..<outputs { var s: Float = 0; for j in 0..<width { s += solution[o * width + j] * mean[j] }; fb[o] -= s }
+        try weight.assign(Tensor(solution, shape: [outputs, width]))
+        try bias.assign(Tensor(fb, shape: [outputs]))
+
+        // Held-out R² with the map on the raw inputs.
+        let heldRows = rows - train
+        let xh = try Tensor(Array(inputs[(train * width)...]), shape: [heldRows, width])
+        let pred = try Tensor.noGrad { try Tensor.linear(xh, weight: weight, bias: bias).scalars }
+        var ssRes = 0.0, ssTot = 0.0
+        var colMean = [Double](repeating: 0, count: outputs)
+        for r in 0..<heldRows { for o in 0..<outputs { colMean[o] += Double(targets[(train + r) * outputs + o]) } }
+        for o in 0..<outputs { colMean[o] /= Double(heldRows) }
+        for r in 0..<heldRows { for o in 0..<outputs {
+            let truth = Double(targets[(train + r) * outputs + o]), p = Double(pred[r * outputs + o])
+            ssRes += (truth - p) * (truth - p)
+            ssTot += (truth - colMean[o]) * (truth - colMean[o])
+        } }
+        return ssTot > 0 ? 1 - ssRes / ssTot : .nan
+    }
+}

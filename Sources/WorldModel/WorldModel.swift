@@ -1,1 +1,0 @@
-// WorldModel module: see ../shared/design.md. Filled in by its issue.

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import WorldModel
+
+/// `tumble eval`: the model's numbers beside its baselines on held-out episodes, with the hashes and
+/// command needed to re-run them; `tumble eval --verify REPORT` re-runs and checks every number.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a checkpoint on held-out data, or verify a report by re-running it.",
+        discussion: """
+        Reports latent prediction error (k = 1…K), linear-probe position R² and position error in world units beside copy-last and constant-velocity baselines (also split by whether the body collides within the horizon), Hits@1 and MRR at 1, 5 and 10 steps (C-SWM protocol, one query per episode), and on violation datasets surprise pairwise accuracy and AUROC per violation type beside a model-free pixel-difference detector. Refuses data whose episode seeds were used in training. The JSON report carries the checkpoint and manifest SHA-256, the Tumble version and the exact command.
+
+        Examples:
+          tumble eval --checkpoint runs/bounce/checkpoints/last.safetensors --data data/bounce-test --json report.json
+          tumble eval --verify report.json
+        """)
+
+    @Option(help: "Checkpoint written by `tumble train` (a .safetensors file).")
+    var checkpoint: String?
+
+    @Option(help: "Held-out dataset directory written by `tumble record` (plain or --violations).")
+    var data: String?
+
+    @Option(help: "Write the report as JSON here (atomically).")
+    var json: String?
+
+    @Option(help: "Rollout horizon K in steps.")
+    var horizon: Int = 10
+
+    @Option(help: "Re-run the command recorded in this report and check every number and hash.")
+    var verify: String?
+
+    @Option(help: "With --verify: relative and absolute tolerance for model-derived numbers (hashes, counts and model-free numbers must match exactly).")
+    var tolerance: Double = 1e-4
+
+    @Flag(help: "No progress lines on standard error.")
+    var quiet = false
+
+    func validate() throws {
+        if verify != nil {
+            if checkpoint != nil || data != nil || json != nil {
+                throw ValidationError("--verify REPORT takes no other inputs: it re-runs the command recorded in the report")
+            }
+            if !(tolerance >= 0) { throw ValidationError("--tolerance must be ≥ 0, got \(tolerance)") }
+            return
+        }
+        guard checkpoint != nil, data != nil else {
+            throw ValidationError("give --checkpoint FILE and --data DIR (or --verify REPORT)")
+        }
+        if horizon < 1 { throw ValidationError("--horizon must be ≥ 1, got \(horizon)") }
+    }
+
+    func run() throws {
+        let started = Date()
+        let progress: ((Int, Int) -> Void)? = quiet ? nil : { done, total in
+            FileHandle.standardError.write(Data("eval: shard \(done)/\(total)\n".utf8))
+        }
+        let loadModel: EvaluationRun.ModelLoader = { try TrainedModel.load(checkpoint: $0) }
+        let openData: EvaluationRun.DataOpener = { try DatasetEpisodes(directory: $0) }
+
+        if let verify {
+            let outcome = try EvaluationRun.verify(report: URL(fileURLWithPath: verify), tumbleVersion: TumbleVersion.string,
+                                                   loadModel: loadModel, openData: openData,
+                                                   tolerance: tolerance, progress: progress)
+            for note in outcome.notes { print("note: \(note)") }
+            print("verified \(verify): checkpoint and dataset manifest hashes match; "
+                  + "\(outcome.identical) numbers identical, \(outcome.withinTolerance) within tolerance \(tolerance)")
+            return
+        }
+
+        let request = EvaluationRequest(checkpoint: checkpoint!, data: data!, horizon: horizon, json: json)
+        let report = try EvaluationRun.run(request, tumbleVersion: TumbleVersion.string,
+                                           loadModel: loadModel, openData: openData, progress: progress)
+        print(report.table(), terminator: "")
+        if !quiet {
+            let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
+            FileHandle.standardError.write(Data("eval: done in \(seconds) s\(json.map { "; wrote \($0)" } ?? "")\n".utf8))
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+@testable import WorldModel
+
+/// A tiny synthetic bounce world for fast tests: `balls` discs of distinct colours moving in straight
+/// lines and reflecting off the walls of a `size`×`size` frame (positions in pixel units).
+enum ToyBounce {
+    static let colors: [(UInt8, UInt8, UInt8)] = [(230, 64, 60), (60, 200, 80), (70, 110, 240), (240, 200, 50)]
+
+    static func episodes(seeds: [UInt64], steps: Int, size: Int = 16, balls: Int = 2) -> EpisodeArrays {
+        let e = seeds.count, c = 3
+        var frames = [UInt8](repeating: 0, count: e * steps * size * size * c)
+        var states = [Float](repeating: 0, count: e * steps * balls * 6)
+        let radius: Float = 1.6
+        for (ei, seed) in seeds.enumerated() {
+            var g = SplitMix64(seed: seed)
+            var pos = (0..<balls).map { _ in SIMD2<Float>(Float(g.unit()) * Float(size - 5) + 2.5, Float(g.unit()) * Float(size - 5) + 2.5) }
+            var vel = (0..<balls).map { _ -> SIMD2<Float> in
+                let a = Float(g.unit() * 2 * Double.pi)
+                return SIMD2(cos(a), sin(a)) * (0.6 + Float(g.unit()) * 0.6)
+            }
+            for t in 0..<steps {
+                for b in 0..<balls {
+                    let s = ((ei * steps + t) * balls + b) * 6
+                    states[s] = pos[b].x; states[s + 1] = pos[b].y; states[s + 3] = vel[b].x; states[s + 4] = vel[b].y
+                    let col = colors[b % colors.count]
+                    for y in 0..<size { for x in 0..<size {
+                        let d = SIMD2<Float>(Float(x) + 0.5, Float(y) + 0.5) - pos[b]
+                        if (d * d).sum() <= radius * radius {
+                            let p = (((ei * steps + t) * size + y) * size + x) * c
+                            frames[p] = col.0; frames[p + 1] = col.1; frames[p + 2] = col.2
+                        }
+                    } }
+                }
+                for b in 0..<balls {
+                    pos[b] += vel[b]
+                    for k in 0..<2 {
+                        if pos[b][k] < radius { pos[b][k] = 2 * radius - pos[b][k]; vel[b][k] = -vel[b][k] }
+                        if pos[b][k] > Float(size) - radius { pos[b][k] = 2 * (Float(size) - radius) - pos[b][k]; vel[b][k] = -vel[b][k] }
+                    }
+                }
+            }
+        }
+        return try! EpisodeArrays(episodes: e, steps: steps, height: size, width: size, channels: c, bodies: balls, actionSize: 0,
+                                  frames: frames, states: states, actions: [], seeds: seeds)
+    }
+
+    static func description(size: Int = 16, balls: Int = 2) -> DataDescription {
+        DataDescription(height: size, width: size, channels: 3, bodies: balls, actionSize: 0, sceneName: "toy-bounce",
+                        sceneSHA256: String(repeating: "0", count: 64), observationHz: 15)
+    }
+
+    /// A live source over the toy world (fresh seeds per clip, like `--scene`).
+    static func liveSource(seedBase: UInt64 = 99) -> LiveClipSource {
+        LiveClipSource(description: description(), seedBase: seedBase, skip: 0) { seeds, steps in
+            episodes(seeds: seeds, steps: steps)
+        }
+    }
+
+    /// A small, fast config for tests.
+    static func config(_ overrides: [String] = []) throws -> TrainingConfig {
+        var c = TrainingConfig()
+        try c.override([
+            "data.clip_length=5", "data.batch_clips=4",
+            "model.encoder.channels=[8,8]", "model.encoder.kernels=[4,3]", "model.encoder.strides=[2,1]",
+            "model.predictor.channels=8", "model.predictor.layers=2",
+            "objective.rollout_steps=3", "decoder.channels=[8]",
+            "optim.warmup_steps=2", "optim.schedule_steps=50",
+            "train.steps=6", "train.log_every=2", "train.checkpoint_every=3",
+        ] + overrides)
+        return c
+    }
+
+    static func temporaryDirectory(_ tag: String) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("tumble-\(tag)-\(UUID().uuidString)")
+    }
+}

@@ -1,0 +1,29 @@
+import Tensor
+import XCTest
+@testable import WorldModel
+
+final class TrainingReadoutTests: XCTestCase {
+    func testReadoutFitRecoversALinearMapOnBadlyScaledInputs() throws {
+        var g = SplitMix64(seed: 11)
+        let rows = 600, width = 20, outputs = 3
+        var truth = [Float](repeating: 0, count: outputs * width)
+        for i in truth.indices { truth[i] = g.nextGaussian() }
+        var x = [Float](repeating: 0, count: rows * width), y = [Float](repeating: 0, count: rows * outputs)
+        for r in 0..<rows {
+            for j in 0..<width { x[r * width + j] = g.nextGaussian() * Float(j + 1) * 0.01 + 3 }   // scales differ 20×, offset
+            for o in 0..<outputs {
+                var s: Float = 0
+                for j in 0..<width { s += truth[o * width + j] * (x[r * width + j] - 3) / (Float(j + 1) * 0.01) }
+                y[r * outputs + o] = s
+            }
+        }
+        var config = TrainingConfig()
+        try config.override(["probe.refit_iterations=200", "probe.refit_l2=0"])
+        let w = Tensor.zeros([outputs, width]), b = Tensor.zeros([outputs])
+        let r2 = try ReadoutFit.fit(inputs: x, width: width, targets: y, outputs: outputs, config: config, weight: w, bias: b)
+        XCTAssertGreaterThan(r2, 0.99)
+        // The folded map works on raw inputs.
+        let pred = try Tensor.linear(Tensor(Array(x[0..<width]), shape: [1, width]), weight: w, bias: b).scalars
+        for o in 0..<outputs { XCTAssertEqual(pred[o], y[o], accuracy: 0.1 * max(1, abs(y[o]))) }
+    }
+}
