@@ -1,65 +1,5 @@
 import CSDL2
 
-/// An 8-bit sRGB colour with alpha, the unit every drawing call takes.
-struct RGBA: Equatable {
-    var r: UInt8, g: UInt8, b: UInt8, a: UInt8
-    init(_ r: UInt8, _ g: UInt8, _ b: UInt8, _ a: UInt8 = 255) { self.r = r; self.g = g; self.b = b; self.a = a }
-    /// From `0xRRGGBB`.
-    init(hex: UInt32, alpha: UInt8 = 255) {
-        self.init(UInt8((hex >> 16) & 0xff), UInt8((hex >> 8) & 0xff), UInt8(hex & 0xff), alpha)
-    }
-    func alpha(_ a: UInt8) -> RGBA { RGBA(r, g, b, a) }
-    /// Multiplies alpha by `f` in 0...1 (used for fading trails and thin lines).
-    func fade(_ f: Float) -> RGBA { RGBA(r, g, b, UInt8(max(0, min(255, Float(a) * f)).rounded())) }
-    /// Linear mix towards `other` by `t` in 0...1.
-    func mix(_ other: RGBA, _ t: Float) -> RGBA {
-        func m(_ x: UInt8, _ y: UInt8) -> UInt8 { UInt8((Float(x) + (Float(y) - Float(x)) * t).rounded()) }
-        return RGBA(m(r, other.r), m(g, other.g), m(b, other.b), m(a, other.a))
-    }
-    var sdl: SDL_Color { SDL_Color(r: r, g: g, b: b, a: a) }
-}
-
-/// An image the canvas can draw: the glyph atlas, the model's-eye frames. The pixels live on the CPU
-/// (0xAARRGGBB); a GPU canvas mirrors them into a texture when they change.
-final class CanvasImage {
-    let width: Int, height: Int
-    /// Whether alpha is used (glyphs) or the image is opaque (frames).
-    let blended: Bool
-    private(set) var argb: [UInt32]
-    fileprivate var texture: OpaquePointer?
-    fileprivate var stale = true
-    /// Keeps the renderer alive while the texture exists.
-    fileprivate var owner: RenderSurface?
-
-    init(width: Int, height: Int, blended: Bool) {
-        self.width = width; self.height = height; self.blended = blended
-        argb = [UInt32](repeating: 0xFF00_0000, count: width * height)
-    }
-
-    deinit { if let texture { SDL_DestroyTexture(texture) } }
-
-    /// Replaces the pixels from row-major bytes of 1 (grey), 3 (RGB) or 4 (RGBA) channels.
-    func update(bytes: UnsafeBufferPointer<UInt8>, channels: Int) {
-        let n = width * height
-        precondition(bytes.count >= n * channels)
-        argb.withUnsafeMutableBufferPointer { out in
-            switch channels {
-            case 1: for i in 0..<n { let v = UInt32(bytes[i]); out[i] = 0xFF00_0000 | v << 16 | v << 8 | v }
-            case 3:
-                for i in 0..<n {
-                    out[i] = 0xFF00_0000 | UInt32(bytes[3 * i]) << 16 | UInt32(bytes[3 * i + 1]) << 8 | UInt32(bytes[3 * i + 2])
-                }
-            default:
-                for i in 0..<n {
-                    out[i] = UInt32(bytes[4 * i + 3]) << 24 | UInt32(bytes[4 * i]) << 16 | UInt32(bytes[4 * i + 1]) << 8
-                        | UInt32(bytes[4 * i + 2])
-                }
-            }
-        }
-        stale = true
-    }
-}
-
 /// Anti-aliased shapes as triangles, drawn by the GPU through `SDL_RenderGeometry` (one call per image
 /// change) or, without a GPU renderer, by `SoftwareRasterizer` on the CPU.
 ///
@@ -79,11 +19,11 @@ final class Canvas {
     private var uploadSize = (0, 0)
     /// Width in pixels of the alpha ramp at every edge.
     var feather: Float = 1.0
-    private var vertices: [SDL_Vertex] = []
+    private(set) var vertices: [SDL_Vertex] = []
     private var indices: [Int32] = []
     private var image: CanvasImage?
-    private var scratch: [SIMD2<Float>] = []
-    private var normals: [SIMD2<Float>] = []
+    var scratch: [SIMD2<Float>] = []   // shape scratch space (Canvas+Shapes)
+    var normals: [SIMD2<Float>] = []
     /// Batches sent since the last `resetStats()` (GPU draw calls or CPU batches), for the bench and tests.
     private(set) var drawCalls = 0
 
@@ -230,19 +170,19 @@ final class Canvas {
     // MARK: primitive emission
 
     @inline(__always)
-    private func vertex(_ p: SIMD2<Float>, _ c: RGBA, _ uv: SIMD2<Float> = .zero) -> Int32 {
+    func vertex(_ p: SIMD2<Float>, _ c: RGBA, _ uv: SIMD2<Float> = .zero) -> Int32 {
         vertices.append(SDL_Vertex(position: SDL_FPoint(x: p.x, y: p.y), color: c.sdl,
                                    tex_coord: SDL_FPoint(x: uv.x, y: uv.y)))
         return Int32(vertices.count - 1)
     }
 
     @inline(__always)
-    private func triangle(_ a: Int32, _ b: Int32, _ c: Int32) {
+    func triangle(_ a: Int32, _ b: Int32, _ c: Int32) {
         indices.append(a); indices.append(b); indices.append(c)
     }
 
     @inline(__always)
-    private func quad(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32) {
+    func quad(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32) {
         triangle(a, b, c); triangle(a, c, d)
     }
 
@@ -287,134 +227,6 @@ final class Canvas {
         for i in 0..<(p.count - 1) {
             let a = base + Int32(2 * i)
             quad(a, a + 2, a + 3, a + 1)
-        }
-    }
-
-    // MARK: anti-aliased shapes
-
-    /// Fills a convex polygon (either winding) with a feathered edge.
-    func fillConvex(_ points: [SIMD2<Float>], color: RGBA) {
-        points.withUnsafeBufferPointer { fillConvex($0, color: color) }
-    }
-
-    func fillConvex(_ p: UnsafeBufferPointer<SIMD2<Float>>, color: RGBA) {
-        let n = p.count
-        guard n >= 3 else { return }
-        use(image: nil)
-        computeMiterNormals(p, closed: true)
-        let half = feather * 0.5
-        let clear = color.alpha(0)
-        let base = Int32(vertices.count)
-        for i in 0..<n {
-            _ = vertex(p[i] - normals[i] * half, color)
-            _ = vertex(p[i] + normals[i] * half, clear)
-        }
-        for i in 1..<(n - 1) { triangle(base, base + Int32(2 * i), base + Int32(2 * (i + 1))) }
-        for i in 0..<n {
-            let j = (i + 1) % n
-            let ii = base + Int32(2 * i), jj = base + Int32(2 * j)
-            quad(ii, jj, jj + 1, ii + 1)
-        }
-    }
-
-    /// Fills a disc.
-    func fillCircle(center: SIMD2<Float>, radius: Float, color: RGBA) {
-        circlePoints(center: center, radius: radius)
-        let pts = scratch
-        fillConvex(pts, color: color)
-    }
-
-    /// Strokes a circle outline of `width` pixels.
-    func strokeCircle(center: SIMD2<Float>, radius: Float, width: Float, color: RGBA) {
-        circlePoints(center: center, radius: radius)
-        let pts = scratch
-        strokePolyline(pts, closed: true, width: width, color: color)
-    }
-
-    /// A straight thick line with feathered sides and butt ends.
-    func line(_ a: SIMD2<Float>, _ b: SIMD2<Float>, width: Float, color: RGBA) {
-        strokePolyline([a, b], closed: false, width: width, color: color)
-    }
-
-    /// Strokes a polyline with mitred joins (limited), `width` pixels wide, feathered on both sides.
-    /// Widths below one pixel are drawn one pixel wide with proportionally lower alpha.
-    func strokePolyline(_ points: [SIMD2<Float>], closed: Bool, width: Float, color: RGBA) {
-        points.withUnsafeBufferPointer { strokePolyline($0, closed: closed, width: width, color: color) }
-    }
-
-    func strokePolyline(_ p: UnsafeBufferPointer<SIMD2<Float>>, closed: Bool, width: Float, color: RGBA) {
-        let n = p.count
-        guard n >= 2 else { return }
-        use(image: nil)
-        var c = color
-        var w = width
-        if w < 1 { c = color.fade(w); w = 1 }
-        computeMiterNormals(p, closed: closed)
-        let core = (w - feather) * 0.5
-        let outer = core + feather
-        let clear = c.alpha(0)
-        let base = Int32(vertices.count)
-        for i in 0..<n {
-            let q = p[i], m = normals[i]
-            _ = vertex(q + m * outer, clear)
-            _ = vertex(q + m * core, c)
-            _ = vertex(q - m * core, c)
-            _ = vertex(q - m * outer, clear)
-        }
-        let segments = closed ? n : n - 1
-        for s in 0..<segments {
-            let i = base + Int32(4 * s), j = base + Int32(4 * ((s + 1) % n))
-            quad(i, j, j + 1, i + 1)
-            quad(i + 1, j + 1, j + 2, i + 2)
-            quad(i + 2, j + 2, j + 3, i + 3)
-        }
-    }
-
-    /// Per-vertex outward normals scaled for a mitre (clamped so sharp corners don't spike).
-    private func computeMiterNormals(_ p: UnsafeBufferPointer<SIMD2<Float>>, closed: Bool) {
-        let n = p.count
-        normals.removeAll(keepingCapacity: true)
-        // Orientation: for closed shapes point normals outward regardless of winding.
-        var area: Float = 0
-        if closed {
-            for i in 0..<n { let a = p[i], b = p[(i + 1) % n]; area += a.x * b.y - b.x * a.y }
-        }
-        let sign: Float = area < 0 ? -1 : 1
-        @inline(__always) func edgeNormal(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> SIMD2<Float> {
-            let d = b - a
-            let len = (d * d).sum().squareRoot()
-            if len < 1e-6 { return .zero }
-            return SIMD2(d.y, -d.x) * (sign / len)
-        }
-        for i in 0..<n {
-            let prev: SIMD2<Float>, next: SIMD2<Float>
-            if closed {
-                prev = edgeNormal(p[(i + n - 1) % n], p[i]); next = edgeNormal(p[i], p[(i + 1) % n])
-            } else {
-                prev = i > 0 ? edgeNormal(p[i - 1], p[i]) : edgeNormal(p[0], p[1])
-                next = i < n - 1 ? edgeNormal(p[i], p[i + 1]) : prev
-            }
-            var m = prev + next
-            let len2 = (m * m).sum()
-            if len2 < 1e-8 { normals.append(next == .zero ? prev : next); continue }
-            m /= len2.squareRoot()
-            let cosHalf = max((m * next).sum(), 0.3)
-            normals.append(m / cosHalf)
-        }
-    }
-
-    /// Fills `scratch` with points around a circle: enough that the chords stray under a tenth of a pixel,
-    /// pushed out by half that stray so the polygon's edge averages the true radius.
-    private func circlePoints(center: SIMD2<Float>, radius: Float) {
-        let r = max(radius, 0.5)
-        let n = max(12, min(192, Int((Float.pi / acosf(max(-1, 1 - 0.1 / r))).rounded(.up))))
-        let sagitta = r * (1 - cosf(Float.pi / Float(n)))
-        let rv = r + sagitta / 2
-        scratch.removeAll(keepingCapacity: true)
-        let step = 2 * Float.pi / Float(n)
-        for i in 0..<n {
-            let t = Float(i) * step
-            scratch.append(center + SIMD2(cosf(t), sinf(t)) * rv)
         }
     }
 }

@@ -27,6 +27,9 @@ final class GlyphAtlas {
         Array(32...126) + "·•→←↑↓…×—–°▶Δ≈≤≥±µ⏸█".unicodeScalars.map(\.value)
 
     init(fontPath: String, size: Int) throws {
+        // SDL_ttf is only needed while the atlas is built (its init is reference-counted).
+        guard TTF_Init() == 0 else { throw ViewerError.sdl("TTF_Init", String(cString: SDL_GetError())) }
+        defer { TTF_Quit() }
         guard let font = TTF_OpenFont(fontPath, Int32(size)) else {
             throw ViewerError.font(path: fontPath, reason: String(cString: SDL_GetError()))
         }

@@ -49,8 +49,8 @@ final class KinematicBaseline: StateOracleModel {
 
     var label: String {
         lock.lock(); defer { lock.unlock() }
-        return learnedSteps == 0 ? "baseline: constant velocity on true states (not a learned model)"
-                                 : "baseline: constant velocity + learned gravity on true states"
+        return learnedSteps == 0 ? "constant-velocity baseline on true states (not learned)"
+                                 : "baseline on true states: constant velocity + fitted gravity"
     }
 
     func connect(oracle: Sandbox) { self.oracle = oracle }

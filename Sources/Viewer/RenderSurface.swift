@@ -23,6 +23,10 @@ final class RenderSurface {
     /// Opens a window. Throws `.noDisplay` when no video driver can start.
     init(title: String, width: Int, height: Int, vsync: Bool) throws {
         SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0")
+        let env = ProcessInfo.processInfo.environment
+        if env["SDL_VIDEODRIVER"] == nil && env["DISPLAY"] == nil && env["WAYLAND_DISPLAY"] == nil {
+            throw ViewerError.noDisplay(driverError: "neither DISPLAY nor WAYLAND_DISPLAY is set")
+        }
         let flags = UInt32(SDL_INIT_VIDEO | SDL_INIT_EVENTS)
         guard SDL_InitSubSystem(flags) == 0 else {
             throw ViewerError.noDisplay(driverError: String(cString: SDL_GetError()))

@@ -29,22 +29,28 @@ enum Theme {
     }
 }
 
-/// Finds a TrueType font: Debian's DejaVu first, then a copy under `Assets/fonts/` next to the
-/// working directory or the executable.
+/// Finds a TrueType font: `TUMBLE_FONT_DIR` if set, then Debian's DejaVu, then the copy shipped in
+/// `Assets/fonts/` (looked up from the working directory and from the executable's directory upwards).
 enum FontLocator {
-    static func path(bold: Bool, mono: Bool = false) throws -> String {
-        let name = mono ? (bold ? "DejaVuSansMono-Bold.ttf" : "DejaVuSansMono.ttf")
-                        : (bold ? "DejaVuSans-Bold.ttf" : "DejaVuSans.ttf")
-        var candidates = ["/usr/share/fonts/truetype/dejavu/\(name)"]
-        if let env = ProcessInfo.processInfo.environment["TUMBLE_FONT_DIR"] { candidates.insert("\(env)/\(name)", at: 0) }
-        candidates.append(FileManager.default.currentDirectoryPath + "/Assets/fonts/\(name)")
-        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for up in 0...4 {
-            var dir = exe
-            for _ in 0..<up { dir = dir.deletingLastPathComponent() }
-            candidates.append(dir.appendingPathComponent("Assets/fonts/\(name)").path)
+    static var defaultDirectories: [String] {
+        var dirs: [String] = []
+        if let env = ProcessInfo.processInfo.environment["TUMBLE_FONT_DIR"] { dirs.append(env) }
+        dirs.append("/usr/share/fonts/truetype/dejavu")
+        dirs.append(FileManager.default.currentDirectoryPath + "/Assets/fonts")
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0...4 {
+            dirs.append(dir.appendingPathComponent("Assets/fonts").path)
+            dir = dir.deletingLastPathComponent()
         }
-        if let found = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) { return found }
-        throw ViewerError.font(path: candidates[0], reason: "not found (also tried Assets/fonts/\(name))")
+        return dirs
+    }
+
+    static func path(bold: Bool, in directories: [String] = defaultDirectories) throws -> String {
+        let name = bold ? "DejaVuSans-Bold.ttf" : "DejaVuSans.ttf"
+        for dir in directories {
+            let candidate = (dir as NSString).appendingPathComponent(name)
+            if FileManager.default.isReadableFile(atPath: candidate) { return candidate }
+        }
+        throw ViewerError.font(path: name, reason: "not found in \(directories.joined(separator: ", "))")
     }
 }

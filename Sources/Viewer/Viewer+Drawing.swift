@@ -68,22 +68,23 @@ extension Viewer {
         if isHeadless { mode += " · headless" }
         mode += " · horizon \(s.horizon)"
         if let learner { mode += learner.isRunning ? " · learning" : " · learning off" }
-        if let d = drag { mode += d.steersActor ? " · steering actor" : " · dragging" }
+        if drag != nil { mode += " · steering actor" }
         let modeW = fonts.regular.measure(mode)
         fonts.regular.draw(mode, x: right - modeW, y: row1 + 3, color: paused ? Theme.warning : Theme.text, on: canvas)
-        let room = Int((right - modeW - 24 - end - 12) / 6.5)
-        if room > 8, !s.scene.description.isEmpty {
-            fonts.small.draw(Self.clip(s.scene.description, room), x: end + 12, y: row1 + 5, color: Theme.dimText, on: canvas)
+        let room = right - modeW - 24 - end - 12
+        if room > 60, !s.scene.description.isEmpty {
+            fonts.small.draw(Self.clip(s.scene.description, toWidth: room, font: fonts.small), x: end + 12, y: row1 + 5,
+                             color: Theme.dimText, on: canvas)
         }
 
         let stats = "step \(s.world.stepIndex) · seed \(s.seed) · \(String(format: "%.0f", 1 / s.interval)) Hz · "
-            + "\(String(format: "%.0f", frameRate.perSecond)) frames/s"
+            + "\(String(format: "%.0f", frameRate.perSecond)) fps · \(rendererLabel)"
         let statsEnd = fonts.regular.draw(stats, x: x, y: row2, color: Theme.text, on: canvas)
         let modelText: String, modelColor: RGBA
-        if let m = s.model { modelText = "model: " + m.label; modelColor = Theme.imagined } else {
+        if let m = s.model { modelText = "model " + m.label; modelColor = Theme.imagined } else {
             modelText = "no model" + (noModelReason.map { " — \($0)" } ?? ""); modelColor = Theme.warning
         }
-        let fit = Self.clip(modelText, max(10, Int((right - statsEnd - 24) / 7)))
+        let fit = Self.clip(modelText, toWidth: right - statsEnd - 24, font: fonts.regular)
         let mw = fonts.regular.measure(fit)
         fonts.regular.draw(fit, x: right - mw, y: row2, color: modelColor, on: canvas)
 
@@ -93,7 +94,13 @@ extension Viewer {
         fonts.small.draw(hint, x: area.x + 14, y: area.maxY - 23, color: Theme.dimText, on: canvas)
     }
 
-    static func clip(_ s: String, _ n: Int) -> String { s.count <= n ? s : String(s.prefix(n - 1)) + "…" }
+    /// `s`, shortened with an ellipsis until it fits `width` pixels in `font`.
+    static func clip(_ s: String, toWidth width: Float, font: GlyphAtlas) -> String {
+        guard font.measure(s) > width else { return s }
+        var t = Substring(s)
+        while !t.isEmpty && font.measure(String(t) + "…") > width { t = t.dropLast() }
+        return String(t) + "…"
+    }
 
     private func drawHelp(_ area: Rect) {
         let rows = Self.keyHelp

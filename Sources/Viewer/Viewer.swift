@@ -38,25 +38,25 @@ public final class Viewer {
     var clock: Double = 0
     var smoothedLoss: Float?
     var lastTransform: WorldTransform?
-    private var ttfStarted = false
 
-    /// A mouse drag: on actor scenes it steers the actor (the model sees it as the action); otherwise it
-    /// pulls the grabbed body towards the pointer.
+    /// A mouse drag on a scene with an actor: the actor is steered towards the pointer through its action,
+    /// so the model sees the drag exactly as it sees the recording policy. (Scenes without an actor would need
+    /// a pull force from Physics, which the World API does not offer.)
     struct DragState {
         var body: Int
         var target: SIMD2<Float>
-        var steersActor: Bool
     }
 
     public init(options: ViewerOptions) throws {
+        guard options.scenes.indices.contains(options.sceneIndex) else {
+            throw ViewerError.unknownScene("#\(options.sceneIndex)", known: options.scenes.map(\.name))
+        }
         self.options = options
         if options.frames != nil {
             surface = try RenderSurface(offscreenWidth: options.width, height: options.height)
         } else {
             surface = try RenderSurface(title: "Tumble", width: options.width, height: options.height, vsync: options.vsync)
         }
-        guard TTF_Init() == 0 else { throw ViewerError.sdl("TTF_Init", String(cString: SDL_GetError())) }
-        ttfStarted = true
         canvas = Canvas(surface: surface)
         fonts = try Fonts()
         eyes = EyePanels()
@@ -84,10 +84,12 @@ public final class Viewer {
 
     deinit {
         learner?.stopAndWait()
-        if ttfStarted { TTF_Quit() }
     }
 
     var isHeadless: Bool { surface.kind == .offscreen }
+
+    /// What draws the frames, for the HUD: the GPU renderer's name, or the CPU rasteriser.
+    var rendererLabel: String { canvas.usesGPU ? surface.rendererName : "CPU raster" }
 
     /// Runs until Esc/Q/close, or for `options.frames` frames when headless.
     @discardableResult
@@ -227,7 +229,7 @@ public final class Viewer {
         guard let t = lastTransform, t.viewport.contains(p) else { return }
         let w = t.world(p)
         if sandbox.hasActor, let actor = sandbox.actorBody {
-            drag = DragState(body: actor, target: w, steersActor: true)
+            drag = DragState(body: actor, target: w)
         } else if sandbox.body(at: w) != nil {
             say("dragging bodies needs an actor scene (e.g. push): Physics has no pull force yet", Theme.warning)
         }
@@ -247,7 +249,7 @@ public final class Viewer {
     /// Turns the pointer into this step's action (actor scenes) or into a pull on the grabbed body.
     private func updateDragAction() {
         guard let d = drag else { return }
-        if d.steersActor { sandbox.userAction = sandbox.steeringAction(towards: d.target) }
+        sandbox.userAction = sandbox.steeringAction(towards: d.target)
     }
 }
 

@@ -25,7 +25,7 @@ public enum ViewerError: Error, CustomStringConvertible, Equatable {
                 """
         case .sdl(let call, let e): return "tumble view: \(call) failed: \(e)"
         case .font(let path, let reason):
-            return "tumble view: cannot open font \(path): \(reason). Install fonts-dejavu-core or put DejaVuSans.ttf in Assets/fonts/."
+            return "tumble view: cannot open font \(path): \(reason). Install fonts-dejavu-core, or set TUMBLE_FONT_DIR to a folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf."
         case .incompatibleModel(let why): return "tumble view: model does not fit this scene: \(why)"
         case .unknownScene(let name, let known):
             return "tumble view: unknown scene '\(name)'; shipped scenes: \(known.joined(separator: ", "))"

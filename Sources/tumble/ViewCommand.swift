@@ -79,7 +79,12 @@ struct ViewCommand: ParsableCommand {
                 index = scenes.count - 1
             }
         }
-        var options = ViewerOptions(scenes: scenes, sceneIndex: index, seed: seed, model: try Self.model(checkpoint: checkpoint, baseline: baseline))
+        let model = try Self.model(checkpoint: checkpoint, baseline: baseline)
+        if case let .model(m as TrainedModelAdapter) = model, m.model.info.sceneName != scenes[index].name {
+            FileHandle.standardError.write(Data(("tumble view: note: the model was trained on \(m.model.info.sceneName), "
+                + "this is \(scenes[index].name); expect it to be surprised\n").utf8))
+        }
+        var options = ViewerOptions(scenes: scenes, sceneIndex: index, seed: seed, model: model)
         let (w, h) = Self.parseSize(size)!
         options.width = w; options.height = h
         options.vsync = !noVsync
@@ -125,9 +130,10 @@ struct ValidationErrorPassthrough: Error, CustomStringConvertible {
 /// Turns a checkpoint file into the window's model.
 enum CheckpointModelLoader {
     static func load(_ url: URL) throws -> ViewerModelChoice {
-        throw ValidationErrorPassthrough(message: """
-            tumble view: cannot show \(url.path): this build has no world-model loader for the window yet.
-              Run without --checkpoint (scene only) or with --baseline.
-            """)
+        do {
+            return .model(try TrainedModelAdapter.load(checkpoint: url))
+        } catch {
+            throw ValidationErrorPassthrough(message: "tumble view: cannot load checkpoint: \(error)")
+        }
     }
 }

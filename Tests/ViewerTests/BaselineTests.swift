@@ -18,7 +18,7 @@ final class BaselineTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(Double(agree) / Double(total), 0.8)
-        XCTAssertTrue(m.label.contains("not a learned model"))
+        XCTAssertTrue(m.label.contains("(not learned)"))
     }
 
     func testLiveLearningFindsGravity() throws {
@@ -41,7 +41,7 @@ final class BaselineTests: XCTestCase {
         XCTAssertEqual(g.y, -9.81, accuracy: 2.0, "learned \(g)")
         let late = learner.drainLosses().suffix(50)
         XCTAssertLessThan(late.reduce(0, +) / Float(late.count), firstLosses.prefix(5).reduce(0, +) / 5)
-        XCTAssertTrue(m.label.contains("learned gravity"))
+        XCTAssertTrue(m.label.contains("fitted gravity"))
     }
 
     func testSurpriseIsPixelErrorOfThePredictedPicture() throws {

@@ -52,7 +52,6 @@ final class DrawingTests: XCTestCase {
 
     func testTextDrawsGlyphs() throws {
         let s = try RenderSurface(offscreenWidth: 200, height: 40)
-        XCTAssertEqual(TTF_Init(), 0); defer { TTF_Quit() }
         let fonts = try Fonts()
         let c = Canvas(surface: s)
         c.beginFrame(clear: RGBA(0, 0, 0))
@@ -63,6 +62,20 @@ final class DrawingTests: XCTestCase {
         let p = try c.readPixels()
         let lit = stride(from: 0, to: p.rgba.count, by: 4).filter { p.rgba[$0] > 128 }.count
         XCTAssertGreaterThan(lit, 60)
+    }
+
+    /// The shipped copy in Assets/fonts is a complete fallback, and a missing font names where it looked.
+    func testFontFallbackAndMissingFontError() throws {
+        let assets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Assets/fonts").standardized.path
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("no-fonts-\(getpid())").path
+        XCTAssertEqual(try FontLocator.path(bold: true, in: [empty, assets]), assets + "/DejaVuSans-Bold.ttf")
+        _ = try GlyphAtlas(fontPath: try FontLocator.path(bold: false, in: [assets]), size: 14)
+        XCTAssertThrowsError(try FontLocator.path(bold: false, in: [empty])) { error in
+            XCTAssertTrue("\(error)".contains("DejaVuSans.ttf") && "\(error)".contains(empty), "\(error)")
+        }
+        XCTAssertThrowsError(try GlyphAtlas(fontPath: empty + "/nothing.ttf", size: 12)) { error in
+            XCTAssertTrue("\(error)".contains("nothing.ttf"), "\(error)")
+        }
     }
 
     func testLayoutAt1280x720UsesIntegerUpscaleAndDoesNotOverlap() {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Physics
+import WorldModel
 @testable import Viewer
 import XCTest
 
@@ -125,6 +126,58 @@ final class SandboxTests: XCTestCase {
         let s = try sandbox(2)   // toss: vanish only
         XCTAssertThrowsError(try s.inject(.teleport)) { error in
             XCTAssertTrue("\(error)".contains("teleport"), "\(error)")
+        }
+    }
+}
+
+/// A real (tiny, briefly trained) checkpoint through the adapter: the window's whole model path.
+final class TrainedModelAdapterTests: XCTestCase {
+    private static var checkpoint: (dir: URL, file: URL)?
+
+    private func checkpoint() throws -> URL {
+        if let c = Self.checkpoint { return c.file }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tumble-viewer-model-\(UUID().uuidString)")
+        var config = TrainingConfig()
+        try config.override([
+            "data.clip_length=5", "data.batch_clips=2",
+            "model.encoder.channels=[8,8]", "model.encoder.kernels=[4,3]", "model.encoder.strides=[2,1]",
+            "model.predictor.channels=8", "model.predictor.layers=2",
+            "objective.rollout_steps=2", "decoder.channels=[8]",
+            "optim.warmup_steps=1", "optim.schedule_steps=10",
+            "train.steps=2", "train.log_every=1", "train.checkpoint_every=2",
+        ])
+        let summary = try Trainer.train(TrainOptions(data: .scene("push"), run: dir, config: config, quiet: true))
+        Self.checkpoint = (dir, summary.lastCheckpoint)
+        return summary.lastCheckpoint
+    }
+
+    override class func tearDown() { if let d = checkpoint?.dir { try? FileManager.default.removeItem(at: d) } }
+
+    func testCheckpointDrivesGhostsDecoderAndSurprise() throws {
+        let adapter = try TrainedModelAdapter.load(checkpoint: try checkpoint())
+        XCTAssertTrue(adapter.label.contains(String(adapter.model.checkpointSHA256.prefix(12))))
+        XCTAssertEqual(adapter.frameSize.channels, 3)
+        let s = try Sandbox(scenes: TestScenes.all, sceneIndex: 1, seed: 3, model: adapter, horizon: 4)
+        XCTAssertEqual(s.imagined.count, 4)
+        XCTAssertEqual(s.imagined[0].count, adapter.model.info.bodies)
+        XCTAssertNil(s.surprise)
+        s.step()
+        s.step()
+        XCTAssertNotNil(s.surprise)
+        XCTAssertTrue(s.hasPredictedFrame, "the decoder's picture of the predicted frame")
+        XCTAssertTrue(s.imagined.allSatisfy { $0.allSatisfy { $0.x.isFinite && $0.y.isFinite } })
+        // Deterministic: the same episode gives the same surprise.
+        let t = try Sandbox(scenes: TestScenes.all, sceneIndex: 1, seed: 3, model: TrainedModelAdapter.load(checkpoint: try checkpoint()), horizon: 4)
+        t.step(); t.step()
+        XCTAssertEqual(t.surprise, s.surprise)
+    }
+
+    func testUnreadableCheckpointIsAClearError() throws {
+        let bad = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-checkpoint-\(getpid()).safetensors")
+        try Data("hello".utf8).write(to: bad)
+        defer { try? FileManager.default.removeItem(at: bad) }
+        XCTAssertThrowsError(try TrainedModelAdapter.load(checkpoint: bad)) { error in
+            XCTAssertTrue("\(error)".contains(bad.lastPathComponent), "\(error)")
         }
     }
 }
