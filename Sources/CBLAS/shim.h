@@ -1,1 +1,6 @@
 #include <cblas.h>
+#include "kernels.h"
+
+/* LAPACK's symmetric eigensolver, exported by OpenBLAS (Debian ships no lapacke.h for it). */
+void ssyev_(const char *jobz, const char *uplo, const int *n, float *a, const int *lda,
+            float *w, float *work, const int *lwork, int *info);

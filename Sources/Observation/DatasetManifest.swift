@@ -19,6 +19,8 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
         public var sha256: String
         /// Observations per simulated second.
         public var observedHz: Double
+
+        enum CodingKeys: String, CodingKey { case name, text, sha256, observedHz = "observed_hz" }
     }
 
     public struct FrameInfo: Codable, Equatable, Sendable {
@@ -53,6 +55,10 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
         public var episodeCount: Int
         public var bytes: Int
         public var sha256: String
+
+        enum CodingKeys: String, CodingKey {
+            case index, file, firstEpisode = "first_episode", episodeCount = "episode_count", bytes, sha256
+        }
     }
 
     public struct ArrayInfo: Codable, Equatable, Sendable {

@@ -139,7 +139,8 @@ final class NPZImage {
         if layout.totalSize > capacity || buffer == nil {
             buffer?.deallocate()
             capacity = max(layout.totalSize, 64)
-            buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: StoredZipLayout.alignment)
+            // Page-aligned so the file writer can hand the whole image to the disk with O_DIRECT.
+            buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: AtomicFileWriter.directAlignment)
         }
         memset(buffer!, 0, layout.totalSize)
         for (entry, header) in zip(layout.entries, headers) {

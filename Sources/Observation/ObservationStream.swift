@@ -33,6 +33,7 @@ public final class ObservationStream {
     public var states: UnsafeBufferPointer<Float> { UnsafeBufferPointer(stateStorage) }
 
     private var drawList: [Drawable] = []
+    private let cache = RasterCache()
     private let frameStorage: UnsafeMutableBufferPointer<UInt8>
     private let stateStorage: UnsafeMutableBufferPointer<Float>
 
@@ -80,7 +81,7 @@ public final class ObservationStream {
     /// used by the window to draw the same pixels at another moment.
     public func render(into frame: UnsafeMutableBufferPointer<UInt8>) {
         world.drawables(into: &drawList)
-        rasterizer.draw(drawList, camera: world.camera, into: frame)
+        rasterizer.draw(drawList, camera: world.camera, into: frame, cache: cache)
     }
 
     /// Records a whole episode of `episode.steps` observations from `seed` with the scene's policy.
@@ -146,7 +147,8 @@ public final class ObservationStream {
 
     private func observe(frame: UnsafeMutablePointer<UInt8>, states: UnsafeMutablePointer<Float>) {
         world.drawables(into: &drawList)
-        rasterizer.draw(drawList, camera: world.camera, into: UnsafeMutableBufferPointer(start: frame, count: rasterizer.frameByteCount))
+        rasterizer.draw(drawList, camera: world.camera, into: UnsafeMutableBufferPointer(start: frame, count: rasterizer.frameByteCount),
+                        cache: cache)
         world.exportStates(into: UnsafeMutableBufferPointer(start: states, count: world.bodyCount * 6))
     }
 }

@@ -45,7 +45,34 @@ public struct Rasterizer: Sendable, Equatable {
         precondition(frame.count >= frameByteCount, "Rasterizer: frame buffer holds \(frame.count) bytes, needs \(frameByteCount)")
         guard let base = frame.baseAddress else { return }
         clear(base)
+        drawShapes(drawables[...], View(camera: camera, width: width, height: height), base)
+    }
+
+    /// The same pixels as `draw(_:camera:into:)`, but the leading drawables that belong to no body
+    /// (walls, zones: `body < 0`) are rendered once into `cache` and copied while they stay unchanged,
+    /// so a frame of a static scene costs a copy plus its moving bodies.
+    public func draw(_ drawables: [Drawable], camera: CameraRect, into frame: UnsafeMutableBufferPointer<UInt8>, cache: RasterCache) {
+        precondition(frame.count >= frameByteCount, "Rasterizer: frame buffer holds \(frame.count) bytes, needs \(frameByteCount)")
+        guard let base = frame.baseAddress else { return }
+        var k = 0
+        while k < drawables.count && drawables[k].body < 0 { k += 1 }
         let view = View(camera: camera, width: width, height: height)
+        let backdrop = drawables[0..<k]
+        if cache.rasterizer != self || cache.camera != camera || !cache.backdrop.elementsEqual(backdrop) {
+            cache.pixels = [UInt8](repeating: 0, count: frameByteCount)
+            cache.pixels.withUnsafeMutableBufferPointer { p in
+                clear(p.baseAddress!)
+                drawShapes(backdrop, view, p.baseAddress!)
+            }
+            cache.rasterizer = self
+            cache.camera = camera
+            cache.backdrop = Array(backdrop)
+        }
+        cache.pixels.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: frameByteCount) }
+        drawShapes(drawables[k...], view, base)
+    }
+
+    private func drawShapes(_ drawables: ArraySlice<Drawable>, _ view: View, _ base: UnsafeMutablePointer<UInt8>) {
         for d in drawables {
             let colour = Paint(d.color, channels: channels)
             switch d.geometry {
@@ -151,13 +178,28 @@ public struct Rasterizer: Sendable, Equatable {
             let outer = (r + 0.5) * (r + 0.5)
             for y in ys {
                 let dy = Float(y) + 0.5 - c.y
-                for x in xs {
-                    let dx = Float(x) + 0.5 - c.x
-                    let d2 = dx * dx + dy * dy
-                    if d2 >= outer { continue }
-                    if d2 <= inner { blend(base, x, y, 1, paint); continue }
-                    let cov = Rasterizer.bandCoverage(d2.squareRoot(), r)
-                    if cov > 0 { blend(base, x, y, min(cov, 1), paint) }
+                let dy2 = dy * dy
+                if dy2 >= outer { continue }
+                // Pixels whose centres lie within r - 0.5 of the centre are fully covered: fill that run
+                // directly, and work out coverage only for the rim pixels either side of it.
+                var fullLo = xs.upperBound + 1, fullHi = xs.upperBound
+                if inner - dy2 > 0 {
+                    let w = (inner - dy2).squareRoot()
+                    let lo = Float(xs.lowerBound), hi = Float(xs.upperBound)
+                    fullLo = Int(min(max((c.x - w - 0.5).rounded(.up), lo), hi + 1))
+                    fullHi = Int(min(max((c.x + w - 0.5).rounded(.down), lo - 1), hi))
+                    if fullLo > fullHi { fullLo = xs.upperBound + 1; fullHi = xs.upperBound }
+                }
+                for x in xs.lowerBound..<min(fullLo, xs.upperBound + 1) {
+                    rim(base, x, y, dx: Float(x) + 0.5 - c.x, dy2: dy2, outer: outer, r: r, paint)
+                }
+                if fullLo <= fullHi {
+                    for x in fullLo...fullHi { blend(base, x, y, 1, paint) }
+                    if fullHi < xs.upperBound {
+                        for x in (fullHi + 1)...xs.upperBound {
+                            rim(base, x, y, dx: Float(x) + 0.5 - c.x, dy2: dy2, outer: outer, r: r, paint)
+                        }
+                    }
                 }
             }
         } else {
@@ -176,6 +218,14 @@ public struct Rasterizer: Sendable, Equatable {
                 }
             }
         }
+    }
+
+    @inline(__always)
+    private func rim(_ base: UnsafeMutablePointer<UInt8>, _ x: Int, _ y: Int, dx: Float, dy2: Float, outer: Float, r: Float, _ paint: Paint) {
+        let d2 = dx * dx + dy2
+        if d2 >= outer { return }
+        let cov = Rasterizer.bandCoverage(d2.squareRoot(), r)
+        if cov > 0 { blend(base, x, y, min(cov, 1), paint) }
     }
 
     private func fillPolygon(_ base: UnsafeMutablePointer<UInt8>, _ view: View, _ vertices: [SIMD2<Float>], _ paint: Paint) {
@@ -258,4 +308,14 @@ public struct Rasterizer: Sendable, Equatable {
             }
         }
     }
+}
+
+/// The static backdrop (walls, zones) last drawn by a `Rasterizer`, reused while it is unchanged.
+/// One per drawing thread; see `Rasterizer.draw(_:camera:into:cache:)`.
+public final class RasterCache {
+    var rasterizer: Rasterizer?
+    var camera: CameraRect?
+    var backdrop: [Drawable] = []
+    var pixels: [UInt8] = []
+    public init() {}
 }

@@ -11,6 +11,8 @@ struct ViolationLabel: Equatable {
 extension ObservationStream {
     /// Label of the pair-level random stream, kept apart from the world's layout and policy streams.
     static let violationStreamLabel: UInt64 = 0x5649_4F4C  // "VIOL"
+    /// Injection moments tried per violation type before falling back to the next type.
+    static let violationTries = 8
 
     /// Records an IntPhys-style matched pair from `seed`: the possible clip into `possible`, then the
     /// impossible one into `impossible`, replaying the same actions and injecting a violation of
@@ -25,9 +27,10 @@ extension ObservationStream {
         let order = [preferred] + types.filter { $0 != preferred }
         let lo = max(1, steps / 5), hi = min(steps - 2, max(lo, steps / 2))
         let fb = frameByteCount
-        for attempt in 0..<12 {
-            let at = rng.integer(lo, hi)
-            for type in order {
+        // The preferred type gets all its tries first, so types stay balanced across pairs.
+        for type in order {
+            for attempt in 0..<Self.violationTries {
+                let at = rng.integer(lo, hi)
                 var planRNG = rng.derived(UInt64(attempt))
                 let injection = Injection(step: at) { world in world.planViolation(type, rng: &planRNG) }
                 guard let v = try run(seed: seed, steps: steps, into: impossible, replay: possible.actions,
@@ -37,7 +40,7 @@ extension ObservationStream {
                 }
             }
         }
-        throw RecordError("scene \(scene.name): no visible violation of \(order.map(\.rawValue).joined(separator: "/")) could be made for seed \(seed) in \(steps) steps after 12 tries")
+        throw RecordError("scene \(scene.name): no visible violation of \(order.map(\.rawValue).joined(separator: "/")) could be made for seed \(seed) in \(steps) steps after \(Self.violationTries) tries each")
     }
 }
 

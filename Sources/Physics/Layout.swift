@@ -68,14 +68,11 @@ struct Layout {
         for (ci, chain) in scene.chains.enumerated() {
             let count = maxCounts ? chain.links.upper : rng.integer(chain.links.lower, chain.links.upper)
             let length = chain.length.sample(&rng)
-            var links: [Body] = []
-            var pins: [(Int, Int, SIMD2<Float>)] = []
-            var placed = false
-            for attempt in 0..<attempts {
-                links = []; pins = []
+            /// One try at hanging the chain; with `check`, `nil` when a link leaves the world or hits something.
+            func hang(check: Bool) -> (links: [Body], pins: [(Int, Int, SIMD2<Float>)])? {
+                var links: [Body] = [], pins: [(Int, Int, SIMD2<Float>)] = []
                 var start = chain.anchor
                 var theta = chain.angle.sample(&rng) * .pi / 180
-                var ok = true
                 for i in 0..<count {
                     if i > 0 { theta += chain.bend.sample(&rng) * .pi / 180 }
                     let dir = SIMD2<Float>(sinf(theta), -cosf(theta))
@@ -84,13 +81,11 @@ struct Layout {
                     if i == count - 1, let bob = chain.bob { shapes.append(.circle(center: SIMD2(0, -length / 2), radius: bob)) }
                     let radius = shapes.map(\.boundingRadius).max()!
                     let centre = (start + end) / 2
-                    // The links' ends (and the bob) must stay inside the world and clear of walls.
-                    let tip = i == count - 1 ? end + dir * (chain.bob ?? 0) : end
-                    let inside = tip.x > 0 && tip.x < world.width && tip.y > 0 && tip.y < world.height
-                    let placedShapes = shapes.map { WorldShape($0, at: centre, angle: theta) }
-                    if !inside || !free(placedShapes, centre, radius) {
-                        ok = false
-                        break
+                    if check {
+                        // The link's end (and the bob) must stay inside the world, the link clear of walls and chains.
+                        let tip = i == count - 1 ? end + dir * (chain.bob ?? 0) : end
+                        let inside = tip.x > 0 && tip.x < world.width && tip.y > 0 && tip.y < world.height
+                        guard inside, free(shapes.map { WorldShape($0, at: centre, angle: theta) }, centre, radius) else { return nil }
                     }
                     links.append(Body(row: rows.chainOffset[ci] + i, type: .dynamic, position: centre, angle: theta,
                                       velocity: .zero, omega: 0, shapes: shapes, color: chain.colors[i % chain.colors.count],
@@ -100,12 +95,15 @@ struct Layout {
                     pins.append((i - 1, i, start))
                     start = end
                 }
-                if ok { placed = true; break }
-                if attempt == attempts - 1 && strict {
-                    throw PlacementFailure(path: [.key("chains"), .index(ci)], instance: 0, attempts: attempts)
-                }
+                return (links, pins)
             }
-            _ = placed
+            var hung: (links: [Body], pins: [(Int, Int, SIMD2<Float>)])?
+            for _ in 0..<attempts where hung == nil { hung = hang(check: true) }
+            if hung == nil {
+                if strict { throw PlacementFailure(path: [.key("chains"), .index(ci)], instance: 0, attempts: attempts) }
+                hung = hang(check: false)
+            }
+            let (links, pins) = hung!
             for link in links {
                 obstacles.append((link.position, link.boundingRadius, link.shapes.map { WorldShape($0, at: link.position, angle: link.angle) }))
             }

@@ -4,6 +4,7 @@ import Foundation
 // types and finiteness. Range and reference checks that need the whole scene live in Scene+Validation.swift.
 
 extension Scene: Decodable {
+    /// Decodes and validates (a decoded `Scene` is always a checked one).
     public init(from decoder: Decoder) throws {
         let f = try Fields(decoder, allowed: CodingKeys.allCases.map(\.rawValue), context: "a scene")
         name = try f.string("name")
@@ -22,6 +23,7 @@ extension Scene: Decodable {
         joints = try f.value([JointSpec].self, "joints", default: [])
         actor = try f.optional(Actor.self, "actor")
         violations = try f.value([ViolationType].self, "violations", default: [])
+        try validate()
     }
 }
 

@@ -15,7 +15,6 @@ extension Scene {
         }
         do {
             self = try YAMLDecoder().decode(Scene.self, from: root)
-            try validate()
         } catch {
             throw SceneError.from(error, file: file, root: root)
         }

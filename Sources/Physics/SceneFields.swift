@@ -123,14 +123,12 @@ func listContainer(_ decoder: Decoder, expected: String) throws -> UnkeyedDecodi
 }
 
 func finiteFloat(_ list: inout UnkeyedDecodingContainer, _ expected: String) throws -> Float {
-    let path = list.codingPath + [AnyKey("\(list.currentIndex)")]
     let index = list.currentIndex
     let v: Float
     do { v = try list.decode(Float.self) } catch DecodingError.typeMismatch(_, let ctx) {
         throw DecodingError.typeMismatch(Float.self, DecodingError.Context(codingPath: ctx.codingPath, debugDescription: expected))
     }
     guard v.isFinite else { throw fieldError(list.codingPath + [IndexKey(index)], "expected a finite number, got \(v)") }
-    _ = path
     return v
 }
 

@@ -6,6 +6,7 @@
 /// `stepIndex` (a few milliseconds for a minute of a small scene).
 public struct WorldSnapshot: Sendable, Equatable {
     let sceneName: String
+    let sceneSource: String
     let seed: UInt64
     let stepIndex: Int
     let actions: [SIMD2<Float>]
@@ -19,15 +20,19 @@ public struct WorldSnapshot: Sendable, Equatable {
 }
 
 extension World {
+    /// Whether `s` was taken from a world of this scene.
+    public func canRestore(_ s: WorldSnapshot) -> Bool { s.sceneName == scene.name && s.sceneSource == scene.source }
+
     public func snapshot() -> WorldSnapshot {
-        WorldSnapshot(sceneName: scene.name, seed: seed, stepIndex: stepIndex, actions: log.actions,
+        WorldSnapshot(sceneName: scene.name, sceneSource: scene.source, seed: seed, stepIndex: stepIndex, actions: log.actions,
                       violations: log.violations.map(\.violation), violationSteps: log.violations.map(\.step),
                       policyRNG: policyRNG, noise: noise)
     }
 
-    /// Returns to the snapshot's moment, exactly (see `WorldSnapshot`). Throws for a snapshot of another scene.
-    public func restore(_ s: WorldSnapshot) throws {
-        guard s.sceneName == scene.name else { throw WorldError.snapshotOfOtherScene(expected: scene.name, got: s.sceneName) }
+    /// Returns to the snapshot's moment, exactly (see `WorldSnapshot`). The snapshot must come from a world of the
+    /// same scene (checked: `canRestore(_:)`); restoring another scene's snapshot is a programming error and traps.
+    public func restore(_ s: WorldSnapshot) {
+        precondition(canRestore(s), "snapshot of scene \(s.sceneName) restored into scene \(scene.name)")
         reset(seed: s.seed)
         var next = 0
         func injectDue(_ step: Int) {

@@ -59,8 +59,10 @@ public final class World {
     static let bodyCategory: UInt16 = 0x0001
     static let wallCategory: UInt16 = 0x0002
 
-    /// Builds the world and resets it with seed 0 (call `reset(seed:)` to choose the episode).
+    /// Builds the world and resets it with seed 0 (call `reset(seed:)` to choose the episode). Throws a
+    /// `SceneError` if the scene was edited into an invalid one after loading.
     public init(scene: Scene) throws {
+        do { try scene.validate() } catch { throw SceneError.from(error, file: scene.name, root: nil) }
         self.scene = scene
         rows = RowMap(scene)
         scenery = Scenery(scene)
@@ -264,10 +266,13 @@ public final class World {
 
     /// A bounded steering vector: get behind the pushed body (going round it if needed), then drive through it.
     private func steer(goal: SIMD2<Float>) -> SIMD2<Float> {
-        var s = [Float](repeating: 0, count: 12)
-        var ids: [Int32] = [rowIDs[actorRow], rowIDs[pushRow]]
-        tb_export_states(handle, &ids, 2, &s)
-        let pos = SIMD2(s[0], s[1]), vel = SIMD2(s[3], s[4]), block = SIMD2(s[6], s[7])
+        var s = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
+        var ids = (rowIDs[actorRow], rowIDs[pushRow])
+        withUnsafeMutableBytes(of: &s) { out in
+            withUnsafeBytes(of: &ids) { tb_export_states(handle, $0.baseAddress!.assumingMemoryBound(to: Int32.self), 2,
+                                                         out.baseAddress!.assumingMemoryBound(to: Float.self)) }
+        }
+        let pos = SIMD2(s.0, s.1), vel = SIMD2(s.3, s.4), block = SIMD2(s.6, s.7)
         let toGoal = goal - block
         let dist = Geometry.length(toGoal)
         guard dist > 1e-3 else { return -0.5 * vel }

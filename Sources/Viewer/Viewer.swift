@@ -1,1 +1,263 @@
-// Viewer module: see ../shared/design.md. Filled in by its issue.
+import CSDL2
+import Foundation
+import Physics
+
+/// The sandbox window: the actual world with the model's ghosts and imagined futures, the model's-eye
+/// panels, the surprise plot and a HUD; keyboard and mouse like Box2D's testbed.
+///
+/// `run()` is the loop: events, a fixed-interval simulation clock (one observation per scene interval,
+/// drawn interpolated so motion stays smooth), drawing, present. Headless (`options.frames`), it draws
+/// offscreen with a fixed 1/60 s clock, so the same command gives the same picture on any machine.
+public final class Viewer {
+    let options: ViewerOptions
+    let surface: RenderSurface
+    let canvas: Canvas
+    let fonts: Fonts
+    let sandbox: Sandbox
+    let eyes: EyePanels
+    let learner: LiveLearner?
+    /// Why there is no model, shown in the HUD.
+    let noModelReason: String?
+
+    var painter = WorldPainter()
+    var surprisePlot = TimeSeriesPlot(title: "surprise", color: Theme.surprise)
+    var lossPlot = TimeSeriesPlot(title: "training loss", color: Theme.loss)
+    var plotPoints: [SIMD2<Float>] = []
+
+    var paused = false
+    var showHelp = false
+    var running = true
+    /// Simulated seconds not yet stepped; `alpha` is how far the drawing is between the last two observations.
+    var accumulator: Double = 0
+    var alpha: Float = 1
+    var drag: DragState?
+    var flash: (text: String, color: RGBA, until: Double)?
+    var frameRate = FrameRate()
+    var pendingScreenshot: String?
+    var frameCount = 0
+    var clock: Double = 0
+    var smoothedLoss: Float?
+    var lastTransform: WorldTransform?
+    private var ttfStarted = false
+
+    /// A mouse drag: on actor scenes it steers the actor (the model sees it as the action); otherwise it
+    /// pulls the grabbed body towards the pointer.
+    struct DragState {
+        var body: Int
+        var target: SIMD2<Float>
+        var steersActor: Bool
+    }
+
+    public init(options: ViewerOptions) throws {
+        self.options = options
+        if options.frames != nil {
+            surface = try RenderSurface(offscreenWidth: options.width, height: options.height)
+        } else {
+            surface = try RenderSurface(title: "Tumble", width: options.width, height: options.height, vsync: options.vsync)
+        }
+        guard TTF_Init() == 0 else { throw ViewerError.sdl("TTF_Init", String(cString: SDL_GetError())) }
+        ttfStarted = true
+        canvas = Canvas(surface: surface)
+        fonts = try Fonts()
+        eyes = EyePanels()
+
+        let model: ViewerModel?
+        switch options.model {
+        case .none(let reason): model = nil; noModelReason = reason
+        case .kinematicBaseline:
+            let side = options.scenes[options.sceneIndex].camera.resolution
+            model = KinematicBaseline(frameHeight: side, frameWidth: side,
+                                      channels: options.scenes[options.sceneIndex].camera.color.channels)
+            noModelReason = nil
+        case .model(let m): model = m; noModelReason = nil
+        }
+        sandbox = try Sandbox(scenes: options.scenes, sceneIndex: options.sceneIndex, seed: options.seed,
+                              model: model, horizon: options.horizon)
+        learner = model.flatMap { $0.supportsLearning ? LiveLearner(model: $0) : nil }
+        if options.learn {
+            if let learner { learner.start() } else {
+                say(model == nil ? "--learn: no model to train" : "--learn: this model cannot learn online", Theme.warning)
+            }
+        }
+        SDL_EventState(SDL_DROPFILE.rawValue, SDL_DISABLE)
+    }
+
+    deinit {
+        learner?.stopAndWait()
+        if ttfStarted { TTF_Quit() }
+    }
+
+    var isHeadless: Bool { surface.kind == .offscreen }
+
+    /// Runs until Esc/Q/close, or for `options.frames` frames when headless.
+    @discardableResult
+    public func run() throws -> ViewerSummary {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var last = start
+        var saved: String?
+        while running {
+            pushScriptedKeys()
+            pollEvents()
+            let now = DispatchTime.now().uptimeNanoseconds
+            let wall = Double(now - last) / 1e9
+            last = now
+            frameRate.add(seconds: wall)
+            if let n = options.frames, frameCount == n - 1, let shot = options.screenshot { pendingScreenshot = shot }
+            advance(seconds: isHeadless ? 1.0 / 60 : wall)
+            if let written = try render() { saved = written }
+            surface.present()
+            frameCount += 1
+            if let n = options.frames, frameCount >= n { break }
+        }
+        learner?.stopAndWait()
+        let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return ViewerSummary(frames: frameCount, steps: sandbox.tick,
+                             framesPerSecond: total > 0 ? Double(frameCount) / total : 0, screenshot: saved)
+    }
+
+    // MARK: simulation clock
+
+    /// Advances the display clock by `seconds`: steps the world once per observation interval that elapsed.
+    func advance(seconds: Double) {
+        clock += seconds
+        updateDragAction()
+        drainLosses()
+        guard !paused else { return }
+        let interval = sandbox.interval
+        accumulator += min(seconds, 0.25)
+        var steps = 0
+        // A microsecond of slack, so 4 frames of 1/60 s make exactly one 1/15 s observation despite rounding.
+        while accumulator >= interval - 1e-6 && steps < 4 {
+            stepWorld()
+            accumulator -= interval
+            steps += 1
+        }
+        if accumulator >= interval { accumulator = accumulator.truncatingRemainder(dividingBy: interval) }
+        accumulator = max(accumulator, 0)
+        alpha = Float(min(max(accumulator / interval, 0), 1))
+    }
+
+    func stepWorld() {
+        sandbox.step()
+        if let s = sandbox.surprise { surprisePlot.append(tick: sandbox.tick, value: s) }
+    }
+
+    /// Plots the training loss as an exponential moving average over steps (one point per frame), so the
+    /// trend shows through the noise of single mini-batches.
+    private func drainLosses() {
+        guard let learner else { return }
+        let losses = learner.drainLosses()
+        guard !losses.isEmpty else { return }
+        for l in losses where l.isFinite { smoothedLoss = smoothedLoss.map { $0 + (l - $0) * 0.05 } ?? l }
+        if let s = smoothedLoss { lossPlot.append(tick: frameCount, value: s) }
+    }
+
+    // MARK: actions (keys call these; tests call them too)
+
+    func togglePause() {
+        paused.toggle()
+        say(paused ? "paused" : "running", Theme.text)
+    }
+
+    /// → : pause if needed and advance exactly one observation.
+    func singleStep() {
+        paused = true
+        stepWorld()
+        accumulator = 0
+        alpha = 1
+    }
+
+    func resetWithNewSeed() {
+        sandbox.resetWithNewSeed()
+        afterEpisodeChange(label: "reset")
+        say("reset, seed \(sandbox.seed)", Theme.text)
+    }
+
+    func switchScene(by offset: Int) {
+        do {
+            try sandbox.switchScene(by: offset)
+            drag = nil
+            afterEpisodeChange(label: sandbox.scene.name)
+            say("scene \(sandbox.scene.name)", Theme.text)
+        } catch {
+            say("\(error)", Theme.warning)
+        }
+    }
+
+    private func afterEpisodeChange(label: String) {
+        accumulator = 0
+        alpha = 1
+        surprisePlot.mark(tick: sandbox.tick, label: label, color: Theme.dimText)
+    }
+
+    func inject(_ type: ViolationType) {
+        do {
+            let v = try sandbox.inject(type)
+            surprisePlot.mark(tick: sandbox.tick + 1, label: type.rawValue, color: Theme.violation(type.rawValue))
+            say("\(type.rawValue) injected on body \(v.body)", Theme.violation(type.rawValue))
+        } catch {
+            say("\(error)", Theme.warning)
+        }
+    }
+
+    func toggleLearning() {
+        guard let model = sandbox.model else { say("no model to train", Theme.warning); return }
+        guard let learner, model.supportsLearning else { say("this model cannot learn online", Theme.warning); return }
+        if learner.isRunning { learner.stop(); say("live learning off", Theme.text) } else {
+            learner.start(); say("live learning on", Theme.loss)
+        }
+    }
+
+    func setHorizon(_ k: Int) {
+        sandbox.horizon = k
+        say("imagination horizon \(sandbox.horizon)", Theme.imagined)
+    }
+
+    func requestScreenshot() {
+        let stamp = Int(Date().timeIntervalSince1970)
+        let dir = FileManager.default.currentDirectoryPath
+        pendingScreenshot = "\(dir)/tumble-\(sandbox.scene.name)-\(stamp)-\(sandbox.tick).png"
+    }
+
+    func say(_ text: String, _ color: RGBA) { flash = (text, color, clock + 2.5) }
+
+    // MARK: drag
+
+    func beginDrag(atPixel p: SIMD2<Float>) {
+        guard let t = lastTransform, t.viewport.contains(p) else { return }
+        let w = t.world(p)
+        if sandbox.hasActor, let actor = sandbox.actorBody {
+            drag = DragState(body: actor, target: w, steersActor: true)
+        } else if sandbox.body(at: w) != nil {
+            say("dragging bodies needs an actor scene (e.g. push): Physics has no pull force yet", Theme.warning)
+        }
+        updateDragAction()
+    }
+
+    func moveDrag(toPixel p: SIMD2<Float>) {
+        guard drag != nil, let t = lastTransform else { return }
+        drag!.target = t.world(p)
+    }
+
+    func endDrag() {
+        drag = nil
+        sandbox.userAction = nil
+    }
+
+    /// Turns the pointer into this step's action (actor scenes) or into a pull on the grabbed body.
+    private func updateDragAction() {
+        guard let d = drag else { return }
+        if d.steersActor { sandbox.userAction = sandbox.steeringAction(towards: d.target) }
+    }
+}
+
+/// Frames per second, smoothed over about half a second.
+struct FrameRate {
+    private(set) var perSecond: Double = 0
+    private var mean: Double = 0
+    mutating func add(seconds: Double) {
+        guard seconds > 0 else { return }
+        mean = mean == 0 ? seconds : mean + (seconds - mean) * min(1, seconds / 0.5)
+        perSecond = 1 / mean
+    }
+}

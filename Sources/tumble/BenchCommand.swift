@@ -25,7 +25,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Run only suites whose name contains this text.")
     var only: String?
 
-    static var suites: [BenchSuite] { [] }
+    static var suites: [BenchSuite] { [.physics, .observation, .tensor, .viewer] }
 
     func run() throws {
         var figures: [BenchFigure] = []

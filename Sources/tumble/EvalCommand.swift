@@ -9,13 +9,11 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a checkpoint on held-out data, or verify a report by re-running it.",
         discussion: """
-        Reports latent prediction error (k = 1…K), linear-probe position R² and position error in world
-        units beside copy-last and constant-velocity baselines (split by collisions within the horizon),
-        Hits@1 and MRR at 1, 5, 10 steps (C-SWM protocol), and, on violation datasets, surprise pairwise
-        accuracy and AUROC per violation type beside a model-free pixel-difference detector.
-        Refuses data whose episode seeds were used in training.
-        Examples: tumble eval --checkpoint runs/bounce/checkpoints/last.safetensors --data data/bounce-test --json report.json
-                  tumble eval --verify report.json
+        Reports latent prediction error (k = 1…K), linear-probe position R² and position error in world units beside copy-last and constant-velocity baselines (also split by whether the body collides within the horizon), Hits@1 and MRR at 1, 5 and 10 steps (C-SWM protocol, one query per episode), and on violation datasets surprise pairwise accuracy and AUROC per violation type beside a model-free pixel-difference detector. Refuses data whose episode seeds were used in training. The JSON report carries the checkpoint and manifest SHA-256, the Tumble version and the exact command.
+
+        Examples:
+          tumble eval --checkpoint runs/bounce/checkpoints/last.safetensors --data data/bounce-test --json report.json
+          tumble eval --verify report.json
         """)
 
     @Option(help: "Checkpoint written by `tumble train` (a .safetensors file).")

@@ -7,9 +7,12 @@ struct Tumble: ParsableCommand {
         abstract: "A world-model physics sandbox: simulate, record, learn, show.",
         version: TumbleVersion.string,
         subcommands: [
+            ScenesCommand.self,
+            RecordCommand.self,
             BenchCommand.self,
             TrainCommand.self,
             EvalCommand.self,
+            ViewCommand.self,
         ]
     )
 }

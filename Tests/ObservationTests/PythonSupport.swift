@@ -14,6 +14,14 @@ enum PythonSupport {
         return out
     }
 
+    /// Runs `scripts/check_dataset.py` (NumPy only) on a dataset directory: (exit status, stdout, stderr).
+    static func checkDataset(_ dir: URL, json: Bool = true) throws -> (status: Int32, out: String, err: String) {
+        guard numpyAvailable else { throw XCTSkip("python3 with numpy is not installed: NumPy interop not checked") }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/check_dataset.py")
+        return try launch(["python3", script.path, dir.path] + (json ? ["--json"] : []))
+    }
+
     static let numpyAvailable: Bool = {
         guard let r = try? launch(["python3", "-c", "import numpy"]) else { return false }
         return r.status == 0

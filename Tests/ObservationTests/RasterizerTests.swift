@@ -178,4 +178,32 @@ final class RasterizerTests: XCTestCase {
         XCTAssertEqual(a, b)
         XCTAssertGreaterThan(Set(a).count, 50, "the scene really drew many blended shades")
     }
+
+    func testCachedBackdropGivesTheSamePixelsAsDrawingEverything() {
+        let r = Rasterizer(width: 40, height: 40, channels: 3, background: SIMD3(5, 6, 7))
+        let cache = RasterCache()
+        let cam = CameraRect(minX: 0, minY: 0, maxX: 10, maxY: 10)
+        let walls = [
+            Drawable(geometry: .polygon([SIMD2(0, 0), SIMD2(10, 0), SIMD2(10, 0.4), SIMD2(0, 0.4)]), color: SIMD3(100, 100, 100), body: -1),
+            Drawable(geometry: .segment(SIMD2(0.2, 0), SIMD2(0.2, 10), thickness: 0.4), color: SIMD3(90, 90, 90), body: -1),
+        ]
+        for frame in 0..<20 {
+            var list = walls
+            if frame >= 10 { list[1].color = SIMD3(200, 0, 0) }  // the backdrop changes: the cache must notice
+            let x = 1 + Float(frame) * 0.4
+            list.append(Drawable(geometry: .circle(center: SIMD2(x, 5), radius: 1.2, angle: 0), color: red, body: 0))
+            list.append(Drawable(geometry: .circle(center: SIMD2(9 - x, 3), radius: 0.7, angle: 0), color: SIMD3(0, 0, 255), body: 1))
+            let camera = frame >= 15 ? CameraRect(minX: -1, minY: -1, maxX: 11, maxY: 11) : cam
+            var plain = [UInt8](repeating: 0, count: r.frameByteCount), cached = plain
+            plain.withUnsafeMutableBufferPointer { r.draw(list, camera: camera, into: $0) }
+            cached.withUnsafeMutableBufferPointer { r.draw(list, camera: camera, into: $0, cache: cache) }
+            XCTAssertEqual(plain, cached, "frame \(frame)")
+        }
+        // Another rasteriser sharing the cache redraws its own backdrop.
+        let grey = Rasterizer(width: 40, height: 40, channels: 1, background: .zero)
+        var plain = [UInt8](repeating: 0, count: grey.frameByteCount), cached = plain
+        plain.withUnsafeMutableBufferPointer { grey.draw(walls, camera: cam, into: $0) }
+        cached.withUnsafeMutableBufferPointer { grey.draw(walls, camera: cam, into: $0, cache: cache) }
+        XCTAssertEqual(plain, cached)
+    }
 }

@@ -169,4 +169,20 @@ final class SceneParsingTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("not a shipped scene"), "\(error)")
         }
     }
+
+    func testWorldRefusesASceneEditedIntoAnInvalidOne() throws {
+        var s = try Scene(yaml: Self.minimal, file: "tiny.yaml")
+        s.bodies[0].radius = Scene.RandomRange(-1)
+        XCTAssertThrowsError(try World(scene: s)) { error in
+            XCTAssertEqual((error as? SceneError)?.path, "bodies[0].radius", "\(error)")
+        }
+    }
+
+    func testDecodingThroughAnotherDecoderValidatesToo() throws {
+        let json = try JSONEncoder().encode(try Scene(yaml: Self.minimal))
+        XCTAssertEqual(try JSONDecoder().decode(Scene.self, from: json).name, "tiny")
+        let broken = String(decoding: json, as: UTF8.self).replacingOccurrences(of: "\"width\":10", with: "\"width\":-10")
+        XCTAssertNotEqual(broken, String(decoding: json, as: UTF8.self))
+        XCTAssertThrowsError(try JSONDecoder().decode(Scene.self, from: Data(broken.utf8)))
+    }
 }

@@ -90,4 +90,15 @@ final class ViolationTests: XCTestCase {
             }
         }
     }
+
+    func testVanishingAChainLinkReleasesTheLinksBelow() throws {
+        let w = try World(scene: try Scene.load("pendulum"))
+        w.reset(seed: 2)
+        try w.inject(.vanish(body: 2))  // first link of the triple pendulum
+        for _ in 0..<60 { w.stepWithPolicy() }
+        let s = w.states()
+        XCTAssertTrue(s.allSatisfy(\.isFinite))
+        XCTAssertEqual(Array(s[12..<18]), [0, 0, 0, 0, 0, 0])
+        XCTAssertLessThan(w.position(4).y, 3, "the rest of the chain fell to the floor")
+    }
 }

@@ -24,6 +24,12 @@ extension Module {
         child.parameters.map { (name: "\(prefix).\($0.name)", tensor: $0.tensor) }
     }
 
+    /// This module's parameters with every name prefixed by `prefix` (e.g. "encoder."), for optimisers over
+    /// several modules: `AdamW(encoder.parameters(prefix: "encoder.") + predictor.parameters(prefix: "predictor."))`.
+    public func parameters(prefix: String) -> [(name: String, tensor: Tensor)] {
+        parameters.map { (name: prefix + $0.name, tensor: $0.tensor) }
+    }
+
     /// Total number of scalar parameters.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.tensor.count } }
 

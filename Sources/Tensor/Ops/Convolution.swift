@@ -23,23 +23,34 @@ extension Tensor {
         let out = Tensor(result: [n, geo.oh, geo.ow, cout])
         let xImage = geo.h * geo.w * geo.c
         let per = ConvTuning.imagesPerChunk(batch: n, floatsPerImage: pix * k)
-        let col = geo.isPointwise ? nil : Tensor(uninitialized: [per * pix * k])
+        let direct = DirectConv(geo, cout: cout)
+        let col = (geo.isPointwise || direct != nil) ? nil : Tensor(uninitialized: [per * pix * k])
         let xp = x.ptr, wp = weight.ptr, yp = out.ptr
         let bp = bias.map { UnsafePointer($0.ptr) }
-        var start = 0
+        let tag = "conv\(geo.h)x\(geo.w)x\(geo.c)→\(cout)"
+        if let direct {
+            Profiler.measure("\(tag) fwd direct") {
+                direct.forward(x: xp, n: n, weight: wp, bias: bp, relu: activation == .relu, y: yp)
+            }
+        }
+        var start = direct == nil ? 0 : n
         while start < n {
             let imgs = min(per, n - start)
             let a: UnsafePointer<Float>
             if let col {
                 let cp = col.ptr
-                Parallel.forEach(imgs) { i in geo.im2col(xp + (start + i) * xImage, cp + i * pix * k) }
+                Profiler.measure("\(tag) fwd im2col") {
+                    Parallel.forEach(imgs) { i in geo.im2col(xp + (start + i) * xImage, cp + i * pix * k) }
+                }
                 a = UnsafePointer(cp)
             } else {
                 a = UnsafePointer(xp + start * xImage)
             }
             let y = yp + start * pix * cout
-            BLAS.gemm(transA: false, transB: true, m: imgs * pix, n: cout, k: k, a: a, lda: k, b: wp, ldb: k, beta: 0, c: y, ldc: cout)
-            biasActivate(y, rows: imgs * pix, n: cout, bias: bp, activation)
+            Profiler.measure("\(tag) fwd gemm") {
+                BLAS.gemm(transA: false, transB: true, m: imgs * pix, n: cout, k: k, a: a, lda: k, b: wp, ldb: k, beta: 0, c: y, ldc: cout)
+            }
+            Profiler.measure("\(tag) fwd bias+act") { biasActivate(y, rows: imgs * pix, n: cout, bias: bp, activation) }
             start += imgs
         }
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
@@ -48,17 +59,28 @@ extension Tensor {
             let dz = dzT?.ptr ?? g.ptr
             if activation != .identity || bias?.requiresGrad == true {
                 let rows = n * pix
-                if let bias, bias.requiresGrad {
-                    bias.accumulateGrad { db, acc in
-                        activationBackward(g: g.ptr, y: out.ptr, dz: dz, rows: rows, n: cout, act: activation, dbias: db, accumulateBias: acc)
+                Profiler.measure("\(tag) bwd act+bias") {
+                    if let bias, bias.requiresGrad {
+                        bias.accumulateGrad { db, acc in
+                            activationBackward(g: g.ptr, y: out.ptr, dz: dz, rows: rows, n: cout, act: activation, dbias: db, accumulateBias: acc)
+                        }
+                    } else {
+                        activationBackward(g: g.ptr, y: out.ptr, dz: dz, rows: rows, n: cout, act: activation, dbias: nil, accumulateBias: false)
                     }
-                } else {
-                    activationBackward(g: g.ptr, y: out.ptr, dz: dz, rows: rows, n: cout, act: activation, dbias: nil, accumulateBias: false)
                 }
             }
             // Weight and input gradients chunk by chunk, rebuilding each chunk's patches (cheaper than
             // keeping the whole batch's patch matrix alive between forward and backward).
-            let wantW = weight.requiresGrad, wantX = x.requiresGrad
+            let wantX = x.requiresGrad
+            var wantW = weight.requiresGrad
+            if wantW, let direct = DirectConv(geo, cout: cout, forWeightGradient: true) {
+                Profiler.measure("\(tag) bwd dW direct") {
+                    weight.accumulateGrad { dw, acc in
+                        direct.weightGradient(x: xp, n: n, dz: dz, dW: dw, accumulate: acc)
+                    }
+                }
+                wantW = false
+            }
             if !wantW && !wantX { return }
             let dW: UnsafeMutablePointer<Float>?
             var wAcc = false
@@ -72,7 +94,7 @@ extension Tensor {
                 if x.grad == nil { x.grad = Tensor(uninitialized: x.shape) } else { xAcc = true }
                 dX = x.grad!.ptr
             } else { dX = nil }
-            let col = geo.isPointwise ? nil : Tensor(uninitialized: [per * pix * k])
+            let col = (geo.isPointwise || !wantW) ? nil : Tensor(uninitialized: [per * pix * k])
             let dcol = (wantX && !geo.isPointwise) ? Tensor(uninitialized: [per * pix * k]) : nil
             var start = 0
             while start < n {
@@ -83,19 +105,27 @@ extension Tensor {
                     let a: UnsafePointer<Float>
                     if let col {
                         let cp = col.ptr
-                        Parallel.forEach(imgs) { i in geo.im2col(xp + (start + i) * xImage, cp + i * pix * k) }
+                        Profiler.measure("\(tag) bwd im2col") {
+                            Parallel.forEach(imgs) { i in geo.im2col(xp + (start + i) * xImage, cp + i * pix * k) }
+                        }
                         a = UnsafePointer(cp)
                     } else { a = UnsafePointer(xp + start * xImage) }
-                    BLAS.gemm(transA: true, transB: false, m: cout, n: k, k: rows, a: dzc, lda: cout, b: a, ldb: k,
-                              beta: (start == 0 && !wAcc) ? 0 : 1, c: dW, ldc: k)
+                    Profiler.measure("\(tag) bwd dW gemm") {
+                        BLAS.gemm(transA: true, transB: false, m: cout, n: k, k: rows, a: dzc, lda: cout, b: a, ldb: k,
+                                  beta: (start == 0 && !wAcc) ? 0 : 1, c: dW, ldc: k)
+                    }
                 }
                 if let dX {
                     if let dcol {
                         let dp = dcol.ptr
-                        BLAS.gemm(transA: false, transB: false, m: rows, n: k, k: cout, a: dzc, lda: cout, b: wp, ldb: k,
-                                  beta: 0, c: dp, ldc: k)
-                        Parallel.forEach(imgs) { i in
-                            geo.col2im(dp + i * pix * k, dX + (start + i) * xImage, accumulate: xAcc)
+                        Profiler.measure("\(tag) bwd dX gemm") {
+                            BLAS.gemm(transA: false, transB: false, m: rows, n: k, k: cout, a: dzc, lda: cout, b: wp, ldb: k,
+                                      beta: 0, c: dp, ldc: k)
+                        }
+                        Profiler.measure("\(tag) bwd col2im") {
+                            Parallel.forEach(imgs) { i in
+                                geo.col2im(dp + i * pix * k, dX + (start + i) * xImage, accumulate: xAcc)
+                            }
                         }
                     } else {
                         BLAS.gemm(transA: false, transB: false, m: rows, n: k, k: cout, a: dzc, lda: cout, b: wp, ldb: k,

@@ -34,12 +34,12 @@ struct ConvGeometry: Equatable {
                     if iy < 0 || iy >= h { dst.initialize(repeating: 0, count: rowLen); continue }
                     let src = x + (iy * w) * c
                     if interior {
-                        dst.update(from: src + ix0 * c, count: rowLen)
+                        copyFloats(src + ix0 * c, dst, rowLen)
                     } else {
                         for kx in 0..<kw {
                             let ix = ix0 + kx
                             if ix < 0 || ix >= w { (dst + kx * c).initialize(repeating: 0, count: c) }
-                            else { (dst + kx * c).update(from: src + ix * c, count: c) }
+                            else { copyFloats(src + ix * c, dst + kx * c, c) }
                         }
                     }
                 }
@@ -79,10 +79,22 @@ struct ConvGeometry: Equatable {
     }
 }
 
+/// Copies `n` floats; short runs (the 3-channel first layer copies 12 floats at a time) use an inline loop
+/// instead of a memmove call.
+@inline(__always)
+func copyFloats(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    if n >= 64 { dst.update(from: src, count: n); return }
+    var j = 0
+    while j + 8 <= n { store8(load8(src + j), dst + j); j += 8 }
+    while j < n { dst[j] = src[j]; j += 1 }
+}
+
 /// Batch chunking for the im2col GEMMs: a chunk's patch matrix stays in cache between im2col and sgemm.
 public enum ConvTuning {
     /// Target floats in one chunk's patch matrix (default 1M = 4 MB).
     nonisolated(unsafe) public static var chunkFloats = 1 << 20
+    /// Use the AVX-512 direct kernels for short-patch layers (the RGB input layer) when the CPU has them.
+    nonisolated(unsafe) public static var directKernels = true
 
     /// Images per chunk for a layer with `floatsPerImage` patch floats: at least 1 and, when the batch
     /// allows, at least one per core so im2col/col2im can run in parallel.

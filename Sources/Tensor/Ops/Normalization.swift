@@ -31,7 +31,8 @@ extension Tensor {
             }
         }
         let inputs = [x] + [gamma, beta].compactMap { $0 }
-        return try record(out, "layerNorm", inputs) { _, g in
+        return try record(out, "layerNorm", inputs) { [xhat, rstd] _, g in
+            withExtendedLifetime((xhat, rstd)) {}
             let dy = g.ptr
             if let gamma, gamma.requiresGrad {
                 gamma.accumulateGrad { dg, acc in

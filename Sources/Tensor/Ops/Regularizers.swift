@@ -35,7 +35,8 @@ extension Tensor {
         }
         let out = Tensor(result: [])
         out.ptr[0] = loss / Float(d)
-        return try record(out, "vicregVariance", [z]) { _, g in
+        return try record(out, "vicregVariance", [z]) { [xc] _, g in
+            withExtendedLifetime(xc) {}
             let gv = g.ptr[0]
             var coef = [Float](repeating: 0, count: d)
             for j in 0..<d where gamma - std[j] > 0 { coef[j] = -gv / Float(d) / (Float(n - 1) * std[j]) }
@@ -62,7 +63,8 @@ extension Tensor {
         for i in 0..<d { for j in 0..<d where i != j { loss += Double(c[i * d + j] * c[i * d + j]) } }
         let out = Tensor(result: [])
         out.ptr[0] = Float(loss / Double(d))
-        return try record(out, "vicregCovariance", [z]) { _, g in
+        return try record(out, "vicregCovariance", [z]) { [xc, cov] _, g in
+            withExtendedLifetime(cov) {}
             // dL/dC = 2·C_offdiag / D ; dL/dXc = Xc · (dL/dC + dL/dCᵀ) / (N − 1) = 2 Xc·G/(N−1).
             let scale = g.ptr[0] * 2 / Float(d)
             let gmat = Tensor(uninitialized: [d, d])

@@ -146,7 +146,7 @@ public struct EvaluationReport: Equatable, Sendable {
             let s = v.isFinite ? String(format: "%.\(digits)f", v) : "–"
             return String(repeating: " ", count: max(0, width - s.count)) + s
         }
-        func label(_ s: String, _ width: Int = 36) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
+        func label(_ s: String, _ width: Int = 38) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
         let k = r.horizon
 
         line("checkpoint \(checkpointSHA256.prefix(16))…  data manifest \(datasetManifestSHA256.prefix(16))…  tumble \(tumbleVersion)")

@@ -60,10 +60,13 @@ struct RunningTotals {
         let sf = EpisodeLayout.stateFields
         let p = clips.count
 
-        // Latents of the possible clips, [P, T, D].
-        var z = [Float](repeating: 0, count: p * t * d)
-        for (i, e) in clips.enumerated() {
-            z.replaceSubrange((i * t * d)..<((i + 1) * t * d), with: latents[(e * t * d)..<((e + 1) * t * d)])
+        // Latents of the possible clips, [P, T, D] (the batch's own array when every clip is possible).
+        var z = latents
+        if p < b.episodes {
+            z = [Float](repeating: 0, count: p * t * d)
+            for (i, e) in clips.enumerated() {
+                z.replaceSubrange((i * t * d)..<((i + 1) * t * d), with: latents[(e * t * d)..<((e + 1) * t * d)])
+            }
         }
         z.withUnsafeBufferPointer { latentMoments.add(rows: $0, count: p * t) }
 
@@ -224,33 +227,34 @@ struct RunningTotals {
                 }
             }
         }
-        // 1-step teacher-forced errors at t = h … T−1 for every clip; rows (clip, step).
+        // 1-step teacher-forced errors at t = h … T−1 for every clip; rows (clip, step), predicted in
+        // chunks so memory stays bounded by one model batch, not by clips × steps × history.
         let rows = e * perClip
-        var history = [Float](repeating: 0, count: rows * h * d)
-        var actions = [Float](repeating: 0, count: rows * a)
-        for clip in 0..<e {
-            for s in 0..<perClip {
-                let step = h + s, r = clip * perClip + s
+        var stepErrors = [Double](repeating: 0, count: rows)
+        var chunkStart = 0
+        while chunkStart < rows {
+            let count = min(calls.maximumBatch, rows - chunkStart)
+            var history = [Float](repeating: 0, count: count * h * d)
+            var actions = [Float](repeating: 0, count: count * a)
+            for i in 0..<count {
+                let r = chunkStart + i, clip = r / perClip, step = h + r % perClip
                 let from = (clip * t + step - h) * d
-                history.replaceSubrange((r * h * d)..<((r + 1) * h * d), with: latents[from..<(from + h * d)])
+                history.replaceSubrange((i * h * d)..<((i + 1) * h * d), with: latents[from..<(from + h * d)])
                 if a > 0 {
                     let af = (clip * t + step - 1) * a
-                    actions.replaceSubrange((r * a)..<((r + 1) * a), with: b.actions[af..<(af + a)])
+                    actions.replaceSubrange((i * a)..<((i + 1) * a), with: b.actions[af..<(af + a)])
                 }
             }
-        }
-        let predicted = try calls.predict(history: history, actions: actions, count: rows)
-        var stepErrors = [Double](repeating: 0, count: rows)
-        predicted.withUnsafeBufferPointer { pp in
-            latents.withUnsafeBufferPointer { zp in
-                for clip in 0..<e {
-                    for s in 0..<perClip {
-                        let r = clip * perClip + s
-                        stepErrors[r] = squaredDistance(pp.baseAddress! + r * d,
-                                                        zp.baseAddress! + (clip * t + h + s) * d, d) / Double(d)
+            let predicted = try calls.predict(history: history, actions: actions, count: count)
+            predicted.withUnsafeBufferPointer { pp in
+                latents.withUnsafeBufferPointer { zp in
+                    for i in 0..<count {
+                        let r = chunkStart + i, clip = r / perClip, step = h + r % perClip
+                        stepErrors[r] = squaredDistance(pp.baseAddress! + i * d, zp.baseAddress! + (clip * t + step) * d, d) / Double(d)
                     }
                 }
             }
+            chunkStart += count
         }
         for clip in 0..<e {
             let slice = stepErrors[(clip * perClip)..<((clip + 1) * perClip)]

@@ -1,0 +1,79 @@
+import Foundation
+
+/// Runs `ViewerModel.learnStep()` in a background thread while the window keeps drawing, and hands the
+/// losses back to the main thread. Stopping never waits for a step in flight: the thread notices the flag
+/// after its current step and exits on its own.
+final class LiveLearner {
+    private let model: ViewerModel
+    private let lock = NSLock()
+    private var pending: [Float] = []
+    private var running = false
+    private var generation = 0
+    private var steps = 0
+    private var threadsAlive = 0
+    private let idle = NSCondition()
+
+    init(model: ViewerModel) { self.model = model }
+
+    /// Training steps that returned a loss.
+    var stepCount: Int { lock.lock(); defer { lock.unlock() }; return steps }
+
+    var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
+
+    func start() {
+        lock.lock()
+        guard !running else { lock.unlock(); return }
+        running = true
+        generation += 1
+        let myGeneration = generation
+        lock.unlock()
+        idle.lock(); threadsAlive += 1; idle.unlock()
+        let t = Thread { [weak self] in self?.loop(generation: myGeneration) }
+        t.name = "tumble-live-learning"
+        t.qualityOfService = .utility
+        t.start()
+    }
+
+    func stop() {
+        lock.lock(); running = false; lock.unlock()
+    }
+
+    /// Stops and waits (at most `timeout` seconds) for the thread to leave, e.g. before the model goes away.
+    func stopAndWait(timeout: TimeInterval = 5) {
+        stop()
+        idle.lock()
+        let deadline = Date().addingTimeInterval(timeout)
+        while threadsAlive > 0 && idle.wait(until: deadline) {}
+        idle.unlock()
+    }
+
+    /// Losses produced since the last call, oldest first.
+    func drainLosses() -> [Float] {
+        lock.lock(); defer { lock.unlock() }
+        let out = pending
+        pending.removeAll(keepingCapacity: true)
+        return out
+    }
+
+    private func loop(generation g: Int) {
+        defer { idle.lock(); threadsAlive -= 1; idle.broadcast(); idle.unlock() }
+        while true {
+            lock.lock()
+            let go = running && generation == g
+            lock.unlock()
+            guard go else { return }
+            let started = DispatchTime.now().uptimeNanoseconds
+            let loss = model.learnStep()
+            let took = DispatchTime.now().uptimeNanoseconds - started
+            lock.lock()
+            if let loss {
+                pending.append(loss)
+                if pending.count > 4096 { pending.removeFirst(pending.count - 4096) }
+                steps += 1
+            }
+            lock.unlock()
+            // Cheap steps (or no data yet) must not spin a core the window and physics need.
+            if loss == nil { Thread.sleep(forTimeInterval: 0.02) } else if took < 2_000_000 { Thread.sleep(forTimeInterval: 0.002) }
+        }
+    }
+}

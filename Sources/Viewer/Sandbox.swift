@@ -1,0 +1,280 @@
+import Foundation
+import Observation
+import Physics
+
+/// The simulation behind the window: one `World`, the frames the model reads, and the model's forecasts.
+///
+/// No SDL here, so the whole step logic is testable without a display. One `step()` is one observation
+/// interval: the world advances through the same `ObservationStream` the recorder and trainer use (so the
+/// frame is byte for byte what a dataset would hold), the model
+/// observes it, and both futures are computed — the model's imagined k steps and the simulator's own k
+/// steps, forked with `snapshot()`/`restore()` under the same actions.
+final class Sandbox {
+    let scenes: [Scene]
+    private(set) var sceneIndex: Int
+    /// The shown world and its frames: the one path from physics to pixels.
+    private(set) var stream: ObservationStream
+    var world: World { stream.world }
+    /// The simulator running ahead of `world` (the true future); see `LeadWorld`.
+    private var lead: LeadWorld
+    private(set) var seed: UInt64
+    /// Draws new seeds for R (reset): a stream of its own, so runs are reproducible from `--seed`.
+    private var seedStream: SeededRandom
+    /// Plans violations (which body, where to).
+    private var violationRandom: SeededRandom
+    var rasterizer: Rasterizer { stream.rasterizer }
+    let model: ViewerModel?
+    /// Imagination horizon k, 1...9.
+    var horizon: Int { didSet { horizon = min(max(horizon, 1), 9); refreshForecast() } }
+
+    // MARK: per-step results
+    /// Steps since the window opened (continues across resets; the plot's time axis).
+    private(set) var tick = 0
+    /// (x, y, angle, vx, vy, ω) per dynamic body, now and one step ago.
+    private(set) var states: [Float] = []
+    private(set) var previousStates: [Float] = []
+    private(set) var mask: [Bool] = []
+    private(set) var previousMask: [Bool] = []
+    private(set) var drawables: [Drawable] = []
+    /// False right after a reset or an injected violation: the window must not interpolate across it.
+    private(set) var continuous = false
+    /// The frame the model just read (`rasterizer` layout).
+    private(set) var frame: [UInt8] = []
+    /// The decoder's picture of `frame`, made one step earlier; valid when `hasPredictedFrame`.
+    private(set) var predictedFrame: [UInt8] = []
+    private(set) var hasPredictedFrame = false
+    private var nextPredictedFrame: [UInt8] = []
+    private var hasNextPredictedFrame = false
+    /// Surprise of `frame` (nil before the model has a prediction).
+    private(set) var surprise: Float?
+    /// The action applied in the last step (empty on scenes without an actor).
+    private(set) var lastAction: [Float] = []
+    /// The model's rollout: per step, per body, world position. `[0]` is the predicted next state.
+    private(set) var imagined: [[SIMD2<Float>]] = []
+    /// The simulator forked ahead `horizon` steps: per step, per body, position (NaN when absent).
+    private(set) var trueFuture: [[SIMD2<Float>]] = []
+    /// Actions the fork used, handed to the model's imagination.
+    private(set) var futureActions: [[Float]] = []
+
+    /// Set by the window while the user steers the actor; used instead of the scene's policy.
+    var userAction: [Float]?
+
+    init(scenes: [Scene], sceneIndex: Int, seed: UInt64, model: ViewerModel?, horizon: Int) throws {
+        precondition(!scenes.isEmpty)
+        self.scenes = scenes
+        self.sceneIndex = sceneIndex
+        self.seed = seed
+        seedStream = SeededRandom(seed: seed ^ 0x7475_6d62_6c65_5f76)
+        violationRandom = SeededRandom(seed: seed ^ 0x7669_6f6c_6174_6521)
+        self.model = model
+        self.horizon = min(max(horizon, 1), 9)
+        try Self.check(model: model)
+        try Self.check(model: model, scene: scenes[sceneIndex])
+        stream = try ObservationStream(scene: scenes[sceneIndex], resolution: model?.frameSize.width)
+        lead = try LeadWorld(scene: scenes[sceneIndex])
+        (model as? StateOracleModel)?.connect(oracle: self)
+        begin()
+    }
+
+    var scene: Scene { world.scene }
+    /// Seconds of simulated time per `step()`.
+    var interval: Double { Double(scene.timestep) * Double(scene.observeEvery) }
+    var hasActor: Bool { world.actionDimension > 0 }
+
+    /// The model must read what the stream renders: square frames (any side; the stream renders at the
+    /// model's resolution) in the scene's colour mode.
+    static func check(model: ViewerModel?, scene: Scene? = nil) throws {
+        guard let model else { return }
+        let s = model.frameSize
+        guard s.height > 0, s.width > 0, s.channels == 1 || s.channels == 3 else {
+            throw ViewerError.incompatibleModel("frame size \(s.height)×\(s.width)×\(s.channels): expected 1 or 3 channels")
+        }
+        guard s.height == s.width else {
+            throw ViewerError.incompatibleModel("frames of \(s.height)×\(s.width): observation frames are square")
+        }
+        // A model reading true states draws its predictions with the sandbox's own rasteriser, whatever it is.
+        if let scene, !(model is StateOracleModel), scene.camera.color.channels != s.channels {
+            throw ViewerError.incompatibleModel("the model reads \(s.channels)-channel frames, scene \(scene.name) renders "
+                                                + "\(scene.camera.color.rawValue) (\(scene.camera.color.channels) channel(s))")
+        }
+    }
+
+    // MARK: episode control
+
+    /// Resets the current scene with `seed` (a new episode).
+    func reset(seed newSeed: UInt64) {
+        seed = newSeed
+        begin()
+    }
+
+    /// Resets with the next seed of the window's seed stream (the R key).
+    func resetWithNewSeed() { reset(seed: seedStream.next() & 0xFFFF_FFFF) }
+
+    /// Switches to the scene `offset` places away in the catalogue, wrapping around.
+    func switchScene(by offset: Int) throws {
+        let n = scenes.count
+        let index = ((sceneIndex + offset) % n + n) % n
+        try Self.check(model: model, scene: scenes[index])
+        let st = try ObservationStream(scene: scenes[index], resolution: model?.frameSize.width)
+        let l = try LeadWorld(scene: scenes[index])
+        sceneIndex = index
+        stream = st
+        lead = l
+        userAction = nil
+        begin()
+    }
+
+    private func begin() {
+        stream.reset(seed: seed)
+        lead.restart(seed: seed, userAction: userAction)
+        let n = world.bodyCount
+        states = [Float](repeating: 0, count: n * 6)
+        frame = [UInt8](repeating: 0, count: rasterizer.frameByteCount)
+        predictedFrame = frame
+        nextPredictedFrame = frame
+        hasPredictedFrame = false; hasNextPredictedFrame = false
+        lastAction = []
+        model?.resetHistory()
+        capture()
+        previousStates = states; previousMask = mask
+        continuous = false
+        surprise = nil
+        if let model {
+            _ = frame.withUnsafeBufferPointer { model.observe(frame: $0, action: nil) }
+        }
+        refreshForecast()
+    }
+
+    /// One observation interval.
+    func step() {
+        var action = [Float](repeating: 0, count: world.actionDimension)
+        if !action.isEmpty {
+            if let u = userAction, u.count == action.count { action = u } else {
+                action.withUnsafeMutableBufferPointer { world.policyAction(into: $0) }
+            }
+        }
+        previousStates = states; previousMask = mask
+        action.withUnsafeBufferPointer { stream.step(action: $0.isEmpty ? nil : $0) }
+        lastAction = action
+        tick += 1
+        capture()
+        lead.advance(following: world, action: action, userAction: userAction)
+        continuous = true
+        if let model {
+            swap(&predictedFrame, &nextPredictedFrame)
+            hasPredictedFrame = hasNextPredictedFrame
+            surprise = frame.withUnsafeBufferPointer { f in
+                action.withUnsafeBufferPointer { a in model.observe(frame: f, action: a.isEmpty ? nil : a) }
+            }
+        }
+        refreshForecast()
+    }
+
+    /// Injects a violation of `type` now, on a body the world picks. Returns what happened, for the HUD.
+    @discardableResult
+    func inject(_ type: ViolationType) throws -> Violation {
+        guard scene.violations.contains(type) else { throw WorldError.violationNotSupported(type, scene: scene.name) }
+        guard let v = world.planViolation(type, rng: &violationRandom) else {
+            throw InjectionUnavailable(type: type)
+        }
+        try world.inject(v)
+        lead.resynchronise(with: world, userAction: userAction)
+        previousStates = states; previousMask = mask
+        captureState()   // the model sees the violation in the next step's frame, not before
+        continuous = false
+        refreshForecast()
+        return v
+    }
+
+    /// Reads states, mask, drawables and the frame the stream rendered.
+    private func capture() {
+        captureState()
+        frame.withUnsafeMutableBufferPointer { _ = $0.initialize(from: stream.frame) }
+    }
+
+    private func captureState() {
+        states.withUnsafeMutableBufferPointer { world.exportStates(into: $0) }
+        mask = world.bodyMask
+        world.drawables(into: &drawables)
+    }
+
+    /// Recomputes both futures for the current horizon: the true one from the lead world, the imagined one
+    /// from the model under the same actions.
+    func refreshForecast() {
+        let k = horizon
+        trueFuture.removeAll(keepingCapacity: true)
+        futureActions.removeAll(keepingCapacity: true)
+        for e in lead.future.prefix(k) {
+            trueFuture.append(e.positions)
+            futureActions.append(e.action)
+        }
+        guard let model else { imagined = []; return }
+        imagined = model.imagine(steps: k, futureActions: futureActions)
+        hasNextPredictedFrame = nextPredictedFrame.withUnsafeMutableBufferPointer { model.decodePrediction(into: $0) }
+    }
+
+    /// Where imagination and physics part: mean and largest distance (world units) between the imagined and
+    /// the true position after the last imagined step, over bodies present in both; nil without a model.
+    var imaginationGap: (mean: Float, max: Float)? {
+        guard let im = imagined.last, let tr = trueFuture.last else { return nil }
+        var sum: Float = 0, worst: Float = 0, n = 0
+        for b in 0..<min(im.count, tr.count) where im[b].x.isFinite && tr[b].x.isFinite {
+            let d = ((im[b] - tr[b]) * (im[b] - tr[b])).sum().squareRoot()
+            sum += d; worst = max(worst, d); n += 1
+        }
+        return n > 0 ? (sum / Float(n), worst) : nil
+    }
+
+    /// |seen − predicted| as a heat map (RGB), amplified so small errors show; black when there is no prediction.
+    func differenceImage(into out: inout [UInt8]) {
+        let w = rasterizer.width, h = rasterizer.height, c = rasterizer.channels
+        if out.count != w * h * 3 { out = [UInt8](repeating: 0, count: w * h * 3) }
+        guard hasPredictedFrame else {
+            for i in out.indices { out[i] = 0 }
+            return
+        }
+        frame.withUnsafeBufferPointer { f in
+            predictedFrame.withUnsafeBufferPointer { p in
+                out.withUnsafeMutableBufferPointer { o in
+                    for i in 0..<(w * h) {
+                        var d: Int = 0
+                        for ch in 0..<c { d += abs(Int(f[i * c + ch]) - Int(p[i * c + ch])) }
+                        let v = Float(min(255, d * 3 / c)) / 255
+                        let rgb = Self.heat(v)
+                        o[i * 3] = rgb.0; o[i * 3 + 1] = rgb.1; o[i * 3 + 2] = rgb.2
+                    }
+                }
+            }
+        }
+    }
+
+    /// A black → red → yellow → white ramp for 0...1.
+    @inline(__always)
+    static func heat(_ v: Float) -> (UInt8, UInt8, UInt8) {
+        let r = min(1, v * 3), g = min(1, max(0, v * 3 - 1)), b = min(1, max(0, v * 3 - 2))
+        return (UInt8(r * 255), UInt8(g * 255), UInt8(b * 255))
+    }
+
+    /// Position of body `i` now (from the state vector), nil when absent.
+    func position(of i: Int) -> SIMD2<Float>? {
+        guard i >= 0, i < mask.count, mask[i] else { return nil }
+        return SIMD2(states[i * 6], states[i * 6 + 1])
+    }
+
+    func velocity(of i: Int) -> SIMD2<Float>? {
+        guard i >= 0, i < mask.count, mask[i] else { return nil }
+        return SIMD2(states[i * 6 + 3], states[i * 6 + 4])
+    }
+}
+
+/// A supported violation with no body to apply it to right now (e.g. pass-through needs a body about to hit a wall).
+struct InjectionUnavailable: Error, CustomStringConvertible {
+    var type: ViolationType
+    var description: String {
+        switch type {
+        case .vanish: return "no body fully in view to vanish right now"
+        case .teleport: return "no free place far enough away to teleport a body to right now"
+        case .passThrough: return "no body is about to hit a wall right now: try pass-through again in a moment"
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/// What the window needs from a world model. A trained `WorldModel` joins through a small adapter;
+/// the window itself never sees tensors.
+///
+/// Call order per observation step (main thread): `observe` with the frame just seen, then `imagine`
+/// and `decodePrediction` for the step ahead. `resetHistory` when the episode restarts (reset, scene
+/// change, seed change). If `supportsLearning`, `learnStep` is called repeatedly from one background
+/// thread while the main thread keeps calling the rest: a conformer must make that safe itself (for
+/// example train a copy of the weights and publish them between steps) so drawing never waits on training.
+public protocol ViewerModel: AnyObject {
+    /// Shown in the HUD: what this model is, e.g. the short SHA-256 of its checkpoint.
+    var label: String { get }
+    /// The frame the model reads, `height × width × channels` bytes, row-major, top row first.
+    var frameSize: (height: Int, width: Int, channels: Int) { get }
+    /// Feeds the frame just observed and the action that led to it (nil on the first frame of an episode).
+    /// Returns the surprise of this frame — the model's prediction error for it — or nil when the model had
+    /// no prediction yet (start of an episode).
+    func observe(frame: UnsafeBufferPointer<UInt8>, action: UnsafeBufferPointer<Float>?) -> Float?
+    /// Rolls the model forward `steps` steps under `futureActions` (one per step, possibly empty arrays
+    /// for scenes without actions) and returns, per step, the probe's position of each dynamic body in
+    /// scene order, in world units. Element 0 is the predicted next state (drawn as ghosts).
+    func imagine(steps: Int, futureActions: [[Float]]) -> [[SIMD2<Float>]]
+    /// Writes the decoder's picture of the predicted next frame (`frameSize` bytes). Returns false when the
+    /// model has no decoder or no prediction yet.
+    func decodePrediction(into: UnsafeMutableBufferPointer<UInt8>) -> Bool
+    /// Forgets the frame history (new episode).
+    func resetHistory()
+    /// Whether `learnStep` trains anything.
+    var supportsLearning: Bool { get }
+    /// One online training step on recently observed frames; returns the training loss, or nil when there is
+    /// not enough data yet. Called from a background thread.
+    func learnStep() -> Float?
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import Physics
+import Viewer
+
+/// `tumble view`: the sandbox window, or a headless screenshot of it.
+struct ViewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "view",
+        abstract: "Open the sandbox window: the world, the model's predictions beside the true future, surprise.",
+        discussion: """
+            Keys: Space pause · → step · R reset · [ ] scene · drag steers the actor · V/B/N inject \
+            teleport/vanish/pass-through · L live learning · 1–9 horizon · S screenshot · H help · Esc quit.
+            Headless (no display needed): tumble view bounce --frames 120 --screenshot out.png
+            """)
+
+    @Argument(help: "Scene name (\(ViewCommand.catalogueNames.joined(separator: ", "))) or a scene YAML file.")
+    var scene: String?
+
+    @Option(help: "World-model checkpoint (.safetensors) to show.")
+    var checkpoint: String?
+
+    @Flag(help: "Show the constant-velocity baseline on true states instead of a model (labelled in the HUD).")
+    var baseline = false
+
+    @Flag(help: "Start with live learning on (the model trains in the background on the frames shown).")
+    var learn = false
+
+    @Option(help: "Headless: draw this many frames offscreen (fixed 60 frames/s clock), then exit.")
+    var frames: Int?
+
+    @Option(help: "Save the last frame as a PNG (headless; implies --frames 120 if --frames is not given).")
+    var screenshot: String?
+
+    @Option(help: "Episode seed.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Window size in pixels, WIDTHxHEIGHT.")
+    var size: String = "1280x720"
+
+    @Option(help: "Imagination horizon k, 1–9.")
+    var horizon: Int = 5
+
+    @Flag(help: "Don't wait for vertical sync (measure the loop's own speed).")
+    var noVsync = false
+
+    @Option(name: .customLong("press"), help: ArgumentHelp("Press a key at a frame, FRAME:KEY (e.g. 120:b vanishes a body at frame 120); repeatable.", valueName: "FRAME:KEY"))
+    var presses: [String] = []
+
+    /// Scenes that `[` and `]` step through; `pile500` is a benchmark world, opened only by name.
+    static var catalogueNames: [String] { Scene.shippedNames.filter { $0 != "pile500" } }
+
+    func validate() throws {
+        if let frames, frames < 1 { throw ValidationError("--frames must be at least 1, got \(frames)") }
+        guard (1...9).contains(horizon) else { throw ValidationError("--horizon must be 1…9, got \(horizon)") }
+        guard Self.parseSize(size) != nil else { throw ValidationError("--size must look like 1280x720 (each 320…8192), got '\(size)'") }
+        if baseline && checkpoint != nil { throw ValidationError("--baseline and --checkpoint are exclusive") }
+        for p in presses where ScriptedKey.parse(p) == nil {
+            throw ValidationError("--press expects FRAME:KEY with KEY a letter, digit, space, right, [, ], ? or esc; got '\(p)'")
+        }
+    }
+
+    static func parseSize(_ s: String) -> (Int, Int)? {
+        let parts = s.lowercased().split(separator: "x")
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]),
+              (320...8192).contains(w), (240...8192).contains(h) else { return nil }
+        return (w, h)
+    }
+
+    func run() throws {
+        var scenes = try Self.catalogueNames.map { try Scene.load($0) }
+        var index = 0
+        if let name = scene {
+            let chosen = try Scene.load(name)
+            if let i = scenes.firstIndex(where: { $0.name == chosen.name && $0.source == chosen.source }) {
+                index = i
+            } else {
+                scenes.append(chosen)
+                index = scenes.count - 1
+            }
+        }
+        var options = ViewerOptions(scenes: scenes, sceneIndex: index, seed: seed, model: try Self.model(checkpoint: checkpoint, baseline: baseline))
+        let (w, h) = Self.parseSize(size)!
+        options.width = w; options.height = h
+        options.vsync = !noVsync
+        options.learn = learn
+        options.horizon = horizon
+        options.scriptedKeys = presses.compactMap(ScriptedKey.parse)
+        options.frames = frames ?? (screenshot == nil ? nil : 120)
+        if let screenshot { options.screenshot = URL(fileURLWithPath: screenshot).path }
+
+        let viewer: Viewer
+        do {
+            viewer = try Viewer(options: options)
+        } catch let e as ViewerError {
+            throw ValidationErrorPassthrough(message: e.description)
+        }
+        let summary = try viewer.run()
+        if let shot = summary.screenshot {
+            print("saved \(shot) (\(summary.frames) frames, \(summary.steps) observations)")
+        }
+    }
+
+    /// Which model to show. A checkpoint must exist and be readable by this build; without one the window
+    /// runs the scene with "no model" in the HUD (or the labelled baseline with --baseline).
+    static func model(checkpoint: String?, baseline: Bool) throws -> ViewerModelChoice {
+        if baseline { return .kinematicBaseline }
+        guard let checkpoint else {
+            return .none(reason: "none shipped yet; pass --checkpoint FILE or --baseline")
+        }
+        let url = URL(fileURLWithPath: checkpoint)
+        guard FileManager.default.isReadableFile(atPath: url.path) else {
+            throw ValidationErrorPassthrough(message: "tumble view: checkpoint \(url.path) does not exist or is not readable")
+        }
+        return try CheckpointModelLoader.load(url)
+    }
+}
+
+/// An error whose text is printed as is (ArgumentParser prefixes "Error: ").
+struct ValidationErrorPassthrough: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// Turns a checkpoint file into the window's model.
+enum CheckpointModelLoader {
+    static func load(_ url: URL) throws -> ViewerModelChoice {
+        throw ValidationErrorPassthrough(message: """
+            tumble view: cannot show \(url.path): this build has no world-model loader for the window yet.
+              Run without --checkpoint (scene only) or with --baseline.
+            """)
+    }
+}

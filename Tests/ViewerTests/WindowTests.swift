@@ -1,0 +1,241 @@
+import CSDL2
+import Physics
+@testable import Viewer
+import XCTest
+
+/// The window under SDL's offscreen path: real SDL events in, pixels read back out.
+final class WindowTests: XCTestCase {
+    func testGhostsAreDrawnWhereTheProbeSays() throws {
+        let model = ScriptedModel()
+        let v = try TestScenes.viewer(model: .model(model))
+        let n = v.sandbox.world.bodyCount
+        // Put each ghost somewhere the bodies are not: a diagonal across the box.
+        model.probe = (0..<n).map { i in SIMD2(3 + Float(i) * 2, 3 + Float(i) * 2) }
+        v.sandbox.refreshForecast()
+        _ = try v.render()
+        let px = try Pixels(v)
+        let t = try XCTUnwrap(v.lastTransform)
+        var hits = 0
+        for d in v.sandbox.drawables where d.body >= 0 {
+            guard case let .circle(_, r, _) = d.geometry else { continue }
+            let c = t.screen(model.probe[d.body])
+            let rim = px.at(c - SIMD2(0, r * t.scale))           // top of the ghost's outline
+            let ghost = SIMD3(Int(Theme.imagined.r), Int(Theme.imagined.g), Int(Theme.imagined.b))
+            let d = rim &- ghost
+            if max(abs(d.x), abs(d.y), abs(d.z)) < 60 { hits += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(hits, n - 1, "ghost outlines missing at probe positions")
+
+        // And nothing ghost-coloured is drawn there when the probe points elsewhere.
+        model.probe = (0..<n).map { _ in SIMD2(17, 3) }
+        v.sandbox.refreshForecast()
+        _ = try v.render()
+        let px2 = try Pixels(v)
+        let old = SIMD2<Float>(3 + 2 * 3, 3 + 2 * 3)
+        let p = t.screen(old)
+        XCTAssertLessThan(px2.at(p).z, 200, "stale ghost left behind")
+    }
+
+    /// IntPhys-style matched pair: same seed, same frames up to the injection; the clip with the vanish is
+    /// more surprising right after it, and the meter marks where it happened.
+    func testSurpriseMeterRisesAfterInjectedVanish() throws {
+        let possible = try TestScenes.viewer(seed: 21)
+        let impossible = try TestScenes.viewer(seed: 21)
+        for v in [possible, impossible] { for _ in 0..<40 { v.advance(seconds: 1.0 / 60) } }   // 10 observations
+        XCTAssertEqual(possible.sandbox.frame, impossible.sandbox.frame)
+        let tick = impossible.sandbox.tick
+        SyntheticInput.key(SDLK_b)            // B: vanish
+        impossible.pollEvents()
+        XCTAssertTrue(impossible.surprisePlot.markers.contains { $0.label == "vanish" && $0.tick == tick + 1 })
+        XCTAssertEqual(impossible.sandbox.mask.filter { !$0 }.count, 1, "one body should have vanished")
+        for v in [possible, impossible] { for _ in 0..<4 { v.advance(seconds: 1.0 / 60) } }
+        let calm = possible.surprisePlot.series.last!.value
+        let shocked = impossible.surprisePlot.series.last!.value
+        XCTAssertEqual(impossible.surprisePlot.series.last!.tick, tick + 1)
+        XCTAssertGreaterThan(shocked, calm + 0.05, "surprise did not rise after a vanish")
+        var mean: Float = 0
+        for i in 0..<(impossible.surprisePlot.series.count - 1) { mean += impossible.surprisePlot.series[i].value }
+        mean /= Float(impossible.surprisePlot.series.count - 1)
+        XCTAssertGreaterThan(shocked, 2 * mean, "the vanish should stand out on the meter")
+    }
+
+    func testSpacePausesAndRightArrowSteps() throws {
+        let v = try TestScenes.viewer()
+        SyntheticInput.key(SDLK_SPACE)
+        v.pollEvents()
+        XCTAssertTrue(v.paused)
+        let t0 = v.sandbox.tick
+        for _ in 0..<30 { v.advance(seconds: 1.0 / 60) }
+        XCTAssertEqual(v.sandbox.tick, t0, "paused world advanced")
+        SyntheticInput.key(SDLK_RIGHT)
+        v.pollEvents()
+        XCTAssertEqual(v.sandbox.tick, t0 + 1)
+        XCTAssertTrue(v.paused)
+        SyntheticInput.key(SDLK_SPACE)
+        v.pollEvents()
+        XCTAssertFalse(v.paused)
+        for _ in 0..<8 { v.advance(seconds: 1.0 / 60) }
+        XCTAssertEqual(v.sandbox.tick, t0 + 3, "15 Hz scene: 8 frames at 60 Hz are 2 observations")
+    }
+
+    func testResetKeyStartsANewEpisodeWithANewSeed() throws {
+        let model = ScriptedModel()
+        let v = try TestScenes.viewer(model: .model(model))
+        for _ in 0..<20 { v.advance(seconds: 1.0 / 60) }
+        let seed = v.sandbox.seed
+        let before = v.sandbox.states
+        XCTAssertGreaterThan(v.sandbox.world.stepIndex, 0)
+        let resets = model.resets
+        SyntheticInput.key(SDLK_r)
+        v.pollEvents()
+        XCTAssertEqual(v.sandbox.world.stepIndex, 0)
+        XCTAssertNotEqual(v.sandbox.seed, seed)
+        XCTAssertNotEqual(v.sandbox.states, before)
+        XCTAssertEqual(model.resets, resets + 1, "model history not reset")
+    }
+
+    func testSceneKeysCycleTheCatalogue() throws {
+        let v = try TestScenes.viewer()
+        SyntheticInput.key(SDLK_RIGHTBRACKET); v.pollEvents()
+        XCTAssertEqual(v.sandbox.scene.name, "push")
+        SyntheticInput.key(SDLK_LEFTBRACKET); v.pollEvents()
+        SyntheticInput.key(SDLK_LEFTBRACKET); v.pollEvents()
+        XCTAssertEqual(v.sandbox.scene.name, "toss", "[ wraps around to the last scene")
+    }
+
+    func testHorizonKeysAndHelp() throws {
+        let v = try TestScenes.viewer()
+        SyntheticInput.key(SDLK_8); v.pollEvents()
+        XCTAssertEqual(v.sandbox.horizon, 8)
+        XCTAssertEqual(v.sandbox.trueFuture.count, 8)
+        XCTAssertEqual(v.sandbox.imagined.count, 8)
+        SyntheticInput.key(SDLK_h); v.pollEvents()
+        XCTAssertTrue(v.showHelp)
+        SyntheticInput.key(SDLK_SLASH, shift: true); v.pollEvents()
+        XCTAssertFalse(v.showHelp, "? toggles help too")
+        SyntheticInput.key(SDLK_q); v.pollEvents()
+        XCTAssertFalse(v.running)
+    }
+
+    func testDragSteersTheActorThroughItsAction() throws {
+        let model = ScriptedModel()
+        let v = try TestScenes.viewer(scene: 1, model: .model(model))
+        _ = try v.render()                      // lays out the window (mouse → world transform)
+        let t = try XCTUnwrap(v.lastTransform)
+        let actor = try XCTUnwrap(v.sandbox.actorBody)
+        let start = try XCTUnwrap(v.sandbox.position(of: actor))
+        // Drag from the actor towards a point 6 m away, inside the box.
+        let goal = SIMD2<Float>(start.x < 10 ? start.x + 6 : start.x - 6, start.y < 10 ? start.y + 6 : start.y - 6)
+        let a = t.screen(start), b = t.screen(goal)
+        SyntheticInput.mouse(SDL_MOUSEBUTTONDOWN, x: a.x, y: a.y)
+        SyntheticInput.mouse(SDL_MOUSEMOTION, x: b.x, y: b.y)
+        v.pollEvents()
+        XCTAssertNotNil(v.drag)
+        let distance0 = length(goal - start)
+        for _ in 0..<120 { v.advance(seconds: 1.0 / 60); _ = try v.render() }   // 2 s
+        let end = try XCTUnwrap(v.sandbox.position(of: actor))
+        XCTAssertLessThan(length(goal - end), distance0 * 0.5, "actor did not follow the drag")
+        // The model saw the drag as actions (not as a hidden force).
+        let seen = model.actions.compactMap { $0 }.suffix(5)
+        XCTAssertFalse(seen.isEmpty)
+        XCTAssertEqual(seen.last, v.sandbox.lastAction)
+        SyntheticInput.mouse(SDL_MOUSEBUTTONUP, x: b.x, y: b.y)
+        v.pollEvents()
+        XCTAssertNil(v.drag)
+        XCTAssertNil(v.sandbox.userAction)
+    }
+
+    func testHeadlessRunWritesScreenshotAtomically() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tumble-view-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var o = ViewerOptions(scenes: try TestScenes.all, seed: 3, model: .kinematicBaseline)
+        o.width = 640; o.height = 400
+        o.frames = 12
+        o.screenshot = dir.appendingPathComponent("shot.png").path
+        let summary = try Viewer(options: o).run()
+        XCTAssertEqual(summary.frames, 12)
+        XCTAssertEqual(summary.steps, 3)
+        let data = try Data(contentsOf: URL(fileURLWithPath: o.screenshot!))
+        XCTAssertEqual(Array(data.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        let w = data[16..<20].reduce(0) { $0 << 8 | Int($1) }, h = data[20..<24].reduce(0) { $0 << 8 | Int($1) }
+        XCTAssertEqual([w, h], [640, 400])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["shot.png"], "temporary file left behind")
+    }
+
+    func testScreenshotIntoMissingDirectoryIsAClearError() throws {
+        var o = ViewerOptions(scenes: try TestScenes.all, model: .none(reason: "test"))
+        o.width = 400; o.height = 300; o.frames = 1
+        o.screenshot = "/nonexistent-dir-\(getpid())/shot.png"
+        XCTAssertThrowsError(try Viewer(options: o).run()) { error in
+            XCTAssertTrue("\(error)".contains("does not exist"), "\(error)")
+        }
+    }
+
+    func testHeadlessScreenshotsAreDeterministic() throws {
+        func shot() throws -> [UInt8] {
+            let v = try TestScenes.viewer(seed: 11, width: 480, height: 320)
+            for _ in 0..<30 { v.advance(seconds: 1.0 / 60) }
+            v.frameRate = FrameRate()               // wall-clock figure aside, the picture is a function of the seed
+            _ = try v.render()
+            return try Pixels(v).rgba
+        }
+        XCTAssertEqual(try shot(), try shot())
+    }
+
+    func testNoModelStillRunsAndSaysSo() throws {
+        let v = try TestScenes.viewer(model: .none(reason: "none shipped yet"))
+        for _ in 0..<8 { v.advance(seconds: 1.0 / 60) }
+        _ = try v.render()
+        XCTAssertEqual(v.sandbox.tick, 2)
+        XCTAssertNil(v.sandbox.model)
+        XCTAssertTrue(v.sandbox.imagined.isEmpty)
+        XCTAssertEqual(v.sandbox.trueFuture.count, v.sandbox.horizon, "the true future is shown even without a model")
+        SyntheticInput.key(SDLK_l); v.pollEvents()
+        XCTAssertEqual(v.flash?.text, "no model to train")
+    }
+
+    func testNoDisplayIsAClearError() throws {
+        let saved = (getenv("SDL_VIDEODRIVER").map { String(cString: $0) }, getenv("DISPLAY").map { String(cString: $0) },
+                     getenv("WAYLAND_DISPLAY").map { String(cString: $0) })
+        setenv("SDL_VIDEODRIVER", "x11", 1); unsetenv("DISPLAY"); unsetenv("WAYLAND_DISPLAY")
+        defer {
+            if let d = saved.0 { setenv("SDL_VIDEODRIVER", d, 1) } else { unsetenv("SDL_VIDEODRIVER") }
+            if let d = saved.1 { setenv("DISPLAY", d, 1) }
+            if let d = saved.2 { setenv("WAYLAND_DISPLAY", d, 1) }
+        }
+        XCTAssertThrowsError(try RenderSurface(title: "t", width: 320, height: 240, vsync: false)) { error in
+            guard case ViewerError.noDisplay = error else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("xvfb-run"))
+            XCTAssertTrue("\(error)".contains("--screenshot"))
+        }
+        // Left to choose, SDL would fall back to its invisible offscreen driver: still "no display".
+        unsetenv("SDL_VIDEODRIVER")
+        XCTAssertThrowsError(try RenderSurface(title: "t", width: 320, height: 240, vsync: false)) { error in
+            guard case ViewerError.noDisplay = error else { return XCTFail("\(error)") }
+        }
+        // Asked for explicitly (as under test harnesses), the dummy driver opens a window.
+        setenv("SDL_VIDEODRIVER", "dummy", 1)
+        let s = try RenderSurface(title: "t", width: 320, height: 240, vsync: false)
+        XCTAssertEqual(s.kind, .window)
+        XCTAssertEqual(s.size.width, 320)
+    }
+
+    /// The windowed path (renderer, upload of the CPU frame, vsync off) under SDL's dummy video driver,
+    /// quit by a scripted Q through the event queue.
+    func testWindowPathRunsUnderTheDummyDriverAndQuitsOnQ() throws {
+        let saved = getenv("SDL_VIDEODRIVER").map { String(cString: $0) }
+        setenv("SDL_VIDEODRIVER", "dummy", 1)
+        defer { if let saved { setenv("SDL_VIDEODRIVER", saved, 1) } else { unsetenv("SDL_VIDEODRIVER") } }
+        var o = ViewerOptions(scenes: try TestScenes.all, sceneIndex: 1, seed: 2, model: .kinematicBaseline)
+        o.width = 640; o.height = 400; o.vsync = false
+        o.scriptedKeys = [ScriptedKey.parse("3:space")!, ScriptedKey.parse("6:q")!]
+        let v = try Viewer(options: o)
+        XCTAssertEqual(v.surface.kind, .window)
+        let summary = try v.run()
+        XCTAssertEqual(summary.frames, 7, "Q at frame 6 ends the loop after that frame")
+        XCTAssertTrue(v.paused)
+        XCTAssertNil(ScriptedKey.parse("x:b"))
+        XCTAssertNil(ScriptedKey.parse("12:F13"))
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import XCTest
+@testable import WorldModel
+
+/// Evaluation and the report page on a real (tiny) trained checkpoint: the TrainedModel conformance,
+/// bit-identical re-runs, and the run directory's report.html.
+final class EvalTrainedModelTests: XCTestCase {
+    private static var trained: URL?
+
+    /// A 4-step toy run (the model helper's ToyBounce fixture), shared by the tests here.
+    private func runDirectory() throws -> URL {
+        if let dir = Self.trained { return dir }
+        let dir = ToyBounce.temporaryDirectory("evalmodel")
+        _ = try Trainer.train(TrainOptions(data: .scene("toy"), run: dir, config: try ToyBounce.config(["train.steps=4"]), quiet: true),
+                              source: ToyBounce.liveSource(seedBase: 21))
+        Self.trained = dir
+        return dir
+    }
+
+    override class func tearDown() { if let d = trained { try? FileManager.default.removeItem(at: d) } }
+
+    /// Held-out toy episodes as a source whose manifest is a file next to the run.
+    private func source(seeds: [UInt64], manifest: URL) throws -> EpisodeSource {
+        let eps = ToyBounce.episodes(seeds: seeds, steps: 14)
+        let batch = EpisodeBatch(episodes: eps.episodes, frames: eps.frames, states: eps.states, actions: [], seeds: eps.seeds)
+        return SingleBatchSource(manifestSHA256: try FileDigest.sha256(of: manifest),
+                                 layout: EpisodeLayout(steps: 14, frame: FrameShape(height: 16, width: 16, channels: 3), bodies: 2, actionDimension: 0),
+                                 seeds: seeds, only: batch)
+    }
+
+    func testTrainedCheckpointEvaluatesAndVerifies() throws {
+        let run = try runDirectory()
+        let heldOut = run.appendingPathComponent("heldout")
+        try FileManager.default.createDirectory(at: heldOut, withIntermediateDirectories: true)
+        let manifest = heldOut.appendingPathComponent("manifest.json")
+        try Data("held-out toy episodes 9000…9015".utf8).write(to: manifest)
+        let seeds = (9000..<9016).map { UInt64($0) }
+        let request = EvaluationRequest(checkpoint: RunDirectory(run).lastCheckpoint.path, data: heldOut.path,
+                                        horizon: 10, json: run.appendingPathComponent("eval.json").path)
+        let open: EvaluationRun.DataOpener = { _ in try self.source(seeds: seeds, manifest: manifest) }
+        let load: EvaluationRun.ModelLoader = { try TrainedModel.load(checkpoint: $0) }
+        let report = try EvaluationRun.run(request, tumbleVersion: "test", loadModel: load, openData: open)
+        let r = report.result
+        XCTAssertEqual(r.predictionEpisodes, 16)
+        XCTAssertEqual(r.ranking[10]?.poolSize, 16)
+        XCTAssertTrue(r.latentError.allSatisfy(\.isFinite))
+        XCTAssertTrue(r.positionErrors.model.allSatisfy(\.isFinite))
+        XCTAssertTrue(r.positionR2.isFinite)
+        XCTAssertEqual(report.model["training_step"], "4")
+        XCTAssertEqual(report.checkpointSHA256, try TrainedModel.load(checkpoint: RunDirectory(run).lastCheckpoint).checkpointSHA256)
+
+        // Same checkpoint and data: every number identical on re-run.
+        let outcome = try EvaluationRun.verify(report: URL(fileURLWithPath: request.json!), tumbleVersion: "test",
+                                               loadModel: load, openData: open)
+        XCTAssertEqual(outcome.withinTolerance, 0)
+        XCTAssertGreaterThan(outcome.identical, 50)
+
+        // The training seeds (derived from base 21) are refused.
+        let used = (0..<4).map { TrainingSeeds.seed(base: 21, index: $0) }
+        let overlapping: EvaluationRun.DataOpener = { _ in try self.source(seeds: seeds.dropLast(2) + used.prefix(2), manifest: manifest) }
+        XCTAssertThrowsError(try EvaluationRun.run(request, tumbleVersion: "test", loadModel: load, openData: overlapping)) {
+            guard case let .seedOverlap(_, count, _) = $0 as? EvaluationError else { return XCTFail("\($0)") }
+            XCTAssertEqual(count, 2)
+        }
+    }
+
+    func testReportPageFromARealRun() throws {
+        let run = try runDirectory()
+        let model = try TrainedModel.load(checkpoint: RunDirectory(run).lastCheckpoint)
+        let episode = ToyBounce.episodes(seeds: [4242], steps: 8)
+        let strip = try FrameStrip.rollout(model: model, frames: episode.frames, actions: [], start: 1, steps: 6,
+                                           title: "held-out episode 4242")
+        let url = try ReportPage.write(runDirectory: run, strips: [strip])
+        let html = try String(contentsOf: url, encoding: .utf8)
+        XCTAssertTrue(html.contains("Loss terms"))
+        XCTAssertTrue(html.contains("Collapse monitor: per-dimension latent std"))
+        XCTAssertTrue(html.contains("Collapse monitor: effective rank"))
+        XCTAssertEqual(html.components(separatedBy: "data:image/png;base64,").count - 1, 18)
+        XCTAssertTrue(html.contains("<summary>config.yaml</summary>"))
+        XCTAssertFalse(html.contains("<script"))
+    }
+}
+
+struct SingleBatchSource: EpisodeSource {
+    var manifestSHA256: String
+    var layout: EpisodeLayout
+    var seeds: [UInt64]
+    var only: EpisodeBatch
+    var batchCount: Int { 1 }
+    func verifyIntegrity() throws {}
+    func batch(_ index: Int) throws -> EpisodeBatch { only }
+}
