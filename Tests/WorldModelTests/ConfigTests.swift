@@ -68,10 +68,10 @@ final class ConfigTests: XCTestCase {
 
     func testSetOverridesParseAndValidate() throws {
         var c = TrainingConfig()
-        try c.override(["optim.lr=0.01", "objective.target=ema", "model.encoder.channels=[8,8,8]"])
+        try c.override(["optim.lr=0.01", "objective.target=ema", "model.encoder.channels=[8,8]"])
         XCTAssertEqual(c.lr, 0.01)
         XCTAssertEqual(c.target, .ema)
-        XCTAssertEqual(c.encoderChannels, [8, 8, 8])
+        XCTAssertEqual(c.encoderChannels, [8, 8])
         XCTAssertThrowsError(try c.override(["optim.lrr=1"])) { XCTAssertTrue("\($0)".contains("unknown key")) }
         XCTAssertThrowsError(try c.override(["optim.lr"])) { XCTAssertTrue("\($0)".contains("key=value")) }
         XCTAssertThrowsError(try c.override(["train.steps=0"])) { XCTAssertTrue("\($0)".contains("integer in 1")) }
