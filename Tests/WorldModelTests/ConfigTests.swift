@@ -52,7 +52,7 @@ final class ConfigTests: XCTestCase {
             ("data:\n  batch_clips: many\n", "data.batch_clips", "an integer in 2...4096"),
             ("objective:\n  target: magic\n", "objective.target", "one of vicreg, ema, sigreg"),
             ("model:\n  encoder:\n    channels: [32, 0]\n", "model.encoder.channels", "integers ≥ 1"),
-            ("model:\n  encoder:\n    kernels: [4, 4]\n", "model.encoder.kernels", "expected 3 entries"),
+            ("model:\n  encoder:\n    kernels: [4]\n", "model.encoder.kernels", "expected 2 entries"),
             ("data:\n  clip_length: 4\nobjective:\n  rollout_steps: 6\n", "data.clip_length", "expected ≥ 8 frames"),
             ("model:\n  latent: global\n", "model.predictor.kind", "needs model.latent: spatial"),
             ("objective:\n  ema_start: 1.0\n  ema_end: 0.9\n", "objective.ema_end", "expected ≥ objective.ema_start"),
@@ -68,10 +68,10 @@ final class ConfigTests: XCTestCase {
 
     func testSetOverridesParseAndValidate() throws {
         var c = TrainingConfig()
-        try c.override(["optim.lr=0.01", "objective.target=ema", "model.encoder.channels=[8,8,8]"])
+        try c.override(["optim.lr=0.01", "objective.target=ema", "model.encoder.channels=[8,8]"])
         XCTAssertEqual(c.lr, 0.01)
         XCTAssertEqual(c.target, .ema)
-        XCTAssertEqual(c.encoderChannels, [8, 8, 8])
+        XCTAssertEqual(c.encoderChannels, [8, 8])
         XCTAssertThrowsError(try c.override(["optim.lrr=1"])) { XCTAssertTrue("\($0)".contains("unknown key")) }
         XCTAssertThrowsError(try c.override(["optim.lr"])) { XCTAssertTrue("\($0)".contains("key=value")) }
         XCTAssertThrowsError(try c.override(["train.steps=0"])) { XCTAssertTrue("\($0)".contains("integer in 1")) }
@@ -107,6 +107,8 @@ final class ConfigTests: XCTestCase {
             let url = assets.appendingPathComponent(name)
             XCTAssertNoThrow(try TrainingConfig(contentsOf: url), name)
         }
+        // The shipped default config spells out the built-in defaults.
+        XCTAssertEqual(try TrainingConfig(contentsOf: assets.appendingPathComponent("default-config.yaml")), TrainingConfig())
         let reference = try TrainingConfig(contentsOf: assets.appendingPathComponent("reference-config.yaml"))
         XCTAssertEqual(reference.latentKind, .global)
         XCTAssertEqual(reference.encoderChannels, [32, 64, 64, 128])

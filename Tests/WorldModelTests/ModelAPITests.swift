@@ -28,8 +28,9 @@ final class ModelAPITests: XCTestCase {
         XCTAssertEqual(m.info.bodies, 2)
         XCTAssertEqual(m.latentDimension, 8 * 8 * 8)
         XCTAssertEqual(m.trainingSeeds.kind, .derived)
-        XCTAssertEqual(m.trainingSeeds.count, 3 * 4)
-        let used = (0..<12).map { TrainingSeeds.seed(base: 5, index: $0) }
+        // 3 training batches and 2 read-out batches of 4 clips, each clip a fresh episode.
+        XCTAssertEqual(m.trainingSeeds.count, (3 + 2) * 4)
+        let used = (0..<20).map { TrainingSeeds.seed(base: 5, index: $0) }
         XCTAssertEqual(m.trainingSeeds.overlap(with: used + [1, 2, 3]), used)
     }
 

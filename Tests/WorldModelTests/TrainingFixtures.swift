@@ -61,11 +61,11 @@ enum ToyBounce {
         var c = TrainingConfig()
         try c.override([
             "data.clip_length=5", "data.batch_clips=4",
-            "model.encoder.channels=[8,8]", "model.encoder.kernels=[4,3]", "model.encoder.strides=[2,1]",
+            "model.encoder.channels=[8,8]", "model.encoder.kernels=[4,3]", "model.encoder.strides=[2,1]", "model.encoder.pool=1",
             "model.predictor.channels=8", "model.predictor.layers=2",
             "objective.rollout_steps=3", "decoder.channels=[8]",
             "optim.warmup_steps=2", "optim.schedule_steps=50",
-            "train.steps=6", "train.log_every=2", "train.checkpoint_every=3",
+            "train.steps=6", "train.log_every=2", "train.checkpoint_every=3", "probe.refit_batches=2",
         ] + overrides)
         return c
     }

@@ -122,8 +122,8 @@ public struct TrainingConfig: Equatable, Sendable {
             throw fail("model.encoder.kernels", "layer \(i): kernel \(k) must be ≥ its stride \(s)")
         }
         if predictorKernel % 2 == 0 { throw fail("model.predictor.kernel", "expected an odd kernel size (same padding), got \(predictorKernel)") }
-        if latentKind == .global && predictorKind == .conv {
-            throw fail("model.predictor.kind", "a conv predictor needs model.latent: spatial (a global latent has no map)")
+        if latentKind != .spatial && predictorKind == .conv {
+            throw fail("model.predictor.kind", "a conv predictor needs model.latent: spatial (a \(latentKind.rawValue) latent has no map)")
         }
         if clipLength < 2 + max(rolloutSteps, 1) {
             throw fail("data.clip_length", "expected ≥ \(2 + max(rolloutSteps, 1)) frames: 2 of history plus objective.rollout_steps = \(rolloutSteps) predicted")
@@ -162,7 +162,7 @@ public struct TrainingConfig: Equatable, Sendable {
 
 // MARK: Typed accessors
 
-public enum LatentKind: String, Sendable { case spatial, global }
+public enum LatentKind: String, Sendable { case spatial, global, keypoints }
 public enum PredictorKind: String, Sendable { case conv, mlp }
 public enum TargetKind: String, Sendable { case ema, vicreg, sigreg }
 public enum LatentLoss: String, Sendable { case mse, l1, smoothL1 = "smooth_l1" }
@@ -184,6 +184,7 @@ extension TrainingConfig {
     public var encoderKernels: [Int] { ints("model.encoder.kernels") }
     public var encoderStrides: [Int] { ints("model.encoder.strides") }
     public var encoderPool: Int { int("model.encoder.pool") }
+    public var encoderSoftmax: Bool { string("model.encoder.output") == "softmax" }
     public var globalDim: Int { int("model.global_dim") }
     public var predictorKind: PredictorKind { PredictorKind(rawValue: string("model.predictor.kind"))! }
     public var predictorHidden: [Int] { ints("model.predictor.hidden") }
@@ -198,6 +199,7 @@ extension TrainingConfig {
     public var rolloutWeight: Double { double("objective.rollout_weight") }
     public var vicregStd: Double { double("objective.vicreg_std") }
     public var vicregCov: Double { double("objective.vicreg_cov") }
+    public var vicregGamma: Double { double("objective.vicreg_gamma") }
     public var sigregWeight: Double { double("objective.sigreg_weight") }
     public var sigregProjections: Int { int("objective.sigreg_projections") }
     public var inverseDynamics: Double { double("objective.inverse_dynamics") }

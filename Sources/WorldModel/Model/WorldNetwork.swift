@@ -32,6 +32,8 @@ final class WorldNetwork {
     let mapHeight: Int, mapWidth: Int, mapChannels: Int
     /// Latent size D.
     let latentDimension: Int
+    /// Keypoint latents: x and y coordinate of every map position, [P, 1] each, in [-1, 1].
+    private(set) var keypointGrid: (x: Tensor, y: Tensor)? = nil
     /// Decoder's starting map (global latents only: the linear layer's output).
     private(set) var decoderSeed: (h: Int, w: Int, c: Int) = (0, 0, 0)
     var isSpatial: Bool { config.latentKind == .spatial }
@@ -71,6 +73,14 @@ final class WorldNetwork {
         mapHeight = h; mapWidth = w; mapChannels = c
         if spatial {
             latentDimension = h * w * c
+        } else if config.latentKind == .keypoints {
+            latentDimension = 2 * c
+            var xs = [Float](), ys = [Float]()
+            for yy in 0..<h { for xx in 0..<w {
+                xs.append(w > 1 ? Float(xx) / Float(w - 1) * 2 - 1 : 0)
+                ys.append(h > 1 ? 1 - Float(yy) / Float(h - 1) * 2 : 0)    // image rows go down, y goes up
+            } }
+            keypointGrid = (try Tensor(xs, shape: [h * w, 1]), try Tensor(ys, shape: [h * w, 1]))
         } else {
             latentDimension = config.globalDim
             online.add("encoder.head.weight", Init.uniform([config.globalDim, h * w * c], fanIn: h * w * c, rng: &rng))
@@ -198,12 +208,20 @@ final class WorldNetwork {
                                   stride: layer.stride, padding: layer.padding, activation: layer.relu ? .relu : .identity)
         }
         let m = x.shape[0]
+        if config.encoderSoftmax { h = try h.softmax() }
         let pool = config.encoderPool
         if pool > 1 {
             h = try h.reshaped([m, mapHeight, pool, mapWidth, pool, mapChannels]).mean(axes: [2, 4])
         }
         let flat = try h.reshaped([m, mapHeight * mapWidth * mapChannels])
         if isSpatial { return flat }
+        if let grid = keypointGrid {
+            // Spatial softmax per channel: [M, P, C] → [M, C, P] → softmax over P → expected x, y → [M, 2C].
+            let p = mapHeight * mapWidth, c = mapChannels
+            let attention = try h.reshaped([m, p, c]).permuted([0, 2, 1]).softmax().reshaped([m * c, p])
+            let xs = try attention.matmul(grid.x).reshaped([m, c]), ys = try attention.matmul(grid.y).reshaped([m, c])
+            return try Tensor.concat([xs, ys], axis: 1)
+        }
         return try Tensor.linear(flat, weight: p[prefix + "encoder.head.weight"], bias: p[prefix + "encoder.head.bias"])
     }
 

@@ -78,7 +78,7 @@ enum Objective {
         case .ema: break
         case .vicreg:
             let channels = network.isSpatial ? network.mapChannels : d
-            let variance = try vicregVariance(z)
+            let variance = try vicregVariance(z, gamma: Float(config.vicregGamma))
             let covariance = try vicregCovariance(z.reshaped([z.count / channels, channels]))
             let reg = try variance * Float(config.vicregStd) + covariance * Float(config.vicregCov)
             losses.regulariser = Double(try reg.item())
@@ -121,11 +121,11 @@ enum Objective {
         return (losses, z.detached())
     }
 
-    /// VICReg variance term over every latent unit (column of z [M, D]): mean of relu(1 − std),
+    /// VICReg variance term over every latent unit (column of z [M, D]): mean of relu(γ − std),
     /// std over the batch. Built from primitive ops (their backward keeps every buffer it reads alive).
-    static func vicregVariance(_ z: Tensor) throws -> Tensor {
+    static func vicregVariance(_ z: Tensor, gamma: Float = 1) throws -> Tensor {
         let std = try (z.variance(axes: [0]) + 1e-4).sqrt()
-        return try (1 - std).relu().mean()
+        return try (gamma - std).relu().mean()
     }
 
     /// VICReg covariance term over channels (columns of samples [S, C]): squared off-diagonal entries of

@@ -32,9 +32,49 @@ enum ReadoutFit {
         }
         let pos = try fit(inputs: latents, width: d, targets: positions, outputs: 2 * n, config: config,
                           weight: network.heads["readout.position.weight"], bias: network.heads["readout.position.bias"])
-        let vel = try fit(inputs: pairs, width: 2 * d, targets: velocities, outputs: 2 * n, config: config,
-                          weight: network.heads["readout.velocity.weight"], bias: network.heads["readout.velocity.bias"])
+        try deriveVelocity(network: network)
+        let vel = try heldOutR2(inputs: pairs, width: 2 * d, targets: velocities, outputs: 2 * n, from: pairs.count / (2 * d) - max(1, pairs.count / (2 * d) / 10),
+                                weight: network.heads["readout.velocity.weight"], bias: network.heads["readout.velocity.bias"])
         return Result(positionR2: pos, velocityR2: vel, batches: batches)
+    }
+
+    /// The velocity read-out as the finite difference of the position read-out over one observation
+    /// interval — still linear in (z(t−1), z(t)), and far better conditioned than fitting 2D inputs:
+    /// v̂ = (P z(t) − P z(t−1)) · hz, in the normalised units of the velocity targets.
+    static func deriveVelocity(network: WorldNetwork) throws {
+        let info = network.info, d = network.latentDimension, n = info.bodies
+        let w = network.heads["readout.position.weight"].scalars
+        var wv = [Float](repeating: 0, count: 2 * n * 2 * d), bv = [Float](repeating: 0, count: 2 * n)
+        for o in 0..<(2 * n) {
+            let axis = o % 2
+            let k = info.stateStd[axis] * Float(info.observationHz) / info.stateStd[2 + axis]
+            for j in 0..<d {
+                wv[o * 2 * d + j] = -k * w[o * d + j]
+                wv[o * 2 * d + d + j] = k * w[o * d + j]
+            }
+            bv[o] = -info.stateMean[2 + axis] / info.stateStd[2 + axis]
+        }
+        try network.heads["readout.velocity.weight"].assign(Tensor(wv, shape: [2 * n, 2 * d]))
+        try network.heads["readout.velocity.bias"].assign(Tensor(bv, shape: [2 * n]))
+    }
+
+    /// R² of a linear map on rows `from...` (held out).
+    static func heldOutR2(inputs: [Float], width: Int, targets: [Float], outputs: Int, from train: Int, weight: Tensor, bias: Tensor) throws -> Double {
+        let rows = inputs.count / width
+        let heldRows = rows - train
+        guard heldRows > 0 else { return .nan }
+        let xh = try Tensor(Array(inputs[(train * width)...]), shape: [heldRows, width])
+        let pred = try Tensor.noGrad { try Tensor.linear(xh, weight: weight, bias: bias).scalars }
+        var ssRes = 0.0, ssTot = 0.0
+        var colMean = [Double](repeating: 0, count: outputs)
+        for r in 0..<heldRows { for o in 0..<outputs { colMean[o] += Double(targets[(train + r) * outputs + o]) } }
+        for o in 0..<outputs { colMean[o] /= Double(heldRows) }
+        for r in 0..<heldRows { for o in 0..<outputs {
+            let truth = Double(targets[(train + r) * outputs + o]), p = Double(pred[r * outputs + o])
+            ssRes += (truth - p) * (truth - p)
+            ssTot += (truth - colMean[o]) * (truth - colMean[o])
+        } }
+        return ssTot > 0 ? 1 - ssRes / ssTot : .nan
     }
 
     /// Ridge regression of `targets` on `inputs` (rows of `width`), solved by conjugate gradients on
@@ -96,19 +136,6 @@ enum ReadoutFit {
         try weight.assign(Tensor(solution, shape: [outputs, width]))
         try bias.assign(Tensor(fb, shape: [outputs]))
 
-        // Held-out R² with the map on the raw inputs.
-        let heldRows = rows - train
-        let xh = try Tensor(Array(inputs[(train * width)...]), shape: [heldRows, width])
-        let pred = try Tensor.noGrad { try Tensor.linear(xh, weight: weight, bias: bias).scalars }
-        var ssRes = 0.0, ssTot = 0.0
-        var colMean = [Double](repeating: 0, count: outputs)
-        for r in 0..<heldRows { for o in 0..<outputs { colMean[o] += Double(targets[(train + r) * outputs + o]) } }
-        for o in 0..<outputs { colMean[o] /= Double(heldRows) }
-        for r in 0..<heldRows { for o in 0..<outputs {
-            let truth = Double(targets[(train + r) * outputs + o]), p = Double(pred[r * outputs + o])
-            ssRes += (truth - p) * (truth - p)
-            ssTot += (truth - colMean[o]) * (truth - colMean[o])
-        } }
-        return ssTot > 0 ? 1 - ssRes / ssTot : .nan
+        return try heldOutR2(inputs: inputs, width: width, targets: targets, outputs: outputs, from: train, weight: weight, bias: bias)
     }
 }
