@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 import WorldModel
 
 /// A trained checkpoint as the window's model: each observed frame is encoded once; the predictor is rolled
@@ -14,7 +15,13 @@ public final class TrainedModelAdapter: ViewerModel {
     /// ẑ(t+1), predicted at the last `imagine`.
     private var predictedNext: [Float]?
 
-    public init(model: TrainedModel) { self.model = model }
+    /// Also limits OpenBLAS to one thread: the window's inference is one frame at a time, too small to
+    /// share, and OpenBLAS's idle workers spin (sched_yield) on the core the window draws with, which made
+    /// a 2-core frame four times slower.
+    public init(model: TrainedModel) {
+        self.model = model
+        BLAS.threads = 1
+    }
 
     /// Loads a checkpoint written by `tumble train`; a missing, truncated or foreign file throws an error
     /// naming the file and what is wrong.
