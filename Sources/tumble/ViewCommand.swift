@@ -111,7 +111,9 @@ struct ViewCommand: ParsableCommand {
     static func model(checkpoint: String?, baseline: Bool) throws -> ViewerModelChoice {
         if baseline { return .kinematicBaseline }
         guard let checkpoint else {
-            return .none(reason: "none shipped yet; pass --checkpoint FILE or --baseline")
+            // The shipped default model: the same file its eval report names by SHA-256.
+            if let shipped = shippedModel() { return try CheckpointModelLoader.load(shipped) }
+            return .none(reason: "Assets/default-model.safetensors not found; pass --checkpoint FILE or --baseline")
         }
         let url = URL(fileURLWithPath: checkpoint)
         guard FileManager.default.isReadableFile(atPath: url.path) else {
@@ -119,6 +121,19 @@ struct ViewCommand: ParsableCommand {
         }
         return try CheckpointModelLoader.load(url)
     }
+}
+
+/// Finds `Assets/default-model.safetensors` from the working directory, then from the executable's
+/// directory upwards (so `.build/release/tumble` finds the checkout's Assets/).
+func shippedModel() -> URL? {
+    let name = "Assets/default-model.safetensors"
+    var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(name)]
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    for _ in 0..<5 {
+        candidates.append(dir.appendingPathComponent(name))
+        dir = dir.deletingLastPathComponent()
+    }
+    return candidates.first { FileManager.default.isReadableFile(atPath: $0.path) }
 }
 
 /// An error whose text is printed as is (ArgumentParser prefixes "Error: ").
