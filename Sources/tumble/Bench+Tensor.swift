@@ -85,7 +85,7 @@ enum TensorBench {
         var figures: [BenchFigure] = []
         if let c = ProcessInfo.processInfo.environment["TUMBLE_CONV_CHUNK_FLOATS"].flatMap(Int.init) { ConvTuning.chunkFloats = c }
         var peak = try sgemmGFLOPS(repeats: 5)
-        figures.append(BenchFigure(key: "tensor.sgemm_gflops", value: peak, unit: "GFLOP/s (2048² sgemm, best of 26)"))
+        figures.append(BenchFigure(key: "sgemm_gflops", value: peak, unit: "GFLOP/s (2048² sgemm, best of 26)"))
 
         let model = try ReferenceWorldModel(seed: 7)
         let n = ReferenceWorldModel.clips * ReferenceWorldModel.frames
@@ -102,7 +102,7 @@ enum TensorBench {
             _ = try Tensor.noGrad { try model.encoder(x) }
             encodeBest = min(encodeBest, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         }
-        figures.append(BenchFigure(key: "tensor.encode_frames_per_s", value: Double(n) / encodeBest,
+        figures.append(BenchFigure(key: "encode_frames_per_s", value: Double(n) / encodeBest,
                                    unit: "frames/s (reference encoder, batch 256, no grad; best of 8)"))
 
         // Training steps: two warm-up steps (buffer pool fills), then 7 timed steps, each right after a GEMM peak
@@ -126,12 +126,12 @@ enum TensorBench {
         }
         figures[0].value = peak
         let fps = Double(n) / best
-        figures.append(BenchFigure(key: "tensor.train_frames_per_s", value: fps,
+        figures.append(BenchFigure(key: "train_frames_per_s", value: fps,
                                    unit: "frames/s (reference step: 32×8 frames, encoder+EMA target+predictor+AdamW; best of 7)"))
         let gflops = fps * model.trainFLOPsPerFrame / 1e9
-        figures.append(BenchFigure(key: "tensor.train_gflops", value: gflops,
+        figures.append(BenchFigure(key: "train_gflops", value: gflops,
                                    unit: "GFLOP/s (\(String(format: "%.1f", model.trainFLOPsPerFrame / 1e6)) MFLOP per frame)"))
-        figures.append(BenchFigure(key: "tensor.train_peak_fraction", value: gflops / peak,
+        figures.append(BenchFigure(key: "train_peak_fraction", value: gflops / peak,
                                    unit: "of sgemm_gflops"))
         if let steps = ProcessInfo.processInfo.environment["TUMBLE_PROFILE"] {
             try profile(model, pixels: pixels, actions: actions, steps: Int(steps) ?? 3)
