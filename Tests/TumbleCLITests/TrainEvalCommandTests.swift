@@ -10,7 +10,7 @@ final class TrainEvalCommandTests: XCTestCase {
         # A tiny model for end-to-end tests: every other key keeps its default.
         data: {clip_length: 5, batch_clips: 4}
         model:
-          encoder: {channels: [8, 8], kernels: [4, 3], strides: [2, 1]}
+          encoder: {channels: [8, 8], kernels: [4, 3], strides: [2, 1], pool: 1}
           predictor: {channels: 8, layers: 2}
         objective: {rollout_steps: 3}
         decoder: {channels: [8]}
