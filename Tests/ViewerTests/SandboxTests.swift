@@ -140,7 +140,7 @@ final class TrainedModelAdapterTests: XCTestCase {
         var config = TrainingConfig()
         try config.override([
             "data.clip_length=5", "data.batch_clips=2",
-            "model.encoder.channels=[8,8]", "model.encoder.kernels=[4,3]", "model.encoder.strides=[2,1]",
+            "model.encoder.channels=[8,8]", "model.encoder.kernels=[4,3]", "model.encoder.strides=[2,1]", "model.encoder.pool=1",
             "model.predictor.channels=8", "model.predictor.layers=2",
             "objective.rollout_steps=2", "decoder.channels=[8]",
             "optim.warmup_steps=1", "optim.schedule_steps=10",
