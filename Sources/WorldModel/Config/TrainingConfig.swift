@@ -125,6 +125,12 @@ public struct TrainingConfig: Equatable, Sendable {
         if latentKind != .spatial && predictorKind == .conv {
             throw fail("model.predictor.kind", "a conv predictor needs model.latent: spatial (a \(latentKind.rawValue) latent has no map)")
         }
+        if target == .infomax && !encoderSoftmax {
+            throw fail("objective.target", "infomax scores the encoder's per-pixel masks; it needs model.encoder.output: softmax")
+        }
+        if encoderMassNormalise && latentKind != .spatial {
+            throw fail("model.encoder.normalise", "mass normalisation applies to spatial latents only (model.latent is \(latentKind.rawValue))")
+        }
         if clipLength < 2 + max(rolloutSteps, 1) {
             throw fail("data.clip_length", "expected ≥ \(2 + max(rolloutSteps, 1)) frames: 2 of history plus objective.rollout_steps = \(rolloutSteps) predicted")
         }
@@ -164,7 +170,7 @@ public struct TrainingConfig: Equatable, Sendable {
 
 public enum LatentKind: String, Sendable { case spatial, global, keypoints }
 public enum PredictorKind: String, Sendable { case conv, mlp }
-public enum TargetKind: String, Sendable { case ema, vicreg, sigreg }
+public enum TargetKind: String, Sendable { case ema, vicreg, sigreg, infomax }
 public enum LatentLoss: String, Sendable { case mse, l1, smoothL1 = "smooth_l1" }
 
 extension TrainingConfig {
@@ -185,6 +191,9 @@ extension TrainingConfig {
     public var encoderStrides: [Int] { ints("model.encoder.strides") }
     public var encoderPool: Int { int("model.encoder.pool") }
     public var encoderSoftmax: Bool { string("model.encoder.output") == "softmax" }
+    public var encoderSoftmaxTemperature: Double { double("model.encoder.softmax_temperature") }
+    public var encoderMassNormalise: Bool { string("model.encoder.normalise") == "mass" }
+    public var encoderNormaliseEps: Double { double("model.encoder.normalise_eps") }
     public var globalDim: Int { int("model.global_dim") }
     public var predictorKind: PredictorKind { PredictorKind(rawValue: string("model.predictor.kind"))! }
     public var predictorHidden: [Int] { ints("model.predictor.hidden") }
@@ -202,6 +211,9 @@ extension TrainingConfig {
     public var vicregGamma: Double { double("objective.vicreg_gamma") }
     public var sigregWeight: Double { double("objective.sigreg_weight") }
     public var sigregProjections: Int { int("objective.sigreg_projections") }
+    public var infomaxWeight: Double { double("objective.infomax_weight") }
+    public var infomaxSharpness: Double { double("objective.infomax_sharpness") }
+    public var infomaxMotion: Double { double("objective.infomax_motion") }
     public var inverseDynamics: Double { double("objective.inverse_dynamics") }
     public var lr: Double { double("optim.lr") }
     public var weightDecay: Double { double("optim.weight_decay") }

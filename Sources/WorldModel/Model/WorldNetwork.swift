@@ -200,6 +200,12 @@ final class WorldNetwork {
 
     /// Encoder (online, or the EMA target with `useTarget`): input [M, H, W, Cin] → latents [M, D].
     func encode(_ x: Tensor, useTarget: Bool = false) throws -> Tensor {
+        try encodeWithMasks(x, useTarget: useTarget).latent
+    }
+
+    /// `encode`, also returning the per-pixel softmax masks [M, H', W', C] (before pooling) when the
+    /// encoder ends in a softmax: the InfoMax regulariser scores them.
+    func encodeWithMasks(_ x: Tensor, useTarget: Bool = false) throws -> (latent: Tensor, masks: Tensor?) {
         let p = useTarget ? target : online
         let prefix = useTarget ? "target." : ""
         var h = x
@@ -208,21 +214,31 @@ final class WorldNetwork {
                                   stride: layer.stride, padding: layer.padding, activation: layer.relu ? .relu : .identity)
         }
         let m = x.shape[0]
-        if config.encoderSoftmax { h = try h.softmax() }
+        var masks: Tensor? = nil
+        if config.encoderSoftmax {
+            let temperature = Float(config.encoderSoftmaxTemperature)
+            h = try (temperature == 1 ? h : h * (1 / temperature)).softmax()
+            masks = h
+        }
         let pool = config.encoderPool
         if pool > 1 {
             h = try h.reshaped([m, mapHeight, pool, mapWidth, pool, mapChannels]).mean(axes: [2, 4])
         }
+        if config.encoderMassNormalise {
+            // Each channel's map as a distribution over cells: centroids become linear in z.
+            let mass = try h.sum(axes: [1, 2], keepDims: true) + Float(config.encoderNormaliseEps)
+            h = try h / mass
+        }
         let flat = try h.reshaped([m, mapHeight * mapWidth * mapChannels])
-        if isSpatial { return flat }
+        if isSpatial { return (flat, masks) }
         if let grid = keypointGrid {
             // Spatial softmax per channel: [M, P, C] → [M, C, P] → softmax over P → expected x, y → [M, 2C].
             let p = mapHeight * mapWidth, c = mapChannels
             let attention = try h.reshaped([m, p, c]).permuted([0, 2, 1]).softmax().reshaped([m * c, p])
             let xs = try attention.matmul(grid.x).reshaped([m, c]), ys = try attention.matmul(grid.y).reshaped([m, c])
-            return try Tensor.concat([xs, ys], axis: 1)
+            return (try Tensor.concat([xs, ys], axis: 1), masks)
         }
-        return try Tensor.linear(flat, weight: p[prefix + "encoder.head.weight"], bias: p[prefix + "encoder.head.bias"])
+        return (try Tensor.linear(flat, weight: p[prefix + "encoder.head.weight"], bias: p[prefix + "encoder.head.bias"]), masks)
     }
 
     /// Action planes [M, h, w, A] (conv predictor) or rows [M, A] from actions [M·A].

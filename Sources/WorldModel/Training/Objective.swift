@@ -22,7 +22,7 @@ enum Objective {
         let b = batch.clips, t = batch.length, m = b * t, d = network.latentDimension, a = info.actionSize
         let x = batch.frames.withUnsafeBufferPointer { network.input(frames: $0, count: m) }
 
-        let z = try network.encode(x)                                        // [M, D]
+        let (z, masks) = try network.encodeWithMasks(x)                      // [M, D]
         let targets: Tensor = config.target == .ema
             ? try Tensor.noGrad { try network.encode(x, useTarget: true) }
             : z
@@ -89,6 +89,12 @@ enum Objective {
             let reg = try Tensor.sigreg(z.reshaped([z.count / channels, channels]), directions: directions) * Float(config.sigregWeight)
             losses.regulariser = Double(try reg.item())
             jepa = try jepa + reg
+        case .infomax:
+            let motion = config.infomaxMotion > 0 ? motionWeights(batch: batch, info: info, maskShape: masks!.shape) : nil
+            let reg = try infomax(masks!, sharpness: Float(config.infomaxSharpness), motionWeights: motion,
+                                  motionShare: Float(config.infomaxMotion)) * Float(config.infomaxWeight)
+            losses.regulariser = Double(try reg.item())
+            jepa = try jepa + reg
         }
 
         // Inverse dynamics (scenes with actions): a(t) from z(t), z(t+1).
@@ -136,6 +142,58 @@ enum Objective {
         let cov = try centred.transposed().matmul(centred) * (1 / Float(max(s - 1, 1)))
         let diagonal = try centred.square().sum(axes: [0]) * (1 / Float(max(s - 1, 1)))
         return try (cov.square().sum() - diagonal.square().sum()) * (1 / Float(c))
+    }
+
+    /// InfoMax over per-pixel masks [.., C] (IIC): sharpness·H(p) − H(p̄), p̄ the masks' marginal.
+    /// Minimising it makes every mask decisive per pixel yet all masks used across the batch, so
+    /// distinct colours land in distinct channels instead of collapsing onto one.
+    ///
+    /// p̄ = (1 − s)·mean over pixels + s·(motion-weighted mean), s = `motionShare`. Over all pixels the
+    /// background outweighs each small object ~50:1 and the masks settle with several objects merged;
+    /// weighting by motion (`motionWeights`, one row [1, N] summing to 1) gives each moving object a
+    /// comparable share, so merging two of them costs as much as merging with the background.
+    static func infomax(_ masks: Tensor, sharpness: Float, motionWeights: Tensor? = nil, motionShare: Float = 0) throws -> Tensor {
+        let c = masks.shape[masks.rank - 1]
+        let p = try masks.reshaped([masks.count / c, c])
+        let logP = try (p + 1e-8).log()
+        let pixelEntropy = try (p * logP).sum(axes: [1]).mean() * -1
+        var marginal = try p.mean(axes: [0])
+        if let motionWeights, motionShare > 0 {
+            let moving = try motionWeights.matmul(p).reshaped([c])
+            marginal = try marginal * (1 - motionShare) + moving * motionShare
+        }
+        let marginalEntropy = try (marginal * (marginal + 1e-8).log()).sum() * -1
+        return try pixelEntropy * sharpness - marginalEntropy
+    }
+
+    /// Per-pixel motion weights for `infomax`: |x(f) − x(f−1)| + |x(f+1) − x(f)| over channels, within
+    /// each clip, at the masks' resolution (frames are box-averaged down when the encoder strides),
+    /// normalised to sum to 1. Nil when nothing moves.
+    static func motionWeights(batch: ClipBatch, info: ModelInfo, maskShape: [Int]) -> Tensor? {
+        let b = batch.clips, t = batch.length, hh = info.height, ww = info.width, ch = info.channels
+        let mh = maskShape[1], mw = maskShape[2], fy = hh / mh, fx = ww / mw
+        let frameSize = hh * ww * ch
+        var w = [Float](repeating: 0, count: b * t * mh * mw)
+        batch.frames.withUnsafeBufferPointer { f in
+            for c in 0..<b { for s in 0..<t {
+                let cur = (c * t + s) * frameSize
+                let out = (c * t + s) * mh * mw
+                for neighbour in [s - 1, s + 1] where neighbour >= 0 && neighbour < t {
+                    let other = (c * t + neighbour) * frameSize
+                    for y in 0..<hh { for x in 0..<ww {
+                        var d: Int32 = 0
+                        let o = (y * ww + x) * ch
+                        for k in 0..<ch { d += abs(Int32(f[cur + o + k]) - Int32(f[other + o + k])) }
+                        w[out + (y / fy) * mw + x / fx] += Float(d)
+                    } }
+                }
+            } }
+        }
+        let total = w.reduce(0, +)
+        guard total > 0 else { return nil }
+        let scale = 1 / total
+        for i in w.indices { w[i] *= scale }
+        return try! Tensor(w, shape: [1, w.count])
     }
 
     /// Probe targets from states [B, T, N, 6]: positions [M, 2N] (all frames) and velocities

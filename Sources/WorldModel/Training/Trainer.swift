@@ -133,6 +133,7 @@ public enum Trainer {
             lastCheckpoint = run.checkpoint(step: step)
         }
 
+        if ProcessInfo.processInfo.environment["TUMBLE_PROFILE"] != nil { Profiler.reset(); Profiler.enabled = true }
         while step < total {
             let batch = try pending ?? source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: step, rng: &dataRNG)
             pending = nil
@@ -182,6 +183,17 @@ public enum Trainer {
                 break
             }
             if step % config.checkpointEvery == 0 && step < total { try save() }
+        }
+        if Profiler.enabled {
+            // TUMBLE_PROFILE=1: where a training step's time goes, per op (stderr).
+            Profiler.enabled = false
+            let steps = max(step - startStep, 1)
+            var text = "profile over \(steps) steps:\n   wall/step   CPU/step  calls/step  phase\n"
+            for r in Profiler.report() {
+                text += String(format: "  %8.2f ms  %8.2f ms  %6d  %@\n", r.seconds / Double(steps) * 1000,
+                               r.cpuSeconds / Double(steps) * 1000, r.calls / steps, r.label)
+            }
+            FileHandle.standardError.write(text.data(using: .utf8)!)
         }
         if step > startStep || resumed == nil { try save(final: true) }
         let seconds = Date().timeIntervalSince(start)
