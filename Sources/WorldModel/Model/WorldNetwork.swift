@@ -90,12 +90,13 @@ final class WorldNetwork {
 
         // Predictor
         switch config.predictorKind {
-        case .conv:
+        case .conv, .slots:
             let k = config.predictorKernel
-            var cin = 2 * mapChannels + a
+            let perSlot = config.predictorKind == .slots
+            var cin = perSlot ? 3 + a : 2 * mapChannels + a
             for i in 0..<config.predictorLayers {
                 let last = i == config.predictorLayers - 1
-                let cout = last ? mapChannels : config.predictorChannels
+                let cout = last ? (perSlot ? 1 : mapChannels) : config.predictorChannels
                 let name = "predictor.\(i)"
                 online.add(name + ".weight", Init.uniform([cout, k, k, cin], fanIn: k * k * cin, scale: last ? 0.1 : 1, rng: &rng))
                 online.add(name + ".bias", Tensor.zeros([cout]))
@@ -271,6 +272,27 @@ final class WorldNetwork {
                                       stride: 1, padding: layer.padding, activation: layer.relu ? .relu : .identity)
             }
             return try current + h.reshaped([m, latentDimension])
+        case .slots:
+            // Every channel k becomes its own sample [z_k(t-1), z_k(t), Σ_j z_j(t), a]: one shared CNN
+            // moves each object's map, seeing where everything is (the sum) as context for collisions.
+            let hh = mapHeight, ww = mapWidth, c = mapChannels
+            func own(_ z: Tensor) throws -> Tensor {
+                try z.reshaped([m, hh, ww, c]).permuted([0, 3, 1, 2]).reshaped([m * c, hh, ww, 1])
+            }
+            func everyChannel(_ t: Tensor) throws -> Tensor {
+                let planes = t.shape[3]
+                return try t.unsqueezed(1).expand(to: [m, c, hh, ww, planes]).reshaped([m * c, hh, ww, planes])
+            }
+            let occupancy = try current.reshaped([m, hh, ww, c]).sum(axes: [3], keepDims: true)
+            var parts = [try own(previous), try own(current), try everyChannel(occupancy)]
+            if let actions { parts.append(try everyChannel(actions)) }
+            var h = try Tensor.concat(parts, axis: 3)
+            for layer in predictorLayers {
+                h = try Tensor.conv2d(h, weight: online[layer.name + ".weight"], bias: online[layer.name + ".bias"],
+                                      stride: 1, padding: layer.padding, activation: layer.relu ? .relu : .identity)
+            }
+            let delta = try h.reshaped([m, c, hh, ww]).permuted([0, 2, 3, 1]).reshaped([m, latentDimension])
+            return try current + delta
         case .mlp:
             var parts = [previous, current]
             if let actions { parts.append(actions) }
