@@ -281,6 +281,21 @@ final class TrainEvalCommandTests: XCTestCase {
                        "written atomically: no temporary file left")
     }
 
+    /// A run stopped by a diverging loss still leaves its page (here before any checkpoint: curves only, and why).
+    func testDivergedRunLeavesAPage() throws {
+        let f = try sharedFixture()
+        let dir = try temporaryDirectory("train-diverge", for: self)
+        try FileManager.default.copyItem(at: f.dir.appendingPathComponent("tiny.yaml"), to: dir.appendingPathComponent("tiny.yaml"))
+        let r = try TumbleProcess.tumble(["train", "--scene", "bounce", "--out", "R", "--config", "tiny.yaml", "--steps", "6",
+                                          "--set", "train.max_loss=1e-12", "--quiet"], in: dir)
+        XCTAssertFailed(r, "a loss above train.max_loss")
+        XCTAssertTrue(r.stderr.contains("exceeded train.max_loss"), r.output)
+        XCTAssertTrue(r.stderr.contains("report (up to the divergence): \(dir.appendingPathComponent("R/report.html").path)"), r.output)
+        let html = try String(contentsOf: dir.appendingPathComponent("R/report.html"), encoding: .utf8)
+        try assertWellFormedSelfContainedHTML(html)
+        XCTAssertTrue(html.contains("No frame strips: the run has not saved a checkpoint yet"), html)
+    }
+
     /// The report's relative paths resolve against the directory it was made in, so --verify works from
     /// anywhere; a missing input is named, not a raw Cocoa error.
     func testVerifyFromAnotherDirectory() throws {
