@@ -65,7 +65,7 @@ struct EvalCommand: ParsableCommand {
                                                    tolerance: tolerance, progress: progress)
             for note in outcome.notes { print("note: \(note)") }
             print("verified \(verify): checkpoint and dataset manifest hashes match; "
-                  + "\(outcome.identical) numbers identical, \(outcome.withinTolerance) within tolerance \(tolerance)")
+                  + "\(outcome.identical) numbers identical, \(outcome.withinTolerance) within relative tolerance \(tolerance)")
             return
         }
 

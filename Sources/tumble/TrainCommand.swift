@@ -8,13 +8,10 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train the world model on a live scene stream or a recorded dataset.",
         discussion: """
-        The run directory gets run.json (the data source), the resolved config (config.yaml), metrics.csv,
-        train.log, checkpoints/step-N.safetensors + last.safetensors and, at the end of every run (also
-        when stopped by --minutes or a diverging loss), report.html: plots of the loss terms and collapse
-        monitors, and frames of fresh episodes beside the model's decoded predictions. --resume continues a
-        stopped run to the same result as an uninterrupted one on the data named in run.json; it refuses a
-        config that differs from the run's, and a --scene/--data that differs from run.json's.
-        --report rewrites report.html from the run's metrics and last checkpoint, also while it trains.
+        The run directory gets run.json (the data source), the resolved config (config.yaml), metrics.csv, train.log, checkpoints/step-N.safetensors + last.safetensors and, at the end of every run (also one stopped by --minutes or a diverging loss), report.html: one self-contained page with plots of the loss terms and collapse monitors, and frames of fresh episodes beside the model's decoded predictions.
+
+        --resume continues a stopped run to the same result as an uninterrupted one, on the data named in run.json; it refuses a config that differs from the run's, and a --scene/--data that names other data. --report rewrites report.html from the run's metrics and last checkpoint, also while the run trains.
+
         Examples:
           tumble train --scene bounce --out runs/bounce --minutes 15
           tumble train --out runs/bounce --resume --minutes 15
