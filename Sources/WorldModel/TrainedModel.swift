@@ -25,9 +25,13 @@ public final class TrainedModel {
     public var latentDimension: Int { network.latentDimension }
 
     let network: WorldNetwork
+    /// The config text exactly as the checkpoint stores it. Reports hash this, not `config.yaml`, whose
+    /// serialisation gains keys whenever a newer tumble adds a setting (so an old report still verifies).
+    let storedConfigText: String
 
-    init(config: TrainingConfig, checkpointSHA256: String, trainingSeeds: TrainingSeeds, info: ModelInfo, step: Int, network: WorldNetwork) {
+    init(config: TrainingConfig, storedConfigText: String? = nil, checkpointSHA256: String, trainingSeeds: TrainingSeeds, info: ModelInfo, step: Int, network: WorldNetwork) {
         self.config = config
+        self.storedConfigText = storedConfigText ?? config.yaml
         self.checkpointSHA256 = checkpointSHA256
         self.trainingSeeds = trainingSeeds
         self.info = info
@@ -40,7 +44,7 @@ public final class TrainedModel {
     /// another architecture (tensor names or shapes not those its stored config implies) or bad metadata.
     public static func load(checkpoint url: URL) throws -> TrainedModel {
         let loaded = try ModelCheckpoint.read(url)
-        return TrainedModel(config: loaded.config, checkpointSHA256: loaded.sha256, trainingSeeds: loaded.seeds,
+        return TrainedModel(config: loaded.config, storedConfigText: loaded.configText, checkpointSHA256: loaded.sha256, trainingSeeds: loaded.seeds,
                             info: loaded.info, step: loaded.step, network: loaded.network)
     }
 

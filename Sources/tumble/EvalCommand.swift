@@ -9,7 +9,7 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a checkpoint on held-out data, or verify a report by re-running it.",
         discussion: """
-        Reports latent prediction error (k = 1…K), linear-probe position R² and position error in world units beside copy-last and constant-velocity baselines (also split by whether the body collides within the horizon), Hits@1 and MRR at 1, 5 and 10 steps (C-SWM protocol, one query per episode), and on violation datasets surprise pairwise accuracy and AUROC per violation type beside a model-free pixel-difference detector. Refuses data whose episode seeds were used in training. The JSON report carries the checkpoint and manifest SHA-256, the Tumble version and the exact command.
+        Reports latent prediction error (k = 1…K), linear-probe position R² and position error in world units beside copy-last and constant-velocity baselines (also split by whether the body collides within the horizon), Hits@1 and MRR at 1, 5 and 10 steps (C-SWM protocol, one query per episode), and on violation datasets surprise pairwise accuracy and AUROC per violation type beside a model-free pixel-difference detector. Refuses data whose episode seeds were used in training. The JSON report carries the checkpoint and manifest SHA-256, the Tumble version, the exact command and the directory it ran in (relative to the report), so --verify resolves the command's relative paths from any directory.
 
         Examples:
           tumble eval --checkpoint runs/bounce/checkpoints/last.safetensors --data data/bounce-test --json report.json
@@ -31,7 +31,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Re-run the command recorded in this report and check every number and hash.")
     var verify: String?
 
-    @Option(help: "With --verify: relative and absolute tolerance for model-derived numbers (hashes, counts and model-free numbers must match exactly).")
+    @Option(help: "With --verify: relative tolerance for model-derived numbers, with an absolute floor of a hundredth of it near zero (hashes, counts and model-free numbers must match exactly).")
     var tolerance: Double = 1e-4
 
     @Flag(help: "No progress lines on standard error.")
@@ -65,7 +65,7 @@ struct EvalCommand: ParsableCommand {
                                                    tolerance: tolerance, progress: progress)
             for note in outcome.notes { print("note: \(note)") }
             print("verified \(verify): checkpoint and dataset manifest hashes match; "
-                  + "\(outcome.identical) numbers identical, \(outcome.withinTolerance) within tolerance \(tolerance)")
+                  + "\(outcome.identical) numbers identical, \(outcome.withinTolerance) within relative tolerance \(tolerance)")
             return
         }
 

@@ -8,19 +8,23 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train the world model on a live scene stream or a recorded dataset.",
         discussion: """
-        The run directory gets the resolved config (config.yaml), metrics.csv, train.log and
-        checkpoints/step-N.safetensors + last.safetensors. --resume continues a stopped run to the
-        same result as an uninterrupted one; it refuses a config that differs from the run's.
-        Example: tumble train --scene bounce --out runs/bounce --minutes 15
+        The run directory gets run.json (the data source), the resolved config (config.yaml), metrics.csv, train.log, checkpoints/step-N.safetensors + last.safetensors and, at the end of every run (also one stopped by --minutes or a diverging loss), report.html: one self-contained page with plots of the loss terms and collapse monitors, and frames of fresh episodes beside the model's decoded predictions.
+
+        --resume continues a stopped run to the same result as an uninterrupted one, on the data named in run.json; it refuses a config that differs from the run's, and a --scene/--data that names other data. --report rewrites report.html from the run's metrics and last checkpoint, also while the run trains.
+
+        Examples:
+          tumble train --scene bounce --out runs/bounce --minutes 15
+          tumble train --out runs/bounce --resume --minutes 15
+          tumble train --out runs/bounce --report
         """)
 
-    @Option(help: "Scene file (or shipped scene name) to stream fresh episodes from.")
+    @Option(help: "Scene file (or shipped scene name) to stream fresh episodes from (with --resume or --report: default the run's, from RUN/run.json).")
     var scene: String?
 
-    @Option(help: "Dataset directory written by `tumble record`.")
+    @Option(help: "Dataset directory written by `tumble record` (with --resume or --report: default the run's, from RUN/run.json).")
     var data: String?
 
-    @Option(help: "Run directory (created; must be empty unless --resume).")
+    @Option(help: "Run directory (created; must be empty unless --resume or --report).")
     var out: String
 
     @Option(help: "YAML config file (default: built-in defaults; with --resume: the run's config.yaml).")
@@ -38,11 +42,25 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a config key, e.g. --set optim.lr=3e-4 (repeatable).")
     var overrides: [String] = []
 
+    @Flag(help: "Only (re)write RUN/report.html from the run's metrics.csv and last checkpoint (also while it trains), then exit.")
+    var report = false
+
     @Flag(help: "No progress output (the run's train.log still gets every line).")
     var quiet = false
 
     func validate() throws {
-        if (scene == nil) == (data == nil) { throw ValidationError("give exactly one of --scene FILE or --data DIR") }
+        if scene != nil && data != nil { throw ValidationError("give --scene FILE or --data DIR, not both") }
+        if report {
+            let others = [(config != nil, "--config"), (steps != nil, "--steps"), (minutes != nil, "--minutes"),
+                          (resume, "--resume"), (!overrides.isEmpty, "--set")].filter(\.0).map(\.1)
+            if !others.isEmpty {
+                throw ValidationError("--report only reads the run in --out; it takes no \(others.joined(separator: ", "))")
+            }
+            return
+        }
+        if scene == nil && data == nil && !resume {
+            throw ValidationError("give --scene FILE or --data DIR (only --resume may leave them out: RUN/run.json names the run's data)")
+        }
         if steps != nil && minutes != nil { throw ValidationError("give --steps N or --minutes M, not both") }
         if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, got \(steps)") }
         if let minutes, !(minutes > 0) || !minutes.isFinite { throw ValidationError("--minutes must be a positive number, got \(minutes)") }
@@ -50,19 +68,69 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let runURL = URL(fileURLWithPath: out)
+        let run = RunDirectory(runURL)
+        let given: TrainingData? = scene.map { .scene($0) } ?? data.map { .dataset(URL(fileURLWithPath: $0, isDirectory: true)) }
+        if report {
+            guard FileManager.default.fileExists(atPath: run.config.path) else {
+                throw RunError.runDirectory(path: run.url.path, message: "--report needs a run directory with config.yaml; none found")
+            }
+            let page = try RunReport.write(run: run.url, data: try given ?? RunRecord.read(run.record)?.data)
+            print("wrote \(page.path)")
+            return
+        }
+
         var resolved: TrainingConfig
         if let config {
             resolved = try TrainingConfig(contentsOf: URL(fileURLWithPath: config))
         } else if resume {
-            resolved = try TrainingConfig(contentsOf: RunDirectory(runURL).config)
+            resolved = try TrainingConfig(contentsOf: run.config)
         } else {
             resolved = TrainingConfig()
         }
         var sets = overrides
         if let steps { sets.append("train.steps=\(steps)") }
         try resolved.override(sets)
-        let source: TrainingData = scene.map { .scene($0) } ?? .dataset(URL(fileURLWithPath: data!))
-        let summary = try Trainer.train(TrainOptions(data: source, run: runURL, config: resolved, minutes: minutes, resume: resume, quiet: quiet))
+        let recorded = resume ? try RunRecord.read(run.record) : nil
+        let source = try resume ? resumeSource(given: given, recorded: recorded, run: run) : given!
+
+        let summary: TrainSummary
+        do {
+            summary = try Trainer.train(TrainOptions(data: source, run: runURL, config: resolved, minutes: minutes, resume: resume, quiet: quiet))
+        } catch let error as RunError {
+            // A diverged run keeps its last good checkpoint; its page shows the curves up to the blow-up.
+            if case .divergence = error, let page = try? RunReport.write(run: run.url, data: source) {
+                FileHandle.standardError.write(Data("report (up to the divergence): \(page.path)\n".utf8))
+            }
+            throw error
+        }
+        // A run made before run.json existed gets one now that its data has trained it.
+        if resume && recorded == nil { try RunRecord(source).write(to: run.record) }
         print("\(summary.stoppedByTime ? "stopped (time)" : "finished") at step \(summary.step): \(summary.lastCheckpoint.path)")
+        do {
+            let page = try RunReport.write(run: run.url, data: source)
+            print("report: \(page.path)")
+        } catch {
+            throw RunError.io(path: run.report.path, message: "training ended, but the report page could not be written: \(error) "
+                              + "(the checkpoint is saved; retry with `tumble train --out \(out) --report`)")
+        }
+    }
+
+    /// The data a resumed run continues on: run.json's; a --scene/--data that names other data is refused.
+    private func resumeSource(given: TrainingData?, recorded: RunRecord?, run: RunDirectory) throws -> TrainingData {
+        switch (given, recorded) {
+        case let (given?, recorded?):
+            let asked = RunRecord(given)
+            guard asked.sameData(as: recorded) else {
+                throw RunError.runDirectory(path: run.record.path, message: "--resume refused: the run trains on \(recorded.commandLine), "
+                                            + "not \(asked.commandLine); leave out --scene/--data to continue on the run's data")
+            }
+            return recorded.data
+        case let (nil, recorded?):
+            return recorded.data
+        case let (given?, nil):
+            return given
+        case (nil, nil):
+            throw RunError.runDirectory(path: run.record.path, message: "not found (the run predates run.json): give its --scene or --data once with --resume")
+        }
     }
 }

@@ -64,7 +64,7 @@ final class TrainEvalCommandTests: XCTestCase {
     func testTrainWritesTheRunLayout() throws {
         let f = try sharedFixture()
         let fm = FileManager.default
-        for name in ["config.yaml", "metrics.csv", "train.log", "checkpoints/step-3.safetensors",
+        for name in ["run.json", "config.yaml", "metrics.csv", "train.log", "report.html", "checkpoints/step-3.safetensors",
                      "checkpoints/step-6.safetensors", "checkpoints/last.safetensors"] {
             XCTAssertTrue(fm.fileExists(atPath: f.run.appendingPathComponent(name).path), "RUN/\(name) missing")
         }
@@ -117,18 +117,110 @@ final class TrainEvalCommandTests: XCTestCase {
     }
 
     /// A run stopped at step 3 and resumed to step 6 ends with the same checkpoint bytes as the uninterrupted run.
+    /// The resume names only --out (run.json holds the data source), from another directory, and is
+    /// refused when --scene names other data.
     func testResumeEndsByteIdenticalToAnUninterruptedRun() throws {
         let f = try sharedFixture()
         let dir = try temporaryDirectory("train-resume", for: self)
         try FileManager.default.copyItem(at: f.dir.appendingPathComponent("tiny.yaml"), to: dir.appendingPathComponent("tiny.yaml"))
         let first = try TumbleProcess.tumble(["train", "--scene", "bounce", "--out", "R", "--config", "tiny.yaml", "--steps", "3", "--quiet"], in: dir)
         XCTAssertSucceeded(first, "train to step 3")
-        let changed = try TumbleProcess.tumble(["train", "--scene", "bounce", "--out", "R", "--resume", "--steps", "6", "--set", "optim.lr=0.01"], in: dir)
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("R/run.json"))) as? [String: Any]
+        XCTAssertEqual(record?["kind"] as? String, "scene")
+        XCTAssertEqual(record?["argument"] as? String, "bounce")
+        let changed = try TumbleProcess.tumble(["train", "--out", "R", "--resume", "--steps", "6", "--set", "optim.lr=0.01"], in: dir)
         XCTAssertFailed(changed, "resume with another learning rate")
         XCTAssertTrue(changed.stderr.contains("optim.lr"), changed.output)
-        let resumed = try TumbleProcess.tumble(["train", "--scene", "bounce", "--out", "R", "--resume", "--steps", "6", "--quiet"], in: dir)
-        XCTAssertSucceeded(resumed, "resume to step 6")
+        let otherScene = try TumbleProcess.tumble(["train", "--scene", "push", "--out", "R", "--resume", "--steps", "6"], in: dir)
+        XCTAssertFailed(otherScene, "resume on another scene")
+        XCTAssertTrue(otherScene.stderr.contains("run.json: --resume refused: the run trains on --scene bounce, not --scene push"), otherScene.output)
+        let elsewhere = try temporaryDirectory("train-resume-cwd", for: self)
+        let run = dir.appendingPathComponent("R").path
+        let resumed = try TumbleProcess.tumble(["train", "--out", run, "--resume", "--steps", "6", "--quiet"], in: elsewhere)
+        XCTAssertSucceeded(resumed, "resume to step 6 with only --out, from another directory")
         XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("R/checkpoints/last.safetensors")), try Data(contentsOf: f.checkpoint))
+    }
+
+    /// A dataset run given by a relative --data resumes from elsewhere; a run without run.json (made by an
+    /// older tumble) needs --data once and then records it; a damaged run.json is a named error.
+    func testResumeOnARecordedDataset() throws {
+        let f = try sharedFixture()
+        let dir = try temporaryDirectory("train-resume-data", for: self)
+        try FileManager.default.copyItem(at: f.dir.appendingPathComponent("tiny.yaml"), to: dir.appendingPathComponent("tiny.yaml"))
+        for args in [["record", "bounce", "--out", "D", "--episodes", "4", "--steps", "12"],
+                     ["train", "--data", "D", "--out", "R", "--config", "tiny.yaml", "--steps", "2", "--quiet"]] {
+            XCTAssertSucceeded(try TumbleProcess.tumble(args, in: dir), "tumble \(args.joined(separator: " "))")
+        }
+        let recordURL = dir.appendingPathComponent("R/run.json")
+        let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: recordURL)) as? [String: Any])
+        XCTAssertEqual(record["kind"] as? String, "dataset")
+        XCTAssertEqual(record["path"] as? String, dir.appendingPathComponent("D").path)
+        let elsewhere = try temporaryDirectory("train-resume-data-cwd", for: self)
+        let run = dir.appendingPathComponent("R").path
+        XCTAssertSucceeded(try TumbleProcess.tumble(["train", "--out", run, "--resume", "--steps", "3", "--quiet"], in: elsewhere), "resume on run.json's dataset")
+        let otherData = try TumbleProcess.tumble(["train", "--data", "D2", "--out", "R", "--resume", "--steps", "4"], in: dir)
+        XCTAssertFailed(otherData, "resume on another dataset")
+        XCTAssertTrue(otherData.stderr.contains("the run trains on --data \(dir.appendingPathComponent("D").path), not --data \(dir.appendingPathComponent("D2").path)"), otherData.output)
+
+        try FileManager.default.removeItem(at: recordURL)
+        let unknown = try TumbleProcess.tumble(["train", "--out", "R", "--resume", "--steps", "4"], in: dir)
+        XCTAssertFailed(unknown, "resume of a run without run.json and without --data")
+        XCTAssertTrue(unknown.stderr.contains("run.json: not found (the run predates run.json): give its --scene or --data once with --resume"), unknown.output)
+        XCTAssertSucceeded(try TumbleProcess.tumble(["train", "--data", "D", "--out", "R", "--resume", "--steps", "4", "--quiet"], in: dir), "resume with --data")
+        let rewritten = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: recordURL)) as? [String: Any])
+        XCTAssertEqual(rewritten["kind"] as? String, "dataset", "recorded once its data has trained the run")
+        XCTAssertEqual(rewritten["path"] as? String, dir.appendingPathComponent("D").path)
+
+        try Data("{\"format\": \"tumble-run\", \"ver".utf8).write(to: recordURL)
+        let damaged = try TumbleProcess.tumble(["train", "--out", "R", "--resume", "--steps", "5"], in: dir)
+        XCTAssertFailed(damaged, "resume with a damaged run.json")
+        XCTAssertTrue(damaged.stderr.contains("run.json: is not a JSON object"), damaged.output)
+    }
+
+    /// report.html after a run: every chart, the collapse monitors, frame strips as embedded PNGs, and
+    /// nothing fetched from elsewhere; `--report` rewrites the same bytes from the run's files.
+    func testTrainWritesASelfContainedReportPage() throws {
+        let f = try sharedFixture()
+        let page = f.run.appendingPathComponent("report.html")
+        let html = try String(contentsOf: page, encoding: .utf8)
+        try assertWellFormedSelfContainedHTML(html)
+        for text in ["Loss terms", "Collapse monitor: per-dimension latent std", "Collapse monitor: effective rank",
+                     "latent_std_min", "effective_rank", "Actual vs decoded prediction", "Fresh episodes of scene bounce",
+                     "none was used in training", "checkpoints/last.safetensors (step 6)"] {
+            XCTAssertTrue(html.contains(text), "report.html lacks \(text)")
+        }
+        // 3 episodes × 10 steps × (actual, predicted, decoder only).
+        XCTAssertEqual(html.components(separatedBy: "<img class=\"frame\"").count - 1, 90)
+        XCTAssertEqual(html.components(separatedBy: "src=\"data:image/png;base64,").count - 1, 90)
+        XCTAssertGreaterThanOrEqual(html.components(separatedBy: "<svg ").count - 1, 5)
+
+        let original = try Data(contentsOf: page)
+        try FileManager.default.removeItem(at: page)
+        let again = try TumbleProcess.tumble(["train", "--out", "RUN", "--report"], in: f.dir)
+        XCTAssertSucceeded(again, "tumble train --out RUN --report")
+        XCTAssertTrue(again.stdout.contains("wrote \(page.path)"), again.output)
+        XCTAssertEqual(try Data(contentsOf: page), original, "the page is a function of the run's files")
+
+        let bad = try TumbleProcess.tumble(["train", "--out", "RUN", "--report", "--steps", "3"], in: f.dir)
+        XCTAssertFailed(bad, "--report with --steps")
+        XCTAssertTrue(bad.stderr.contains("--report only reads the run in --out; it takes no --steps"), bad.output)
+        let none = try TumbleProcess.tumble(["train", "--out", "nothing-here", "--report"], in: f.dir)
+        XCTAssertFailed(none, "--report on a directory that holds no run")
+        XCTAssertTrue(none.stderr.contains("--report needs a run directory with config.yaml"), none.output)
+    }
+
+    /// A run stopped by --minutes also ends with its page, frames included.
+    func testRunStoppedByTimeWritesItsReport() throws {
+        let f = try sharedFixture()
+        let dir = try temporaryDirectory("train-minutes", for: self)
+        try FileManager.default.copyItem(at: f.dir.appendingPathComponent("tiny.yaml"), to: dir.appendingPathComponent("tiny.yaml"))
+        let r = try TumbleProcess.tumble(["train", "--scene", "bounce", "--out", "R", "--config", "tiny.yaml", "--minutes", "0.0001", "--quiet"], in: dir)
+        XCTAssertSucceeded(r, "train for 6 ms")
+        XCTAssertTrue(r.stdout.contains("stopped (time) at step 1"), r.output)
+        XCTAssertTrue(r.stdout.contains("report: \(dir.appendingPathComponent("R/report.html").path)"), r.output)
+        let html = try String(contentsOf: dir.appendingPathComponent("R/report.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("(step 1)"), "strips from the step-1 checkpoint")
+        XCTAssertEqual(html.components(separatedBy: "src=\"data:image/png;base64,").count - 1, 90)
     }
 
     func testTrainRefusesBadConfigsAndOccupiedRunDirectories() throws {
@@ -189,6 +281,38 @@ final class TrainEvalCommandTests: XCTestCase {
                        "written atomically: no temporary file left")
     }
 
+    /// A run stopped by a diverging loss still leaves its page (here before any checkpoint: curves only, and why).
+    func testDivergedRunLeavesAPage() throws {
+        let f = try sharedFixture()
+        let dir = try temporaryDirectory("train-diverge", for: self)
+        try FileManager.default.copyItem(at: f.dir.appendingPathComponent("tiny.yaml"), to: dir.appendingPathComponent("tiny.yaml"))
+        let r = try TumbleProcess.tumble(["train", "--scene", "bounce", "--out", "R", "--config", "tiny.yaml", "--steps", "6",
+                                          "--set", "train.max_loss=1e-12", "--quiet"], in: dir)
+        XCTAssertFailed(r, "a loss above train.max_loss")
+        XCTAssertTrue(r.stderr.contains("exceeded train.max_loss"), r.output)
+        XCTAssertTrue(r.stderr.contains("report (up to the divergence): \(dir.appendingPathComponent("R/report.html").path)"), r.output)
+        let html = try String(contentsOf: dir.appendingPathComponent("R/report.html"), encoding: .utf8)
+        try assertWellFormedSelfContainedHTML(html)
+        XCTAssertTrue(html.contains("No frame strips: the run has not saved a checkpoint yet"), html)
+    }
+
+    /// The report's relative paths resolve against the directory it was made in, so --verify works from
+    /// anywhere; a missing input is named, not a raw Cocoa error.
+    func testVerifyFromAnotherDirectory() throws {
+        let f = try sharedFixture()
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: f.report)) as? [String: Any])
+        XCTAssertEqual((report["inputs"] as? [String: Any])?["working_directory"] as? String, ".")
+        let elsewhere = try temporaryDirectory("verify-cwd", for: self)
+        let ok = try TumbleProcess.tumble(["eval", "--verify", f.report.path, "--quiet"], in: elsewhere)
+        XCTAssertSucceeded(ok, "verify from another directory")
+
+        try FileManager.default.copyItem(at: f.report, to: elsewhere.appendingPathComponent("copied.json"))
+        let missing = try TumbleProcess.tumble(["eval", "--verify", "copied.json", "--quiet"], in: elsewhere)
+        XCTAssertFailed(missing, "verify a report whose inputs are not beside it")
+        XCTAssertTrue(missing.stderr.contains("copied.json: `inputs.checkpoint` names RUN/checkpoints/last.safetensors, which does not exist at \(elsewhere.appendingPathComponent("RUN/checkpoints/last.safetensors").path)"), missing.output)
+        XCTAssertFalse(missing.stderr.contains("NSCocoaErrorDomain"), missing.output)
+    }
+
     func testVerifyPassesOnTheReportAndFailsOnceTamperedWith() throws {
         let f = try sharedFixture()
         let ok = try TumbleProcess.tumble(["eval", "--verify", "report.json", "--quiet"], in: f.dir)
@@ -229,6 +353,44 @@ final class TrainEvalCommandTests: XCTestCase {
         let r = try TumbleProcess.run(URL(fileURLWithPath: "/usr/bin/sha256sum"), [url.path], in: url.deletingLastPathComponent())
         return String(r.stdout.prefix(64))
     }
+}
+
+/// Checks that `html` is a well-formed page that needs nothing from elsewhere: a doctype, every
+/// non-void element closed in order, no stray `<`, no scripts, style sheets, links or remote sources
+/// (the only URL is the SVG namespace, which browsers never fetch).
+func assertWellFormedSelfContainedHTML(_ html: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>\n<html"), "doctype", file: file, line: line)
+    for forbidden in ["<script", "<link", "<iframe", "href=", "url(", "@import", "src=\"http", "src='http", "//cdn"] {
+        XCTAssertFalse(html.contains(forbidden), "report.html contains \(forbidden)", file: file, line: line)
+    }
+    XCTAssertEqual(html.components(separatedBy: "http").count - 1, html.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count - 1,
+                   "the only URLs are SVG namespaces", file: file, line: line)
+    let void: Set<String> = ["meta", "img", "br", "hr", "input", "col", "area", "base", "wbr", "source"]
+    let body = html.dropFirst("<!DOCTYPE html>".count)
+    let tag = try NSRegularExpression(pattern: "<(/?)([A-Za-z][A-Za-z0-9]*)(?:\\s[^<>]*?)?(/?)>")
+    let text = String(body)
+    var stack: [String] = []
+    var stray = 0
+    var cursor = text.startIndex
+    for m in tag.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+        let range = Range(m.range, in: text)!
+        stray += text[cursor..<range.lowerBound].filter { $0 == "<" || $0 == ">" }.count
+        cursor = range.upperBound
+        let closing = !Range(m.range(at: 1), in: text)!.isEmpty
+        let name = text[Range(m.range(at: 2), in: text)!].lowercased()
+        let selfClosed = !Range(m.range(at: 3), in: text)!.isEmpty
+        if closing {
+            guard stack.last == name else {
+                return XCTFail("</\(name)> closes <\(stack.last ?? "nothing")>", file: file, line: line)
+            }
+            stack.removeLast()
+        } else if !selfClosed && !void.contains(name) {
+            stack.append(name)
+        }
+    }
+    stray += text[cursor...].filter { $0 == "<" || $0 == ">" }.count
+    XCTAssertEqual(stack, [], "unclosed elements", file: file, line: line)
+    XCTAssertEqual(stray, 0, "< or > outside tags", file: file, line: line)
 }
 
 /// A set-up command that failed, with its output.

@@ -150,7 +150,7 @@ final class EvalRunTests: XCTestCase {
         try Data(text.utf8).write(to: reportURL)
         XCTAssertThrowsError(try verify()) { error in
             guard case let .verificationFailed(_, differences) = error as? EvaluationError else { return XCTFail("\(error)") }
-            XCTAssertEqual(differences, ["hits_at_1.10: report 0.99, re-run \(JSONValue.format(value)) (tolerance 0.0001)"])
+            XCTAssertEqual(differences, ["hits_at_1.10: report 0.99, re-run \(JSONValue.format(value)) (relative tolerance 0.0001)"])
         }
     }
 
@@ -189,12 +189,133 @@ final class EvalRunTests: XCTestCase {
         XCTAssertEqual(close.identical, 2)
         let far = verifier.compare(stored: stored, rerun: report(latent: 0.26, pixel: 0.8 + 1e-12, pairs: 47))
         XCTAssertEqual(far.differences, [
-            "latent_error.1: report 0.25, re-run 0.26 (tolerance 0.0001)",
+            "latent_error.1: report 0.25, re-run 0.26 (relative tolerance 0.0001)",
             "surprise.vanish.pairs: report 48, re-run 47 (must match exactly)",
             "surprise.vanish.pixel_baseline: report 0.8, re-run \(JSONValue.format(0.8 + 1e-12)) (must match exactly)",
         ])
         let missing = verifier.compare(stored: stored, rerun: .object([("latent_error", .object([("1", .number(0.25))]))]))
         XCTAssertEqual(missing.differences, ["(report).surprise: in the report, missing on re-run"])
+    }
+
+    /// The tolerance is relative (floor: a hundredth of it), so a 1 % change to a small number is
+    /// caught, while rounding-level differences, near zero too, still pass.
+    func testVerifierToleranceIsRelativeSoSmallNumbersAreChecked() {
+        let verifier = ReportVerifier(tolerance: 1e-4)
+        func curve(_ values: [Double]) -> JSONValue {
+            .object([("latent_error", .object(values.enumerated().map { (String($0.offset + 1), .number($0.element)) }))])
+        }
+        let stored = curve([0.005, 0.0005, 0, -0.0036])
+        let rounding = verifier.compare(stored: stored, rerun: curve([0.005 * (1 + 3e-6), 0.0005 * (1 - 5e-5), 4e-7, -0.0036 + 9e-7]))
+        XCTAssertEqual(rounding.differences, [])
+        XCTAssertEqual(rounding.withinTolerance, 4)
+        let onePercent = verifier.compare(stored: stored, rerun: curve([0.00505, 0.000505, 2e-6, -0.0036]))
+        XCTAssertEqual(onePercent.differences, [
+            "latent_error.1: report 0.005, re-run \(JSONValue.format(0.00505)) (relative tolerance 0.0001)",
+            "latent_error.2: report 0.0005, re-run \(JSONValue.format(0.000505)) (relative tolerance 0.0001)",
+            "latent_error.3: report 0, re-run \(JSONValue.format(2e-6)) (relative tolerance 0.0001)",
+        ])
+        // The old rule (|a − b| ≤ tol · (1 + |a|)) let the first three through.
+        XCTAssertTrue(abs(0.00505 - 0.005) <= 1e-4 * (1 + 0.005))
+        // Tolerance 0: model numbers must match bit for bit.
+        XCTAssertEqual(ReportVerifier(tolerance: 0).compare(stored: stored, rerun: curve([0.005, 0.0005, 1e-300, -0.0036])).differences.count, 1)
+    }
+
+    func testRewordedDefinitionsAreNotesNotDifferences() throws {
+        _ = try evaluate()
+        var text = try String(contentsOf: reportURL, encoding: .utf8)
+        let json = try JSONValue.parse(Data(text.utf8))
+        let wording = try XCTUnwrap(json["definitions"]?["verify"]?.stringValue)
+        text = text.replacingOccurrences(of: wording, with: "an older wording")
+        try Data(text.utf8).write(to: reportURL)
+        let outcome = try verify()
+        XCTAssertEqual(outcome.notes, ["definitions.verify is worded differently in this version of tumble (the numbers are compared, not their descriptions)"])
+    }
+
+    // MARK: - Relative paths
+
+    /// Runs `body` with the process's current directory set to `path` (restored afterwards).
+    func inDirectory<T>(_ path: URL, _ body: () throws -> T) rethrows -> T {
+        let saved = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(path.path))
+        defer { FileManager.default.changeCurrentDirectoryPath(saved) }
+        return try body()
+    }
+
+    func verify(_ report: URL) throws -> ReportVerifier.Outcome {
+        try EvaluationRun.verify(report: report, tumbleVersion: "test", loadModel: loader(), openData: opener(batchSize: 7))
+    }
+
+    /// A report made with relative paths records where it ran (relative to itself) and verifies from
+    /// any directory, also after the report and its inputs move together.
+    func testVerifyResolvesRelativePathsAgainstTheReportsWorkingDirectory() throws {
+        let reports = directory.appendingPathComponent("reports")
+        try FileManager.default.createDirectory(at: reports, withIntermediateDirectories: true)
+        try inDirectory(directory) {
+            _ = try EvaluationRun.run(EvaluationRequest(checkpoint: "model.safetensors", data: "data", json: "reports/r.json"),
+                                      tumbleVersion: "test", loadModel: loader(), openData: opener())
+        }
+        let report = reports.appendingPathComponent("r.json")
+        let inputs = try XCTUnwrap(JSONValue.parse(Data(contentsOf: report))["inputs"])
+        XCTAssertEqual(inputs["working_directory"]?.stringValue, "..")
+        XCTAssertEqual(inputs["checkpoint"]?.stringValue, "model.safetensors")
+
+        let elsewhere = FileManager.default.temporaryDirectory
+        XCTAssertEqual(try inDirectory(elsewhere) { try verify(report) }.differences, [])
+        XCTAssertEqual(try inDirectory(reports) { try verify(URL(fileURLWithPath: "r.json")) }.differences, [])
+
+        let moved = FileManager.default.temporaryDirectory.appendingPathComponent("tumble-eval-moved-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: moved) }
+        try FileManager.default.moveItem(at: directory, to: moved)
+        defer { try? FileManager.default.moveItem(at: moved, to: directory) }
+        XCTAssertEqual(try inDirectory(elsewhere) { try verify(moved.appendingPathComponent("reports/r.json")) }.differences, [])
+    }
+
+    /// A missing input is named with where it was looked for, not a raw Cocoa error.
+    func testVerifyNamesAMissingInput() throws {
+        try inDirectory(directory) {
+            _ = try EvaluationRun.run(EvaluationRequest(checkpoint: "model.safetensors", data: "data", json: "report.json"),
+                                      tumbleVersion: "test", loadModel: loader(), openData: opener())
+        }
+        try FileManager.default.moveItem(at: checkpoint, to: directory.appendingPathComponent("renamed.safetensors"))
+        XCTAssertThrowsError(try inDirectory(FileManager.default.temporaryDirectory) { try verify(reportURL) }) { error in
+            guard case let .invalidReport(file, field, expected)? = error as? EvaluationError else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, reportURL.path)
+            XCTAssertEqual(field, "inputs.checkpoint")
+            XCTAssertTrue(expected.hasPrefix("names model.safetensors, which does not exist at \(checkpoint.path): relative paths resolve against \(directory.path)"), expected)
+        }
+        try FileManager.default.moveItem(at: directory.appendingPathComponent("renamed.safetensors"), to: checkpoint)
+        try FileManager.default.removeItem(at: dataDirectory)
+        XCTAssertThrowsError(try verify(reportURL)) {
+            XCTAssertTrue("\($0)".contains("`inputs.data` names data, which does not exist at \(dataDirectory.path)"), "\($0)")
+        }
+        // A fresh evaluation names the flag.
+        XCTAssertThrowsError(try inDirectory(directory) {
+            try EvaluationRun.run(EvaluationRequest(checkpoint: "nope.safetensors", data: "data"), tumbleVersion: "test",
+                                  loadModel: loader(), openData: opener())
+        }) {
+            XCTAssertEqual("\($0)", "--checkpoint nope.safetensors: no such file (\(self.directory.appendingPathComponent("nope.safetensors").path))")
+        }
+    }
+
+    /// Reports made before `working_directory` was recorded: the directory is recovered from the
+    /// report's path and its relative `inputs.json`; without that, relative paths mean the current directory.
+    func testVerifyOfAnOlderReportWithoutWorkingDirectory() throws {
+        try inDirectory(directory) {
+            _ = try EvaluationRun.run(EvaluationRequest(checkpoint: "model.safetensors", data: "data", json: "report.json"),
+                                      tumbleVersion: "test", loadModel: loader(), openData: opener())
+        }
+        let text = try String(contentsOf: reportURL, encoding: .utf8)
+        let line = ",\n    \"working_directory\": \".\""
+        XCTAssertTrue(text.contains(line), text)
+        try Data(text.replacingOccurrences(of: line, with: "").utf8).write(to: reportURL)
+        XCTAssertEqual(try inDirectory(FileManager.default.temporaryDirectory) { try verify(reportURL) }.differences, [])
+
+        let renamed = directory.appendingPathComponent("old.json")
+        try FileManager.default.moveItem(at: reportURL, to: renamed)
+        XCTAssertThrowsError(try inDirectory(FileManager.default.temporaryDirectory) { try verify(renamed) }) {
+            XCTAssertTrue("\($0)".contains("the report does not record its working directory"), "\($0)")
+        }
+        XCTAssertEqual(try inDirectory(directory) { try verify(renamed) }.differences, [])
     }
 
     // MARK: - Refusals leave files untouched

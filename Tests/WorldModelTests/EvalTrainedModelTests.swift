@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Tensor
 @testable import WorldModel
 
 /// Evaluation and the report page on a real (tiny) trained checkpoint: the TrainedModel conformance,
@@ -62,6 +63,25 @@ final class EvalTrainedModelTests: XCTestCase {
             guard case let .seedOverlap(_, count, _) = $0 as? EvaluationError else { return XCTFail("\($0)") }
             XCTAssertEqual(count, 2)
         }
+    }
+
+    /// `model.config_sha256` hashes the config text the checkpoint stores, not today's serialisation of
+    /// it (which gains keys as tumble adds settings), so a report made by an older tumble still verifies.
+    func testConfigDigestIsOfTheStoredConfigText() throws {
+        let run = try runDirectory()
+        let contents = try ModelCheckpoint.readContents(RunDirectory(run).lastCheckpoint)
+        var metadata = contents.metadata
+        let older = "# written by an older tumble, before a new setting existed\n" + metadata["config"]!
+        metadata["config"] = older
+        let copy = run.appendingPathComponent("older.safetensors")
+        try Data(try SafeTensors.encode(contents.tensors.map { (name: $0.key, tensor: $0.value) }.sorted { $0.name < $1.name },
+                                        metadata: metadata)).write(to: copy)
+        let model = try TrainedModel.load(checkpoint: copy)
+        func digest(_ text: String) -> String { DataSources.sha256Hex(Data(text.utf8)) }
+        XCTAssertEqual(model.reportMetadata["config_sha256"], digest(older))
+        XCTAssertNotEqual(model.reportMetadata["config_sha256"], digest(model.config.yaml))
+        XCTAssertEqual(try TrainedModel.load(checkpoint: RunDirectory(run).lastCheckpoint).reportMetadata["config_sha256"],
+                       digest(model.config.yaml), "a current checkpoint stores today's serialisation")
     }
 
     func testReportPageFromARealRun() throws {

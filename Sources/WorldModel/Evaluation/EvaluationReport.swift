@@ -9,12 +9,18 @@ public struct EvaluationRequest: Equatable, Sendable {
     public var horizon: Int
     /// Report path, if one is written.
     public var json: String?
+    /// The directory the command ran in, written relative to the report file's directory (".." for
+    /// `--json Assets/report.json` run from the repository root), so `--verify` resolves relative
+    /// `checkpoint` and `data` paths from anywhere, and a report moved together with its inputs still
+    /// verifies. `nil` when no report is written, and in reports made before it was recorded.
+    public var workingDirectory: String?
 
-    public init(checkpoint: String, data: String, horizon: Int = 10, json: String? = nil) {
+    public init(checkpoint: String, data: String, horizon: Int = 10, json: String? = nil, workingDirectory: String? = nil) {
         self.checkpoint = checkpoint
         self.data = data
         self.horizon = horizon
         self.json = json
+        self.workingDirectory = workingDirectory
     }
 
     /// The command line that produces this report, shell-quoted.
@@ -53,7 +59,8 @@ public struct EvaluationReport: Equatable, Sendable {
         self.result = result
     }
 
-    /// Relative and absolute tolerance `--verify` allows on model-derived numbers.
+    /// Relative tolerance `--verify` allows on model-derived numbers (plus an absolute floor of a
+    /// hundredth of it for numbers near zero; see `ReportVerifier`).
     public static let verifyTolerance = 1e-4
 
     /// Short statements of what each number means; they travel with the numbers.
@@ -65,7 +72,7 @@ public struct EvaluationReport: Equatable, Sendable {
         ("hits_at_1", "C-SWM: each clip's first-window prediction at step k ranked by L2 against every clip's encoded true latent at that step; ties count against; one query per episode"),
         ("surprise", "per step: 1-step teacher-forced latent error; per clip: max over steps (mean_over_steps: mean); pairwise_accuracy: possible clip strictly less surprising than its impossible twin (ties 1/2); auroc: tie-aware Mann-Whitney"),
         ("pixel_baseline", "pairwise accuracy of the model-free detector: largest mean absolute frame-to-frame pixel difference per clip"),
-        ("verify", "hashes, counts and model-free numbers must match exactly; model-derived numbers exactly or within 1e-4 (relative and absolute) to allow another CPU's BLAS kernels"),
+        ("verify", "hashes, counts and model-free numbers must match exactly; model-derived numbers exactly or within a relative 1e-4 (absolute floor 1e-6 near zero) to allow another CPU's BLAS kernels"),
     ]
 
     /// The report as written to disk. Key order is fixed, so equal results give equal bytes.
@@ -114,7 +121,7 @@ public struct EvaluationReport: Equatable, Sendable {
                 ("data", .string(request.data)),
                 ("horizon", .number(Double(request.horizon))),
                 ("json", request.json.map(JSONValue.string) ?? .null),
-            ])),
+            ] + (request.workingDirectory.map { [("working_directory", JSONValue.string($0))] } ?? []))),
             ("checkpoint_sha256", .string(checkpointSHA256)),
             ("dataset_manifest_sha256", .string(datasetManifestSHA256)),
             ("model", .object(model.keys.sorted().map { ($0, .string(model[$0]!)) })),

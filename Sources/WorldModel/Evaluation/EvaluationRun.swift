@@ -14,6 +14,8 @@ public enum EvaluationRun {
     public static func run(_ request: EvaluationRequest, tumbleVersion: String,
                            loadModel: ModelLoader, openData: DataOpener,
                            progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
+        var request = request
+        let here = InputLocations.currentDirectory
         if let json = request.json {
             let out = URL(fileURLWithPath: json).standardizedFileURL
             try checkWritable(out)
@@ -25,8 +27,11 @@ public enum EvaluationRun {
             if out.deletingLastPathComponent().path == data.path {
                 throw EvaluationError.invalidArguments("--json \(json) would write into the dataset directory \(request.data)")
             }
+            if request.workingDirectory == nil {
+                request.workingDirectory = relativePath(from: out.deletingLastPathComponent(), to: here.base)
+            }
         }
-        let report = try produce(request, tumbleVersion: tumbleVersion, loadModel: loadModel,
+        let report = try produce(request, locations: here, tumbleVersion: tumbleVersion, loadModel: loadModel,
                                  openData: openData, progress: progress)
         if let json = request.json {
             try AtomicFile.write(Data(report.json().serialized().utf8), to: URL(fileURLWithPath: json))
@@ -46,16 +51,28 @@ public enum EvaluationRun {
         }
     }
 
-    static func produce(_ request: EvaluationRequest, tumbleVersion: String,
+    /// The relative path from directory `base` to directory `target` ("." when equal), after
+    /// resolving symbolic links in both.
+    static func relativePath(from base: URL, to target: URL) -> String {
+        let b = base.standardizedFileURL.resolvingSymlinksInPath().pathComponents
+        let t = target.standardizedFileURL.resolvingSymlinksInPath().pathComponents
+        var common = 0
+        while common < b.count, common < t.count, b[common] == t[common] { common += 1 }
+        let parts = Array(repeating: "..", count: b.count - common) + t[common...]
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+
+    static func produce(_ request: EvaluationRequest, locations: InputLocations, tumbleVersion: String,
                         loadModel: ModelLoader, openData: DataOpener,
                         progress: ((Int, Int) -> Void)?) throws -> EvaluationReport {
         if request.horizon < 1 {
             throw EvaluationError.invalidArguments("--horizon must be at least 1, got \(request.horizon)")
         }
-        let checkpointURL = URL(fileURLWithPath: request.checkpoint)
+        let checkpointURL = try locations.existing(request.checkpoint, field: "checkpoint", directory: false)
+        let dataURL = try locations.existing(request.data, field: "data", directory: true)
         let checkpointSHA = try FileDigest.sha256(of: checkpointURL)
         let model = try loadModel(checkpointURL)
-        let source = try openData(URL(fileURLWithPath: request.data, isDirectory: true))
+        let source = try openData(dataURL)
         let evaluator = Evaluator(model: model, options: EvaluationOptions(horizon: request.horizon))
         let result = try evaluator.evaluate(source, name: request.data, progress: progress)
         return EvaluationReport(request: request, checkpointSHA256: checkpointSHA,
@@ -85,19 +102,22 @@ public enum EvaluationRun {
                                                 expected: "missing; expected SHA-256 hex strings")
         }
 
-        // Cheap checks first: a changed file makes every number moot.
+        // Cheap checks first: a missing or changed file makes every number moot.
+        let locations = InputLocations.forReport(url, request: request)
+        let checkpointURL = try locations.existing(request.checkpoint, field: "checkpoint", directory: false)
+        let dataURL = try locations.existing(request.data, field: "data", directory: true)
         var differences: [String] = []
-        let checkpointNow = try FileDigest.sha256(of: URL(fileURLWithPath: request.checkpoint))
+        let checkpointNow = try FileDigest.sha256(of: checkpointURL)
         if checkpointNow != storedCheckpoint {
             differences.append("checkpoint_sha256: report \(storedCheckpoint), \(request.checkpoint) now \(checkpointNow): the checkpoint changed")
         }
-        let manifestNow = try openData(URL(fileURLWithPath: request.data, isDirectory: true)).manifestSHA256
+        let manifestNow = try openData(dataURL).manifestSHA256
         if manifestNow != storedManifest {
             differences.append("dataset_manifest_sha256: report \(storedManifest), \(request.data) now \(manifestNow): the dataset changed")
         }
         if !differences.isEmpty { throw EvaluationError.verificationFailed(file: file, differences: differences) }
 
-        let rerun = try produce(request, tumbleVersion: tumbleVersion, loadModel: loadModel,
+        let rerun = try produce(request, locations: locations, tumbleVersion: tumbleVersion, loadModel: loadModel,
                                 openData: openData, progress: progress)
         let outcome = ReportVerifier(tolerance: tolerance).compare(stored: stored, rerun: rerun.json())
         if !outcome.differences.isEmpty {
@@ -120,6 +140,76 @@ public enum EvaluationRun {
         guard let horizon = inputs["horizon"]?.doubleValue, horizon >= 1, horizon == horizon.rounded() else {
             throw EvaluationError.invalidReport(file: file, field: "inputs.horizon", expected: "missing; expected a whole number ≥ 1")
         }
-        return EvaluationRequest(checkpoint: checkpoint, data: data, horizon: Int(horizon), json: inputs["json"]?.stringValue)
+        var workingDirectory: String? = nil
+        if let value = inputs["working_directory"] {
+            guard let text = value.stringValue, !text.isEmpty else {
+                throw EvaluationError.invalidReport(file: file, field: "inputs.working_directory",
+                                                    expected: "is not a path; expected the directory the command ran in, relative to the report's directory")
+            }
+            workingDirectory = text
+        }
+        return EvaluationRequest(checkpoint: checkpoint, data: data, horizon: Int(horizon), json: inputs["json"]?.stringValue,
+                                 workingDirectory: workingDirectory)
+    }
+}
+
+/// Where a request's relative `checkpoint` and `data` paths point, and how that was decided (for the
+/// error that names a missing input).
+struct InputLocations {
+    /// Absolute directory that relative paths resolve against.
+    var base: URL
+    /// Builds the error for an input that is not there: (field, path as given, where it was looked for).
+    var missing: (String, String, URL) -> Error
+
+    /// A fresh `tumble eval`: relative to the current directory; errors name the command-line flag.
+    static var currentDirectory: InputLocations {
+        InputLocations(base: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true).standardizedFileURL) {
+            field, path, url in
+            EvaluationError.invalidArguments("--\(field) \(path): \(field == "data" ? "no such directory" : "no such file") (\(url.path))")
+        }
+    }
+
+    /// `--verify REPORT`: relative to the directory the report was made in, taken from (in order)
+    /// `inputs.working_directory`; for older reports, the report's own path when it ends with the
+    /// relative `inputs.json` it was written to; otherwise the current directory.
+    static func forReport(_ report: URL, request: EvaluationRequest) -> InputLocations {
+        let reportFile = report.standardizedFileURL
+        let cwd = currentDirectory.base
+        var base = cwd
+        var how = "the report does not record its working directory, so relative paths resolve against the current directory \(cwd.path); run --verify from the directory the report was made in"
+        if let wd = request.workingDirectory {
+            base = (wd.hasPrefix("/") ? URL(fileURLWithPath: wd, isDirectory: true)
+                    : reportFile.deletingLastPathComponent().appendingPathComponent(wd, isDirectory: true)).standardizedFileURL
+            how = "relative paths resolve against \(base.path), the directory the report was made in (inputs.working_directory \"\(wd)\", relative to the report's directory)"
+        } else if let json = request.json, !json.hasPrefix("/") {
+            let written = json.split(separator: "/").map(String.init).filter { $0 != "." }
+            let components = reportFile.pathComponents
+            if !written.isEmpty, !written.contains(".."), components.count > written.count,
+               Array(components.suffix(written.count)) == written {
+                let prefix = components.dropLast(written.count).dropFirst()
+                base = URL(fileURLWithPath: "/" + prefix.joined(separator: "/"), isDirectory: true).standardizedFileURL
+                how = "relative paths resolve against \(base.path), the directory the report was written from (its inputs.json is \(json))"
+            }
+        }
+        return InputLocations(base: base) { field, path, url in
+            EvaluationError.invalidReport(file: report.path, field: "inputs.\(field)",
+                                          expected: "names \(path), which does not exist at \(url.path): \(how)")
+        }
+    }
+
+    /// The absolute URL of `path`.
+    func url(_ path: String, directory: Bool) -> URL {
+        (path.hasPrefix("/") ? URL(fileURLWithPath: path, isDirectory: directory)
+         : base.appendingPathComponent(path, isDirectory: directory)).standardizedFileURL
+    }
+
+    /// The absolute URL of `path`, or the `missing` error when nothing of that kind is there.
+    func existing(_ path: String, field: String, directory: Bool) throws -> URL {
+        let u = url(path, directory: directory)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: u.path, isDirectory: &isDirectory), isDirectory.boolValue == directory else {
+            throw missing(field, path, u)
+        }
+        return u
     }
 }

@@ -9,7 +9,7 @@ extension TrainedModel: EvaluableModel {
     public var probeBodies: Int { info.bodies }
 
     public var reportMetadata: [String: String] {
-        let configDigest = SHA256.hash(data: Data(config.yaml.utf8)).map { String(format: "%02x", $0) }.joined()
+        let configDigest = SHA256.hash(data: Data(storedConfigText.utf8)).map { String(format: "%02x", $0) }.joined()
         return [
             "config_sha256": configDigest,
             "latent": "\(config.latentKind.rawValue), D = \(latentDimension)",

@@ -26,23 +26,32 @@ public enum ReportPage {
     ]
 
     /// Writes `runDirectory/report.html` atomically from `runDirectory/metrics.csv` (and `config.yaml`
-    /// if present) and returns its URL.
+    /// if present) and returns its URL. `stripNote` says where the strips' frames came from (or why
+    /// there are none). A last metrics line without its newline is a row being written by a run in
+    /// progress: it is left out, so the page can be made while the run trains.
     @discardableResult
-    public static func write(runDirectory: URL, strips: [FrameStrip], title: String? = nil) throws -> URL {
+    public static func write(runDirectory: URL, strips: [FrameStrip], title: String? = nil, stripNote: String? = nil) throws -> URL {
         let metricsURL = runDirectory.appendingPathComponent("metrics.csv")
-        let metrics = FileManager.default.fileExists(atPath: metricsURL.path)
-            ? try MetricsTable.read(metricsURL) : MetricsTable(columns: [])
+        var metrics = MetricsTable(columns: [])
+        if let data = FileManager.default.contents(atPath: metricsURL.path) {
+            var text = String(decoding: data, as: UTF8.self)
+            if !text.hasSuffix("\n"), let end = text.lastIndex(of: "\n") { text = String(text[...end]) }
+            metrics = try MetricsTable(csv: text, source: metricsURL.path)
+        } else if FileManager.default.fileExists(atPath: metricsURL.path) {
+            throw ReportError(file: metricsURL.path, message: "cannot be read")
+        }
         let config = FileManager.default.contents(atPath: runDirectory.appendingPathComponent("config.yaml").path)
             .map { String(decoding: $0, as: UTF8.self) }
         let page = try html(metrics: metrics, strips: strips, config: config,
-                            title: title ?? "Tumble training report: \(runDirectory.lastPathComponent)")
+                            title: title ?? "Tumble training report: \(runDirectory.lastPathComponent)", stripNote: stripNote)
         let url = runDirectory.appendingPathComponent("report.html")
         try AtomicFile.write(Data(page.utf8), to: url)
         return url
     }
 
     /// The page text. Deterministic: the same inputs give the same bytes.
-    public static func html(metrics: MetricsTable, strips: [FrameStrip], config: String?, title: String) throws -> String {
+    public static func html(metrics: MetricsTable, strips: [FrameStrip], config: String?, title: String,
+                            stripNote: String? = nil) throws -> String {
         var body = "<h1>\(escapeXML(title))</h1>\n"
         body += summary(metrics)
         body += "<h2>Training curves</h2>\n"
@@ -62,6 +71,7 @@ public enum ReportPage {
         body += chartSVGs.isEmpty ? "<p class=\"n\">metrics.csv has no rows yet.</p>\n" : "<div class=\"charts\">\n" + chartSVGs.joined() + "</div>\n"
 
         body += "<h2>Actual vs decoded prediction</h2>\n"
+        if let stripNote { body += "<p>\(escapeXML(stripNote))</p>\n" }
         if strips.isEmpty {
             body += "<p class=\"n\">No frame strips in this report.</p>\n"
         } else {

@@ -109,7 +109,8 @@ enum ModelCheckpoint {
     }
 
     /// A loaded model for inference: contents checked against the architecture its config builds.
-    static func read(_ url: URL) throws -> (config: TrainingConfig, sha256: String, seeds: TrainingSeeds, info: ModelInfo, step: Int, network: WorldNetwork) {
+    /// `configText` is the config exactly as stored (what the checkpoint's training run wrote).
+    static func read(_ url: URL) throws -> (config: TrainingConfig, configText: String, sha256: String, seeds: TrainingSeeds, info: ModelInfo, step: Int, network: WorldNetwork) {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw RunError.checkpoint(path: url.path, message: "cannot read: \(error.localizedDescription)")
@@ -121,7 +122,7 @@ enum ModelCheckpoint {
         }
         try copyParameters(contents.tensors, into: network, path: url.path)
         let sha = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-        return (contents.config, sha, contents.seeds, contents.info, contents.step, network)
+        return (contents.config, contents.metadata["config"] ?? contents.config.yaml, sha, contents.seeds, contents.info, contents.step, network)
     }
 
     /// Copies every parameter the architecture needs; a missing, extra or mis-shaped tensor means the file

@@ -2,17 +2,21 @@ import Foundation
 
 /// The layout of a run directory:
 ///
+///     RUN/run.json                 the data source (`RunRecord`), so --resume and --report need only --out
 ///     RUN/config.yaml              resolved config (every key)
 ///     RUN/metrics.csv              one row per logged step
 ///     RUN/train.log                the log lines
 ///     RUN/checkpoints/step-N.safetensors, RUN/checkpoints/last.safetensors
+///     RUN/report.html              the report page (`RunReport`), at the end of a run and on demand
 public struct RunDirectory: Sendable {
     public let url: URL
     public init(_ url: URL) { self.url = url.standardizedFileURL }
 
+    public var record: URL { url.appendingPathComponent("run.json") }
     public var config: URL { url.appendingPathComponent("config.yaml") }
     public var metrics: URL { url.appendingPathComponent("metrics.csv") }
     public var log: URL { url.appendingPathComponent("train.log") }
+    public var report: URL { url.appendingPathComponent("report.html") }
     public var checkpoints: URL { url.appendingPathComponent("checkpoints") }
     public var lastCheckpoint: URL { checkpoints.appendingPathComponent("last.safetensors") }
     public func checkpoint(step: Int) -> URL { checkpoints.appendingPathComponent("step-\(step).safetensors") }
