@@ -1,0 +1,185 @@
+import Tensor
+import XCTest
+@testable import WorldModel
+
+/// The mask latent of the default model: softmax masks per pixel, mass-normalised maps, the
+/// motion-weighted InfoMax regulariser and the slot predictor.
+final class SlotLatentTests: XCTestCase {
+    private func masks(_ rows: [[Float]]) throws -> Tensor {
+        try Tensor(rows.flatMap { $0 }, shape: [rows.count, rows[0].count])
+    }
+
+    func testInfomaxPrefersDecisiveBalancedMasksOverCollapsedOnes() throws {
+        let k = 4
+        func onehot(_ i: Int) -> [Float] { (0..<k).map { $0 == i ? 1 : 0 } }
+        // Decisive and balanced: H(p) = 0, H(p̄) = ln 4.
+        let balanced = try Objective.infomax(masks((0..<8).map { onehot($0 % k) }), sharpness: 1).item()
+        XCTAssertEqual(balanced, -Float(log(4.0)), accuracy: 1e-4)
+        // Everything in one mask (collapse): H(p) = H(p̄) = 0.
+        let collapsed = try Objective.infomax(masks((0..<8).map { _ in onehot(2) }), sharpness: 1).item()
+        XCTAssertEqual(collapsed, 0, accuracy: 1e-4)
+        // Uniform masks (the other collapse): H(p) = H(p̄) = ln 4, so the plain mutual information is 0 too.
+        let uniform = try Objective.infomax(masks((0..<8).map { _ in [Float](repeating: 0.25, count: k) }), sharpness: 1).item()
+        XCTAssertEqual(uniform, 0, accuracy: 1e-4)
+        // Half the sharpness weight rewards soft masks: the uniform ones score -(1 - 0.5)·ln 4.
+        let soft = try Objective.infomax(masks((0..<8).map { _ in [Float](repeating: 0.25, count: k) }), sharpness: 0.5).item()
+        XCTAssertEqual(soft, -0.5 * Float(log(4.0)), accuracy: 1e-4)
+    }
+
+    func testMotionShareCountsMovingPixelsAsMuchAsTheBackground() throws {
+        // 6 background pixels in mask 0, two moving object pixels in masks 1 and 2.
+        let rows: [[Float]] = [[1, 0, 0], [1, 0, 0], [1, 0, 0], [1, 0, 0], [1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]]
+        let plain = try Objective.infomax(masks(rows), sharpness: 1).item()
+        let pbar: [Double] = [0.75, 0.125, 0.125]
+        XCTAssertEqual(Double(plain), pbar.reduce(0) { $0 + $1 * log($1) }, accuracy: 1e-4)
+        // All the motion weight on the two object pixels; half of the marginal from it.
+        let w = try Tensor([0, 0, 0, 0, 0, 0, 0.5, 0.5], shape: [1, 8])
+        let mixed = try Objective.infomax(masks(rows), sharpness: 1, motionWeights: w, motionShare: 0.5).item()
+        let q: [Double] = [0.375, 0.3125, 0.3125]
+        XCTAssertEqual(Double(mixed), q.reduce(0) { $0 + $1 * log($1) }, accuracy: 1e-4)
+        XCTAssertLessThan(mixed, plain, "weighting by motion must reward separating the moving objects more")
+        // Merging the two objects into one mask costs more with the motion share than without.
+        var merged = rows; merged[7] = [0, 1, 0]
+        let mergeCostPlain = try Objective.infomax(masks(merged), sharpness: 1).item() - plain
+        let mergeCostMotion = try Objective.infomax(masks(merged), sharpness: 1, motionWeights: w, motionShare: 0.5).item() - mixed
+        XCTAssertGreaterThan(mergeCostMotion, 2 * mergeCostPlain)
+    }
+
+    func testMotionWeightsFollowChangedPixelsAndSumToOne() throws {
+        let info = ModelInfo(height: 4, width: 4, channels: 3, bodies: 1, actionSize: 0, sceneSHA256: "", sceneName: "t",
+                             stateMean: [0, 0, 0, 0], stateStd: [1, 1, 1, 1], observationHz: 15)
+        // One clip of 3 frames; one pixel (row 1, col 2) lights up in frame 1 only.
+        var frames = [UInt8](repeating: 0, count: 3 * 4 * 4 * 3)
+        for k in 0..<3 { frames[(1 * 16 + 1 * 4 + 2) * 3 + k] = 200 }
+        let batch = ClipBatch(clips: 1, length: 3, frames: frames, states: [Float](repeating: 0, count: 3 * 6), actions: [])
+        let w = try XCTUnwrap(Objective.motionWeights(batch: batch, info: info, maskShape: [3, 4, 4, 8])).scalars
+        XCTAssertEqual(w.count, 3 * 16)
+        XCTAssertEqual(Double(w.reduce(0, +)), 1, accuracy: 1e-5)
+        let lit = [0 * 16 + 6, 1 * 16 + 6, 2 * 16 + 6]
+        for (i, v) in w.enumerated() where !lit.contains(i) { XCTAssertEqual(v, 0, "pixel \(i) never changed") }
+        // Frame 1 differs from both neighbours, frames 0 and 2 from one each.
+        XCTAssertEqual(w[lit[1]], 2 * w[lit[0]], accuracy: 1e-6)
+        XCTAssertEqual(w[lit[0]], w[lit[2]], accuracy: 1e-6)
+        // A 2× strided mask map pools the weights into its cells.
+        let pooled = try XCTUnwrap(Objective.motionWeights(batch: batch, info: info, maskShape: [3, 2, 2, 8])).scalars
+        XCTAssertEqual(pooled[1 * 4 + 1], w[lit[1]], accuracy: 1e-6)   // (1, 2) lies in cell (0, 1)
+        // Nothing moves: no weights.
+        let still = ClipBatch(clips: 1, length: 3, frames: [UInt8](repeating: 9, count: frames.count), states: batch.states, actions: [])
+        XCTAssertNil(Objective.motionWeights(batch: still, info: info, maskShape: [3, 4, 4, 8]))
+    }
+
+    private func slotNetwork(_ extra: [String] = []) throws -> WorldNetwork {
+        let config = try ToyBounce.config([
+            "model.encoder.channels=[8,4]", "model.encoder.kernels=[1,1]", "model.encoder.strides=[1,1]",
+            "model.encoder.pool=2", "model.encoder.output=softmax", "model.encoder.normalise=mass",
+            "model.encoder.softmax_temperature=0.5", "objective.target=infomax", "decoder.channels=[8]",
+        ] + extra)
+        let d = ToyBounce.description()
+        return try WorldNetwork(config: config, info: ModelInfo(height: d.height, width: d.width, channels: d.channels,
+                                                                bodies: d.bodies, actionSize: 0, sceneSHA256: d.sceneSHA256,
+                                                                sceneName: d.sceneName, stateMean: [0, 0, 0, 0],
+                                                                stateStd: [1, 1, 1, 1], observationHz: 15))
+    }
+
+    func testMassNormalisedChannelsAreDistributionsWhoseCentroidIsLinear() throws {
+        let net = try slotNetwork()
+        let eps = ToyBounce.episodes(seeds: [41, 42], steps: 3)
+        let x = eps.frames.withUnsafeBufferPointer { net.input(frames: $0, count: 6) }
+        let (z, masks) = try Tensor.noGrad { try net.encodeWithMasks(x) }
+        let m = try XCTUnwrap(masks).scalars, zs = z.scalars
+        let c = net.mapChannels, cells = net.mapHeight * net.mapWidth
+        XCTAssertEqual(z.shape, [6, cells * c])
+        let eps0 = Float(net.config.encoderNormaliseEps)
+        for f in 0..<6 {
+            for k in 0..<c {
+                // Mass of channel k: masks mean-pooled 2×2, summed over cells = pixel sum / 4.
+                var mass: Float = 0
+                for p in 0..<(16 * 16) { mass += m[(f * 256 + p) * c + k] }
+                mass /= 4
+                var total: Float = 0
+                for cell in 0..<cells { total += zs[(f * cells + cell) * c + k] }
+                XCTAssertEqual(total, mass / (mass + eps0), accuracy: 1e-4, "frame \(f) channel \(k)")
+            }
+        }
+    }
+
+    func testSlotPredictorGradientMatchesFiniteDifferences() throws {
+        let net = try slotNetwork(["model.predictor.kind=slots", "model.predictor.channels=3", "model.predictor.layers=2"])
+        var rng = RNG(seed: 7)
+        let d = net.latentDimension
+        let prev = Tensor.randn([2, d], rng: &rng), cur = Tensor.randn([2, d], rng: &rng), target = Tensor.randn([2, d], rng: &rng)
+        func loss() throws -> Tensor { try Tensor.mse(net.predict(previous: prev, current: cur, actions: nil), target) }
+        net.online.zeroGrad()
+        try loss().backward()
+        for name in ["predictor.0.weight", "predictor.1.weight", "predictor.0.bias"] {
+            let p = net.online[name]
+            let analytic = try XCTUnwrap(p.grad).scalars
+            for i in stride(from: 0, to: p.count, by: max(1, p.count / 7)) {
+                let h: Float = 1e-2
+                let keep = p.scalars[i]
+                p.withUnsafeMutableBufferPointer { $0[i] = keep + h }
+                let up = try Tensor.noGrad { try loss().item() }
+                p.withUnsafeMutableBufferPointer { $0[i] = keep - h }
+                let down = try Tensor.noGrad { try loss().item() }
+                p.withUnsafeMutableBufferPointer { $0[i] = keep }
+                let numeric = (up - down) / (2 * h)
+                XCTAssertEqual(analytic[i], numeric, accuracy: 2e-3 + 2e-2 * abs(numeric), "\(name)[\(i)]")
+            }
+        }
+        // The predictor is shared by every channel: swapping two channels of the input swaps the output's.
+        let c = net.mapChannels
+        func swapped(_ t: Tensor) throws -> Tensor {
+            var v = t.scalars
+            for i in stride(from: 0, to: v.count, by: c) { v.swapAt(i, i + 1) }
+            return try Tensor(v, shape: t.shape)
+        }
+        let out = try Tensor.noGrad { try net.predict(previous: prev, current: cur, actions: nil) }
+        let outSwapped = try Tensor.noGrad { try net.predict(previous: swapped(prev), current: swapped(cur), actions: nil) }
+        let expect = try swapped(out).scalars, got = outSwapped.scalars
+        for i in 0..<expect.count { XCTAssertEqual(got[i], expect[i], accuracy: 1e-5) }
+    }
+
+    func testConfigRefusesInfomaxWithoutMasksAndMassWithoutAMap() {
+        XCTAssertThrowsError(try ToyBounce.config(["objective.target=infomax"])) { error in
+            XCTAssertTrue("\(error)".contains("objective.target"), "\(error)")
+            XCTAssertTrue("\(error)".contains("softmax"), "\(error)")
+        }
+        XCTAssertThrowsError(try ToyBounce.config(["model.latent=global", "model.predictor.kind=mlp", "model.encoder.normalise=mass"])) { error in
+            XCTAssertTrue("\(error)".contains("model.encoder.normalise"), "\(error)")
+        }
+        XCTAssertThrowsError(try ToyBounce.config(["model.latent=keypoints", "model.predictor.kind=slots"])) { error in
+            XCTAssertTrue("\(error)".contains("model.predictor.kind"), "\(error)")
+        }
+    }
+
+    func testInfomaxTrainingPutsEachBallInItsOwnMask() throws {
+        let dir = ToyBounce.temporaryDirectory("infomax")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try ToyBounce.config([
+            "model.encoder.channels=[16,6]", "model.encoder.kernels=[1,1]", "model.encoder.strides=[1,1]",
+            "model.encoder.pool=2", "model.encoder.output=softmax", "model.encoder.normalise=mass",
+            "model.encoder.softmax_temperature=0.3", "objective.target=infomax", "objective.infomax_weight=1",
+            "decoder.channels=[8]", "optim.lr=5e-3", "optim.schedule_steps=150", "train.steps=150",
+            "train.log_every=50", "train.checkpoint_every=150", "data.batch_clips=8",
+        ])
+        _ = try Trainer.train(TrainOptions(data: .scene("toy"), run: dir, config: config, quiet: true),
+                              source: ToyBounce.liveSource(seedBase: 11))
+        let model = try TrainedModel.load(checkpoint: RunDirectory(dir).lastCheckpoint)
+        // Three flat 16×16 frames: background, ball colour 0, ball colour 1. Each frame's latent says
+        // which mask took it: the channel holding (almost) all of the mass.
+        var frames = [UInt8]()
+        for colour in [(UInt8(0), UInt8(0), UInt8(0)), ToyBounce.colors[0], ToyBounce.colors[1]] {
+            for _ in 0..<(16 * 16) { frames += [colour.0, colour.1, colour.2] }
+        }
+        let z = try model.encode(frames: frames)
+        let c = 6, cells = z.count / 3 / c
+        var owner = [Int]()
+        for f in 0..<3 {
+            var totals = [Float](repeating: 0, count: c)
+            for cell in 0..<cells { for k in 0..<c { totals[k] += z[(f * cells + cell) * c + k] } }
+            owner.append(totals.indices.max { totals[$0] < totals[$1] }!)
+            XCTAssertGreaterThan(totals[owner[f]], 0.9, "frame \(f): a decisive mask")
+        }
+        XCTAssertEqual(Set(owner).count, 3, "background and both balls each in their own mask, got \(owner)")
+    }
+}
