@@ -70,7 +70,7 @@ final class TrainEvalCommandTests: XCTestCase {
         }
         let config = try String(contentsOf: f.run.appendingPathComponent("config.yaml"), encoding: .utf8)
         XCTAssertTrue(config.contains("channels: [8, 8]") && config.contains("steps: 6"), "resolved config:\n\(config)")
-        XCTAssertTrue(config.contains("target: sigreg"), "defaults are filled in:\n\(config)")
+        XCTAssertTrue(config.contains("target: infomax"), "defaults are filled in:\n\(config)")
         let metrics = try String(contentsOf: f.run.appendingPathComponent("metrics.csv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         let header = try XCTUnwrap(metrics.first)
