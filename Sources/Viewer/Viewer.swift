@@ -114,7 +114,8 @@ public final class Viewer {
         learner?.stopAndWait()
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return ViewerSummary(frames: frameCount, steps: sandbox.tick,
-                             framesPerSecond: total > 0 ? Double(frameCount) / total : 0, screenshot: saved)
+                             framesPerSecond: total > 0 ? Double(frameCount) / total : 0, screenshot: saved,
+                             learningSteps: learner?.stepCount ?? 0, learningSeconds: learner?.secondsOn ?? 0)
     }
 
     // MARK: simulation clock

@@ -23,24 +23,24 @@ final class ThreadingTests: XCTestCase {
     func testSerialThreadGivesTheSameBytes() throws {
         XCTAssertTrue(TensorThreads.fanOut, "fan-out is the default")
         let parallel = try step(seed: 5)
-        var serial: [Float] = []
-        var error: Error?
-        var sawOtherThread = false
+        /// What the other thread found (read after it signalled).
+        final class Outcome: @unchecked Sendable { var serial: [Float] = []; var error: Error?; var sawOtherThread = false }
+        let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
         let t = Thread {
             defer { done.signal() }
             TensorThreads.fanOut = false
             let me = Thread.current
-            do { serial = try self.step(seed: 5) } catch let e { error = e }
+            do { outcome.serial = try self.step(seed: 5) } catch { outcome.error = error }
             // Every part of a split loop runs here.
-            Parallel.forRanges(1 << 20) { _, _ in if Thread.current !== me { sawOtherThread = true } }
-            Parallel.forEach(8) { _ in if Thread.current !== me { sawOtherThread = true } }
+            Parallel.forRanges(1 << 20) { _, _ in if Thread.current !== me { outcome.sawOtherThread = true } }
+            Parallel.forEach(8) { _ in if Thread.current !== me { outcome.sawOtherThread = true } }
         }
         t.start()
         done.wait()
-        XCTAssertNil(error)
-        XCTAssertFalse(sawOtherThread, "a serial thread's loops ran elsewhere")
-        XCTAssertEqual(serial, parallel, "serial and parallel runs must agree bit for bit")
+        XCTAssertNil(outcome.error)
+        XCTAssertFalse(outcome.sawOtherThread, "a serial thread's loops ran elsewhere")
+        XCTAssertEqual(outcome.serial, parallel, "serial and parallel runs must agree bit for bit")
         XCTAssertTrue(TensorThreads.fanOut, "the switch is per thread: this one still fans out")
     }
 }
