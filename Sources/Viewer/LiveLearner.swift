@@ -19,6 +19,7 @@ final class LiveLearner {
     /// When learning was last switched on (uptime ns), and the seconds it was on before that.
     private var onSince: UInt64?
     private var secondsBefore: Double = 0
+    private var stepCPUSeconds: Double = 0
 
     init(model: ViewerModel) { self.model = model }
 
@@ -26,6 +27,10 @@ final class LiveLearner {
     var stepCount: Int { lock.lock(); defer { lock.unlock() }; return steps }
 
     var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
+
+    /// CPU seconds the learning thread spent in steps that returned a loss: what a step costs on a free
+    /// core, whatever else the machine is doing.
+    var cpuSecondsInSteps: Double { lock.lock(); defer { lock.unlock() }; return stepCPUSeconds }
 
     /// Seconds learning has been switched on in total (for steps per second).
     var secondsOn: Double {
@@ -81,14 +86,16 @@ final class LiveLearner {
             let go = running && generation == g
             lock.unlock()
             guard go else { return }
-            let started = DispatchTime.now().uptimeNanoseconds
+            let started = DispatchTime.now().uptimeNanoseconds, cpuStarted = Self.threadCPUSeconds()
             let loss = model.learnStep()
             let took = DispatchTime.now().uptimeNanoseconds - started
+            let cpu = Self.threadCPUSeconds() - cpuStarted
             lock.lock()
             if let loss {
                 pending.append(loss)
                 if pending.count > 4096 { pending.removeFirst(pending.count - 4096) }
                 steps += 1
+                stepCPUSeconds += cpu
             }
             lock.unlock()
             // Cheap steps (or no data yet) must not spin a core the window and physics need.
@@ -101,5 +108,11 @@ final class LiveLearner {
     static func yieldToTheWindow() {
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
         TensorThreads.fanOut = false
+    }
+
+    static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 }

@@ -105,10 +105,16 @@ struct ViewCommand: ParsableCommand {
         if let shot = summary.screenshot {
             print("saved \(shot) (\(summary.frames) frames, \(summary.steps) observations)")
         }
-        if options.frames != nil && summary.learningSeconds > 0 {
-            print(String(format: "live learning: %d steps in %.1f s (%.1f steps/s) while drawing %.1f frames/s (%.2f ms/frame)",
-                         summary.learningSteps, summary.learningSeconds, Double(summary.learningSteps) / summary.learningSeconds,
-                         summary.framesPerSecond, 1000 / max(summary.framesPerSecond, 1e-9)))
+        if options.frames != nil {
+            // Headless runs draw back to back: the loop's own speed, and what live learning did beside it.
+            var line = String(format: "drew %d frames at %.1f frames/s (%.2f ms/frame)", summary.frames, summary.framesPerSecond,
+                              1000 / max(summary.framesPerSecond, 1e-9))
+            if summary.learningSeconds > 0 {
+                line += String(format: "; live learning: %d steps in %.1f s (%.2f steps/s), %.0f ms of CPU per step",
+                               summary.learningSteps, summary.learningSeconds, Double(summary.learningSteps) / summary.learningSeconds,
+                               summary.learningCPUSeconds * 1000 / Double(max(summary.learningSteps, 1)))
+            }
+            print(line)
         }
     }
 

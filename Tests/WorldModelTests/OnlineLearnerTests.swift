@@ -253,6 +253,21 @@ final class OnlineLearnerTests: XCTestCase {
         XCTAssertEqual(learner.bufferedFrames, 1)
     }
 
+    /// While learning is off the frames wait in the inbox, and only the newest `bufferFrames` are kept.
+    func testUnsteppedFramesAreBoundedToTheNewest() throws {
+        var options = OnlineLearner.Options()
+        options.bufferFrames = 20
+        let learner = try OnlineLearner(model: try freshModel(), options: options)
+        let e = ToyBounce.episodes(seeds: [42], steps: 50)
+        feed(learner, e)
+        XCTAssertEqual(learner.bufferedFrames, 20)
+        XCTAssertNotNil(try learner.step())
+        XCTAssertEqual(learner.buffer.total, 20, "the 30 oldest frames never reached the buffer")
+        XCTAssertEqual(learner.buffer.clipStarts(length: 5, needStates: true), Array(0...15))
+        let fb = 16 * 16 * 3
+        XCTAssertEqual(Array(learner.buffer.frames[(19 * fb)..<(20 * fb)]), Array(e.frames[(49 * fb)..<(50 * fb)]), "the newest frame is the last one shown")
+    }
+
     func testImpossibleOptionsAndIncompatibleStreamsAreClearErrors() throws {
         let model = try freshModel()
         var o = OnlineLearner.Options()

@@ -4,10 +4,14 @@ import Tensor
 /// Trains a world model on the frames a live stream is showing while another thread keeps using the
 /// latest weights: the sandbox window's live learning.
 ///
-/// - `observe` (any thread; a copy under a lock) adds the frame shown, its true states and the action
-///   that led to it to a bounded buffer of recent frames (`Options.bufferFrames`).
+/// - `observe` (any thread) hands the frame shown, its true states and the action that led to it to an
+///   inbox; `step` moves them into a bounded buffer of recent frames (`Options.bufferFrames`).
 /// - `step` (one call at a time; typically one background thread) draws a batch of clips from the buffer,
 ///   takes one optimiser step on the learner's private copy of the weights, and publishes a new snapshot.
+///
+/// The window's thread must never wait on a low-priority learner that was preempted while holding a lock
+/// (priority inversion): every lock it shares with `step` (the inbox, the published snapshot) is held for
+/// a constant-time swap only; the buffer and the weights belong to the stepping thread alone.
 /// - `model` is the latest snapshot. A published `TrainedModel` is never written again, so a reader that
 ///   holds one sees one consistent set of weights for as long as it keeps it, without locks or waiting.
 ///
@@ -67,9 +71,17 @@ public final class OnlineLearner: @unchecked Sendable {
     private let trainingSeeds: TrainingSeeds
     private let baseStep: Int
 
-    // Observations, guarded by `dataLock`.
-    private let dataLock = NSLock()
-    private var buffer: RecentFrames
+    /// Observations not yet in the buffer (oldest first, at most `bufferFrames` frames), guarded by `inboxLock`.
+    private enum Arrival { case frame([UInt8], states: [Float]?, actionBefore: [Float]?), sequenceBreak }
+    private let inboxLock = NSLock()
+    private var inbox: [Arrival] = []
+    private var inboxFrames = 0
+    private var inboxDropped = false
+    private var bufferCount = 0
+    private let frameBytes: Int, actionSize: Int, stateSize: Int
+
+    /// Recent frames, owned by the stepping thread.
+    private(set) var buffer: RecentFrames
 
     // Training state, touched only inside `step` (serialised by `stepLock`).
     private let stepLock = NSLock()
@@ -135,8 +147,10 @@ public final class OnlineLearner: @unchecked Sendable {
         statisticsSet = !fromScratch
         sampler = SplitMix64(seed: SplitMix64.derive(options.seed, 0x0411_11E0))
         tensorRNG = RNG(seed: SplitMix64.derive(options.seed, 0x0411_7E45))
-        buffer = RecentFrames(capacity: options.bufferFrames, frameBytes: info.height * info.width * info.channels,
-                              actionSize: info.actionSize, stateSize: info.bodies * 6)
+        frameBytes = info.height * info.width * info.channels
+        actionSize = info.actionSize
+        stateSize = info.bodies * 6
+        buffer = RecentFrames(capacity: options.bufferFrames, frameBytes: frameBytes, actionSize: actionSize, stateSize: stateSize)
         if trainsEncoder {
             if !fromScratch { optimizers = Optimizers(network: network, config: config) }
         } else {
@@ -166,8 +180,11 @@ public final class OnlineLearner: @unchecked Sendable {
     /// Optimiser steps applied (and published) so far.
     public var steps: Int { publishLock.lock(); defer { publishLock.unlock() }; return publishedSteps }
 
-    /// Frames currently held for training.
-    public var bufferedFrames: Int { dataLock.lock(); defer { dataLock.unlock() }; return buffer.count }
+    /// Frames currently held for training (observed, at most `bufferFrames`).
+    public var bufferedFrames: Int {
+        inboxLock.lock(); defer { inboxLock.unlock() }
+        return min(bufferCount + inboxFrames, options.bufferFrames)
+    }
 
     // MARK: Observations
 
@@ -178,19 +195,33 @@ public final class OnlineLearner: @unchecked Sendable {
     /// new sequence. Returns whether the frame was kept.
     @discardableResult
     public func observe(frame: UnsafeBufferPointer<UInt8>, states: UnsafeBufferPointer<Float>?, actionBefore: UnsafeBufferPointer<Float>?) -> Bool {
-        dataLock.lock(); defer { dataLock.unlock() }
-        guard frame.count == buffer.frameBytes else { buffer.breakSequence(); return false }
-        var action: UnsafeBufferPointer<Float>? = nil
-        if buffer.actionSize > 0 {
-            if let a = actionBefore, a.count == buffer.actionSize { action = a } else { buffer.breakSequence() }
+        guard frame.count == frameBytes else { breakSequence(); return false }
+        var action: [Float]? = nil
+        var broken = false
+        if actionSize > 0 {
+            if let a = actionBefore, a.count == actionSize { action = Array(a) } else { broken = true }
         }
-        buffer.append(frame: frame, states: states?.count == buffer.stateSize ? states : nil, actionBefore: action)
+        let arrival = Arrival.frame(Array(frame), states: states.flatMap { $0.count == stateSize ? Array($0) : nil }, actionBefore: action)
+        inboxLock.lock()
+        if broken { inbox.append(.sequenceBreak) }
+        inbox.append(arrival)
+        inboxFrames += 1
+        // While nobody steps, frames beyond the buffer's capacity would be dropped on arrival anyway: drop
+        // the oldest here (the buffer's newest frame no longer precedes what follows).
+        if inboxFrames > options.bufferFrames {
+            while let first = inbox.first {
+                inbox.removeFirst()
+                if case .frame = first { inboxFrames -= 1; break }
+            }
+            inboxDropped = true
+        }
+        inboxLock.unlock()
         return true
     }
 
     /// The next frame does not follow the last one (a reset, a new scene, an injected violation).
     public func breakSequence() {
-        dataLock.lock(); buffer.breakSequence(); dataLock.unlock()
+        inboxLock.lock(); inbox.append(.sequenceBreak); inboxLock.unlock()
     }
 
     // MARK: Training
@@ -199,7 +230,33 @@ public final class OnlineLearner: @unchecked Sendable {
     /// buffer holds no complete clip (full mode: none with states). Calls are serialised.
     public func step() throws -> StepResult? {
         stepLock.lock(); defer { stepLock.unlock() }
+        takeArrivals()
         return try trainsEncoder ? fullStep() : predictorStep()
+    }
+
+    /// Moves what `observe` queued into the buffer (a constant-time swap under the inbox lock).
+    private func takeArrivals() {
+        inboxLock.lock()
+        let arrivals = inbox, dropped = inboxDropped
+        inbox = []
+        inboxFrames = 0
+        inboxDropped = false
+        inboxLock.unlock()
+        if dropped { buffer.breakSequence() }
+        for a in arrivals {
+            switch a {
+            case .sequenceBreak: buffer.breakSequence()
+            case let .frame(pixels, states, action):
+                pixels.withUnsafeBufferPointer { f in
+                    func add(_ st: UnsafeBufferPointer<Float>?) {
+                        if let action { action.withUnsafeBufferPointer { buffer.append(frame: f, states: st, actionBefore: $0) } }
+                        else { buffer.append(frame: f, states: st, actionBefore: nil) }
+                    }
+                    if let states { states.withUnsafeBufferPointer { add($0) } } else { add(nil) }
+                }
+            }
+        }
+        inboxLock.lock(); bufferCount = buffer.count; inboxLock.unlock()
     }
 
     private var learningRate: Double {
@@ -219,10 +276,9 @@ public final class OnlineLearner: @unchecked Sendable {
         var missingOrder: [Int] = []
         var missingFrames: [UInt8] = []
 
-        dataLock.lock()
         buffer.prepareLatents(dimension: d)
         let starts = buffer.clipStarts(length: t, needStates: false)
-        guard !starts.isEmpty else { dataLock.unlock(); return nil }
+        guard !starts.isEmpty else { return nil }
         for c in 0..<b {
             let first = starts[sampler.below(starts.count)]
             for j in 0..<t {
@@ -243,7 +299,6 @@ public final class OnlineLearner: @unchecked Sendable {
                 }
             }
         }
-        dataLock.unlock()
 
         if !missingOrder.isEmpty {
             let encoded = try network.encode(frames: missingFrames, info: network.info)
@@ -252,9 +307,7 @@ public final class OnlineLearner: @unchecked Sendable {
                     for k in 0..<d { latents[row * d + k] = encoded[i * d + k] }
                 }
             }
-            dataLock.lock()
             for (i, serial) in missingOrder.enumerated() { buffer.storeLatent(serial, encoded[(i * d)..<((i + 1) * d)]) }
-            dataLock.unlock()
         }
 
         let z = try Tensor(latents, shape: [b * t, d])
@@ -280,9 +333,8 @@ public final class OnlineLearner: @unchecked Sendable {
         let b = batchClips, t = clipLength, a = buffer.actionSize, fb = buffer.frameBytes, sb = buffer.stateSize
         var batch = ClipBatch(clips: b, length: t, frames: [UInt8](repeating: 0, count: b * t * fb),
                               states: [Float](repeating: 0, count: b * t * sb), actions: [Float](repeating: 0, count: b * t * a))
-        dataLock.lock()
         let starts = buffer.clipStarts(length: t, needStates: true)
-        guard !starts.isEmpty else { dataLock.unlock(); return nil }
+        guard !starts.isEmpty else { return nil }
         for c in 0..<b {
             let first = starts[sampler.below(starts.count)]
             for j in 0..<t {
@@ -296,7 +348,6 @@ public final class OnlineLearner: @unchecked Sendable {
                 for k in 0..<a { batch.actions[row * a + k] = buffer.actions[slot * a + k] }
             }
         }
-        dataLock.unlock()
 
         if !statisticsSet {
             // From scratch: the probe's target normalisation from the first batch, as `tumble train` does.
