@@ -8,12 +8,12 @@ import Tensor
 ///   inbox; `step` moves them into a bounded buffer of recent frames (`Options.bufferFrames`).
 /// - `step` (one call at a time; typically one background thread) draws a batch of clips from the buffer,
 ///   takes one optimiser step on the learner's private copy of the weights, and publishes a new snapshot.
+/// - `model` is the latest snapshot. A published `TrainedModel` is never written again, so a reader that
+///   holds one sees one consistent set of weights for as long as it keeps it, without locks or waiting.
 ///
 /// The window's thread must never wait on a low-priority learner that was preempted while holding a lock
 /// (priority inversion): every lock it shares with `step` (the inbox, the published snapshot) is held for
 /// a constant-time swap only; the buffer and the weights belong to the stepping thread alone.
-/// - `model` is the latest snapshot. A published `TrainedModel` is never written again, so a reader that
-///   holds one sees one consistent set of weights for as long as it keeps it, without locks or waiting.
 ///
 /// Two modes:
 /// - predictor (a trained model, the default): the encoder stays frozen, because the probe and the decoder
