@@ -73,6 +73,7 @@ final class Sandbox {
         stream = try ObservationStream(scene: scenes[sceneIndex], resolution: model?.frameSize.width)
         lead = try LeadWorld(scene: scenes[sceneIndex])
         (model as? StateOracleModel)?.connect(oracle: self)
+        (model as? StateReadingModel)?.connect(states: self)
         begin()
     }
 

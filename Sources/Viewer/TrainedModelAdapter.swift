@@ -1,4 +1,5 @@
 import Foundation
+import Physics
 import Tensor
 import WorldModel
 
@@ -8,18 +9,57 @@ import WorldModel
 ///
 /// Surprise is the latent prediction error of the frame just seen: the mean squared difference between its
 /// encoding and the latent predicted for it one step earlier.
-public final class TrainedModelAdapter: ViewerModel {
-    public let model: TrainedModel
+///
+/// Live learning: every frame shown (with the bodies' true states and the action that led to it) also goes
+/// to an `OnlineLearner`, which `learnStep` drives from the window's background thread. The window always
+/// draws with one published snapshot per observation step (`model`), so drawing never waits on training and
+/// never sees half-updated weights.
+public final class TrainedModelAdapter: ViewerModel, StateReadingModel {
+    /// The model as loaded (or freshly built), before any online learning.
+    public let initialModel: TrainedModel
+    /// Trains the model on the frames shown (nil if it cannot: see `learningUnavailable`).
+    public let learner: OnlineLearner?
+    /// Why live learning is unavailable, for the HUD.
+    public let learningUnavailable: String?
+
+    /// The snapshot the current observation step uses (the latest published one when the step began).
+    public private(set) var model: TrainedModel
+    private weak var sandbox: Sandbox?
     private var previous: [Float]?
     private var current: [Float]?
+    /// The frame `current` encodes (re-encoded when a new snapshot changed the encoder).
+    private var currentFrame: [UInt8]?
     /// ẑ(t+1), predicted at the last `imagine`.
     private var predictedNext: [Float]?
 
     /// Also limits OpenBLAS to one thread: the window's inference is one frame at a time, too small to
     /// share, and OpenBLAS's idle workers spin (sched_yield) on the core the window draws with, which made
-    /// a 2-core frame four times slower.
-    public init(model: TrainedModel) {
+    /// a 2-core frame four times slower. (The live learner runs single-threaded beside it.)
+    ///
+    /// `learning` configures live learning: by default the predictor fine-tunes with the encoder frozen.
+    public init(model: TrainedModel, learning: OnlineLearner.Options = OnlineLearner.Options()) {
+        initialModel = model
         self.model = model
+        BLAS.threads = 1
+        do {
+            learner = try OnlineLearner(model: model, options: learning)
+            learningUnavailable = nil
+        } catch {
+            learner = nil
+            learningUnavailable = "\(error)"
+        }
+    }
+
+    /// A new model for `scene` built from `config` (the defaults: the shipped model's architecture), which
+    /// only learns in the window: encoder, predictor, probe and decoder from scratch under the config's
+    /// objective. Throws if the config does not fit the scene's frames.
+    public init(learningFromScratch scene: Scene, config: TrainingConfig = TrainingConfig(),
+                learning: OnlineLearner.Options = OnlineLearner.Options()) throws {
+        let learner = try OnlineLearner(scratch: config, data: try DataDescription(scene: scene), options: learning)
+        self.learner = learner
+        learningUnavailable = nil
+        initialModel = learner.model
+        model = learner.model
         BLAS.threads = 1
     }
 
@@ -29,16 +69,38 @@ public final class TrainedModelAdapter: ViewerModel {
         TrainedModelAdapter(model: try TrainedModel.load(checkpoint: url))
     }
 
+    /// Whether the model started from scratch in this window (no checkpoint behind it).
+    public var isFromScratch: Bool { initialModel.checkpointSHA256.isEmpty }
+
     public var label: String {
-        "\(model.info.sceneName) · \(model.checkpointSHA256.prefix(12)) · step \(model.step)"
+        let online = learner?.steps ?? 0
+        if isFromScratch { return "\(model.info.sceneName) · new model learning from scratch · \(online) steps" }
+        return "\(model.info.sceneName) · \(model.checkpointSHA256.prefix(12)) · step \(initialModel.step)"
+            + (online > 0 ? " + \(online) online" : "")
     }
 
     public var frameSize: (height: Int, width: Int, channels: Int) {
         (model.info.height, model.info.width, model.info.channels)
     }
 
+    func connect(states sandbox: Sandbox) { self.sandbox = sandbox }
+
     public func observe(frame: UnsafeBufferPointer<UInt8>, action: UnsafeBufferPointer<Float>?) -> Float? {
-        guard let z = try? model.encode(frames: Array(frame)) else { return nil }
+        if let learner {
+            if let states = sandbox?.states, !states.isEmpty {
+                _ = states.withUnsafeBufferPointer { learner.observe(frame: frame, states: $0, actionBefore: action) }
+            } else {
+                learner.observe(frame: frame, states: nil, actionBefore: action)
+            }
+            let latest = learner.model
+            if latest !== model {
+                model = latest
+                // A trained encoder moved: the last frame's latent must come from the same weights as the next.
+                if learner.trainsEncoder, let f = currentFrame { current = try? model.encode(frames: f) }
+            }
+        }
+        let pixels = Array(frame)
+        guard let z = try? model.encode(frames: pixels) else { return nil }
         var surprise: Float?
         if let zhat = predictedNext, zhat.count == z.count, !z.isEmpty {
             var sum: Float = 0
@@ -47,6 +109,7 @@ public final class TrainedModelAdapter: ViewerModel {
         }
         previous = current ?? z
         current = z
+        currentFrame = pixels
         predictedNext = nil
         return surprise
     }
@@ -74,11 +137,21 @@ public final class TrainedModelAdapter: ViewerModel {
     }
 
     public func resetHistory() {
-        previous = nil; current = nil; predictedNext = nil
+        previous = nil; current = nil; currentFrame = nil; predictedNext = nil
+        learner?.breakSequence()
     }
 
-    /// Online training needs a trainer step over recent frames; until WorldModel offers one, the window says
-    /// "this model cannot learn online" when L is pressed.
-    public var supportsLearning: Bool { false }
-    public func learnStep() -> Float? { nil }
+    public var supportsLearning: Bool { learner != nil }
+
+    /// One online step (background thread): the loss it minimised, or nil while there is no complete clip yet.
+    public func learnStep() -> Float? {
+        guard let learner, let result = try? learner.step() else { return nil }
+        return Float(result.loss)
+    }
+}
+
+/// A model that also reads the bodies' true states each step (to train its probe online). Unlike
+/// `StateOracleModel` it still reads the sandbox's frames, so the frame checks apply to it.
+protocol StateReadingModel: ViewerModel {
+    func connect(states: Sandbox)
 }

@@ -111,10 +111,12 @@ public final class Viewer {
             frameCount += 1
             if let n = options.frames, frameCount >= n { break }
         }
-        learner?.stopAndWait()
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        learner?.stopAndWait()
         return ViewerSummary(frames: frameCount, steps: sandbox.tick,
-                             framesPerSecond: total > 0 ? Double(frameCount) / total : 0, screenshot: saved)
+                             framesPerSecond: total > 0 ? Double(frameCount) / total : 0, screenshot: saved,
+                             learningSteps: learner?.stepCount ?? 0, learningSeconds: learner?.secondsOn ?? 0,
+                             learningCPUSeconds: learner?.cpuSecondsInSteps ?? 0)
     }
 
     // MARK: simulation clock

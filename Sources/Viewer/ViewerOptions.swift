@@ -44,6 +44,11 @@ public struct ViewerSummary: Equatable {
     /// Mean frames per second over the run (wall clock).
     public var framesPerSecond: Double
     public var screenshot: String?
+    /// Live-learning steps taken during the run, and the seconds learning was on.
+    public var learningSteps: Int = 0
+    public var learningSeconds: Double = 0
+    /// CPU seconds the learning thread spent in those steps (a step's cost on a free core).
+    public var learningCPUSeconds: Double = 0
 }
 
 /// A key press at a frame, e.g. `120:b` (vanish at frame 120) or `30:space`.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Physics
 import Viewer
+import WorldModel
 
 /// `tumble view`: the sandbox window, or a headless screenshot of it.
 struct ViewCommand: ParsableCommand {
@@ -79,7 +80,7 @@ struct ViewCommand: ParsableCommand {
                 index = scenes.count - 1
             }
         }
-        let model = try Self.model(checkpoint: checkpoint, baseline: baseline)
+        let model = try Self.model(checkpoint: checkpoint, baseline: baseline, learn: learn, scene: scenes[index])
         if case let .model(m as TrainedModelAdapter) = model, m.model.info.sceneName != scenes[index].name {
             FileHandle.standardError.write(Data(("tumble view: note: the model was trained on \(m.model.info.sceneName), "
                 + "this is \(scenes[index].name); expect it to be surprised\n").utf8))
@@ -104,22 +105,59 @@ struct ViewCommand: ParsableCommand {
         if let shot = summary.screenshot {
             print("saved \(shot) (\(summary.frames) frames, \(summary.steps) observations)")
         }
+        if options.frames != nil {
+            // Headless runs draw back to back: the loop's own speed, and what live learning did beside it.
+            var line = String(format: "drew %d frames at %.1f frames/s (%.2f ms/frame)", summary.frames, summary.framesPerSecond,
+                              1000 / max(summary.framesPerSecond, 1e-9))
+            if summary.learningSeconds > 0 {
+                line += String(format: "; live learning: %d steps in %.1f s (%.2f steps/s), %.0f ms of CPU per step",
+                               summary.learningSteps, summary.learningSeconds, Double(summary.learningSteps) / summary.learningSeconds,
+                               summary.learningCPUSeconds * 1000 / Double(max(summary.learningSteps, 1)))
+            }
+            print(line)
+        }
     }
 
     /// Which model to show. A checkpoint must exist and be readable by this build; without one the window
-    /// runs the scene with "no model" in the HUD (or the labelled baseline with --baseline).
-    static func model(checkpoint: String?, baseline: Bool) throws -> ViewerModelChoice {
+    /// runs the scene with "no model" in the HUD (or the labelled baseline with --baseline). With --learn, a
+    /// missing, unreadable or (for learning on `scene`) incompatible checkpoint is replaced by a new model
+    /// that learns from scratch in the window, with a note on stderr saying why.
+    static func model(checkpoint: String?, baseline: Bool, learn: Bool = false, scene: Scene? = nil) throws -> ViewerModelChoice {
         if baseline { return .kinematicBaseline }
+        func fromScratch(because why: String) throws -> ViewerModelChoice {
+            guard learn, let scene else { throw ValidationErrorPassthrough(message: "tumble view: \(why)") }
+            FileHandle.standardError.write(Data("tumble view: \(why); --learn: a new model (default config) learns \(scene.name) from scratch\n".utf8))
+            do {
+                return .model(try TrainedModelAdapter(learningFromScratch: scene))
+            } catch {
+                throw ValidationErrorPassthrough(message: "tumble view: cannot build a new model for \(scene.name): \(error)")
+            }
+        }
+        func load(_ url: URL) throws -> ViewerModelChoice {
+            let adapter: TrainedModelAdapter
+            do { adapter = try TrainedModelAdapter.load(checkpoint: url) } catch {
+                return try fromScratch(because: "cannot load checkpoint: \(error)")
+            }
+            if learn, let scene {
+                if let why = adapter.learningUnavailable { return try fromScratch(because: "\(url.lastPathComponent) cannot learn online: \(why)") }
+                let data = try DataDescription(scene: scene, resolution: adapter.model.info.width)
+                if let why = OnlineLearner.incompatibility(of: adapter.model, with: data) {
+                    return try fromScratch(because: "\(url.lastPathComponent) cannot learn on \(scene.name): \(why)")
+                }
+            }
+            return .model(adapter)
+        }
         guard let checkpoint else {
             // The shipped default model: the same file its eval report names by SHA-256.
-            if let shipped = shippedModel() { return try CheckpointModelLoader.load(shipped) }
+            if let shipped = shippedModel() { return try load(shipped) }
+            if learn { return try fromScratch(because: "no --checkpoint and Assets/default-model.safetensors not found") }
             return .none(reason: "Assets/default-model.safetensors not found; pass --checkpoint FILE or --baseline")
         }
         let url = URL(fileURLWithPath: checkpoint)
         guard FileManager.default.isReadableFile(atPath: url.path) else {
-            throw ValidationErrorPassthrough(message: "tumble view: checkpoint \(url.path) does not exist or is not readable")
+            return try fromScratch(because: "checkpoint \(url.path) does not exist or is not readable")
         }
-        return try CheckpointModelLoader.load(url)
+        return try load(url)
     }
 }
 
@@ -140,15 +178,4 @@ func shippedModel() -> URL? {
 struct ValidationErrorPassthrough: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
-}
-
-/// Turns a checkpoint file into the window's model.
-enum CheckpointModelLoader {
-    static func load(_ url: URL) throws -> ViewerModelChoice {
-        do {
-            return .model(try TrainedModelAdapter.load(checkpoint: url))
-        } catch {
-            throw ValidationErrorPassthrough(message: "tumble view: cannot load checkpoint: \(error)")
-        }
-    }
 }
