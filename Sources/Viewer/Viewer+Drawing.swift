@@ -48,7 +48,7 @@ extension Viewer {
     }
 
     private func drawDrag(_ t: WorldTransform) {
-        guard let d = drag, let p = sandbox.position(of: d.body) else { return }
+        guard let d = drag, let p = dragAnchor else { return }
         let a = t.screen(p), b = t.screen(d.target)
         canvas.line(a, b, width: 1.5, color: Theme.dragLine)
         canvas.strokeCircle(center: b, radius: 6, width: 1.5, color: Theme.dragLine)
@@ -68,7 +68,7 @@ extension Viewer {
         if isHeadless { mode += " · headless" }
         mode += " · horizon \(s.horizon)"
         if let learner { mode += learner.isRunning ? " · learning" : " · learning off" }
-        if drag != nil { mode += " · steering actor" }
+        if let d = drag { mode += d.kind == .steer ? " · steering actor" : " · pulling body \(d.body)" }
         let modeW = fonts.regular.measure(mode)
         fonts.regular.draw(mode, x: right - modeW, y: row1 + 3, color: paused ? Theme.warning : Theme.text, on: canvas)
         let room = right - modeW - 24 - end - 12

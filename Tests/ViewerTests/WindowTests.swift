@@ -145,6 +145,56 @@ final class WindowTests: XCTestCase {
         XCTAssertNil(v.sandbox.userAction)
     }
 
+    /// Without an actor the drag is a pull (Physics' mouse joint): the grabbed body ends up at the pointer, in the
+    /// shown world and in the true future alike, and lets go on release. Zero gravity (bounce) and gravity (toss).
+    func testDragPullsABodyOnScenesWithoutAnActor() throws {
+        for (index, goal) in [(0, SIMD2<Float>(10, 10)), (2, SIMD2<Float>(20, 30))] {
+            let model = ScriptedModel()
+            let v = try TestScenes.viewer(scene: index, model: .model(model))
+            XCTAssertFalse(v.sandbox.hasActor)
+            for _ in 0..<8 { v.advance(seconds: 1.0 / 60) }
+            _ = try v.render()
+            let t = try XCTUnwrap(v.lastTransform)
+            let body = 1
+            let start = try XCTUnwrap(v.sandbox.position(of: body))
+            let a = t.screen(start), b = t.screen(goal)
+            SyntheticInput.mouse(SDL_MOUSEBUTTONDOWN, x: a.x, y: a.y)
+            SyntheticInput.mouse(SDL_MOUSEMOTION, x: b.x, y: b.y)
+            v.pollEvents()
+            let d = try XCTUnwrap(v.drag, "scene \(v.sandbox.scene.name): no drag")
+            XCTAssertEqual(d.kind, .pull)
+            XCTAssertEqual(d.body, body)
+            for _ in 0..<120 { v.advance(seconds: 1.0 / 60); _ = try v.render() }   // 2 s
+            XCTAssertEqual(v.sandbox.world.pulledBody, body)
+            // The grabbed point (within a pixel of the body's centre) sits at the pointer; other balls may knock it.
+            let anchor = try XCTUnwrap(v.dragAnchor)
+            XCTAssertLessThan(length(anchor - goal), 0.6, "\(v.sandbox.scene.name): dragged body not at the mouse")
+            let future = try XCTUnwrap(v.sandbox.trueFuture.last?[body])
+            XCTAssertLessThan(length(future - goal), 1.5, "the true future should keep the body held too")
+            XCTAssertTrue(model.actions.allSatisfy { $0 == nil }, "a pull is no action")
+            SyntheticInput.mouse(SDL_MOUSEBUTTONUP, x: b.x, y: b.y)
+            v.pollEvents()
+            XCTAssertNil(v.drag)
+            XCTAssertNil(v.sandbox.userPull)
+            v.advance(seconds: 1.0 / 15)
+            XCTAssertNil(v.sandbox.world.pulledBody, "released on mouse up")
+        }
+    }
+
+    /// Clicking empty space on a scene without an actor grabs nothing.
+    func testClickOnEmptySpaceGrabsNothing() throws {
+        let v = try TestScenes.viewer()
+        _ = try v.render()
+        let t = try XCTUnwrap(v.lastTransform)
+        let empty = stride(from: Float(1), to: 19, by: 0.5).flatMap { x in stride(from: Float(1), to: 19, by: 0.5).map { SIMD2(x, $0) } }
+            .first { v.sandbox.body(at: $0) == nil }!
+        let p = t.screen(empty)
+        SyntheticInput.mouse(SDL_MOUSEBUTTONDOWN, x: p.x, y: p.y)
+        v.pollEvents()
+        XCTAssertNil(v.drag)
+        XCTAssertNil(v.sandbox.userPull)
+    }
+
     func testHeadlessRunWritesScreenshotAtomically() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tumble-view-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
