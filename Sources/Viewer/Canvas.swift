@@ -26,6 +26,17 @@ final class Canvas {
     var normals: [SIMD2<Float>] = []
     /// Batches sent since the last `resetStats()` (GPU draw calls or CPU batches), for the bench and tests.
     private(set) var drawCalls = 0
+    /// When non-nil, every string drawn is recorded here (its box and overlay layer), so tests can check that
+    /// no two texts of one layer overlap and that all lie inside the window.
+    var textBoxes: [TextBox]?
+    /// The overlay layer following text belongs to (0: the window; higher: drawn on top, e.g. the help).
+    var textLayer = 0
+
+    struct TextBox {
+        var text: String
+        var rect: Rect
+        var layer: Int
+    }
 
     init(surface: RenderSurface) {
         self.surface = surface

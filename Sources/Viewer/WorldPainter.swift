@@ -9,7 +9,10 @@ struct WorldTransform {
     /// The window rectangle the camera rectangle occupies.
     var viewport: Rect
 
-    init(camera: CameraRect, fitting r: Rect, margin: Float = 16) {
+    /// Space kept free around the world inside its rectangle.
+    static let defaultMargin: Float = 16
+
+    init(camera: CameraRect, fitting r: Rect, margin: Float = defaultMargin) {
         self.camera = camera
         let cw = max(camera.maxX - camera.minX, 1e-6), ch = max(camera.maxY - camera.minY, 1e-6)
         scale = max(min((r.w - 2 * margin) / cw, (r.h - 2 * margin) / ch), 1e-3)
