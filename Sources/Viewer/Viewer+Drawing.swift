@@ -19,7 +19,7 @@ extension Viewer {
 
         canvas.textLayer = 0
         painter.drawWorld(sandbox, transform: t, alpha: alpha, canvas: canvas)
-        painter.drawForecast(sandbox, transform: t, canvas: canvas)
+        painter.drawForecast(sandbox, transform: t, alpha: alpha, canvas: canvas)
         drawDrag(t)
 
         if let side = layout.sidebar {
@@ -63,7 +63,9 @@ extension Viewer {
 
     private func drawDrag(_ t: WorldTransform) {
         guard let d = drag, let p = dragAnchor else { return }
-        let a = t.screen(p), b = t.screen(d.target)
+        // From the body as drawn (interpolated), not from its newest state.
+        let a = t.screen(WorldPainter.apply(WorldPainter.pose(sandbox: sandbox, body: d.body, alpha: alpha), p))
+        let b = t.screen(d.target)
         canvas.line(a, b, width: 1.5, color: Theme.dragLine)
         canvas.strokeCircle(center: b, radius: 6, width: 1.5, color: Theme.dragLine)
         canvas.fillCircle(center: a, radius: 3, color: Theme.dragLine)

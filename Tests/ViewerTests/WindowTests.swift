@@ -36,6 +36,36 @@ final class WindowTests: XCTestCase {
         XCTAssertLessThan(px2.at(p).z, 200, "stale ghost left behind")
     }
 
+    /// Between two observations bodies are drawn interpolated (up to one interval behind the newest state); a
+    /// ghost must sit one predicted step ahead of the body as drawn, not of the newest state (which put the
+    /// constant-velocity baseline's ghosts up to two steps, ~40 px, ahead of fast balls).
+    func testGhostsLeadTheDrawnBodyByOnePredictedStep() throws {
+        let v = try TestScenes.viewer(model: .kinematicBaseline, width: 1280, height: 720)
+        for _ in 0..<22 { v.advance(seconds: 1.0 / 60) }      // 5 observations and half an interval
+        XCTAssertEqual(v.alpha, 0.5, accuracy: 1e-3)
+        _ = try v.render()
+        let px = try Pixels(v)
+        let t = try XCTUnwrap(v.lastTransform)
+        let s = v.sandbox
+        let ghost = SIMD3(Int(Theme.imagined.r), Int(Theme.imagined.g), Int(Theme.imagined.b))
+        func isGhost(_ p: SIMD2<Float>) -> Bool { let d = px.at(p) &- ghost; return max(abs(d.x), abs(d.y), abs(d.z)) < 60 }
+        var aligned = 0, stale = 0, balls = 0, worstLead: Float = 0
+        for d in s.drawables where d.body >= 0 {
+            guard case let .circle(c, r, _) = d.geometry, let now = s.position(of: d.body) else { continue }
+            let pose = try XCTUnwrap(WorldPainter.pose(sandbox: s, body: d.body, alpha: v.alpha))
+            let step = s.imagined[0][d.body] - now
+            let drawn = WorldPainter.apply(pose, c)
+            balls += 1
+            worstLead = max(worstLead, length(step) * t.scale)
+            if isGhost(t.screen(drawn + step) - SIMD2(0, r * t.scale)) { aligned += 1 }
+            if length(pose.shift) * t.scale > 4, isGhost(t.screen(c + step) - SIMD2(0, r * t.scale)) { stale += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(aligned, balls - 1, "ghosts not one step ahead of the drawn balls")
+        XCTAssertLessThan(stale, aligned / 2, "ghosts still drawn from the newest state")
+        // One step of the fastest ball (9 m/s, 1/15 s) at this scale: under 20 px.
+        XCTAssertLessThan(worstLead, 9 * (1.0 / 15) * t.scale + 1)
+    }
+
     /// IntPhys-style matched pair: same seed, same frames up to the injection; the clip with the vanish is
     /// more surprising right after it, and the meter marks where it happened.
     func testSurpriseMeterRisesAfterInjectedVanish() throws {
