@@ -3,6 +3,7 @@
 #include <box2d/box2d.h>
 #include <cfloat>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <vector>
 #include "CBox2D.h"
@@ -37,6 +38,9 @@ struct tb_world {
     std::vector<uint8_t> contactFlags;
     std::vector<PersistentForce> forces;
     int32_t jointCount = 0;  // joint ids count up and are never reused
+    b2MouseJoint *pull = nullptr;  // the one pull (tb_pull_begin); Box2D owns it
+    b2Vec2 pullTarget, carrot, carrotVelocity;  // where the user points; the joint's target chasing it
+    float pullSpeed = 0, pullAcceleration = 0;
     ContactRecorder recorder;
 
     explicit tb_world(b2Vec2 g) : world(g) {
@@ -111,11 +115,35 @@ void tb_world_destroy(tb_world *w) { delete w; }
 
 void tb_world_set_gravity(tb_world *w, float gx, float gy) { w->world.SetGravity(b2Vec2(gx, gy)); }
 
+/// Moves the pull's carrot one step towards the user's target with a trapezoidal speed profile: speed at most
+/// `pullSpeed`, speed change at most `pullAcceleration`·dt, and slow enough to stop at the target. The joint's
+/// spring follows a carrot that moves like this without its force cap being reached, so the body neither lags
+/// into a saturated (undamped, bang-bang) spring nor overshoots when the pointer jumps far.
+static void advanceCarrot(tb_world *w, float dt) {
+    b2Vec2 to = w->pullTarget - w->carrot;
+    float d = to.Length(), a = w->pullAcceleration;
+    b2Vec2 desired(0, 0);
+    if (d > 0) desired = (b2Min(w->pullSpeed, std::sqrt(2 * a * d)) / d) * to;
+    b2Vec2 dv = desired - w->carrotVelocity;
+    float m = dv.Length();
+    if (m > a * dt) dv *= a * dt / m;
+    w->carrotVelocity += dv;
+    b2Vec2 next = w->carrot + dt * w->carrotVelocity;
+    // Within one step of a slow arrival: land exactly (the discrete profile would dither around the target).
+    if (d <= 2 * a * dt * dt && w->carrotVelocity.Length() <= 2 * a * dt) {
+        next = w->pullTarget;
+        w->carrotVelocity.SetZero();
+    }
+    w->carrot = next;
+    w->pull->SetTarget(next);
+}
+
 void tb_world_step(tb_world *w, float dt, int32_t vi, int32_t pi, int32_t count) {
     for (int32_t s = 0; s < count; ++s) {
         for (const PersistentForce &f : w->forces) {
             if (b2Body *b = w->body(f.body)) b->ApplyForceToCenter(f.force, true);
         }
+        if (w->pull) advanceCarrot(w, dt);
         w->world.Step(dt, vi, pi);
     }
 }
@@ -146,6 +174,7 @@ int32_t tb_body_create(tb_world *w, const tb_body_def *d) {
 int32_t tb_body_remove(tb_world *w, int32_t id) {
     b2Body *b = w->body(id);
     if (!b) return 0;
+    if (w->pull && (w->pull->GetBodyA() == b || w->pull->GetBodyB() == b)) tb_pull_end(w);  // DestroyBody frees it
     w->world.DestroyBody(b);
     w->bodies[size_t(id)] = nullptr;
     w->contactFlags[size_t(id)] = 0;
@@ -273,6 +302,40 @@ int32_t tb_joint_distance(tb_world *w, int32_t a, int32_t b, float ax, float ay,
     w->world.CreateJoint(&def);
     return w->jointCount++;
 }
+
+int32_t tb_pull_begin(tb_world *w, int32_t ground, int32_t body, float ax, float ay, float tx, float ty,
+                      float maxForce, float frequency, float dampingRatio, float maxSpeed, float maxAcceleration) {
+    tb_pull_end(w);
+    b2Body *g = w->body(ground), *b = w->body(body);
+    if (!g || !b || g == b || b->GetType() != b2_dynamicBody) return 0;
+    b2MouseJointDef def;
+    def.bodyA = g;
+    def.bodyB = b;
+    def.collideConnected = true;  // the ground body holds the walls: the pulled body must keep hitting them
+    def.target.Set(ax, ay);  // the grab point: the body anchor is where the target starts
+    def.maxForce = maxForce;
+    b2LinearStiffness(def.stiffness, def.damping, frequency, dampingRatio, g, b);
+    w->pull = static_cast<b2MouseJoint *>(w->world.CreateJoint(&def));
+    // The carrot starts at the grabbed point moving with it, so grabbing a moving body does not jerk it.
+    w->carrot = def.target;
+    w->carrotVelocity = b->GetLinearVelocityFromWorldPoint(def.target);
+    w->pullTarget.Set(tx, ty);
+    w->pullSpeed = maxSpeed;
+    w->pullAcceleration = maxAcceleration;
+    return 1;
+}
+
+void tb_pull_set_target(tb_world *w, float tx, float ty) {
+    if (w->pull) w->pullTarget.Set(tx, ty);
+}
+
+void tb_pull_end(tb_world *w) {
+    if (!w->pull) return;
+    w->world.DestroyJoint(w->pull);
+    w->pull = nullptr;
+}
+
+int32_t tb_pull_active(const tb_world *w) { return w->pull != nullptr; }
 
 void tb_body_apply_force(tb_world *w, int32_t id, float fx, float fy) {
     if (b2Body *b = w->body(id)) b->ApplyForceToCenter(b2Vec2(fx, fy), true);

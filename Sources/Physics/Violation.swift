@@ -43,12 +43,14 @@ public enum WorldError: Error, CustomStringConvertible, Equatable {
     case violationNotSupported(ViolationType, scene: String)
     case noSuchBody(Int, bodyCount: Int)
     case bodyAbsent(Int)
+    case nonFinitePoint(String)
 
     public var description: String {
         switch self {
         case let .violationNotSupported(t, scene): return "scene \(scene) does not support the \(t.rawValue) violation"
         case let .noSuchBody(b, n): return "body \(b) does not exist (the scene has \(n) dynamic bodies)"
         case let .bodyAbsent(b): return "body \(b) is absent in this episode or has vanished"
+        case let .nonFinitePoint(what): return "\(what) must be a finite point"
         }
     }
 }

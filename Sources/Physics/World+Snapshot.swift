@@ -1,7 +1,7 @@
 /// A point in an episode that `World.restore(_:)` returns to.
 ///
 /// Exactness: restoring is bit-exact. Box2D cannot copy a world (contact caches and warm-starting impulses live
-/// inside it), so a snapshot records the episode's seed, every action and violation since reset, and the policy
+/// inside it), so a snapshot records the episode's seed, every action, violation and pull since reset, and the policy
 /// stream's state; `restore` rebuilds the episode from its seed and replays that log. The cost is proportional to
 /// `stepIndex` (a few milliseconds for a minute of a small scene).
 public struct WorldSnapshot: Sendable, Equatable {
@@ -10,8 +10,7 @@ public struct WorldSnapshot: Sendable, Equatable {
     let seed: UInt64
     let stepIndex: Int
     let actions: [SIMD2<Float>]
-    let violations: [Violation]
-    let violationSteps: [Int]
+    let events: [LoggedEvent]
     let policyRNG: SeededRandom
     let noise: SIMD2<Float>
 
@@ -24,8 +23,7 @@ extension World {
     public func canRestore(_ s: WorldSnapshot) -> Bool { s.sceneName == scene.name && s.sceneSource == scene.source }
 
     public func snapshot() -> WorldSnapshot {
-        WorldSnapshot(sceneName: scene.name, sceneSource: scene.source, seed: seed, stepIndex: stepIndex, actions: log.actions,
-                      violations: log.violations.map(\.violation), violationSteps: log.violations.map(\.step),
+        WorldSnapshot(sceneName: scene.name, sceneSource: scene.source, seed: seed, stepIndex: stepIndex, actions: log.actions, events: log.events,
                       policyRNG: policyRNG, noise: noise)
     }
 
@@ -35,22 +33,25 @@ extension World {
         precondition(canRestore(s), "snapshot of scene \(s.sceneName) restored into scene \(scene.name)")
         reset(seed: s.seed)
         var next = 0
-        func injectDue(_ step: Int) {
-            while next < s.violations.count && s.violationSteps[next] == step {
-                try? inject(s.violations[next])
+        func replayDue(_ step: Int) {
+            while next < s.events.count && s.events[next].step == step {
+                switch s.events[next].event {
+                case let .violation(v): try? inject(v)
+                case let .pull(p): apply(p)
+                }
                 next += 1
             }
         }
         var action: [Float] = [0, 0]
         for i in 0..<s.stepIndex {
-            injectDue(i)
+            replayDue(i)
             if actionDimension > 0 {
                 action[0] = s.actions[i].x
                 action[1] = s.actions[i].y
             }
             action.withUnsafeBufferPointer { step(action: actionDimension > 0 ? $0 : nil) }
         }
-        injectDue(s.stepIndex)
+        replayDue(s.stepIndex)
         policyRNG = s.policyRNG
         noise = s.noise
     }

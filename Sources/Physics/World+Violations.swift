@@ -15,6 +15,7 @@ extension World {
         let id = rowIDs[row]
         switch violation {
         case .vanish:
+            dropPull(ifOn: row)
             tb_body_set_enabled(handle, id, 0)
             bodyMask[row] = false
             contactFlags[row] = 0
@@ -27,7 +28,7 @@ extension World {
         case .passThrough:
             tb_body_set_filter(handle, id, Self.bodyCategory, 0xFFFF & ~Self.wallCategory, 0)
         }
-        log.violations.append((stepIndex, violation))
+        log.append(.violation(violation), at: stepIndex)
     }
 
     /// Chooses a violation that a viewer cannot miss yet is fair: the body is fully inside the camera view now.

@@ -45,6 +45,10 @@ public final class World {
     var policyRNG = SeededRandom(seed: 0)
     var noise = SIMD2<Float>.zero
     var log = ReplayLog()
+    /// The static body every pull is anchored to (Box2D's mouse joint needs one).
+    var groundID: Int32 = -1
+    /// The pull in effect, if any (see `World+Pull.swift`).
+    var pullState: PullState?
 
     /// One body Box2D knows about that is drawn (everything but the ground).
     struct DrawnBody {
@@ -111,6 +115,8 @@ public final class World {
         var groundDef = tb_default_body_def()
         groundDef.type = Int32(TB_STATIC)
         let ground = tb_body_create(handle, &groundDef)
+        groundID = ground
+        pullState = nil
         for piece in scenery.pieces {
             var sd = tb_default_shape_def()
             sd.friction = piece.friction
@@ -293,17 +299,5 @@ public final class World {
         let u = (target - pos) * 1.5 - vel * 0.6
         let n = Geometry.length(u)
         return n > 1 ? u / n : u
-    }
-}
-
-/// What happened since reset, enough to rebuild the episode exactly (see `World.snapshot()`).
-struct ReplayLog: Equatable {
-    var actions: [SIMD2<Float>] = []
-    /// Violations with the observation index they were injected before.
-    var violations: [(step: Int, violation: Violation)] = []
-
-    static func == (a: ReplayLog, b: ReplayLog) -> Bool {
-        a.actions == b.actions && a.violations.count == b.violations.count
-            && zip(a.violations, b.violations).allSatisfy { $0.step == $1.step && $0.violation == $1.violation }
     }
 }

@@ -30,6 +30,10 @@ extension Canvas {
 
     /// Fills a disc.
     func fillCircle(center: SIMD2<Float>, radius: Float, color: RGBA) {
+        if !usesGPU && cpuShortcuts {   // the CPU draws discs from the circle's equation (see `SoftwareRasterizer.Command.disc`)
+            recordCPU(.disc(center: center, radius: max(radius, 0.5), color: color))
+            return
+        }
         circlePoints(center: center, radius: radius)
         let pts = scratch
         fillConvex(pts, color: color)
@@ -37,6 +41,10 @@ extension Canvas {
 
     /// Strokes a circle outline of `width` pixels.
     func strokeCircle(center: SIMD2<Float>, radius: Float, width: Float, color: RGBA) {
+        if !usesGPU && cpuShortcuts {
+            recordCPU(.ring(center: center, radius: max(radius, 0.5), width: width, color: color))
+            return
+        }
         circlePoints(center: center, radius: radius)
         let pts = scratch
         strokePolyline(pts, closed: true, width: width, color: color)

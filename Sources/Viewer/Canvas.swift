@@ -26,6 +26,17 @@ final class Canvas {
     var normals: [SIMD2<Float>] = []
     /// Batches sent since the last `resetStats()` (GPU draw calls or CPU batches), for the bench and tests.
     private(set) var drawCalls = 0
+    /// When non-nil, every string drawn is recorded here (its box and overlay layer), so tests can check that
+    /// no two texts of one layer overlap and that all lie inside the window.
+    var textBoxes: [TextBox]?
+    /// The overlay layer following text belongs to (0: the window; higher: drawn on top, e.g. the help).
+    var textLayer = 0
+
+    struct TextBox {
+        var text: String
+        var rect: Rect
+        var layer: Int
+    }
 
     init(surface: RenderSurface) {
         self.surface = surface
@@ -186,6 +197,17 @@ final class Canvas {
         triangle(a, b, c); triangle(a, c, d)
     }
 
+    /// Whether the CPU path may draw discs, rings, glyphs and plot areas with its dedicated commands instead of
+    /// triangles (same pixels up to rounding, a fraction of the cost); tests turn it off to compare the two.
+    var cpuShortcuts = true
+
+    /// Records a CPU command in order with the triangles drawn so far (CPU mode only).
+    func recordCPU(_ c: SoftwareRasterizer.Command) {
+        flush()
+        software.record(c)
+        drawCalls += 1
+    }
+
     /// An axis-aligned rectangle with hard edges (panels, plot backgrounds, bars): pixel-aligned, so no feather.
     func fillRect(x: Float, y: Float, w: Float, h: Float, color: RGBA) {
         if gpu == nil {   // the CPU fills rectangles directly, in order with the pending triangles
@@ -209,6 +231,16 @@ final class Canvas {
 
     /// A textured quad (glyphs): `uv0`/`uv1` are normalised texture corners; the colour modulates the texture.
     func texturedQuad(x: Float, y: Float, w: Float, h: Float, uv0: SIMD2<Float>, uv1: SIMD2<Float>, color: RGBA) {
+        // On the CPU a quad at whole pixels covering as many texels as pixels is a plain copy: skip the triangles.
+        if gpu == nil, cpuShortcuts, let img = image, x == x.rounded(), y == y.rounded() {
+            let sx = uv0.x * Float(img.width), sy = uv0.y * Float(img.height)
+            let tw = (uv1.x - uv0.x) * Float(img.width), th = (uv1.y - uv0.y) * Float(img.height)
+            if abs(tw - w) < 1e-3, abs(th - h) < 1e-3, abs(sx - sx.rounded()) < 1e-3, abs(sy - sy.rounded()) < 1e-3 {
+                recordCPU(.sprite(img, sx: Int(sx.rounded()), sy: Int(sy.rounded()), w: Int(w.rounded()), h: Int(h.rounded()),
+                                  x: Int(x), y: Int(y), color: color))
+                return
+            }
+        }
         let a = vertex([x, y], color, uv0), b = vertex([x + w, y], color, [uv1.x, uv0.y])
         let c = vertex([x + w, y + h], color, uv1), d = vertex([x, y + h], color, [uv0.x, uv1.y])
         quad(a, b, c, d)
@@ -218,6 +250,12 @@ final class Canvas {
     /// (`top` at the curve, `bottom` at the baseline). Points must have increasing x.
     func fillUnderCurve(_ p: UnsafeBufferPointer<SIMD2<Float>>, baseline: Float, top: RGBA, bottom: RGBA) {
         guard p.count >= 2 else { return }
+        if gpu == nil && cpuShortcuts && top == bottom {   // one colour on the CPU: column fills, not slivers
+            flush()
+            software.recordUnderCurve(p, baseline: baseline, color: top)
+            drawCalls += 1
+            return
+        }
         use(image: nil)
         let base = Int32(vertices.count)
         for q in p {

@@ -133,6 +133,10 @@ final class GlyphAtlas {
             pen += g.advance
             prev = cp
         }
+        if canvas.textBoxes != nil, !text.isEmpty {
+            canvas.textBoxes!.append(.init(text: text, rect: Rect(x: x.rounded(), y: top, w: pen - x.rounded(), h: lineHeight),
+                                           layer: canvas.textLayer))
+        }
         return pen
     }
 }

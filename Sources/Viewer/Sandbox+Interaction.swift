@@ -1,5 +1,37 @@
 import Physics
 
+/// A mouse pull on a body of a scene without an actor (see `World.pull`): the body row, the world point it was
+/// grabbed at, and the point it is drawn towards.
+struct UserPull: Equatable {
+    var body: Int
+    var grab: SIMD2<Float>
+    var target: SIMD2<Float>
+}
+
+/// Everything the user does to the world besides violations: a steering action (actor scenes) or a pull.
+struct UserInput: Equatable {
+    var action: [Float]?
+    var pull: UserPull?
+    var isActive: Bool { action != nil || pull != nil }
+
+    /// Makes `world`'s pull match this input (a no-op when it already does, so nothing new is logged). Returns
+    /// false when the pulled body is gone (vanished), after letting go.
+    @discardableResult
+    func applyPull(to world: World) -> Bool {
+        guard let p = pull else {
+            if world.pulledBody != nil { world.releasePull() }
+            return true
+        }
+        do {
+            try world.pull(body: p.body, toward: p.target, grabbingAt: p.grab)
+            return true
+        } catch {
+            world.releasePull()
+            return false
+        }
+    }
+}
+
 /// Mouse interaction: which body is under the pointer, which row the actor is, and how a drag becomes an action.
 extension Sandbox {
     /// State row of the scene's actor (the pushed body), or nil when the scene has none. Rows follow the

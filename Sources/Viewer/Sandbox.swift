@@ -58,6 +58,11 @@ final class Sandbox {
 
     /// Set by the window while the user steers the actor; used instead of the scene's policy.
     var userAction: [Float]?
+    /// Set by the window while the user drags a body on a scene without an actor: a pull applied before each step.
+    /// Cleared by a reset, a scene switch, or when the body vanishes.
+    var userPull: UserPull?
+    /// What the user is doing to the world right now.
+    var userInput: UserInput { UserInput(action: userAction, pull: userPull) }
 
     init(scenes: [Scene], sceneIndex: Int, seed: UInt64, model: ViewerModel?, horizon: Int) throws {
         precondition(!scenes.isEmpty)
@@ -122,12 +127,14 @@ final class Sandbox {
         stream = st
         lead = l
         userAction = nil
+        userPull = nil
         begin()
     }
 
     private func begin() {
+        userPull = nil   // the grabbed body is somewhere else (or someone else) in the new episode
         stream.reset(seed: seed)
-        lead.restart(seed: seed, userAction: userAction)
+        lead.restart(seed: seed, input: userInput)
         let n = world.bodyCount
         states = [Float](repeating: 0, count: n * 6)
         frame = [UInt8](repeating: 0, count: rasterizer.frameByteCount)
@@ -155,11 +162,12 @@ final class Sandbox {
             }
         }
         previousStates = states; previousMask = mask
+        if !userInput.applyPull(to: world) { userPull = nil }   // the pulled body is gone
         action.withUnsafeBufferPointer { stream.step(action: $0.isEmpty ? nil : $0) }
         lastAction = action
         tick += 1
         capture()
-        lead.advance(following: world, action: action, userAction: userAction)
+        lead.advance(following: world, action: action, input: userInput)
         continuous = true
         if let model {
             swap(&predictedFrame, &nextPredictedFrame)
@@ -179,7 +187,7 @@ final class Sandbox {
             throw InjectionUnavailable(type: type)
         }
         try world.inject(v)
-        lead.resynchronise(with: world, userAction: userAction)
+        lead.resynchronise(with: world, input: userInput)
         previousStates = states; previousMask = mask
         captureState()   // the model sees the violation in the next step's frame, not before
         continuous = false

@@ -20,6 +20,18 @@ final class SoftwareRasterizer {
         case triangles(start: Int, end: Int, image: CanvasImage?)
         case rect(x: Float, y: Float, w: Float, h: Float, color: RGBA)
         case blit(CanvasImage, Rect)
+        /// A 1:1 copy of the texel rectangle at (`sx`, `sy`) of `image` to window pixel (`x`, `y`), modulated by
+        /// `color` (glyphs: an axis-aligned textured quad at whole pixels needs no interpolation at all).
+        case sprite(CanvasImage, sx: Int, sy: Int, w: Int, h: Int, x: Int, y: Int, color: RGBA)
+        /// The area between the polyline `curvePoints[start..<end]` (increasing x) and the row `baseline`, in one
+        /// colour: filled column by column. As triangles, a spiky plot is hundreds of two-pixel-wide slivers
+        /// hundreds of rows tall, and the per-row set-up cost far more than the pixels.
+        case underCurve(start: Int, end: Int, baseline: Float, color: RGBA)
+        /// A disc with a one-pixel feathered rim, and a circle outline `width` pixels wide feathered on both sides:
+        /// computed per row from the circle's equation, so the interior is a plain fill and only the rim pixels
+        /// need a square root — instead of a few hundred thin triangles per ball.
+        case disc(center: SIMD2<Float>, radius: Float, color: RGBA)
+        case ring(center: SIMD2<Float>, radius: Float, width: Float, color: RGBA)
     }
 
     private(set) var width = 0
@@ -27,6 +39,8 @@ final class SoftwareRasterizer {
     /// Pixels as 0xAARRGGBB, row-major, top row first.
     private(set) var pixels: UnsafeMutableBufferPointer<UInt32> = .init(start: nil, count: 0)
     private(set) var commands: [Command] = []
+    /// Points of the frame's `underCurve` commands (kept between frames, so recording allocates nothing).
+    private(set) var curvePoints: [SIMD2<Float>] = []
     /// Bands drawn in parallel (1 keeps everything on the calling thread).
     var bands = 2
 
@@ -42,9 +56,16 @@ final class SoftwareRasterizer {
 
     func record(_ c: Command) { commands.append(c) }
 
+    /// Records the area under a curve (see `Command.underCurve`).
+    func recordUnderCurve(_ p: UnsafeBufferPointer<SIMD2<Float>>, baseline: Float, color: RGBA) {
+        let start = curvePoints.count
+        curvePoints.append(contentsOf: p)
+        commands.append(.underCurve(start: start, end: curvePoints.count, baseline: baseline, color: color))
+    }
+
     /// Runs the recorded commands over `vertices`/`indices` and forgets them.
     func execute(vertices: [SDL_Vertex], indices: [Int32]) {
-        defer { commands.removeAll(keepingCapacity: true) }
+        defer { commands.removeAll(keepingCapacity: true); curvePoints.removeAll(keepingCapacity: true) }
         guard !commands.isEmpty, width > 0, height > 0 else { return }
         let n = max(1, min(bands, height / 32))
         vertices.withUnsafeBufferPointer { v in
@@ -64,6 +85,14 @@ final class SoftwareRasterizer {
             case let .triangles(start, end, image): draw(vertices: v, indices: UnsafeBufferPointer(rebasing: i[start..<end]), image: image, rows: rows)
             case let .rect(x, y, w, h, color): fillRect(x: x, y: y, w: w, h: h, color: color, rows: rows)
             case let .blit(image, r): blit(image, into: r, rows: rows)
+            case let .sprite(image, sx, sy, w, h, x, y, color):
+                sprite(image, sx: sx, sy: sy, w: w, h: h, x: x, y: y, color: color, rows: rows)
+            case let .disc(center, radius, color): disc(center: center, radius: radius, color: color, rows: rows)
+            case let .ring(center, radius, width, color): ring(center: center, radius: radius, width: width, color: color, rows: rows)
+            case let .underCurve(start, end, baseline, color):
+                curvePoints.withUnsafeBufferPointer {
+                    underCurve(UnsafeBufferPointer(rebasing: $0[start..<end]), baseline: baseline, color: color, rows: rows)
+                }
             }
         }
     }
@@ -118,7 +147,21 @@ final class SoftwareRasterizer {
         }
     }
 
+    /// ⌈v⌉ and ⌊v⌋ as Int without libm calls (baseline x86-64 has no rounding instruction), clamped to ±10⁷ px.
+    @inline(__always) static func ceilInt(_ v: Float) -> Int {
+        let c = min(max(v, -1e7), 1e7), t = Int(c)
+        return Float(t) < c ? t + 1 : t
+    }
+    @inline(__always) static func floorInt(_ v: Float) -> Int {
+        let c = min(max(v, -1e7), 1e7), t = Int(c)
+        return Float(t) > c ? t - 1 : t
+    }
+
     private func triangle(_ a: SDL_Vertex, _ b: SDL_Vertex, _ c: SDL_Vertex, image: CanvasImage?, rows: Range<Int>) {
+        // Rows first: each band sees every triangle, and most lie wholly in the other band.
+        let minY = max(rows.lowerBound, Self.ceilInt(min(a.position.y, b.position.y, c.position.y) - 0.5))
+        let maxY = min(rows.upperBound - 1, Self.floorInt(max(a.position.y, b.position.y, c.position.y) - 0.5))
+        guard minY <= maxY else { return }
         var p0 = SIMD2(a.position.x, a.position.y), p1 = SIMD2(b.position.x, b.position.y)
         let p2 = SIMD2(c.position.x, c.position.y)
         var c0 = a.color, c1 = b.color
@@ -129,11 +172,9 @@ final class SoftwareRasterizer {
         if area < 0 { swap(&p0, &p1); swap(&c0, &c1); swap(&t0, &t1); area = -area }   // make it counter-clockwise (y down)
         if c0.a == 0 && c1.a == 0 && c.color.a == 0 { return }
 
-        let minX = max(0, Int((min(p0.x, p1.x, p2.x) - 0.5).rounded(.up)))
-        let maxX = min(width - 1, Int((max(p0.x, p1.x, p2.x) - 0.5).rounded(.down)))
-        let minY = max(rows.lowerBound, Int((min(p0.y, p1.y, p2.y) - 0.5).rounded(.up)))
-        let maxY = min(rows.upperBound - 1, Int((max(p0.y, p1.y, p2.y) - 0.5).rounded(.down)))
-        guard minX <= maxX, minY <= maxY else { return }
+        let minX = max(0, Self.ceilInt(min(p0.x, p1.x, p2.x) - 0.5))
+        let maxX = min(width - 1, Self.floorInt(max(p0.x, p1.x, p2.x) - 0.5))
+        guard minX <= maxX else { return }
 
         // Edge function E_ij(p) = (pj - pi) × (p - pi); inside when all three are ≥ 0 (counter-clockwise, y down).
         @inline(__always) func edge(_ i: SIMD2<Float>, _ j: SIMD2<Float>, _ x: Float, _ y: Float) -> Float {
@@ -151,6 +192,8 @@ final class SoftwareRasterizer {
         let w0dx = -(p2.y - p1.y), w1dx = -(p0.y - p2.y), w2dx = -(p1.y - p0.y)
         let w0dy = p2.x - p1.x, w1dy = p0.x - p2.x, w2dy = p1.x - p0.x
         let inv = 1 / area
+        // Reciprocals of the per-pixel steps, for the row span below (a multiply instead of a divide per row).
+        let r0 = w0dx != 0 ? 1 / w0dx : 0, r1 = w1dx != 0 ? 1 / w1dx : 0, r2 = w2dx != 0 ? 1 / w2dx : 0
         let c2 = c.color
         let uniform = c0.r == c1.r && c1.r == c2.r && c0.g == c1.g && c1.g == c2.g && c0.b == c1.b && c1.b == c2.b
             && c0.a == c1.a && c1.a == c2.a
@@ -165,6 +208,11 @@ final class SoftwareRasterizer {
         let flat = uniform && img == nil
         let flatAlpha = UInt32(c0.a)
         let flatSrc = UInt32(c0.r) << 16 | UInt32(c0.g) << 8 | UInt32(c0.b)
+        // One colour, alpha varying (the feathered edges of every shape): only alpha is interpolated, from the
+        // edge functions already at hand, instead of all four channels.
+        let ramp = !uniform && img == nil && c0.r == c1.r && c1.r == c2.r && c0.g == c1.g && c1.g == c2.g
+            && c0.b == c1.b && c1.b == c2.b
+        let a2 = Float(c2.a), da0 = (Float(c0.a) - a2) * inv, da1 = (Float(c1.a) - a2) * inv
 
         let px = pixels
         do {
@@ -172,25 +220,51 @@ final class SoftwareRasterizer {
             for y in minY...maxY {
                 // The row's span where all three edge functions are ≥ 0 (each is linear in x), widened by a
                 // pixel each side and then tested exactly, so thin fan triangles don't scan their whole box.
-                var lo = Float(minX), hi = Float(maxX)
+                // Truncation instead of floor/ceil (libm calls on baseline x86-64): two pixels of margin cover it.
+                var lo = minX, hi = maxX
                 var empty = false
-                @inline(__always) func clip(_ w: Float, _ b: Float, _ d: Float) {
+                @inline(__always) func clip(_ w: Float, _ b: Float, _ d: Float, _ r: Float) {
                     let v = w + b
-                    if d > 0 { lo = max(lo, Float(minX) + (-v / d).rounded(.down) - 1) }
-                    else if d < 0 { hi = min(hi, Float(minX) + (v / -d).rounded(.up) + 1) }
+                    if d > 0 { lo = max(lo, minX + Int(max(-v * r, -1e7)) - 2) }
+                    else if d < 0 { hi = min(hi, minX + Int(min(-v * r, 1e7)) + 2) }
                     else if v < 0 { empty = true }
                 }
-                clip(w0Row, b0, w0dx); clip(w1Row, b1, w1dx); clip(w2Row, b2, w2dx)
-                if !empty && lo <= hi {
-                    let xs = Int(lo), xe = Int(hi)
+                clip(w0Row, b0, w0dx, r0); clip(w1Row, b1, w1dx, r1); clip(w2Row, b2, w2dx, r2)
+                if !empty && lo <= hi && (flat || ramp) {
+                    // One colour: find the exact ends of the span, then fill it with no per-pixel tests (the
+                    // inside of a triangle's row is one interval); opaque spans are a plain memory fill.
+                    @inline(__always) func inside(_ x: Int) -> Bool {
+                        let o = Float(x - minX)
+                        return w0Row + w0dx * o + b0 >= 0 && w1Row + w1dx * o + b1 >= 0 && w2Row + w2dx * o + b2 >= 0
+                    }
+                    var xa = lo, xb = hi
+                    while xa <= xb && !inside(xa) { xa += 1 }
+                    while xb >= xa && !inside(xb) { xb -= 1 }
+                    if xa <= xb {
+                        let base = y * W
+                        if flat && flatAlpha == 255 {
+                            UnsafeMutableBufferPointer(rebasing: px[(base + xa)...(base + xb)]).update(repeating: 0xFF00_0000 | flatSrc)
+                        } else if flat {
+                            for x in xa...xb { px[base + x] = Self.blend(px[base + x], flatSrc, flatAlpha) }
+                        } else {
+                            let o = Float(xa - minX)
+                            var alpha = a2 + (w0Row + w0dx * o) * da0 + (w1Row + w1dx * o) * da1 + 0.5
+                            let step = w0dx * da0 + w1dx * da1
+                            for x in xa...xb {
+                                let ai = UInt32(max(0, min(255, alpha)))
+                                if ai > 0 { px[base + x] = ai == 255 ? 0xFF00_0000 | flatSrc : Self.blend(px[base + x], flatSrc, ai) }
+                                alpha += step
+                            }
+                        }
+                    }
+                } else if !empty && lo <= hi {
+                    let xs = lo, xe = hi
                     let off = Float(xs - minX)
                     var w0 = w0Row + w0dx * off, w1 = w1Row + w1dx * off, w2 = w2Row + w2dx * off
                     let base = y * W
                     for x in xs...xe {
                         if w0 + b0 >= 0 && w1 + b1 >= 0 && w2 + b2 >= 0 {
-                            if flat {
-                                px[base + x] = flatAlpha == 255 ? 0xFF00_0000 | flatSrc : Self.blend(px[base + x], flatSrc, flatAlpha)
-                            } else {
+                            do {
                                 let l0 = w0 * inv, l1 = w1 * inv, l2 = 1 - l0 - l1
                                 var m = uniform ? col0 : col0 * l0 + col1 * l1 + col2 * l2
                                 if let texels {
@@ -212,6 +286,137 @@ final class SoftwareRasterizer {
                     }
                 }
                 w0Row += w0dy; w1Row += w1dy; w2Row += w2dy
+            }
+        }
+    }
+
+    /// Draws texels 1:1, each modulated by `color` and blended source-over (the same arithmetic as a textured
+    /// triangle sampled at pixel centres, without the interpolation).
+    private func sprite(_ image: CanvasImage, sx: Int, sy: Int, w: Int, h: Int, x: Int, y: Int, color: RGBA, rows: Range<Int>) {
+        let x0 = max(0, x), x1 = min(width, x + w)
+        let y0 = max(rows.lowerBound, y), y1 = min(rows.upperBound, y + h)
+        guard x0 < x1, y0 < y1, color.a > 0 else { return }
+        let IW = image.width
+        let cr = UInt32(color.r), cg = UInt32(color.g), cb = UInt32(color.b), ca = UInt32(color.a)
+        let W = width
+        let px = pixels
+        let src = image.argb
+        @inline(__always) func mul(_ a: UInt32, _ b: UInt32) -> UInt32 { (a * b + 127) / 255 }
+        do {
+            for row in y0..<y1 {
+                let t = (sy + row - y) * IW + sx - x
+                for col in x0..<x1 {
+                    let s = src[t + col]
+                    let a = mul(s >> 24, ca)
+                    guard a > 0 else { continue }
+                    let rgb = mul((s >> 16) & 0xFF, cr) << 16 | mul((s >> 8) & 0xFF, cg) << 8 | mul(s & 0xFF, cb)
+                    px[row * W + col] = a == 255 ? 0xFF00_0000 | rgb : Self.blend(px[row * W + col], rgb, a)
+                }
+            }
+        }
+    }
+
+    /// Coverage of a pixel whose centre is `d` from the centre: 1 inside `r - ½`, 0 outside `r + ½`, linear between
+    /// (what the feathered polygon of `Canvas.fillConvex` gives, without the polygon).
+    private func disc(center c: SIMD2<Float>, radius r: Float, color: RGBA, rows: Range<Int>) {
+        guard color.a > 0, r > 0 else { return }
+        let outer = r + 0.5, inner = r - 0.5
+        let y0 = max(rows.lowerBound, Self.ceilInt(c.y - outer - 0.5)), y1 = min(rows.upperBound - 1, Self.floorInt(c.y + outer - 0.5))
+        guard y0 <= y1 else { return }
+        let src = UInt32(color.r) << 16 | UInt32(color.g) << 8 | UInt32(color.b), ca = Float(color.a)
+        let W = width, px = pixels
+        for y in y0...y1 {
+            let dy = Float(y) + 0.5 - c.y, dy2 = dy * dy
+            guard dy2 < outer * outer else { continue }
+            let ho = (outer * outer - dy2).squareRoot()
+            let xa = max(0, Self.ceilInt(c.x - ho - 0.5)), xb = min(W - 1, Self.floorInt(c.x + ho - 0.5))
+            guard xa <= xb else { continue }
+            // The fully covered middle of the row, if any.
+            var ia = xb + 1, ib = xb
+            if inner > 0, dy2 < inner * inner {
+                let hi = (inner * inner - dy2).squareRoot()
+                ia = max(xa, Self.ceilInt(c.x - hi - 0.5)); ib = min(xb, Self.floorInt(c.x + hi - 0.5))
+                if ia > ib { ia = xb + 1; ib = xb }
+            }
+            let base = y * W
+            for x in xa...xb {
+                if x == ia {
+                    if color.a == 255 {
+                        UnsafeMutableBufferPointer(rebasing: px[(base + ia)...(base + ib)]).update(repeating: 0xFF00_0000 | src)
+                    } else {
+                        for i in ia...ib { px[base + i] = Self.blend(px[base + i], src, UInt32(color.a)) }
+                    }
+                    continue
+                }
+                if x > ia && x <= ib { continue }
+                let dx = Float(x) + 0.5 - c.x
+                let cover = min(max(outer - (dx * dx + dy2).squareRoot(), 0), 1)
+                let a = UInt32(cover * ca + 0.5)
+                if a > 0 { px[base + x] = a == 255 ? 0xFF00_0000 | src : Self.blend(px[base + x], src, a) }
+            }
+        }
+    }
+
+    /// Coverage `clamp((width + 1)/2 − |d − r|, 0, 1)` (a `width`-pixel core plus half a pixel of feather each side,
+    /// as `Canvas.strokePolyline` draws it); widths under one pixel are one pixel wide and fainter.
+    private func ring(center c: SIMD2<Float>, radius r: Float, width w: Float, color: RGBA, rows: Range<Int>) {
+        guard color.a > 0, r > 0, w > 0 else { return }
+        let fade = min(w, 1), half = (max(w, 1) + 1) / 2
+        let outer = r + half, hole = r - half
+        let y0 = max(rows.lowerBound, Self.ceilInt(c.y - outer - 0.5)), y1 = min(rows.upperBound - 1, Self.floorInt(c.y + outer - 0.5))
+        guard y0 <= y1 else { return }
+        let src = UInt32(color.r) << 16 | UInt32(color.g) << 8 | UInt32(color.b), ca = Float(color.a) * fade
+        let W = width, px = pixels
+        @inline(__always) func plot(_ x: Int, _ base: Int, _ dy2: Float) {
+            let dx = Float(x) + 0.5 - c.x
+            let cover = min(max(half - abs((dx * dx + dy2).squareRoot() - r), 0), 1)
+            let a = UInt32(cover * ca + 0.5)
+            if a > 0 { px[base + x] = a == 255 ? 0xFF00_0000 | src : Self.blend(px[base + x], src, a) }
+        }
+        for y in y0...y1 {
+            let dy = Float(y) + 0.5 - c.y, dy2 = dy * dy
+            guard dy2 < outer * outer else { continue }
+            let ho = (outer * outer - dy2).squareRoot()
+            let xa = max(0, Self.ceilInt(c.x - ho - 0.5)), xb = min(W - 1, Self.floorInt(c.x + ho - 0.5))
+            guard xa <= xb else { continue }
+            let base = y * W
+            if hole > 0, dy2 < hole * hole {
+                // Two arcs: skip the hole, where the coverage is zero.
+                let hh = (hole * hole - dy2).squareRoot()
+                let la = min(xb, Self.floorInt(c.x - hh - 0.5) + 1), rb = max(xa, Self.ceilInt(c.x + hh - 0.5) - 1)
+                if xa <= la { for x in xa...la { plot(x, base, dy2) } }
+                if max(rb, la + 1) <= xb { for x in max(rb, la + 1)...xb { plot(x, base, dy2) } }
+            } else {
+                for x in xa...xb { plot(x, base, dy2) }
+            }
+        }
+    }
+
+    /// Fills, in each pixel column whose centre lies within the curve's x range, the pixels whose centres are
+    /// between the curve (linearly interpolated) and `baseline` — the same pixels its quads would cover.
+    private func underCurve(_ p: UnsafeBufferPointer<SIMD2<Float>>, baseline: Float, color c: RGBA, rows: Range<Int>) {
+        guard p.count >= 2, c.a > 0 else { return }
+        let a = UInt32(c.a), src = UInt32(c.r) << 16 | UInt32(c.g) << 8 | UInt32(c.b)
+        let W = width
+        let px = pixels
+        let rowLo = Float(rows.lowerBound), rowHi = Float(rows.upperBound)
+        var seg = 0
+        let x0 = max(0, Int(max(p[0].x - 0.5, -1).rounded(.up)))
+        let x1 = min(width - 1, Int(min(p[p.count - 1].x - 0.5, Float(width)).rounded(.down)))
+        guard x0 <= x1 else { return }
+        for x in x0...x1 {
+            let cx = Float(x) + 0.5
+            while seg < p.count - 2 && p[seg + 1].x < cx { seg += 1 }
+            let q0 = p[seg], q1 = p[seg + 1]
+            let t = q1.x > q0.x ? min(max((cx - q0.x) / (q1.x - q0.x), 0), 1) : 1
+            let top = q0.y + (q1.y - q0.y) * t
+            // Rows whose centre y + 0.5 lies in [min(top, baseline), max(top, baseline)).
+            let lo = max(min(top, baseline), rowLo + 0.5), hi = min(max(top, baseline), rowHi + 0.5)
+            guard lo < hi else { continue }
+            let ya = Int((lo - 0.5).rounded(.up)), yb = Int((hi - 0.5).rounded(.up)) - 1
+            guard ya <= yb else { continue }
+            for y in max(ya, rows.lowerBound)...min(yb, rows.upperBound - 1) {
+                px[y * W + x] = a == 255 ? 0xFF00_0000 | src : Self.blend(px[y * W + x], src, a)
             }
         }
     }

@@ -94,14 +94,16 @@ struct TimeSeriesPlot {
         func x(_ tick: Int) -> Float { inner.x + inner.w * Float(tick - from) / Float(span) }
         func y(_ v: Float) -> Float { inner.y + inner.h * (1 - min(v / scale, 1.05)) }
 
-        // Markers: a line at the tick, the label near the bottom; labels that would collide step up a row.
-        var rowEnds: [Float] = [-.infinity, -.infinity, -.infinity]
+        // Markers: a line at the tick, the label near the bottom; labels that would collide step up a row (as many
+        // rows as fit below the scale text); a label with no free row is left out rather than drawn over another.
+        let labelRows = inner.h >= 32 ? min(3, Int((inner.h - 32) / 16) + 1) : 0
+        var rowEnds = [Float](repeating: -.infinity, count: labelRows)
         for m in markers where m.tick >= from && m.tick <= now {
             let mx = x(m.tick).rounded()
             canvas.fillRect(x: mx, y: inner.y - 2, w: 1.5, h: inner.h + 2, color: m.color.alpha(170))
             let w = fonts.small.measure(m.label)
             let lx = min(max(mx + 3, inner.x), inner.x + inner.w - w)
-            let row = rowEnds.firstIndex { $0 < lx - 4 } ?? 0
+            guard let row = rowEnds.firstIndex(where: { $0 < lx - 4 }), w <= inner.w else { continue }
             rowEnds[row] = lx + w
             let ly = inner.y + inner.h - 15 - Float(row) * 16
             canvas.fillRect(x: lx - 2, y: ly, w: w + 4, h: 15, color: Theme.panel.alpha(220))
@@ -118,10 +120,10 @@ struct TimeSeriesPlot {
             canvas.strokePolyline(p, closed: false, width: 1.75, color: color)
         }
 
-        fonts.bold.draw(title, x: r.x + 8, y: r.y + 4, color: color, on: canvas)
         let value = series.last.map { Self.format($0.value) } ?? "—"
         let vw = fonts.regular.measure(value)
         fonts.regular.draw(value, x: r.x + r.w - 8 - vw, y: r.y + 4, color: Theme.text, on: canvas)
+        fonts.bold.draw(Viewer.clip(title, toWidth: r.w - 16 - vw - 12, font: fonts.bold), x: r.x + 8, y: r.y + 4, color: color, on: canvas)
         let scaleText = "max " + Self.format(scale)
         fonts.small.draw(scaleText, x: inner.x + 2, y: inner.y + 1, color: Theme.dimText, on: canvas)
     }

@@ -8,7 +8,7 @@ extension Viewer {
         ("→", "single step"),
         ("R", "reset with a new seed"),
         ("[  ]", "previous / next scene"),
-        ("mouse drag", "steer the actor (scenes with one, e.g. push)"),
+        ("mouse drag", "steer the actor (push), else pull a body"),
         ("V  B  N", "inject teleport / vanish / pass-through"),
         ("L", "live learning on / off"),
         ("1 – 9", "imagination horizon k"),

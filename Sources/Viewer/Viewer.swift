@@ -39,12 +39,16 @@ public final class Viewer {
     var smoothedLoss: Float?
     var lastTransform: WorldTransform?
 
-    /// A mouse drag on a scene with an actor: the actor is steered towards the pointer through its action,
-    /// so the model sees the drag exactly as it sees the recording policy. (Scenes without an actor would need
-    /// a pull force from Physics, which the World API does not offer.)
+    /// A mouse drag. On a scene with an actor, the actor is steered towards the pointer through its action, so
+    /// the model sees the drag exactly as it sees the recording policy. Without an actor, the grabbed body is
+    /// pulled by Physics' mouse joint (`World.pull`) at the point that was clicked.
     struct DragState {
+        enum Kind { case steer, pull }
+        var kind: Kind
         var body: Int
         var target: SIMD2<Float>
+        /// The grabbed point in the body's own frame (pulls), so the line can be drawn from it as the body turns.
+        var localGrab = SIMD2<Float>.zero
     }
 
     public init(options: ViewerOptions) throws {
@@ -230,10 +234,12 @@ public final class Viewer {
     func beginDrag(atPixel p: SIMD2<Float>) {
         guard let t = lastTransform, t.viewport.contains(p) else { return }
         let w = t.world(p)
-        if sandbox.hasActor, let actor = sandbox.actorBody {
-            drag = DragState(body: actor, target: w)
-        } else if sandbox.body(at: w) != nil {
-            say("dragging bodies needs an actor scene (e.g. push): Physics has no pull force yet", Theme.warning)
+        if sandbox.hasActor {
+            if let actor = sandbox.actorBody { drag = DragState(kind: .steer, body: actor, target: w) }
+        } else if let body = sandbox.body(at: w), let at = sandbox.position(of: body) {
+            let angle = sandbox.states[body * 6 + 2]
+            drag = DragState(kind: .pull, body: body, target: w, localGrab: Self.rotate(w - at, by: -angle))
+            sandbox.userPull = UserPull(body: body, grab: w, target: w)
         }
         updateDragAction()
     }
@@ -246,12 +252,31 @@ public final class Viewer {
     func endDrag() {
         drag = nil
         sandbox.userAction = nil
+        sandbox.userPull = nil
     }
 
-    /// Turns the pointer into this step's action (actor scenes) or into a pull on the grabbed body.
+    /// Turns the pointer into this step's action (actor scenes) or into the target of the pull on the grabbed body.
+    /// A pull the sandbox dropped (reset, scene switch, the body vanished) ends the drag.
     private func updateDragAction() {
         guard let d = drag else { return }
-        sandbox.userAction = sandbox.steeringAction(towards: d.target)
+        switch d.kind {
+        case .steer:
+            sandbox.userAction = sandbox.steeringAction(towards: d.target)
+        case .pull:
+            if sandbox.userPull?.body == d.body { sandbox.userPull?.target = d.target } else { drag = nil }
+        }
+    }
+
+    /// Where the grabbed point of the dragged body is now (world units).
+    var dragAnchor: SIMD2<Float>? {
+        guard let d = drag, let p = sandbox.position(of: d.body) else { return nil }
+        guard d.kind == .pull else { return p }
+        return p + Self.rotate(d.localGrab, by: sandbox.states[d.body * 6 + 2])
+    }
+
+    static func rotate(_ v: SIMD2<Float>, by angle: Float) -> SIMD2<Float> {
+        let c = cosf(angle), s = sinf(angle)
+        return SIMD2(c * v.x - s * v.y, s * v.x + c * v.y)
     }
 }
 

@@ -9,7 +9,10 @@ struct WorldTransform {
     /// The window rectangle the camera rectangle occupies.
     var viewport: Rect
 
-    init(camera: CameraRect, fitting r: Rect, margin: Float = 16) {
+    /// Space kept free around the world inside its rectangle.
+    static let defaultMargin: Float = 16
+
+    init(camera: CameraRect, fitting r: Rect, margin: Float = defaultMargin) {
         self.camera = camera
         let cw = max(camera.maxX - camera.minX, 1e-6), ch = max(camera.maxY - camera.minY, 1e-6)
         scale = max(min((r.w - 2 * margin) / cw, (r.h - 2 * margin) / ch), 1e-3)
@@ -99,35 +102,46 @@ struct WorldPainter {
 
     /// Ghost outlines where the model puts each body next, and the two k-step paths from the current state:
     /// amber for the simulator's true future, cyan for the model's imagination.
-    mutating func drawForecast(_ s: Sandbox, transform t: WorldTransform, canvas: Canvas) {
+    ///
+    /// Timing: bodies are drawn interpolated, up to one observation behind the newest state (`pose`). The
+    /// forecasts start from the newest state, so they are moved back with their body by the same pose: a ghost
+    /// is then the drawn body moved by exactly the predicted one-step displacement, and the paths start at the
+    /// drawn body. Drawn from the newest state instead, a ghost would sit up to two observation intervals ahead
+    /// of the body it belongs to (twice the model's actual one-step prediction).
+    mutating func drawForecast(_ s: Sandbox, transform t: WorldTransform, alpha: Float, canvas: Canvas) {
         let n = s.mask.count
+        func shift(_ b: Int) -> SIMD2<Float> { Self.pose(sandbox: s, body: b, alpha: alpha)?.shift ?? .zero }
         // True future first, imagination on top (it is what the user is judging).
         for b in 0..<n {
             guard let p0 = s.position(of: b) else { continue }
-            path(start: p0, steps: s.trueFuture, body: b, transform: t, color: Theme.truth, width: 4.5, canvas: canvas)
+            path(start: p0, steps: s.trueFuture, body: b, offset: shift(b), transform: t, color: Theme.truth, width: 4.5,
+                 canvas: canvas)
         }
         guard !s.imagined.isEmpty else { return }
         for b in 0..<n {
             guard let p0 = s.position(of: b) else { continue }
-            path(start: p0, steps: s.imagined, body: b, transform: t, color: Theme.imagined, width: 2, canvas: canvas)
+            path(start: p0, steps: s.imagined, body: b, offset: shift(b), transform: t, color: Theme.imagined, width: 2,
+                 canvas: canvas)
         }
-        // Ghosts: each body's outline moved to the predicted next position.
+        // Ghosts: each body's outline, as drawn now, moved by the predicted one-step displacement.
         let next = s.imagined[0]
         for d in s.drawables where d.body >= 0 && d.body < next.count {
             guard let now = s.position(of: d.body) else { continue }
             let q = next[d.body]
             guard q.x.isFinite, q.y.isFinite else { continue }
-            ghost(d, shift: q - now, transform: t, canvas: canvas)
+            var pose = Self.pose(sandbox: s, body: d.body, alpha: alpha) ?? Pose(shift: .zero, pivot: now, rotation: 0)
+            pose.shift += q - now
+            ghost(d, pose: pose, transform: t, canvas: canvas)
         }
     }
 
-    private mutating func path(start: SIMD2<Float>, steps: [[SIMD2<Float>]], body b: Int, transform t: WorldTransform,
-                               color: RGBA, width: Float, canvas: Canvas) {
+    private mutating func path(start: SIMD2<Float>, steps: [[SIMD2<Float>]], body b: Int, offset: SIMD2<Float>,
+                               transform t: WorldTransform, color: RGBA, width: Float, canvas: Canvas) {
         points.removeAll(keepingCapacity: true)
-        points.append(t.screen(start))
+        points.append(t.screen(start + offset))
         for step in steps {
             guard b < step.count, step[b].x.isFinite, step[b].y.isFinite else { break }
-            points.append(t.screen(step[b]))
+            points.append(t.screen(step[b] + offset))
         }
         guard points.count >= 2 else { return }
         // A body at rest has a path of zero length: draw nothing rather than a blob of dots on it.
@@ -141,20 +155,21 @@ struct WorldPainter {
         }
     }
 
-    private mutating func ghost(_ d: Drawable, shift: SIMD2<Float>, transform t: WorldTransform, canvas: Canvas) {
+    private mutating func ghost(_ d: Drawable, pose: Pose, transform t: WorldTransform, canvas: Canvas) {
         let line = Theme.imagined
         switch d.geometry {
         case let .circle(center, radius, _):
-            let c = t.screen(center + shift), r = radius * t.scale
+            let c = t.screen(Self.apply(pose, center)), r = radius * t.scale
             canvas.fillCircle(center: c, radius: r, color: line.alpha(28))
             canvas.strokeCircle(center: c, radius: r, width: 2, color: line.alpha(235))
         case let .polygon(vertices):
             outline.removeAll(keepingCapacity: true)
-            for v in vertices { outline.append(t.screen(v + shift)) }
+            for v in vertices { outline.append(t.screen(Self.apply(pose, v))) }
             canvas.fillConvex(outline, color: line.alpha(28))
             canvas.strokePolyline(outline, closed: true, width: 2, color: line.alpha(235))
         case let .segment(a, b, thickness):
-            canvas.line(t.screen(a + shift), t.screen(b + shift), width: max(thickness * t.scale, 2), color: line.alpha(160))
+            canvas.line(t.screen(Self.apply(pose, a)), t.screen(Self.apply(pose, b)), width: max(thickness * t.scale, 2),
+                        color: line.alpha(160))
         }
     }
 }

@@ -10,7 +10,7 @@ struct ViewCommand: ParsableCommand {
         commandName: "view",
         abstract: "Open the sandbox window: the world, the model's predictions beside the true future, surprise.",
         discussion: """
-            Keys: Space pause · → step · R reset · [ ] scene · drag steers the actor · V/B/N inject \
+            Keys: Space pause · → step · R reset · [ ] scene · drag steers the actor or pulls a body · V/B/N inject \
             teleport/vanish/pass-through · L live learning · 1–9 horizon · S screenshot · H help · Esc quit.
             Headless (no display needed): tumble view bounce --frames 120 --screenshot out.png
             """)

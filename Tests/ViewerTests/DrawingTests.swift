@@ -78,19 +78,62 @@ final class DrawingTests: XCTestCase {
         }
     }
 
-    func testLayoutAt1280x720UsesIntegerUpscaleAndDoesNotOverlap() {
+    func testLayoutAt1280x720UsesIntegerUpscaleAndDoesNotOverlap() throws {
         let l = Layout(width: 1280, height: 720, frameWidth: 64, frameHeight: 64, showLoss: true)
+        let side = try XCTUnwrap(l.sidebar)
         XCTAssertEqual(l.eyes.map(\.w), [128, 128, 128])
-        XCTAssertLessThanOrEqual(l.eyes[2].maxX, l.sidebar.maxX)
-        XCTAssertLessThan(l.eyes[0].maxY + Layout.captionHeight, l.surprisePlot.y)
-        let loss = l.lossPlot!
-        XCTAssertLessThanOrEqual(l.surprisePlot.maxY, loss.y)
-        XCTAssertLessThanOrEqual(loss.maxY, l.legend.y)
-        XCTAssertLessThanOrEqual(l.legend.maxY, 720)
-        XCTAssertEqual(l.world.maxX, l.sidebar.x)
+        XCTAssertLessThanOrEqual(l.eyes[2].maxX, side.maxX)
+        let surprise = try XCTUnwrap(l.surprisePlot), loss = try XCTUnwrap(l.lossPlot), legend = try XCTUnwrap(l.legend)
+        XCTAssertLessThan(l.eyes[0].maxY + Layout.captionHeight, surprise.y)
+        XCTAssertLessThanOrEqual(surprise.maxY, loss.y)
+        XCTAssertLessThanOrEqual(loss.maxY, legend.y)
+        XCTAssertLessThanOrEqual(legend.maxY, 720)
+        XCTAssertEqual(l.world.maxX, side.x)
         let small = Layout(width: 800, height: 500, frameWidth: 64, frameHeight: 64, showLoss: false)
         XCTAssertGreaterThan(small.world.w, 400)
-        XCTAssertLessThanOrEqual(small.legend.maxY, 500)
+        XCTAssertLessThanOrEqual(try XCTUnwrap(small.legend).maxY, 500)
+    }
+
+    /// From the smallest window `--size` accepts to 4K, wide, tall and square, any frame size: every region lies
+    /// in the window (sidebar regions in the sidebar), none overlaps another, and parts are dropped in the promised
+    /// order (legend, loss plot, surprise plot, panels, sidebar) instead of squeezed.
+    func testLayoutNeverOverlapsAtAnySize() throws {
+        let sizes = [(320, 240), (400, 900), (480, 320), (560, 420), (640, 480), (800, 600), (960, 540), (1024, 600),
+                     (1280, 300), (1280, 720), (1920, 1080), (3840, 2160), (8192, 240)]
+        for (w, h) in sizes {
+            for frame in [16, 64, 100, 256] {
+                for showLoss in [false, true] {
+                    let l = Layout(width: w, height: h, frameWidth: frame, frameHeight: frame, showLoss: showLoss)
+                    let window = Rect(x: 0, y: 0, w: Float(w), h: Float(h))
+                    let what = "\(w)×\(h) frame \(frame) loss \(showLoss)"
+                    let regions = l.regions
+                    for (name, r) in regions {
+                        XCTAssertTrue(window.encloses(r), "\(what): \(name) \(r) outside the window")
+                        XCTAssertTrue(r.w >= 0 && r.h >= 0, "\(what): \(name) has a negative size")
+                        if name != "hud" && name != "world" {
+                            XCTAssertTrue(try XCTUnwrap(l.sidebar).encloses(r), "\(what): \(name) outside the sidebar")
+                        }
+                    }
+                    for i in regions.indices {
+                        for j in regions.indices where j > i {
+                            XCTAssertFalse(regions[i].rect.intersects(regions[j].rect),
+                                           "\(what): \(regions[i].name) overlaps \(regions[j].name)")
+                        }
+                    }
+                    XCTAssertGreaterThanOrEqual(l.world.w, min(Layout.minWorldWidth, Float(w)), what)
+                    if l.legend != nil { XCTAssertNotNil(l.surprisePlot, "\(what): legend kept while the plot was dropped") }
+                    if showLoss, l.legend != nil { XCTAssertNotNil(l.lossPlot, "\(what): legend kept before the loss plot") }
+                    if l.surprisePlot != nil, l.sidebar != nil, h >= 400 { XCTAssertEqual(l.eyes.count, 3, what) }
+                    XCTAssertEqual(l.eyeCaptions != nil, !l.eyes.isEmpty, what)
+                    if let s = l.surprisePlot { XCTAssertGreaterThanOrEqual(s.h, Layout.minPlotHeight, what) }
+                    if let s = l.lossPlot { XCTAssertGreaterThanOrEqual(s.h, Layout.minLossPlotHeight, what) }
+                }
+            }
+        }
+        XCTAssertNil(Layout(width: 320, height: 240, frameWidth: 64, frameHeight: 64, showLoss: false).sidebar,
+                     "a 320 px window is all world")
+        let full = Layout(width: 1280, height: 720, frameWidth: 64, frameHeight: 64, showLoss: true)
+        XCTAssertEqual(full.regions.count, 10, "at 1280×720 nothing is dropped")
     }
 
     func testWorldTransformRoundTripsAndKeepsAspect() {

@@ -36,6 +36,36 @@ final class WindowTests: XCTestCase {
         XCTAssertLessThan(px2.at(p).z, 200, "stale ghost left behind")
     }
 
+    /// Between two observations bodies are drawn interpolated (up to one interval behind the newest state); a
+    /// ghost must sit one predicted step ahead of the body as drawn, not of the newest state (which put the
+    /// constant-velocity baseline's ghosts up to two steps, ~40 px, ahead of fast balls).
+    func testGhostsLeadTheDrawnBodyByOnePredictedStep() throws {
+        let v = try TestScenes.viewer(model: .kinematicBaseline, width: 1280, height: 720)
+        for _ in 0..<22 { v.advance(seconds: 1.0 / 60) }      // 5 observations and half an interval
+        XCTAssertEqual(v.alpha, 0.5, accuracy: 1e-3)
+        _ = try v.render()
+        let px = try Pixels(v)
+        let t = try XCTUnwrap(v.lastTransform)
+        let s = v.sandbox
+        let ghost = SIMD3(Int(Theme.imagined.r), Int(Theme.imagined.g), Int(Theme.imagined.b))
+        func isGhost(_ p: SIMD2<Float>) -> Bool { let d = px.at(p) &- ghost; return max(abs(d.x), abs(d.y), abs(d.z)) < 60 }
+        var aligned = 0, stale = 0, balls = 0, worstLead: Float = 0
+        for d in s.drawables where d.body >= 0 {
+            guard case let .circle(c, r, _) = d.geometry, let now = s.position(of: d.body) else { continue }
+            let pose = try XCTUnwrap(WorldPainter.pose(sandbox: s, body: d.body, alpha: v.alpha))
+            let step = s.imagined[0][d.body] - now
+            let drawn = WorldPainter.apply(pose, c)
+            balls += 1
+            worstLead = max(worstLead, length(step) * t.scale)
+            if isGhost(t.screen(drawn + step) - SIMD2(0, r * t.scale)) { aligned += 1 }
+            if length(pose.shift) * t.scale > 4, isGhost(t.screen(c + step) - SIMD2(0, r * t.scale)) { stale += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(aligned, balls - 1, "ghosts not one step ahead of the drawn balls")
+        XCTAssertLessThan(stale, aligned / 2, "ghosts still drawn from the newest state")
+        // One step of the fastest ball (9 m/s, 1/15 s) at this scale: under 20 px.
+        XCTAssertLessThan(worstLead, 9 * (1.0 / 15) * t.scale + 1)
+    }
+
     /// IntPhys-style matched pair: same seed, same frames up to the injection; the clip with the vanish is
     /// more surprising right after it, and the meter marks where it happened.
     func testSurpriseMeterRisesAfterInjectedVanish() throws {
@@ -143,6 +173,56 @@ final class WindowTests: XCTestCase {
         v.pollEvents()
         XCTAssertNil(v.drag)
         XCTAssertNil(v.sandbox.userAction)
+    }
+
+    /// Without an actor the drag is a pull (Physics' mouse joint): the grabbed body ends up at the pointer, in the
+    /// shown world and in the true future alike, and lets go on release. Zero gravity (bounce) and gravity (toss).
+    func testDragPullsABodyOnScenesWithoutAnActor() throws {
+        for (index, goal) in [(0, SIMD2<Float>(10, 10)), (2, SIMD2<Float>(20, 30))] {
+            let model = ScriptedModel()
+            let v = try TestScenes.viewer(scene: index, model: .model(model))
+            XCTAssertFalse(v.sandbox.hasActor)
+            for _ in 0..<8 { v.advance(seconds: 1.0 / 60) }
+            _ = try v.render()
+            let t = try XCTUnwrap(v.lastTransform)
+            let body = 1
+            let start = try XCTUnwrap(v.sandbox.position(of: body))
+            let a = t.screen(start), b = t.screen(goal)
+            SyntheticInput.mouse(SDL_MOUSEBUTTONDOWN, x: a.x, y: a.y)
+            SyntheticInput.mouse(SDL_MOUSEMOTION, x: b.x, y: b.y)
+            v.pollEvents()
+            let d = try XCTUnwrap(v.drag, "scene \(v.sandbox.scene.name): no drag")
+            XCTAssertEqual(d.kind, .pull)
+            XCTAssertEqual(d.body, body)
+            for _ in 0..<120 { v.advance(seconds: 1.0 / 60); _ = try v.render() }   // 2 s
+            XCTAssertEqual(v.sandbox.world.pulledBody, body)
+            // The grabbed point (within a pixel of the body's centre) sits at the pointer; other balls may knock it.
+            let anchor = try XCTUnwrap(v.dragAnchor)
+            XCTAssertLessThan(length(anchor - goal), 0.6, "\(v.sandbox.scene.name): dragged body not at the mouse")
+            let future = try XCTUnwrap(v.sandbox.trueFuture.last?[body])
+            XCTAssertLessThan(length(future - goal), 1.5, "the true future should keep the body held too")
+            XCTAssertTrue(model.actions.allSatisfy { $0 == nil }, "a pull is no action")
+            SyntheticInput.mouse(SDL_MOUSEBUTTONUP, x: b.x, y: b.y)
+            v.pollEvents()
+            XCTAssertNil(v.drag)
+            XCTAssertNil(v.sandbox.userPull)
+            v.advance(seconds: 1.0 / 15)
+            XCTAssertNil(v.sandbox.world.pulledBody, "released on mouse up")
+        }
+    }
+
+    /// Clicking empty space on a scene without an actor grabs nothing.
+    func testClickOnEmptySpaceGrabsNothing() throws {
+        let v = try TestScenes.viewer()
+        _ = try v.render()
+        let t = try XCTUnwrap(v.lastTransform)
+        let empty = stride(from: Float(1), to: 19, by: 0.5).flatMap { x in stride(from: Float(1), to: 19, by: 0.5).map { SIMD2(x, $0) } }
+            .first { v.sandbox.body(at: $0) == nil }!
+        let p = t.screen(empty)
+        SyntheticInput.mouse(SDL_MOUSEBUTTONDOWN, x: p.x, y: p.y)
+        v.pollEvents()
+        XCTAssertNil(v.drag)
+        XCTAssertNil(v.sandbox.userPull)
     }
 
     func testHeadlessRunWritesScreenshotAtomically() throws {

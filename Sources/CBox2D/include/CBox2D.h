@@ -86,6 +86,25 @@ int32_t tb_joint_revolute(tb_world *w, int32_t body_a, int32_t body_b, float anc
 int32_t tb_joint_distance(tb_world *w, int32_t body_a, int32_t body_b, float ax, float ay, float bx, float by,
                           float length, float frequency_hz, float damping_ratio, int32_t collide_connected);
 
+// Pull (mouse joint) ---------------------------------------------------------------------------------
+
+/// A mouse-style pull, Box2D's mouse joint: point (ax, ay) of `body` (world coordinates at the moment of the grab)
+/// is drawn towards (target_x, target_y) by a soft spring-damper solved inside the velocity solver, so it stays
+/// stable for any mass (stiffness and damping are derived from the body's mass and `frequency_hz`/`damping_ratio`)
+/// and never pulls harder than `max_force`. The joint's own target is a "carrot" that travels from the grab point
+/// to the requested target at most `max_speed` fast, changing speed at most `max_acceleration` per second and
+/// braking to stop there (advanced before every step), so a far jump of the pointer neither saturates the spring
+/// nor flings the body. The pulled body keeps colliding with `ground` (any static body; the walls may live on it).
+/// One pull per world: beginning another ends the first. Returns 1, or 0 if a body is dead or `body` is not dynamic.
+int32_t tb_pull_begin(tb_world *w, int32_t ground, int32_t body, float ax, float ay, float target_x, float target_y,
+                      float max_force, float frequency_hz, float damping_ratio, float max_speed, float max_acceleration);
+/// Moves the current pull's target (no effect without a pull).
+void tb_pull_set_target(tb_world *w, float target_x, float target_y);
+/// Ends the current pull, if any.
+void tb_pull_end(tb_world *w);
+/// 1 while a pull is in effect.
+int32_t tb_pull_active(const tb_world *w);
+
 // Motion ---------------------------------------------------------------------------------------------
 
 void tb_body_apply_force(tb_world *w, int32_t body, float fx, float fy);                 // at the centre of mass, this step
