@@ -44,6 +44,8 @@ extension TrainingConfig {
                     doc: "Conv predictor: channels of its hidden layers."),
         ConfigEntry(key: "model.predictor.layers", kind: .int(min: 2, max: 16), defaultValue: .int(3),
                     doc: "Conv predictor: number of conv layers (the last maps back to latent channels)."),
+        ConfigEntry(key: "model.predictor.extrapolate", kind: .bool, defaultValue: .bool(false),
+                    doc: "Residual around linear extrapolation, ẑ(t+1) = 2z(t) − z(t-1) + f(…), instead of around z(t): with mass-normalised maps that is constant velocity of every centroid, so f only learns what breaks it (walls, collisions)."),
         ConfigEntry(key: "model.predictor.kernel", kind: .int(min: 1, max: 9), defaultValue: .int(3),
                     doc: "Conv predictor: kernel size (odd; same padding)."),
 

@@ -199,6 +199,7 @@ extension TrainingConfig {
     public var predictorHidden: [Int] { ints("model.predictor.hidden") }
     public var predictorChannels: Int { int("model.predictor.channels") }
     public var predictorLayers: Int { int("model.predictor.layers") }
+    public var predictorExtrapolates: Bool { bool("model.predictor.extrapolate") }
     public var predictorKernel: Int { int("model.predictor.kernel") }
     public var target: TargetKind { TargetKind(rawValue: string("objective.target"))! }
     public var emaStart: Double { double("objective.ema_start") }

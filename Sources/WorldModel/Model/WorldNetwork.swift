@@ -260,6 +260,13 @@ final class WorldNetwork {
 
     /// One predictor step on flat latents [M, D]: z(t) + f(z(t-1), z(t), a(t)).
     func predict(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor {
+        let change = try predictChange(previous: previous, current: current, actions: actions)
+        if config.predictorExtrapolates { return try current * 2 - previous + change }
+        return try current + change
+    }
+
+    /// f(z(t-1), z(t), a(t)): what the predictor adds to z(t) (or to the linear extrapolation).
+    private func predictChange(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor {
         let m = current.shape[0]
         switch config.predictorKind {
         case .conv:
@@ -271,7 +278,7 @@ final class WorldNetwork {
                 h = try Tensor.conv2d(h, weight: online[layer.name + ".weight"], bias: online[layer.name + ".bias"],
                                       stride: 1, padding: layer.padding, activation: layer.relu ? .relu : .identity)
             }
-            return try current + h.reshaped([m, latentDimension])
+            return try h.reshaped([m, latentDimension])
         case .slots:
             // Every channel k becomes its own sample [z_k(t-1), z_k(t), Σ_j z_j(t), a]: one shared CNN
             // moves each object's map, seeing where everything is (the sum) as context for collisions.
@@ -291,8 +298,7 @@ final class WorldNetwork {
                 h = try Tensor.conv2d(h, weight: online[layer.name + ".weight"], bias: online[layer.name + ".bias"],
                                       stride: 1, padding: layer.padding, activation: layer.relu ? .relu : .identity)
             }
-            let delta = try h.reshaped([m, c, hh, ww]).permuted([0, 2, 3, 1]).reshaped([m, latentDimension])
-            return try current + delta
+            return try h.reshaped([m, c, hh, ww]).permuted([0, 2, 3, 1]).reshaped([m, latentDimension])
         case .mlp:
             var parts = [previous, current]
             if let actions { parts.append(actions) }
@@ -301,7 +307,7 @@ final class WorldNetwork {
                 h = try Tensor.linear(h, weight: online[layer.name + ".weight"], bias: online[layer.name + ".bias"],
                                       activation: layer.relu ? .relu : .identity)
             }
-            return try current + h
+            return h
         }
     }
 
