@@ -3,8 +3,7 @@ import Tensor
 /// The prediction part of `Objective.run` on latents that are already computed: what online learning
 /// trains when the encoder is frozen (its latents, which the probe and decoder read, must not move).
 ///
-/// It mirrors `run`'s teacher-forced and rollout terms exactly (same slices, actions, weights), and a
-/// test holds the two equal on the same batch, so a change to one that is not made to the other shows.
+/// `run` calls it too, so training and online learning share one definition of these terms.
 extension Objective {
     struct PredictionLosses {
         /// Teacher-forced + rollout_weight · rollout: what is back-propagated.

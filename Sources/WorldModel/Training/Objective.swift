@@ -26,7 +26,7 @@ enum Objective {
         let targets: Tensor = config.target == .ema
             ? try Tensor.noGrad { try network.encode(x, useTarget: true) }
             : z
-        let zs = try z.reshaped([b, t, d]), ts = try targets.reshaped([b, t, d])
+        let zs = try z.reshaped([b, t, d])
         func frames(_ s: Tensor, _ range: Range<Int>) throws -> Tensor {
             try s.slice(axis: 1, range).reshaped([b * range.count, d])
         }
@@ -37,41 +37,13 @@ enum Objective {
             for c in 0..<b { for j in 0..<count { let base = (c * t + start + j) * a; out += batch.actions[base..<(base + a)] } }
             return out
         }
-        func latentLoss(_ p: Tensor, _ q: Tensor) throws -> Tensor {
-            switch config.loss {
-            case .mse: return try Tensor.mse(p, q)
-            case .l1: return try Tensor.l1(p, q)
-            case .smoothL1: return try Tensor.smoothL1(p, q)
-            }
-        }
-
         var losses = StepLosses()
-        // Teacher forcing over t = 1 … T-2.
-        let tfCount = t - 2
-        let tfPred = try network.predict(previous: frames(zs, 0..<tfCount), current: frames(zs, 1..<(tfCount + 1)),
-                                         actions: network.actionTensor(actions(from: 1, count: tfCount), count: b * tfCount))
-        let tfLoss = try latentLoss(tfPred, frames(ts, 2..<t))
-        var jepa = tfLoss
-        losses.prediction = Double(try tfLoss.item())
-
-        // Rollout steps 2 … k from every start s in 0..<S.
-        let k = config.rolloutSteps
-        if k >= 2 && config.rolloutWeight > 0 {
-            let starts = t - 1 - k
-            var previous = try frames(zs, 1..<(1 + starts))
-            var current = try tfPred.reshaped([b, tfCount, d]).slice(axis: 1, 0..<starts).reshaped([b * starts, d])
-            var rollout: Tensor? = nil
-            for j in 2...k {
-                let next = try network.predict(previous: previous, current: current,
-                                               actions: network.actionTensor(actions(from: j, count: starts), count: b * starts))
-                let l = try latentLoss(next, frames(ts, (j + 1)..<(j + 1 + starts)))
-                rollout = try rollout.map { try $0 + l } ?? l
-                previous = current; current = next
-            }
-            let r = try rollout! * Float(1.0 / Double(k - 1))
-            losses.rollout = Double(try r.item())
-            jepa = try jepa + r * Float(config.rolloutWeight)
-        }
+        // Teacher-forced and rollout terms (shared with online learning).
+        let predictive = try predictionLoss(network: network, latents: z, targets: targets, clips: b, length: t,
+                                            actions: batch.actions)
+        var jepa = predictive.total
+        losses.prediction = predictive.prediction
+        losses.rollout = predictive.rollout
 
         // Collapse prevention on the online latents.
         switch config.target {
