@@ -140,12 +140,13 @@ final class SlotLatentTests: XCTestCase {
     }
 
     func testConfigRefusesInfomaxWithoutMasksAndMassWithoutAMap() {
-        XCTAssertThrowsError(try ToyBounce.config(["objective.target=infomax"])) { error in
+        XCTAssertThrowsError(try ToyBounce.config(["objective.target=infomax", "model.encoder.output=linear", "model.encoder.normalise=none"])) { error in
             XCTAssertTrue("\(error)".contains("objective.target"), "\(error)")
             XCTAssertTrue("\(error)".contains("softmax"), "\(error)")
         }
-        XCTAssertThrowsError(try ToyBounce.config(["model.latent=global", "model.predictor.kind=mlp", "model.encoder.normalise=mass"])) { error in
+        XCTAssertThrowsError(try ToyBounce.config(["objective.target=sigreg", "model.encoder.output=linear", "model.encoder.normalise=mass"])) { error in
             XCTAssertTrue("\(error)".contains("model.encoder.normalise"), "\(error)")
+            XCTAssertTrue("\(error)".contains("softmax"), "\(error)")
         }
         XCTAssertThrowsError(try ToyBounce.config(["model.latent=keypoints", "model.predictor.kind=slots"])) { error in
             XCTAssertTrue("\(error)".contains("model.predictor.kind"), "\(error)")

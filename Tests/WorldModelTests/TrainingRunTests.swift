@@ -18,7 +18,8 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(try TrainingConfig(contentsOf: run.config), config)
         let metrics = try readMetrics(run.metrics)
         XCTAssertEqual(metrics["step"], [2, 4, 6])
-        XCTAssertTrue(metrics["loss"]!.allSatisfy { $0.isFinite && $0 > 0 })
+        XCTAssertTrue(metrics["loss"]!.allSatisfy { $0.isFinite })
+        XCTAssertTrue(metrics["loss_pred"]!.allSatisfy { $0.isFinite && $0 > 0 })
         XCTAssertTrue(metrics["latent_std_mean"]!.allSatisfy { $0 > 0 })
         XCTAssertTrue(metrics["effective_rank"]!.allSatisfy { $0 >= 1 && $0 <= 8 })
         for name in ["step-3.safetensors", "step-6.safetensors", "last.safetensors"] {

@@ -31,7 +31,7 @@ extension TrainingConfig {
         ConfigEntry(key: "model.encoder.softmax_temperature", kind: .double(min: 1e-4, max: 1e4, minInclusive: true), defaultValue: .double(0.3),
                     doc: "Softmax output: logits are divided by this. Below 1 the masks start decisive and distinct colours start in distinct channels, which InfoMax then only has to sharpen and balance."),
         ConfigEntry(key: "model.encoder.normalise", kind: .choice(["none", "mass"]), defaultValue: .string("mass"),
-                    doc: "Spatial latents: mass divides each channel's pooled map by its total (+ normalise_eps), so a mask channel becomes a distribution whose centroid is linear in the latent."),
+                    doc: "Softmax masks: mass divides each mask's pooled map by its total (+ normalise_eps), so it becomes a distribution whose centroid is linear in the latent."),
         ConfigEntry(key: "model.encoder.normalise_eps", kind: .double(min: 0, max: 1e6, minInclusive: false), defaultValue: .double(0.05),
                     doc: "Added to each channel's mass before dividing (in pooled-cell units; a ball covers about 2), so an empty channel stays near zero instead of amplifying noise."),
         ConfigEntry(key: "model.global_dim", kind: .int(min: 1, max: 65_536), defaultValue: .int(128),
@@ -116,12 +116,12 @@ extension TrainingConfig {
         // Run length and reporting (may differ on --resume)
         ConfigEntry(key: "train.steps", kind: .int(min: 1, max: 100_000_000), defaultValue: .int(1500),
                     doc: "Stop after this many optimisation steps (in total, counting resumed ones).", resumable: true),
-        ConfigEntry(key: "train.log_every", kind: .int(min: 1, max: 1_000_000), defaultValue: .int(25),
+        ConfigEntry(key: "train.log_every", kind: .int(min: 1, max: 1_000_000), defaultValue: .int(50),
                     doc: "Steps between metrics.csv rows and log lines.", resumable: true),
-        ConfigEntry(key: "train.checkpoint_every", kind: .int(min: 1, max: 100_000_000), defaultValue: .int(500),
+        ConfigEntry(key: "train.checkpoint_every", kind: .int(min: 1, max: 100_000_000), defaultValue: .int(250),
                     doc: "Steps between checkpoints/step-N.safetensors.", resumable: true),
         ConfigEntry(key: "train.max_loss", kind: .double(min: 0, max: 1e30, minInclusive: false), defaultValue: .double(1e4),
-                    doc: "A loss above this (or NaN) stops the run, keeping the last good checkpoint.", resumable: true),
+                    doc: "A loss, or its prediction + rollout part (the total can be negative with InfoMax), above this (or NaN) stops the run, keeping the last good checkpoint.", resumable: true),
     ]
 
     static let entriesByKey: [String: ConfigEntry] = Dictionary(uniqueKeysWithValues: schema.map { ($0.key, $0) })

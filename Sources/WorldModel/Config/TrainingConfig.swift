@@ -128,8 +128,8 @@ public struct TrainingConfig: Equatable, Sendable {
         if target == .infomax && !encoderSoftmax {
             throw fail("objective.target", "infomax scores the encoder's per-pixel masks; it needs model.encoder.output: softmax")
         }
-        if encoderMassNormalise && latentKind != .spatial {
-            throw fail("model.encoder.normalise", "mass normalisation applies to spatial latents only (model.latent is \(latentKind.rawValue))")
+        if encoderMassNormalise && !encoderSoftmax {
+            throw fail("model.encoder.normalise", "mass divides each mask's map by its total, which only softmax masks have; it needs model.encoder.output: softmax (or normalise: none)")
         }
         if clipLength < 2 + max(rolloutSteps, 1) {
             throw fail("data.clip_length", "expected ≥ \(2 + max(rolloutSteps, 1)) frames: 2 of history plus objective.rollout_steps = \(rolloutSteps) predicted")

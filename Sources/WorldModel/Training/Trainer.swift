@@ -142,8 +142,8 @@ public enum Trainer {
             network.online.zeroGrad(); network.heads.zeroGrad()
             let (losses, latents) = try Objective.run(network: network, batch: batch, rng: &tensorRNG)
             let gradNorm = optimizers.clipMain(maxNorm: config.gradClip)
-            guard losses.total.isFinite, gradNorm.isFinite, losses.jepa <= config.maxLoss else {
-                let what = losses.total.isFinite ? (gradNorm.isFinite ? "loss \(losses.jepa) exceeded train.max_loss \(config.maxLoss)" : "gradient norm is not finite") : "loss is NaN or infinite"
+            guard losses.total.isFinite, gradNorm.isFinite, max(losses.jepa, losses.prediction + losses.rollout) <= config.maxLoss else {
+                let what = losses.total.isFinite ? (gradNorm.isFinite ? "loss \(max(losses.jepa, losses.prediction + losses.rollout)) exceeded train.max_loss \(config.maxLoss)" : "gradient norm is not finite") : "loss is NaN or infinite"
                 let kept = FileManager.default.fileExists(atPath: run.lastCheckpoint.path)
                     ? "the last good checkpoint is kept at \(run.lastCheckpoint.path)" : "no checkpoint had been written yet"
                 progress.log("stopped: \(what) at step \(step + 1) (prediction \(losses.prediction), rollout \(losses.rollout), regulariser \(losses.regulariser)); \(kept)")
