@@ -169,7 +169,7 @@ public struct TrainingConfig: Equatable, Sendable {
 // MARK: Typed accessors
 
 public enum LatentKind: String, Sendable { case spatial, global, keypoints }
-public enum PredictorKind: String, Sendable { case conv, slots, mlp }
+public enum PredictorKind: String, Sendable { case conv, slots, objects, mlp }
 public enum TargetKind: String, Sendable { case ema, vicreg, sigreg, infomax }
 public enum LatentLoss: String, Sendable { case mse, l1, smoothL1 = "smooth_l1" }
 

@@ -7,7 +7,8 @@ import Tensor
 ///   latent its last feature map [h, w, C] *is* the latent, flattened in that order to D = h·w·C; with a
 ///   global latent a linear layer maps the flattened map to `model.global_dim`.
 /// - predictor: ẑ(t+1) = z(t) + f(z(t-1), z(t), a(t)); f a conv stack over the two maps and the action
-///   broadcast to planes, or an MLP over the flat latents.
+///   broadcast to planes, or an MLP over the flat latents; or the objects predictor, which moves each
+///   channel's map (see WorldNetwork+Objects.swift).
 /// - target: an EMA copy of the encoder (only with `objective.target: ema`).
 /// - heads on detached latents: a linear probe (positions from z(t), velocities from z(t-1), z(t)),
 ///   a transposed-conv pixel decoder, and an optional inverse-dynamics head.
@@ -34,6 +35,8 @@ final class WorldNetwork {
     let latentDimension: Int
     /// Keypoint latents: x and y coordinate of every map position, [P, 1] each, in [-1, 1].
     private(set) var keypointGrid: (x: Tensor, y: Tensor)? = nil
+    /// Objects predictor: the moment basis (1, x, y, x², y²) over the map's cells.
+    private(set) var objectBasis: Tensor? = nil
     /// Decoder's starting map (global latents only: the linear layer's output).
     private(set) var decoderSeed: (h: Int, w: Int, c: Int) = (0, 0, 0)
     var isSpatial: Bool { config.latentKind == .spatial }
@@ -103,6 +106,9 @@ final class WorldNetwork {
                 predictorLayers.append(ConvSpec(name: name, stride: 1, padding: k / 2, relu: !last))
                 cin = cout
             }
+        case .objects:
+            objectBasis = Self.momentBasis(height: mapHeight, width: mapWidth)
+            Self.addObjectPredictor(to: online, features: Self.objectFeatureCount(actions: a), width: config.predictorChannels, rng: &rng)
         case .mlp:
             var fin = 2 * d + a
             let sizes = config.predictorHidden + [d]
@@ -249,7 +255,7 @@ final class WorldNetwork {
         guard actions.count == m * a else {
             throw TensorError.shapeMismatch(op: "predictor actions", lhs: [actions.count], rhs: [m, a])
         }
-        if config.predictorKind == .mlp { return try Tensor(actions, shape: [m, a]) }
+        if config.predictorKind == .mlp || config.predictorKind == .objects { return try Tensor(actions, shape: [m, a]) }
         let plane = mapHeight * mapWidth
         let t = Tensor.zeros([m, mapHeight, mapWidth, a])
         t.withUnsafeMutableBufferPointer { dst in
@@ -260,6 +266,7 @@ final class WorldNetwork {
 
     /// One predictor step on flat latents [M, D]: z(t) + f(z(t-1), z(t), a(t)).
     func predict(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor {
+        if config.predictorKind == .objects { return try predictObjects(previous: previous, current: current, actions: actions) }
         let change = try predictChange(previous: previous, current: current, actions: actions)
         if config.predictorExtrapolates { return try current * 2 - previous + change }
         return try current + change
@@ -299,6 +306,8 @@ final class WorldNetwork {
                                       stride: 1, padding: layer.padding, activation: layer.relu ? .relu : .identity)
             }
             return try h.reshaped([m, c, hh, ww]).permuted([0, 2, 3, 1]).reshaped([m, latentDimension])
+        case .objects:
+            return try predictObjects(previous: previous, current: current, actions: actions) - current
         case .mlp:
             var parts = [previous, current]
             if let actions { parts.append(actions) }
