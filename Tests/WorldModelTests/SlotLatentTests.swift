@@ -82,7 +82,17 @@ final class SlotLatentTests: XCTestCase {
     }
 
     func testMassNormalisedChannelsAreDistributionsWhoseCentroidIsLinear() throws {
-        let net = try slotNetwork()
+        try checkMassNormalisedChannels(try slotNetwork(["model.encoder.pool_sigma=0"]), pixelsPerUnit: 4)
+    }
+
+    /// Gaussian pooling hands each pixel's whole mass to the cells (box pooling averages 2×2 pixels).
+    func testGaussianPooledChannelsKeepTheirMass() throws {
+        let net = try slotNetwork(["model.encoder.pool_sigma=1.5"])
+        XCTAssertNotNil(net.gaussianPool)
+        try checkMassNormalisedChannels(net, pixelsPerUnit: 1)
+    }
+
+    private func checkMassNormalisedChannels(_ net: WorldNetwork, pixelsPerUnit: Float) throws {
         let eps = ToyBounce.episodes(seeds: [41, 42], steps: 3)
         let x = eps.frames.withUnsafeBufferPointer { net.input(frames: $0, count: 6) }
         let (z, masks) = try Tensor.noGrad { try net.encodeWithMasks(x) }
@@ -92,10 +102,10 @@ final class SlotLatentTests: XCTestCase {
         let eps0 = Float(net.config.encoderNormaliseEps)
         for f in 0..<6 {
             for k in 0..<c {
-                // Mass of channel k: masks mean-pooled 2×2, summed over cells = pixel sum / 4.
+                // Mass of channel k: the pixel sum / 4 when mean-pooled 2×2, the pixel sum with Gaussian weights.
                 var mass: Float = 0
                 for p in 0..<(16 * 16) { mass += m[(f * 256 + p) * c + k] }
-                mass /= 4
+                mass /= pixelsPerUnit
                 var total: Float = 0
                 for cell in 0..<cells { total += zs[(f * cells + cell) * c + k] }
                 XCTAssertEqual(total, mass / (mass + eps0), accuracy: 1e-4, "frame \(f) channel \(k)")

@@ -190,6 +190,7 @@ extension TrainingConfig {
     public var encoderKernels: [Int] { ints("model.encoder.kernels") }
     public var encoderStrides: [Int] { ints("model.encoder.strides") }
     public var encoderPool: Int { int("model.encoder.pool") }
+    public var encoderPoolSigma: Double { double("model.encoder.pool_sigma") }
     public var encoderSoftmax: Bool { string("model.encoder.output") == "softmax" }
     public var encoderSoftmaxTemperature: Double { double("model.encoder.softmax_temperature") }
     public var encoderMassNormalise: Bool { string("model.encoder.normalise") == "mass" }

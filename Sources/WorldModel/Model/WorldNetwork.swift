@@ -35,6 +35,8 @@ final class WorldNetwork {
     let latentDimension: Int
     /// Keypoint latents: x and y coordinate of every map position, [P, 1] each, in [-1, 1].
     private(set) var keypointGrid: (x: Tensor, y: Tensor)? = nil
+    /// Gaussian pooling (model.encoder.pool_sigma > 0): the row and column weights; nil for box pooling.
+    private(set) var gaussianPool: (rows: Tensor.PoolingAxis, cols: Tensor.PoolingAxis)? = nil
     /// Objects predictor: the moment basis (1, x, y, x², y²) over the map's cells.
     private(set) var objectBasis: Tensor? = nil
     /// Decoder's starting map (global latents only: the linear layer's output).
@@ -71,6 +73,10 @@ final class WorldNetwork {
         let pool = config.encoderPool
         guard h % pool == 0, w % pool == 0 else {
             throw fail("model.encoder.pool", "the \(h)×\(w) conv map is not divisible by the pool factor \(pool)")
+        }
+        if pool > 1 && config.encoderPoolSigma > 0 {
+            gaussianPool = (Tensor.PoolingAxis.gaussian(inputs: h, factor: pool, sigma: config.encoderPoolSigma),
+                            Tensor.PoolingAxis.gaussian(inputs: w, factor: pool, sigma: config.encoderPoolSigma))
         }
         h /= pool; w /= pool
         mapHeight = h; mapWidth = w; mapChannels = c
@@ -228,7 +234,9 @@ final class WorldNetwork {
             masks = h
         }
         let pool = config.encoderPool
-        if pool > 1 {
+        if let gaussianPool {
+            h = try Tensor.separablePool(h, rows: gaussianPool.rows, cols: gaussianPool.cols)
+        } else if pool > 1 {
             h = try h.reshaped([m, mapHeight, pool, mapWidth, pool, mapChannels]).mean(axes: [2, 4])
         }
         if config.encoderMassNormalise {
