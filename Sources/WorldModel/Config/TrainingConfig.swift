@@ -122,7 +122,7 @@ public struct TrainingConfig: Equatable, Sendable {
             throw fail("model.encoder.kernels", "layer \(i): kernel \(k) must be ≥ its stride \(s)")
         }
         if predictorKernel % 2 == 0 { throw fail("model.predictor.kernel", "expected an odd kernel size (same padding), got \(predictorKernel)") }
-        if latentKind != .spatial && predictorKind != .mlp {
+        if latentKind != .spatial && predictorKind != .mlp && predictorKind != .gru {
             throw fail("model.predictor.kind", "a \(predictorKind.rawValue) predictor needs model.latent: spatial (a \(latentKind.rawValue) latent has no map)")
         }
         if target == .infomax && !encoderSoftmax {
@@ -169,7 +169,7 @@ public struct TrainingConfig: Equatable, Sendable {
 // MARK: Typed accessors
 
 public enum LatentKind: String, Sendable { case spatial, global, keypoints }
-public enum PredictorKind: String, Sendable { case conv, slots, objects, mlp }
+public enum PredictorKind: String, Sendable { case conv, slots, objects, mlp, gru }
 public enum TargetKind: String, Sendable { case ema, vicreg, sigreg, infomax }
 public enum LatentLoss: String, Sendable { case mse, l1, smoothL1 = "smooth_l1" }
 

@@ -8,7 +8,7 @@ import Tensor
 ///   global latent a linear layer maps the flattened map to `model.global_dim`.
 /// - predictor: ẑ(t+1) = z(t) + f(z(t-1), z(t), a(t)); f a conv stack over the two maps and the action
 ///   broadcast to planes, or an MLP over the flat latents; or the objects predictor, which moves each
-///   channel's map (see WorldNetwork+Objects.swift).
+///   channel's map (see WorldNetwork+Objects.swift); or a GRU over the history (WorldNetwork+Sequence.swift).
 /// - target: an EMA copy of the encoder (only with `objective.target: ema`).
 /// - heads on detached latents: a linear probe (positions from z(t), velocities from z(t-1), z(t)),
 ///   a transposed-conv pixel decoder, and an optional inverse-dynamics head.
@@ -112,6 +112,8 @@ final class WorldNetwork {
                 predictorLayers.append(ConvSpec(name: name, stride: 1, padding: k / 2, relu: !last))
                 cin = cout
             }
+        case .gru:
+            Self.addSequencePredictor(to: online, latent: d, actions: a, hidden: config.predictorHidden[0], rng: &rng)
         case .objects:
             objectBasis = Self.momentBasis(height: mapHeight, width: mapWidth)
             Self.addObjectPredictor(to: online, features: Self.objectFeatureCount(actions: a), width: config.predictorChannels, rng: &rng)
@@ -263,7 +265,7 @@ final class WorldNetwork {
         guard actions.count == m * a else {
             throw TensorError.shapeMismatch(op: "predictor actions", lhs: [actions.count], rhs: [m, a])
         }
-        if config.predictorKind == .mlp || config.predictorKind == .objects { return try Tensor(actions, shape: [m, a]) }
+        if config.predictorKind != .conv && config.predictorKind != .slots { return try Tensor(actions, shape: [m, a]) }
         let plane = mapHeight * mapWidth
         let t = Tensor.zeros([m, mapHeight, mapWidth, a])
         t.withUnsafeMutableBufferPointer { dst in
@@ -316,6 +318,8 @@ final class WorldNetwork {
             return try h.reshaped([m, c, hh, ww]).permuted([0, 2, 3, 1]).reshaped([m, latentDimension])
         case .objects:
             return try predictObjects(previous: previous, current: current, actions: actions) - current
+        case .gru:
+            return try predictSequenceChange(previous: previous, current: current, actions: actions)
         case .mlp:
             var parts = [previous, current]
             if let actions { parts.append(actions) }
