@@ -120,6 +120,9 @@ final class EvalRunTests: XCTestCase {
                      "pool of 12 episodes", "teleport", "vanish", "pixel acc"] {
             XCTAssertTrue(table.contains(text), "table lacks \"\(text)\":\n\(table)")
         }
+        // Latent errors are shown in a unit that leaves significant digits, never as a row of zeros.
+        let row = try XCTUnwrap(table.split(separator: "\n").first { $0.hasPrefix("  model rollout") })
+        XCTAssertTrue(row.dropFirst(20).contains { "123456789".contains($0) }, String(row))
     }
 
     func testSameInputsGiveIdenticalBytes() throws {

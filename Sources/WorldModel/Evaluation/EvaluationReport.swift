@@ -160,11 +160,16 @@ public struct EvaluationReport: Equatable, Sendable {
         line("episodes \(r.episodes): \(r.predictionEpisodes) possible clips, \(r.windows) rollout windows of \(k) steps, history \(r.historyLength)")
         line()
         let header = label("k =") + (1...k).map { num(Double($0), 7, 0) }.joined()
-        line("latent error (MSE per dimension)")
+        // Latent errors are printed in a common unit 10^e chosen from the largest one: mass-normalised map
+        // latents have errors near 1e-4, which four fixed decimals would show as a row of zeros.
+        let largest = (r.latentError + r.latentErrorCopyLast).filter { $0.isFinite && $0 > 0 }.max() ?? 1
+        let exponent = min(0, Int((log10(largest)).rounded(.down)))
+        let unit = pow(10, Double(exponent))
+        line("latent error (MSE per dimension" + (exponent == 0 ? ")" : ", in units of 1e\(exponent))"))
         line(header)
-        line(label("  model rollout") + r.latentError.map { num($0, 7, 4) }.joined())
-        line(label("  copy last latent") + r.latentErrorCopyLast.map { num($0, 7, 4) }.joined())
-        line("  latent std per dimension: mean \(num(r.latentStdMean, 0, 4)), min \(num(r.latentStdMin, 0, 4))")
+        line(label("  model rollout") + r.latentError.map { num($0 / unit, 7, 4) }.joined())
+        line(label("  copy last latent") + r.latentErrorCopyLast.map { num($0 / unit, 7, 4) }.joined())
+        line("  latent std per dimension: mean \(String(format: "%.3g", r.latentStdMean)), min \(String(format: "%.3g", r.latentStdMin))")
         line()
         line("probe position R² \(num(r.positionR2, 0, 3)) over \(r.probeFrames) frames (linear probe, x and y of every body)")
         func errors(_ title: String, _ g: PositionErrorGroup) {
