@@ -69,17 +69,9 @@ final class ObjectPredictorTests: XCTestCase {
     func testPredictorIsEquivariantToChannelOrder() throws {
         let net = try network()
         var rng = RNG(seed: 3)
-        let d = net.latentDimension, c = net.mapChannels
+        let d = net.latentDimension
         let prev = Tensor.uniform([2, d], low: 0, high: 0.1, rng: &rng), cur = Tensor.uniform([2, d], low: 0, high: 0.1, rng: &rng)
-        func swapped(_ t: Tensor) throws -> Tensor {
-            var v = t.scalars
-            for i in stride(from: 0, to: v.count, by: c) { v.swapAt(i, i + 2) }
-            return try Tensor(v, shape: t.shape)
-        }
-        let out = try Tensor.noGrad { try net.predict(previous: prev, current: cur, actions: nil) }
-        let outSwapped = try Tensor.noGrad { try net.predict(previous: swapped(prev), current: swapped(cur), actions: nil) }
-        let expect = try swapped(out).scalars, got = outSwapped.scalars
-        for i in 0..<expect.count { XCTAssertEqual(got[i], expect[i], accuracy: 1e-6) }
+        try PredictorChecks.assertChannelEquivariant(net, previous: prev, current: cur, swapping: 0, 2, accuracy: 1e-6)
     }
 
     func testGradientsMatchFiniteDifferences() throws {
@@ -110,23 +102,7 @@ final class ObjectPredictorTests: XCTestCase {
         let checked: [(String, Tensor)] = ["predictor.node.0.weight", "predictor.edge.source.weight", "predictor.edge.target.weight",
                                            "predictor.edge.1.weight", "predictor.node.1.weight", "predictor.out.weight",
                                            "predictor.out.bias"].map { ($0, net.online[$0]) } + [("previous", p0), ("current", c0)]
-        for (name, p) in checked {
-            let analytic = try XCTUnwrap(p.grad, name).scalars
-            var nonzero = 0
-            for i in stride(from: 0, to: p.count, by: max(1, p.count / 9)) {
-                let h: Float = 1e-3
-                let keep = p.scalars[i]
-                p.withUnsafeMutableBufferPointer { $0[i] = keep + h }
-                let up = try exactLoss()
-                p.withUnsafeMutableBufferPointer { $0[i] = keep - h }
-                let down = try exactLoss()
-                p.withUnsafeMutableBufferPointer { $0[i] = keep }
-                let numeric = (up - down) / Double(2 * h)
-                if abs(numeric) > 1e-4 { nonzero += 1 }
-                XCTAssertEqual(Double(analytic[i]), numeric, accuracy: 2e-4 + 3e-2 * abs(numeric), "\(name)[\(i)]")
-            }
-            XCTAssertGreaterThan(nonzero, 0, "\(name): the loss depends on it")
-        }
+        try PredictorChecks.assertGradients(checked, step: 1e-3, absolute: 2e-4, relative: 3e-2, nonzero: 1e-4, loss: exactLoss)
     }
 
     func testObjectsPredictorNeedsAMap() {

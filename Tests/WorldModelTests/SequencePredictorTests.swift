@@ -48,18 +48,6 @@ final class SequencePredictorTests: XCTestCase {
         let checked: [(String, Tensor)] = ["predictor.gru.ih.weight", "predictor.gru.hh.weight", "predictor.gru.ih.bias",
                                            "predictor.gru.hh.bias", "predictor.out.weight"].map { ($0, net.online[$0]) }
             + [("previous", prev), ("current", cur)]
-        for (name, p) in checked {
-            let analytic = try XCTUnwrap(p.grad, name).scalars
-            for i in stride(from: 0, to: p.count, by: max(1, p.count / 9)) {
-                let h: Float = 1e-2, keep = p.scalars[i]
-                p.withUnsafeMutableBufferPointer { $0[i] = keep + h }
-                let up = try exactLoss()
-                p.withUnsafeMutableBufferPointer { $0[i] = keep - h }
-                let down = try exactLoss()
-                p.withUnsafeMutableBufferPointer { $0[i] = keep }
-                let numeric = (up - down) / Double(2 * h)
-                XCTAssertEqual(Double(analytic[i]), numeric, accuracy: 1e-4 + 2e-2 * abs(numeric), "\(name)[\(i)]")
-            }
-        }
+        try PredictorChecks.assertGradients(checked, step: 1e-2, absolute: 1e-4, relative: 2e-2, loss: exactLoss)
     }
 }

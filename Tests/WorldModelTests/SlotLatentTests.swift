@@ -137,16 +137,7 @@ final class SlotLatentTests: XCTestCase {
             }
         }
         // The predictor is shared by every channel: swapping two channels of the input swaps the output's.
-        let c = net.mapChannels
-        func swapped(_ t: Tensor) throws -> Tensor {
-            var v = t.scalars
-            for i in stride(from: 0, to: v.count, by: c) { v.swapAt(i, i + 1) }
-            return try Tensor(v, shape: t.shape)
-        }
-        let out = try Tensor.noGrad { try net.predict(previous: prev, current: cur, actions: nil) }
-        let outSwapped = try Tensor.noGrad { try net.predict(previous: swapped(prev), current: swapped(cur), actions: nil) }
-        let expect = try swapped(out).scalars, got = outSwapped.scalars
-        for i in 0..<expect.count { XCTAssertEqual(got[i], expect[i], accuracy: 1e-5) }
+        try PredictorChecks.assertChannelEquivariant(net, previous: prev, current: cur, swapping: 0, 1, accuracy: 1e-5)
     }
 
     func testConfigRefusesInfomaxWithoutMasksAndMassWithoutAMap() {

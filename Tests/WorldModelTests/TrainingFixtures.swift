@@ -1,4 +1,6 @@
 import Foundation
+import Tensor
+import XCTest
 @testable import WorldModel
 
 /// A tiny synthetic bounce world for fast tests: `balls` discs of distinct colours moving in straight
@@ -72,5 +74,48 @@ enum ToyBounce {
 
     static func temporaryDirectory(_ tag: String) -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("tumble-\(tag)-\(UUID().uuidString)")
+    }
+}
+
+/// Checks shared by the predictor tests.
+enum PredictorChecks {
+    /// Swapping latent channels `a` and `b` of both inputs must swap them in the prediction: the predictor
+    /// treats every channel alike.
+    static func assertChannelEquivariant(_ net: WorldNetwork, previous: Tensor, current: Tensor, swapping a: Int, _ b: Int,
+                                         accuracy: Float, file: StaticString = #filePath, line: UInt = #line) throws {
+        let c = net.mapChannels
+        func swapped(_ t: Tensor) throws -> Tensor {
+            var v = t.scalars
+            for i in stride(from: 0, to: v.count, by: c) { v.swapAt(i + a, i + b) }
+            return try Tensor(v, shape: t.shape)
+        }
+        let out = try Tensor.noGrad { try net.predict(previous: previous, current: current, actions: nil) }
+        let outSwapped = try Tensor.noGrad { try net.predict(previous: swapped(previous), current: swapped(current), actions: nil) }
+        let expect = try swapped(out).scalars, got = outSwapped.scalars
+        for i in 0..<expect.count { XCTAssertEqual(got[i], expect[i], accuracy: accuracy, file: file, line: line) }
+    }
+
+    /// Central differences of `loss` (summed in Double) against each tensor's analytic gradient, at about nine
+    /// evenly spaced elements per tensor. Asks that at least one checked element has |numeric| > `nonzero`.
+    static func assertGradients(_ checked: [(String, Tensor)], step h: Float, absolute: Double, relative: Double,
+                                nonzero: Double? = nil, loss: () throws -> Double,
+                                file: StaticString = #filePath, line: UInt = #line) throws {
+        for (name, p) in checked {
+            let analytic = try XCTUnwrap(p.grad, name, file: file, line: line).scalars
+            var moved = 0
+            for i in stride(from: 0, to: p.count, by: max(1, p.count / 9)) {
+                let keep = p.scalars[i]
+                p.withUnsafeMutableBufferPointer { $0[i] = keep + h }
+                let up = try loss()
+                p.withUnsafeMutableBufferPointer { $0[i] = keep - h }
+                let down = try loss()
+                p.withUnsafeMutableBufferPointer { $0[i] = keep }
+                let numeric = (up - down) / Double(2 * h)
+                if let nonzero, abs(numeric) > nonzero { moved += 1 }
+                XCTAssertEqual(Double(analytic[i]), numeric, accuracy: absolute + relative * abs(numeric), "\(name)[\(i)]",
+                               file: file, line: line)
+            }
+            if nonzero != nil { XCTAssertGreaterThan(moved, 0, "\(name): the loss depends on it", file: file, line: line) }
+        }
     }
 }

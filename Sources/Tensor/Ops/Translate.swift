@@ -22,25 +22,28 @@ extension Tensor {
             let bx = tx.rounded(.down), by = ty.rounded(.down)
             return (Int(bx), Int(by), tx - bx, ty - by)
         }
+        /// Offsets of the four taps of output cell (y, x) in a sample's map (channel 0), −1 outside the map.
+        @inline(__always) func corners(_ y: Int, _ x: Int, _ ox: Int, _ oy: Int) -> (Int, Int, Int, Int) {
+            let y0 = y + oy, x0 = x + ox
+            let r0 = y0 >= 0 && y0 < h, r1 = y0 + 1 >= 0 && y0 + 1 < h
+            let c0 = x0 >= 0 && x0 < w, c1 = x0 + 1 >= 0 && x0 + 1 < w
+            let base = (y0 * w + x0) * c
+            return (r0 && c0 ? base : -1, r0 && c1 ? base + c : -1, r1 && c0 ? base + w * c : -1, r1 && c1 ? base + (w + 1) * c : -1)
+        }
         Parallel.forEach(n) { i in
             let p = src + i * plane, o = dst + i * plane
             for k in 0..<c {
                 let (ox, oy, fx, fy) = taps(i * c + k)
                 let w00 = (1 - fy) * (1 - fx), w01 = (1 - fy) * fx, w10 = fy * (1 - fx), w11 = fy * fx
-                for y in 0..<h {
-                    let y0 = y + oy, y1 = y0 + 1
-                    let r0 = y0 >= 0 && y0 < h, r1 = y1 >= 0 && y1 < h
-                    for x in 0..<w {
-                        let x0 = x + ox, x1 = x0 + 1
-                        let c0 = x0 >= 0 && x0 < w, c1 = x1 >= 0 && x1 < w
-                        var v: Float = 0
-                        if r0 && c0 { v += w00 * p[(y0 * w + x0) * c + k] }
-                        if r0 && c1 { v += w01 * p[(y0 * w + x1) * c + k] }
-                        if r1 && c0 { v += w10 * p[(y1 * w + x0) * c + k] }
-                        if r1 && c1 { v += w11 * p[(y1 * w + x1) * c + k] }
-                        o[(y * w + x) * c + k] = v
-                    }
-                }
+                for y in 0..<h { for x in 0..<w {
+                    let (i00, i01, i10, i11) = corners(y, x, ox, oy)
+                    var v: Float = 0
+                    if i00 >= 0 { v += w00 * p[i00 + k] }
+                    if i01 >= 0 { v += w01 * p[i01 + k] }
+                    if i10 >= 0 { v += w10 * p[i10 + k] }
+                    if i11 >= 0 { v += w11 * p[i11 + k] }
+                    o[(y * w + x) * c + k] = v
+                } }
             }
         }
         return try record(out, "translate", [maps, shifts]) { _, g in
@@ -53,19 +56,14 @@ extension Tensor {
                         for k in 0..<c {
                             let (ox, oy, fx, fy) = taps(i * c + k)
                             let w00 = (1 - fy) * (1 - fx), w01 = (1 - fy) * fx, w10 = fy * (1 - fx), w11 = fy * fx
-                            for y in 0..<h {
-                                let y0 = y + oy, y1 = y0 + 1
-                                let r0 = y0 >= 0 && y0 < h, r1 = y1 >= 0 && y1 < h
-                                for x in 0..<w {
-                                    let x0 = x + ox, x1 = x0 + 1
-                                    let c0 = x0 >= 0 && x0 < w, c1 = x1 >= 0 && x1 < w
-                                    let gv = gi[(y * w + x) * c + k]
-                                    if r0 && c0 { di[(y0 * w + x0) * c + k] += w00 * gv }
-                                    if r0 && c1 { di[(y0 * w + x1) * c + k] += w01 * gv }
-                                    if r1 && c0 { di[(y1 * w + x0) * c + k] += w10 * gv }
-                                    if r1 && c1 { di[(y1 * w + x1) * c + k] += w11 * gv }
-                                }
-                            }
+                            for y in 0..<h { for x in 0..<w {
+                                let (i00, i01, i10, i11) = corners(y, x, ox, oy)
+                                let gv = gi[(y * w + x) * c + k]
+                                if i00 >= 0 { di[i00 + k] += w00 * gv }
+                                if i01 >= 0 { di[i01 + k] += w01 * gv }
+                                if i10 >= 0 { di[i10 + k] += w10 * gv }
+                                if i11 >= 0 { di[i11 + k] += w11 * gv }
+                            } }
                         }
                     }
                 }
@@ -77,22 +75,15 @@ extension Tensor {
                         for k in 0..<c {
                             let (ox, oy, fx, fy) = taps(i * c + k)
                             var gx: Float = 0, gy: Float = 0
-                            for y in 0..<h {
-                                let y0 = y + oy, y1 = y0 + 1
-                                let r0 = y0 >= 0 && y0 < h, r1 = y1 >= 0 && y1 < h
-                                for x in 0..<w {
-                                    let x0 = x + ox, x1 = x0 + 1
-                                    let c0 = x0 >= 0 && x0 < w, c1 = x1 >= 0 && x1 < w
-                                    let p00 = r0 && c0 ? p[(y0 * w + x0) * c + k] : 0
-                                    let p01 = r0 && c1 ? p[(y0 * w + x1) * c + k] : 0
-                                    let p10 = r1 && c0 ? p[(y1 * w + x0) * c + k] : 0
-                                    let p11 = r1 && c1 ? p[(y1 * w + x1) * c + k] : 0
-                                    let gv = gi[(y * w + x) * c + k]
-                                    // out = Σ w·p with fx = frac(−dx), fy = frac(−dy): d/d(dx) = −d/d(fx).
-                                    gx -= gv * ((1 - fy) * (p01 - p00) + fy * (p11 - p10))
-                                    gy -= gv * ((1 - fx) * (p10 - p00) + fx * (p11 - p01))
-                                }
-                            }
+                            for y in 0..<h { for x in 0..<w {
+                                let (i00, i01, i10, i11) = corners(y, x, ox, oy)
+                                let p00 = i00 >= 0 ? p[i00 + k] : 0, p01 = i01 >= 0 ? p[i01 + k] : 0
+                                let p10 = i10 >= 0 ? p[i10 + k] : 0, p11 = i11 >= 0 ? p[i11 + k] : 0
+                                let gv = gi[(y * w + x) * c + k]
+                                // out = Σ w·p with fx = frac(−dx), fy = frac(−dy): d/d(dx) = −d/d(fx).
+                                gx -= gv * ((1 - fy) * (p01 - p00) + fy * (p11 - p10))
+                                gy -= gv * ((1 - fx) * (p10 - p00) + fx * (p11 - p01))
+                            } }
                             let s = 2 * (i * c + k)
                             if acc { d[s] += gx; d[s + 1] += gy } else { d[s] = gx; d[s + 1] = gy }
                         }
