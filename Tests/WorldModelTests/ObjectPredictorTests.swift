@@ -11,11 +11,7 @@ final class ObjectPredictorTests: XCTestCase {
             "objective.target=infomax", "decoder.channels=[8]", "model.predictor.kind=objects",
             "model.predictor.channels=12",
         ] + extra)
-        let d = ToyBounce.description()
-        return try WorldNetwork(config: config, info: ModelInfo(height: d.height, width: d.width, channels: d.channels,
-                                                                bodies: d.bodies, actionSize: 0, sceneSHA256: d.sceneSHA256,
-                                                                sceneName: d.sceneName, stateMean: [0, 0, 0, 0],
-                                                                stateStd: [1, 1, 1, 1], observationHz: 15))
+        return try WorldNetwork(config: config, info: ToyBounce.modelInfo())
     }
 
     /// Maps [n, h, w, c] with one 2×2 blob (mass 1) per channel at the given top-left cells.

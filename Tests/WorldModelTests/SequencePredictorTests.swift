@@ -8,11 +8,7 @@ final class SequencePredictorTests: XCTestCase {
         let config = try ToyBounce.config(["model.latent=global", "model.global_dim=12", "model.predictor.kind=gru",
                                            "model.predictor.hidden=[7]", "objective.target=vicreg",
                                            "model.encoder.output=linear", "model.encoder.normalise=none"])
-        let d = ToyBounce.description()
-        return try WorldNetwork(config: config, info: ModelInfo(height: d.height, width: d.width, channels: d.channels,
-                                                                bodies: d.bodies, actionSize: actions, sceneSHA256: d.sceneSHA256,
-                                                                sceneName: d.sceneName, stateMean: [0, 0, 0, 0],
-                                                                stateStd: [1, 1, 1, 1], observationHz: 15))
+        return try WorldNetwork(config: config, info: ToyBounce.modelInfo(actions: actions))
     }
 
     func testMatchesTheTensorEnginesGRUCell() throws {

@@ -74,11 +74,7 @@ final class SlotLatentTests: XCTestCase {
             "model.encoder.pool=2", "model.encoder.output=softmax", "model.encoder.normalise=mass",
             "model.encoder.softmax_temperature=0.5", "objective.target=infomax", "decoder.channels=[8]",
         ] + extra)
-        let d = ToyBounce.description()
-        return try WorldNetwork(config: config, info: ModelInfo(height: d.height, width: d.width, channels: d.channels,
-                                                                bodies: d.bodies, actionSize: 0, sceneSHA256: d.sceneSHA256,
-                                                                sceneName: d.sceneName, stateMean: [0, 0, 0, 0],
-                                                                stateStd: [1, 1, 1, 1], observationHz: 15))
+        return try WorldNetwork(config: config, info: ToyBounce.modelInfo())
     }
 
     func testMassNormalisedChannelsAreDistributionsWhoseCentroidIsLinear() throws {

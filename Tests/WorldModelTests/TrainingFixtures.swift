@@ -72,6 +72,14 @@ enum ToyBounce {
         return c
     }
 
+    /// Model sizes for a network built directly on the toy world (unit state statistics).
+    static func modelInfo(actions: Int = 0) -> ModelInfo {
+        let d = description()
+        return ModelInfo(height: d.height, width: d.width, channels: d.channels, bodies: d.bodies, actionSize: actions,
+                         sceneSHA256: d.sceneSHA256, sceneName: d.sceneName, stateMean: [0, 0, 0, 0],
+                         stateStd: [1, 1, 1, 1], observationHz: 15)
+    }
+
     static func temporaryDirectory(_ tag: String) -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("tumble-\(tag)-\(UUID().uuidString)")
     }
