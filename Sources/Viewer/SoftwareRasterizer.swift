@@ -316,21 +316,31 @@ final class SoftwareRasterizer {
         }
     }
 
+    /// Rows a circle of radius `outer` around `c` touches within `rows`, or nil.
+    @inline(__always) private func circleRows(_ c: SIMD2<Float>, outer: Float, _ rows: Range<Int>) -> ClosedRange<Int>? {
+        let y0 = max(rows.lowerBound, Self.ceilInt(c.y - outer - 0.5)), y1 = min(rows.upperBound - 1, Self.floorInt(c.y + outer - 0.5))
+        return y0 <= y1 ? y0...y1 : nil
+    }
+
+    /// Row `y` of that circle: dy² from the centre and the first and last columns whose pixel centres lie inside, or nil.
+    @inline(__always) private func circleSpan(_ c: SIMD2<Float>, outer: Float, row y: Int) -> (dy2: Float, xa: Int, xb: Int)? {
+        let dy = Float(y) + 0.5 - c.y, dy2 = dy * dy
+        guard dy2 < outer * outer else { return nil }
+        let ho = (outer * outer - dy2).squareRoot()
+        let xa = max(0, Self.ceilInt(c.x - ho - 0.5)), xb = min(width - 1, Self.floorInt(c.x + ho - 0.5))
+        return xa <= xb ? (dy2, xa, xb) : nil
+    }
+
     /// Coverage of a pixel whose centre is `d` from the centre: 1 inside `r - ½`, 0 outside `r + ½`, linear between
     /// (what the feathered polygon of `Canvas.fillConvex` gives, without the polygon).
     private func disc(center c: SIMD2<Float>, radius r: Float, color: RGBA, rows: Range<Int>) {
         guard color.a > 0, r > 0 else { return }
         let outer = r + 0.5, inner = r - 0.5
-        let y0 = max(rows.lowerBound, Self.ceilInt(c.y - outer - 0.5)), y1 = min(rows.upperBound - 1, Self.floorInt(c.y + outer - 0.5))
-        guard y0 <= y1 else { return }
+        guard let ys = circleRows(c, outer: outer, rows) else { return }
         let src = UInt32(color.r) << 16 | UInt32(color.g) << 8 | UInt32(color.b), ca = Float(color.a)
         let W = width, px = pixels
-        for y in y0...y1 {
-            let dy = Float(y) + 0.5 - c.y, dy2 = dy * dy
-            guard dy2 < outer * outer else { continue }
-            let ho = (outer * outer - dy2).squareRoot()
-            let xa = max(0, Self.ceilInt(c.x - ho - 0.5)), xb = min(W - 1, Self.floorInt(c.x + ho - 0.5))
-            guard xa <= xb else { continue }
+        for y in ys {
+            guard let (dy2, xa, xb) = circleSpan(c, outer: outer, row: y) else { continue }
             // The fully covered middle of the row, if any.
             var ia = xb + 1, ib = xb
             if inner > 0, dy2 < inner * inner {
@@ -363,8 +373,7 @@ final class SoftwareRasterizer {
         guard color.a > 0, r > 0, w > 0 else { return }
         let fade = min(w, 1), half = (max(w, 1) + 1) / 2
         let outer = r + half, hole = r - half
-        let y0 = max(rows.lowerBound, Self.ceilInt(c.y - outer - 0.5)), y1 = min(rows.upperBound - 1, Self.floorInt(c.y + outer - 0.5))
-        guard y0 <= y1 else { return }
+        guard let ys = circleRows(c, outer: outer, rows) else { return }
         let src = UInt32(color.r) << 16 | UInt32(color.g) << 8 | UInt32(color.b), ca = Float(color.a) * fade
         let W = width, px = pixels
         @inline(__always) func plot(_ x: Int, _ base: Int, _ dy2: Float) {
@@ -373,12 +382,8 @@ final class SoftwareRasterizer {
             let a = UInt32(cover * ca + 0.5)
             if a > 0 { px[base + x] = a == 255 ? 0xFF00_0000 | src : Self.blend(px[base + x], src, a) }
         }
-        for y in y0...y1 {
-            let dy = Float(y) + 0.5 - c.y, dy2 = dy * dy
-            guard dy2 < outer * outer else { continue }
-            let ho = (outer * outer - dy2).squareRoot()
-            let xa = max(0, Self.ceilInt(c.x - ho - 0.5)), xb = min(W - 1, Self.floorInt(c.x + ho - 0.5))
-            guard xa <= xb else { continue }
+        for y in ys {
+            guard let (dy2, xa, xb) = circleSpan(c, outer: outer, row: y) else { continue }
             let base = y * W
             if hole > 0, dy2 < hole * hole {
                 // Two arcs: skip the hole, where the coverage is zero.

@@ -137,16 +137,7 @@ final class TrainedModelAdapterTests: XCTestCase {
     private func checkpoint() throws -> URL {
         if let c = Self.checkpoint { return c.file }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tumble-viewer-model-\(UUID().uuidString)")
-        var config = TrainingConfig()
-        try config.override([
-            "data.clip_length=5", "data.batch_clips=2",
-            "model.encoder.channels=[8,8]", "model.encoder.kernels=[4,3]", "model.encoder.strides=[2,1]", "model.encoder.pool=1",
-            "model.predictor.channels=8", "model.predictor.layers=2",
-            "objective.rollout_steps=2", "decoder.channels=[8]",
-            "optim.warmup_steps=1", "optim.schedule_steps=10",
-            "train.steps=2", "train.log_every=1", "train.checkpoint_every=2",
-        ])
-        let summary = try Trainer.train(TrainOptions(data: .scene("push"), run: dir, config: config, quiet: true))
+        let summary = try Trainer.train(TrainOptions(data: .scene("push"), run: dir, config: try LiveLearningTests.tinyConfig(), quiet: true))
         Self.checkpoint = (dir, summary.lastCheckpoint)
         return summary.lastCheckpoint
     }

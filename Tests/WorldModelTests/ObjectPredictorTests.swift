@@ -105,5 +105,8 @@ final class ObjectPredictorTests: XCTestCase {
         XCTAssertThrowsError(try ToyBounce.config(["model.latent=global", "model.predictor.kind=objects"])) { error in
             XCTAssertTrue("\(error)".contains("model.predictor.kind"), "\(error)")
         }
+        XCTAssertThrowsError(try ToyBounce.config(["model.predictor.kind=objects", "model.predictor.extrapolate=true"])) { error in
+            XCTAssertTrue("\(error)".contains("model.predictor.extrapolate"), "\(error)")
+        }
     }
 }

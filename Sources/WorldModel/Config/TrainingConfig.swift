@@ -125,6 +125,9 @@ public struct TrainingConfig: Equatable, Sendable {
         if latentKind != .spatial && predictorKind != .mlp && predictorKind != .gru {
             throw fail("model.predictor.kind", "a \(predictorKind.rawValue) predictor needs model.latent: spatial (a \(latentKind.rawValue) latent has no map)")
         }
+        if predictorKind == .objects && predictorExtrapolates {
+            throw fail("model.predictor.extrapolate", "the objects predictor already starts from constant velocity (each mask moved by its centroid's velocity); set extrapolate: false")
+        }
         if target == .infomax && !encoderSoftmax {
             throw fail("objective.target", "infomax scores the encoder's per-pixel masks; it needs model.encoder.output: softmax")
         }

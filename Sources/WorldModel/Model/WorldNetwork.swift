@@ -317,7 +317,7 @@ final class WorldNetwork {
             }
             return try h.reshaped([m, c, hh, ww]).permuted([0, 2, 3, 1]).reshaped([m, latentDimension])
         case .objects:
-            return try predictObjects(previous: previous, current: current, actions: actions) - current
+            preconditionFailure("the objects predictor moves the maps itself; predict() never asks it for a change")
         case .gru:
             return try predictSequenceChange(previous: previous, current: current, actions: actions)
         case .mlp:
