@@ -316,7 +316,7 @@ public final class OnlineLearner: @unchecked Sendable {
         let losses = try Objective.predictionLoss(network: network, latents: z, targets: z, clips: b, length: t, actions: actions)
         try losses.total.backward()
         let loss = losses.prediction + config.rolloutWeight * losses.rollout
-        let norm = Self.clipGradients(optimizer.parameters, maxNorm: config.gradClip)
+        let norm = clipGradNorm(optimizer.parameters, maxNorm: config.gradClip)
         guard loss.isFinite, norm.isFinite, loss <= config.maxLoss else {
             optimizer.zeroGrad()
             return StepResult(loss: loss, prediction: losses.prediction, rollout: losses.rollout, applied: false)
@@ -360,16 +360,16 @@ public final class OnlineLearner: @unchecked Sendable {
         if optimizers == nil { optimizers = Optimizers(network: network, config: config) }
         let optimizers = optimizers!
         optimizers.main.learningRate = Float(learningRate)
-        network.online.zeroGrad(); network.heads.zeroGrad()
+        network.zeroGrad()
         let (losses, _) = try Objective.run(network: network, batch: batch, rng: &tensorRNG)
         let norm = optimizers.clipMain(maxNorm: config.gradClip)
         guard losses.total.isFinite, norm.isFinite, losses.jepa <= config.maxLoss else {
-            network.online.zeroGrad(); network.heads.zeroGrad()
+            network.zeroGrad()
             return StepResult(loss: losses.jepa, prediction: losses.prediction, rollout: losses.rollout, applied: false)
         }
         try optimizers.stepAll()
-        if config.target == .ema { network.updateTarget(momentum: Float(config.emaMomentum(at: baseStep + stepsSoFar))) }
-        network.online.zeroGrad(); network.heads.zeroGrad()
+        try network.updateTarget(momentum: config.emaMomentum(at: baseStep + stepsSoFar))
+        network.zeroGrad()
         // The window's read-out follows the probe that trains beside the encoder.
         try network.copyProbeToReadout()
         try publish()
@@ -385,18 +385,6 @@ public final class OnlineLearner: @unchecked Sendable {
         published = snapshot
         publishedSteps = next
         publishLock.unlock()
-    }
-
-    /// Global gradient norm of `parameters`, scaled down to `maxNorm` when above (0: no clipping), as the trainer does.
-    static func clipGradients(_ parameters: [(name: String, tensor: Tensor)], maxNorm: Double) -> Double {
-        var sum = 0.0
-        for p in parameters { p.tensor.grad?.withUnsafeBufferPointer { g in var s: Float = 0; for v in g { s += v * v }; sum += Double(s) } }
-        let norm = sum.squareRoot()
-        if maxNorm > 0, norm > maxNorm, norm.isFinite {
-            let scale = Float(maxNorm / norm)
-            for p in parameters { p.tensor.grad?.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] *= scale } } }
-        }
-        return norm
     }
 }
 

@@ -102,7 +102,7 @@ public enum Trainer {
         let metrics = try MetricsLog(url: run.metrics, resumeAt: resumed == nil ? nil : step)
         let progress = ProgressReporter(logURL: run.log, quiet: options.quiet)
         let total = config.steps
-        progress.log("\(resumed == nil ? "training" : "resuming at step \(step)") \(desc.sceneName) \(desc.height)×\(desc.width)×\(desc.channels), \(desc.bodies) bodies; \(config.latentKind.rawValue) latent D=\(network.latentDimension), target \(config.target.rawValue), \(network.online.scalarCount) trainable + \(network.heads.scalarCount) head parameters; \(total) steps of \(config.batchClips)×\(config.clipLength) frames")
+        progress.log("\(resumed == nil ? "training" : "resuming at step \(step)") \(desc.sceneName) \(desc.height)×\(desc.width)×\(desc.channels), \(desc.bodies) bodies; \(config.latentKind.rawValue) latent D=\(network.latentDimension), target \(config.target.rawValue), \(network.online.reduce(0) { $0 + $1.tensor.count }) trainable + \(network.heads.parameters.reduce(0) { $0 + $1.tensor.count }) head parameters; \(total) steps of \(config.batchClips)×\(config.clipLength) frames")
 
         let start = Date()
         let deadline = options.minutes.map { start.addingTimeInterval($0 * 60) }
@@ -139,7 +139,7 @@ public enum Trainer {
             pending = nil
             let lr = Float(config.learningRate(at: step))
             optimizers.main.learningRate = lr
-            network.online.zeroGrad(); network.heads.zeroGrad()
+            network.zeroGrad()
             let (losses, latents) = try Objective.run(network: network, batch: batch, rng: &tensorRNG)
             let gradNorm = optimizers.clipMain(maxNorm: config.gradClip)
             guard losses.total.isFinite, gradNorm.isFinite, max(losses.jepa, losses.prediction + losses.rollout) <= config.maxLoss else {
@@ -150,7 +150,7 @@ public enum Trainer {
                 throw RunError.divergence(step: step + 1, message: "\(what) (prediction \(losses.prediction), rollout \(losses.rollout), regulariser \(losses.regulariser)); \(kept). Try a lower optim.lr or a tighter optim.grad_clip.")
             }
             try optimizers.stepAll()
-            if config.target == .ema { network.updateTarget(momentum: Float(config.emaMomentum(at: step))) }
+            try network.updateTarget(momentum: config.emaMomentum(at: step))
             step += 1
             windowSteps += 1
             lastLoss = losses.jepa
@@ -212,11 +212,11 @@ final class Optimizers {
     let decoder: AdamW
 
     init(network: WorldNetwork, config: TrainingConfig) {
-        let params = network.online.named.map { (name: $0.0, tensor: $0.1) }
+        let params = network.online
         // No weight decay on biases (as nanoGPT and most JEPA code).
         main = AdamW(params, learningRate: Float(config.lr), beta1: Float(config.beta1), beta2: Float(config.beta2),
                      weightDecay: Float(config.weightDecay), decays: { !$0.hasSuffix(".bias") })
-        let heads = network.heads.named.map { (name: $0.0, tensor: $0.1) }
+        let heads = network.heads.parameters
         probe = AdamW(heads.filter { $0.name.hasPrefix("probe.") }, learningRate: Float(config.probeLR), weightDecay: 0)
         decoder = AdamW(heads.filter { $0.name.hasPrefix("decoder.") }, learningRate: Float(config.decoderLR), weightDecay: 0)
     }
@@ -225,16 +225,6 @@ final class Optimizers {
 
     func stepAll() throws { try main.step(); try probe.step(); try decoder.step() }
 
-    /// Global gradient norm of the main parameters; scales the gradients down to `maxNorm` when above
-    /// (0: no clipping). Returns the norm before clipping.
-    func clipMain(maxNorm: Double) -> Double {
-        var sum = 0.0
-        for p in main.parameters { p.tensor.grad?.withUnsafeBufferPointer { g in var s: Float = 0; for v in g { s += v * v }; sum += Double(s) } }
-        let norm = sum.squareRoot()
-        if maxNorm > 0, norm > maxNorm, norm.isFinite {
-            let scale = Float(maxNorm / norm)
-            for p in main.parameters { p.tensor.grad?.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] *= scale } } }
-        }
-        return norm
-    }
+    /// Global gradient norm of the main parameters, clipped to `maxNorm` (0: never); the norm before clipping.
+    func clipMain(maxNorm: Double) -> Double { clipGradNorm(main.parameters, maxNorm: maxNorm) }
 }
