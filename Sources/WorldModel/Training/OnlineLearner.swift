@@ -56,6 +56,11 @@ public final class OnlineLearner: @unchecked Sendable {
         public var rollout: Double
         /// False when the loss or the gradient was not finite (or above train.max_loss): nothing was changed.
         public var applied: Bool
+
+        init(_ outcome: TrainingStep.Outcome) {
+            loss = outcome.losses.jepa; prediction = outcome.losses.prediction; rollout = outcome.losses.rollout
+            applied = outcome.applied
+        }
     }
 
     /// The configuration of the model being trained.
@@ -311,21 +316,10 @@ public final class OnlineLearner: @unchecked Sendable {
         }
 
         let z = try Tensor(latents, shape: [b * t, d])
-        let optimizer = predictorOptimizer!
-        optimizer.zeroGrad()
-        let losses = try Objective.predictionLoss(network: network, latents: z, targets: z, clips: b, length: t, actions: actions)
-        try losses.total.backward()
-        let loss = losses.prediction + config.rolloutWeight * losses.rollout
-        let norm = clipGradNorm(optimizer.parameters, maxNorm: config.gradClip)
-        guard loss.isFinite, norm.isFinite, loss <= config.maxLoss else {
-            optimizer.zeroGrad()
-            return StepResult(loss: loss, prediction: losses.prediction, rollout: losses.rollout, applied: false)
-        }
-        optimizer.learningRate = Float(learningRate)
-        try optimizer.step()
-        optimizer.zeroGrad()
-        try publish()
-        return StepResult(loss: loss, prediction: losses.prediction, rollout: losses.rollout, applied: true)
+        let outcome = try TrainingStep.predictor(network: network, optimizer: predictorOptimizer!, latents: z, clips: b, length: t,
+                                                 actions: actions, learningRate: learningRate)
+        if outcome.applied { try publish() }
+        return StepResult(outcome)
     }
 
     /// A training step: `Objective.run` on a batch of recent clips with their states.
@@ -358,22 +352,14 @@ public final class OnlineLearner: @unchecked Sendable {
             statisticsSet = true
         }
         if optimizers == nil { optimizers = Optimizers(network: network, config: config) }
-        let optimizers = optimizers!
-        optimizers.main.learningRate = Float(learningRate)
-        network.zeroGrad()
-        let (losses, _) = try Objective.run(network: network, batch: batch, rng: &tensorRNG)
-        let norm = optimizers.clipMain(maxNorm: config.gradClip)
-        guard losses.total.isFinite, norm.isFinite, losses.jepa <= config.maxLoss else {
-            network.zeroGrad()
-            return StepResult(loss: losses.jepa, prediction: losses.prediction, rollout: losses.rollout, applied: false)
-        }
-        try optimizers.stepAll()
-        try network.updateTarget(momentum: config.emaMomentum(at: baseStep + stepsSoFar))
+        let outcome = try TrainingStep.full(network: network, optimizers: optimizers!, batch: batch, learningRate: learningRate,
+                                            momentumStep: baseStep + stepsSoFar, rng: &tensorRNG)
+        guard outcome.applied else { return StepResult(outcome) }
         network.zeroGrad()
         // The window's read-out follows the probe that trains beside the encoder.
         try network.copyProbeToReadout()
         try publish()
-        return StepResult(loss: losses.jepa, prediction: losses.prediction, rollout: losses.rollout, applied: true)
+        return StepResult(outcome)
     }
 
     /// Swaps in a snapshot of the current weights (a deep copy nobody writes to again).
