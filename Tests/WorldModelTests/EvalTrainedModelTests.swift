@@ -23,7 +23,7 @@ final class EvalTrainedModelTests: XCTestCase {
     /// Held-out toy episodes as a source whose manifest is a file next to the run.
     private func source(seeds: [UInt64], manifest: URL) throws -> EpisodeSource {
         let eps = ToyBounce.episodes(seeds: seeds, steps: 14)
-        let batch = EpisodeBatch(episodes: eps.episodes, frames: eps.frames, states: eps.states, actions: [], seeds: eps.seeds)
+        let batch = eps
         return SingleBatchSource(manifestSHA256: try FileDigest.sha256(of: manifest),
                                  layout: EpisodeLayout(steps: 14, frame: FrameShape(height: 16, width: 16, channels: 3), bodies: 2, actionDimension: 0),
                                  seeds: seeds, only: batch)
@@ -77,7 +77,7 @@ final class EvalTrainedModelTests: XCTestCase {
         try Data(try SafeTensors.encode(contents.tensors.map { (name: $0.key, tensor: $0.value) }.sorted { $0.name < $1.name },
                                         metadata: metadata)).write(to: copy)
         let model = try TrainedModel.load(checkpoint: copy)
-        func digest(_ text: String) -> String { DataSources.sha256Hex(Data(text.utf8)) }
+        func digest(_ text: String) -> String { LiveEpisodes.sha256Hex(Data(text.utf8)) }
         XCTAssertEqual(model.reportMetadata["config_sha256"], digest(older))
         XCTAssertNotEqual(model.reportMetadata["config_sha256"], digest(model.config.yaml))
         XCTAssertEqual(try TrainedModel.load(checkpoint: RunDirectory(run).lastCheckpoint).reportMetadata["config_sha256"],
@@ -104,6 +104,7 @@ final class EvalTrainedModelTests: XCTestCase {
 struct SingleBatchSource: EpisodeSource {
     var manifestSHA256: String
     var layout: EpisodeLayout
+    var description: DataDescription { layout.testDescription }
     var seeds: [UInt64]
     var only: EpisodeBatch
     var batchCount: Int { 1 }

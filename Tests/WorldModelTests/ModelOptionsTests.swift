@@ -6,11 +6,12 @@ import XCTest
 /// toy clips with actions, each leaving finite losses and moved weights, and a checkpoint that reads back.
 final class ModelOptionsTests: XCTestCase {
     /// Toy clips with two action values per frame, so action planes, action rows and inverse dynamics all run.
-    private func batch(_ config: TrainingConfig) -> ClipBatch {
-        let episodes = ToyBounce.episodes(seeds: [5, 6, 7, 8], steps: config.clipLength)
+    private func batch(_ config: TrainingConfig) -> EpisodeBatch {
+        var episodes = ToyBounce.episodes(seeds: [5, 6, 7, 8], steps: config.clipLength)
         var rng = RNG(seed: 3)
-        let actions = (0..<(4 * config.clipLength * 2)).map { _ in rng.uniform() * 2 - 1 }
-        return ClipBatch(clips: 4, length: config.clipLength, frames: episodes.frames, states: episodes.states, actions: actions)
+        episodes.actions = (0..<(4 * config.clipLength * 2)).map { _ in rng.uniform() * 2 - 1 }
+        episodes.layout.actionDimension = 2
+        return episodes
     }
 
     private func trainSteps(_ overrides: [String], file: StaticString = #filePath, line: UInt = #line) throws {

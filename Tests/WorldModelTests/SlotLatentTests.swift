@@ -51,7 +51,8 @@ final class SlotLatentTests: XCTestCase {
         // One clip of 3 frames; one pixel (row 1, col 2) lights up in frame 1 only.
         var frames = [UInt8](repeating: 0, count: 3 * 4 * 4 * 3)
         for k in 0..<3 { frames[(1 * 16 + 1 * 4 + 2) * 3 + k] = 200 }
-        let batch = ClipBatch(clips: 1, length: 3, frames: frames, states: [Float](repeating: 0, count: 3 * 6), actions: [])
+        let layout = EpisodeLayout(steps: 3, frame: FrameShape(height: 4, width: 4, channels: 3), bodies: 1, actionDimension: 0)
+        let batch = EpisodeBatch(layout: layout, episodes: 1, frames: frames, states: [Float](repeating: 0, count: 3 * 6), actions: [], seeds: [0])
         let w = try XCTUnwrap(Objective.motionWeights(batch: batch, info: info, maskShape: [3, 4, 4, 8])).scalars
         XCTAssertEqual(w.count, 3 * 16)
         XCTAssertEqual(Double(w.reduce(0, +)), 1, accuracy: 1e-5)
@@ -64,7 +65,8 @@ final class SlotLatentTests: XCTestCase {
         let pooled = try XCTUnwrap(Objective.motionWeights(batch: batch, info: info, maskShape: [3, 2, 2, 8])).scalars
         XCTAssertEqual(pooled[1 * 4 + 1], w[lit[1]], accuracy: 1e-6)   // (1, 2) lies in cell (0, 1)
         // Nothing moves: no weights.
-        let still = ClipBatch(clips: 1, length: 3, frames: [UInt8](repeating: 9, count: frames.count), states: batch.states, actions: [])
+        let still = EpisodeBatch(layout: layout, episodes: 1, frames: [UInt8](repeating: 9, count: frames.count), states: batch.states,
+                                 actions: [], seeds: [0])
         XCTAssertNil(Objective.motionWeights(batch: still, info: info, maskShape: [3, 4, 4, 8]))
     }
 

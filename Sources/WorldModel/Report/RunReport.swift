@@ -39,8 +39,11 @@ public enum RunReport {
             return ([], "No frame strips: no scene to simulate fresh episodes from (\(problems.joined(separator: "; "))).")
         }
 
-        let source: LiveClipSource
-        do { source = try DataSources.live(scene: scene, config: model.config) } catch {
+        let h = model.historyLength
+        let start = model.config.liveSkip + h - 1
+        let length = start + steps + 1
+        let source: LiveEpisodes
+        do { source = try LiveEpisodes(scene: scene, seedBase: 0, episodes: episodes, steps: length) } catch {
             return ([], "No frame strips: scene \(scene.name) cannot be simulated (\(error)).")
         }
         let d = source.description
@@ -59,10 +62,7 @@ public enum RunReport {
             if !used.contains(seed) { seeds.append(seed) }
             index += 1
         }
-        let h = model.historyLength
-        let start = model.config.liveSkip + h - 1
-        let length = start + steps + 1
-        let simulated = try source.simulate(seeds, length)
+        let simulated = source.simulate(seeds)
         let frameBytes = info.height * info.width * info.channels, a = info.actionSize
         var strips: [FrameStrip] = []
         for (e, seed) in seeds.enumerated() {
@@ -102,7 +102,7 @@ public enum RunReport {
         if let text = Scene.shippedSource(info.sceneName), let shipped = try? Scene(yaml: text, file: "\(info.sceneName).yaml (shipped)") {
             candidates.append((shipped, "shipped with tumble"))
         }
-        if let match = candidates.first(where: { DataSources.sha256Hex(Data($0.0.source.utf8)) == info.sceneSHA256 }) {
+        if let match = candidates.first(where: { LiveEpisodes.sha256Hex(Data($0.0.source.utf8)) == info.sceneSHA256 }) {
             return match
         }
         guard let first = candidates.first else { return nil }

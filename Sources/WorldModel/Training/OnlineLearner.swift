@@ -325,8 +325,10 @@ public final class OnlineLearner: @unchecked Sendable {
     /// A training step: `Objective.run` on a batch of recent clips with their states.
     private func fullStep() throws -> StepResult? {
         let b = batchClips, t = clipLength, a = buffer.actionSize, fb = buffer.frameBytes, sb = buffer.stateSize
-        var batch = ClipBatch(clips: b, length: t, frames: [UInt8](repeating: 0, count: b * t * fb),
-                              states: [Float](repeating: 0, count: b * t * sb), actions: [Float](repeating: 0, count: b * t * a))
+        let info = network.info
+        let layout = EpisodeLayout(steps: t, frame: FrameShape(height: info.height, width: info.width, channels: info.channels),
+                                   bodies: info.bodies, actionDimension: a)
+        var batch = EpisodeBatch(zeroed: b, length: t, like: layout)
         let starts = buffer.clipStarts(length: t, needStates: true)
         guard !starts.isEmpty else { return nil }
         for c in 0..<b {

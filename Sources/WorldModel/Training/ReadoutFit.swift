@@ -11,7 +11,7 @@ import Tensor
 enum ReadoutFit {
     struct Result { var positionR2: Double; var velocityR2: Double; var batches: Int }
 
-    static func run(network: WorldNetwork, source: ClipSource, config: TrainingConfig, firstBatch: Int,
+    static func run(network: WorldNetwork, source: ClipSampler, config: TrainingConfig, firstBatch: Int,
                     dataRNG: SplitMix64) throws -> Result {
         let batches = config.probeRefitBatches
         guard batches > 0 else { return Result(positionR2: .nan, velocityR2: .nan, batches: 0) }

@@ -46,7 +46,7 @@ public enum Trainer {
     }
 
     /// `source` replaces the one `options.data` names (tests train on synthetic clips this way).
-    static func train(_ options: TrainOptions, source given: ClipSource?) throws -> TrainSummary {
+    static func train(_ options: TrainOptions, source given: ClipSampler?) throws -> TrainSummary {
         let run = RunDirectory(options.run)
         // Everything that can be wrong is checked before any file is touched.
         var resumed: ModelCheckpoint.Contents? = nil
@@ -59,7 +59,7 @@ public enum Trainer {
             let inCheckpoint = resumed!.config.differences(from: stored)
             if !inCheckpoint.isEmpty { throw RunError.resumeMismatch(path: run.lastCheckpoint.path, differences: inCheckpoint) }
         }
-        let source = try given ?? DataSources.make(options.data, config: options.config)
+        let source = try given ?? ClipSampler.make(options.data, config: options.config)
         // The architecture must fit the data (e.g. decoder depth vs frame size) before anything is written.
         let d = source.description
         _ = try WorldNetwork(config: options.config, info: ModelInfo(
@@ -69,7 +69,7 @@ public enum Trainer {
         return try train(options: options, run: run, source: source, resumed: resumed)
     }
 
-    static func train(options: TrainOptions, run: RunDirectory, source: ClipSource, resumed: ModelCheckpoint.Contents?) throws -> TrainSummary {
+    static func train(options: TrainOptions, run: RunDirectory, source: ClipSampler, resumed: ModelCheckpoint.Contents?) throws -> TrainSummary {
         let session = try TrainingSession(options: options, run: run, source: source, resumed: resumed)
         let config = options.config, total = config.steps
         let deadline = options.minutes.map { Date().addingTimeInterval($0 * 60) }

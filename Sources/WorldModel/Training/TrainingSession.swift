@@ -8,7 +8,7 @@ import Tensor
 final class TrainingSession {
     let options: TrainOptions
     let run: RunDirectory
-    let source: ClipSource
+    let source: ClipSampler
     let network: WorldNetwork
     let optimizers: Optimizers
     let info: ModelInfo
@@ -16,7 +16,7 @@ final class TrainingSession {
     private var dataRNG: SplitMix64
     private var tensorRNG: RNG
     /// A fresh run's first batch: drawn to set the probe's normalisation, trained on first.
-    private var pending: ClipBatch?
+    private var pending: EpisodeBatch?
     private let resumed: Bool
     let startStep: Int
     private let metrics: MetricsLog
@@ -27,7 +27,7 @@ final class TrainingSession {
     var config: TrainingConfig { options.config }
     var framesPerStep: Double { Double(config.batchClips * config.clipLength) }
 
-    init(options: TrainOptions, run: RunDirectory, source: ClipSource, resumed: ModelCheckpoint.Contents?) throws {
+    init(options: TrainOptions, run: RunDirectory, source: ClipSampler, resumed: ModelCheckpoint.Contents?) throws {
         self.options = options; self.run = run; self.source = source
         let config = options.config, desc = source.description
         dataRNG = SplitMix64(seed: SplitMix64.derive(config.seed, 0xDA7A))

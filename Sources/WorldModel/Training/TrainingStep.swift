@@ -41,7 +41,7 @@ enum TrainingStep {
 
     /// The full objective (`Objective.run`): encoder, predictor, heads; then the EMA target follows the
     /// encoder with the momentum of update number `momentumStep`.
-    static func full(network: WorldNetwork, optimizers: Optimizers, batch: ClipBatch, learningRate: Double,
+    static func full(network: WorldNetwork, optimizers: Optimizers, batch: EpisodeBatch, learningRate: Double,
                      momentumStep: Int, rng: inout RNG) throws -> Outcome {
         optimizers.main.learningRate = Float(learningRate)
         network.zeroGrad()
