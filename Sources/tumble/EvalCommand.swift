@@ -13,6 +13,7 @@ struct EvalCommand: ParsableCommand {
 
         Examples:
           tumble eval --checkpoint runs/bounce/checkpoints/last.safetensors --data data/bounce-test --json report.json
+          tumble eval --checkpoint runs/bounce/checkpoints/last.safetensors --scene bounce --episodes 128 --seed 777
           tumble eval --verify report.json
         """)
 
@@ -21,6 +22,18 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "Held-out dataset directory written by `tumble record` (plain or --violations).")
     var data: String?
+
+    @Option(help: "Instead of --data: fresh episodes of this scene (shipped name or file), exactly those `tumble record SCENE --seed K` would write, simulated on the fly.")
+    var scene: String?
+
+    @Option(help: "With --scene: number of episodes.")
+    var episodes: Int = 128
+
+    @Option(help: "With --scene: frames per episode.")
+    var steps: Int = 32
+
+    @Option(help: "With --scene: the seed base (episode seeds follow `tumble record`'s rule).")
+    var seed: UInt64?
 
     @Option(help: "Write the report as JSON here (atomically).")
     var json: String?
@@ -39,14 +52,19 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         if verify != nil {
-            if checkpoint != nil || data != nil || json != nil {
+            if checkpoint != nil || data != nil || scene != nil || json != nil {
                 throw ValidationError("--verify REPORT takes no other inputs: it re-runs the command recorded in the report")
             }
             if !(tolerance >= 0) { throw ValidationError("--tolerance must be ≥ 0, got \(tolerance)") }
             return
         }
-        guard checkpoint != nil, data != nil else {
-            throw ValidationError("give --checkpoint FILE and --data DIR (or --verify REPORT)")
+        guard checkpoint != nil, (data == nil) != (scene == nil) else {
+            throw ValidationError("give --checkpoint FILE and either --data DIR or --scene SCENE --seed K (or --verify REPORT)")
+        }
+        if scene != nil {
+            guard seed != nil else { throw ValidationError("--scene needs --seed K: the seed base of the held-out episodes") }
+            if !(1...1_000_000).contains(episodes) { throw ValidationError("--episodes must be 1…1000000, got \(episodes)") }
+            if !(2...100_000).contains(steps) { throw ValidationError("--steps must be 2…100000, got \(steps)") }
         }
         if horizon < 1 { throw ValidationError("--horizon must be ≥ 1, got \(horizon)") }
     }
@@ -54,7 +72,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let started = Date()
         let progress: ((Int, Int) -> Void)? = quiet ? nil : { done, total in
-            FileHandle.standardError.write(Data("eval: shard \(done)/\(total)\n".utf8))
+            FileHandle.standardError.write(Data("eval: batch \(done)/\(total)\n".utf8))
         }
         let loadModel: EvaluationRun.ModelLoader = { try TrainedModel.load(checkpoint: $0) }
         let openData: EvaluationRun.DataOpener = { try DatasetEpisodes(directory: $0) }
@@ -69,7 +87,8 @@ struct EvalCommand: ParsableCommand {
             return
         }
 
-        let request = EvaluationRequest(checkpoint: checkpoint!, data: data!, horizon: horizon, json: json)
+        let live = scene.map { EvaluationRequest.Live(scene: $0, episodes: episodes, steps: steps, seed: seed!) }
+        let request = EvaluationRequest(checkpoint: checkpoint!, data: data ?? "", horizon: horizon, json: json, live: live)
         let report = try EvaluationRun.run(request, tumbleVersion: TumbleVersion.string,
                                            loadModel: loadModel, openData: openData, progress: progress)
         print(report.table(), terminator: "")

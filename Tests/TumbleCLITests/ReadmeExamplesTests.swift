@@ -22,14 +22,14 @@ final class ReadmeExamplesTests: XCTestCase {
         }
     }
 
-    /// `line` with its sizes cut down: recordings of 8 episodes × 16 steps in shards of 2, training runs
+    /// `line` with its sizes cut down: recordings (and live evaluations) of 8 episodes × 16 steps in shards of 2, training runs
     /// of 2 steps (3 when resumed) on batches of 2 clips with a one-batch read-out refit.
     static func shrunk(_ line: String) -> String {
         func replacing(_ pattern: String, _ with: String, in s: String) -> String {
             s.replacingOccurrences(of: pattern, with: with, options: .regularExpression)
         }
         var s = line
-        if s.contains("tumble record") {
+        if s.contains("tumble record") || (s.contains("tumble eval") && s.contains("--scene")) {
             s = replacing(#"--episodes [0-9]+"#, "--episodes 8", in: s)
             s = replacing(#"--steps [0-9]+"#, "--steps 16", in: s)
             s = replacing(#"--episodes-per-shard [0-9]+"#, "--episodes-per-shard 2", in: s)

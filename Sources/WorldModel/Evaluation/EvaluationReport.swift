@@ -2,10 +2,24 @@ import Foundation
 
 /// What was evaluated, exactly as given on the command line; `--verify` re-runs from these.
 public struct EvaluationRequest: Equatable, Sendable {
+    /// Fresh episodes of a scene instead of a dataset: what `tumble record SCENE --episodes --steps --seed`
+    /// would write, simulated on the fly.
+    public struct Live: Equatable, Sendable {
+        /// Shipped scene name or scene file, as given.
+        public var scene: String
+        public var episodes: Int
+        public var steps: Int
+        public var seed: UInt64
+        public init(scene: String, episodes: Int, steps: Int, seed: UInt64) {
+            self.scene = scene; self.episodes = episodes; self.steps = steps; self.seed = seed
+        }
+    }
     /// Checkpoint path as given (relative paths resolve against the working directory).
     public var checkpoint: String
-    /// Dataset directory as given.
+    /// Dataset directory as given (empty with `live`).
     public var data: String
+    /// Set when the episodes come from a live scene.
+    public var live: Live?
     public var horizon: Int
     /// Report path, if one is written.
     public var json: String?
@@ -15,9 +29,11 @@ public struct EvaluationRequest: Equatable, Sendable {
     /// verifies. `nil` when no report is written, and in reports made before it was recorded.
     public var workingDirectory: String?
 
-    public init(checkpoint: String, data: String, horizon: Int = 10, json: String? = nil, workingDirectory: String? = nil) {
+    public init(checkpoint: String, data: String, horizon: Int = 10, json: String? = nil, workingDirectory: String? = nil,
+                live: Live? = nil) {
         self.checkpoint = checkpoint
         self.data = data
+        self.live = live
         self.horizon = horizon
         self.json = json
         self.workingDirectory = workingDirectory
@@ -25,7 +41,12 @@ public struct EvaluationRequest: Equatable, Sendable {
 
     /// The command line that produces this report, shell-quoted.
     public var command: String {
-        var words = ["tumble", "eval", "--checkpoint", checkpoint, "--data", data]
+        var words = ["tumble", "eval", "--checkpoint", checkpoint]
+        if let live {
+            words += ["--scene", live.scene, "--episodes", String(live.episodes), "--steps", String(live.steps), "--seed", String(live.seed)]
+        } else {
+            words += ["--data", data]
+        }
         if horizon != 10 { words += ["--horizon", String(horizon)] }
         if let json { words += ["--json", json] }
         return words.map(shellQuoted).joined(separator: " ")
@@ -118,7 +139,10 @@ public struct EvaluationReport: Equatable, Sendable {
             ("command", .string(request.command)),
             ("inputs", .object([
                 ("checkpoint", .string(request.checkpoint)),
-                ("data", .string(request.data)),
+            ] + (request.live.map { live in [
+                ("scene", JSONValue.string(live.scene)), ("episodes", .number(Double(live.episodes))),
+                ("steps", .number(Double(live.steps))), ("seed", .string(String(live.seed))),
+            ] } ?? [("data", .string(request.data))]) + [
                 ("horizon", .number(Double(request.horizon))),
                 ("json", request.json.map(JSONValue.string) ?? .null),
             ] + (request.workingDirectory.map { [("working_directory", JSONValue.string($0))] } ?? []))),

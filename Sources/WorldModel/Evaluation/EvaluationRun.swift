@@ -1,4 +1,5 @@
 import Foundation
+import Physics
 
 /// `tumble eval` and `tumble eval --verify` without the argument parsing: the command wires in the
 /// real checkpoint loader and dataset reader, tests wire in doubles.
@@ -24,7 +25,7 @@ public enum EvaluationRun {
             if out.path == checkpoint.path {
                 throw EvaluationError.invalidArguments("--json \(json) would overwrite the checkpoint")
             }
-            if out.deletingLastPathComponent().path == data.path {
+            if request.live == nil && out.deletingLastPathComponent().path == data.path {
                 throw EvaluationError.invalidArguments("--json \(json) would write into the dataset directory \(request.data)")
             }
             if request.workingDirectory == nil {
@@ -69,12 +70,12 @@ public enum EvaluationRun {
             throw EvaluationError.invalidArguments("--horizon must be at least 1, got \(request.horizon)")
         }
         let checkpointURL = try locations.existing(request.checkpoint, field: "checkpoint", directory: false)
-        let dataURL = try locations.existing(request.data, field: "data", directory: true)
+        let source = try episodes(request, locations: locations, openData: openData)
         let checkpointSHA = try FileDigest.sha256(of: checkpointURL)
         let model = try loadModel(checkpointURL)
-        let source = try openData(dataURL)
         let evaluator = Evaluator(model: model, options: EvaluationOptions(horizon: request.horizon))
-        let result = try evaluator.evaluate(source, name: request.data, progress: progress)
+        let name = request.live.map { "scene \($0.scene) (seed \($0.seed))" } ?? request.data
+        let result = try evaluator.evaluate(source, name: name, progress: progress)
         return EvaluationReport(request: request, checkpointSHA256: checkpointSHA,
                                 datasetManifestSHA256: source.manifestSHA256, tumbleVersion: tumbleVersion,
                                 model: model.reportMetadata, result: result)
@@ -105,15 +106,16 @@ public enum EvaluationRun {
         // Cheap checks first: a missing or changed file makes every number moot.
         let locations = InputLocations.forReport(url, request: request)
         let checkpointURL = try locations.existing(request.checkpoint, field: "checkpoint", directory: false)
-        let dataURL = try locations.existing(request.data, field: "data", directory: true)
         var differences: [String] = []
         let checkpointNow = try FileDigest.sha256(of: checkpointURL)
         if checkpointNow != storedCheckpoint {
             differences.append("checkpoint_sha256: report \(storedCheckpoint), \(request.checkpoint) now \(checkpointNow): the checkpoint changed")
         }
-        let manifestNow = try openData(dataURL).manifestSHA256
+        let manifestNow = try episodes(request, locations: locations, openData: openData).manifestSHA256
         if manifestNow != storedManifest {
-            differences.append("dataset_manifest_sha256: report \(storedManifest), \(request.data) now \(manifestNow): the dataset changed")
+            let what = request.live.map { "scene \($0.scene) now \(manifestNow): the scene changed" }
+                ?? "\(request.data) now \(manifestNow): the dataset changed"
+            differences.append("dataset_manifest_sha256: report \(storedManifest), \(what)")
         }
         if !differences.isEmpty { throw EvaluationError.verificationFailed(file: file, differences: differences) }
 
@@ -134,8 +136,9 @@ public enum EvaluationRun {
         guard let checkpoint = inputs["checkpoint"]?.stringValue else {
             throw EvaluationError.invalidReport(file: file, field: "inputs.checkpoint", expected: "missing; expected a path")
         }
-        guard let data = inputs["data"]?.stringValue else {
-            throw EvaluationError.invalidReport(file: file, field: "inputs.data", expected: "missing; expected a path")
+        let live = try Self.live(from: inputs, file: file)
+        guard let data = inputs["data"]?.stringValue ?? (live == nil ? nil : "") else {
+            throw EvaluationError.invalidReport(file: file, field: "inputs.data", expected: "missing; expected a path (or inputs.scene)")
         }
         guard let horizon = inputs["horizon"]?.doubleValue, horizon >= 1, horizon == horizon.rounded() else {
             throw EvaluationError.invalidReport(file: file, field: "inputs.horizon", expected: "missing; expected a whole number ≥ 1")
@@ -149,7 +152,33 @@ public enum EvaluationRun {
             workingDirectory = text
         }
         return EvaluationRequest(checkpoint: checkpoint, data: data, horizon: Int(horizon), json: inputs["json"]?.stringValue,
-                                 workingDirectory: workingDirectory)
+                                 workingDirectory: workingDirectory, live: live)
+    }
+
+    /// `inputs.scene`, `episodes`, `steps`, `seed` of a report made on a live scene; nil for a dataset's.
+    static func live(from inputs: JSONValue, file: String) throws -> EvaluationRequest.Live? {
+        guard let scene = inputs["scene"]?.stringValue else { return nil }
+        guard let episodes = inputs["episodes"]?.doubleValue, episodes >= 1, episodes == episodes.rounded(), episodes <= 1e9,
+              let steps = inputs["steps"]?.doubleValue, steps >= 1, steps == steps.rounded(), steps <= 1e6,
+              let seed = inputs["seed"]?.stringValue.flatMap({ UInt64($0) }) else {
+            throw EvaluationError.invalidReport(file: file, field: "inputs.episodes/steps/seed",
+                                                expected: "whole numbers ≥ 1 and a seed in a string beside inputs.scene")
+        }
+        return EvaluationRequest.Live(scene: scene, episodes: Int(episodes), steps: Int(steps), seed: seed)
+    }
+
+    /// The episodes a request names: its dataset directory, or its live scene (a file resolved like the other
+    /// inputs, else a shipped scene name).
+    static func episodes(_ request: EvaluationRequest, locations: InputLocations, openData: DataOpener) throws -> EpisodeSource {
+        guard let live = request.live else {
+            return try openData(try locations.existing(request.data, field: "data", directory: true))
+        }
+        let file = locations.url(live.scene, directory: false)
+        let scene: Scene
+        do { scene = try Scene.load(FileManager.default.fileExists(atPath: file.path) ? file.path : live.scene) } catch {
+            throw EvaluationError.invalidArguments("--scene \(live.scene): \(error)")
+        }
+        return try LiveEpisodes(scene: scene, seedBase: live.seed, episodes: live.episodes, steps: live.steps)
     }
 }
 
