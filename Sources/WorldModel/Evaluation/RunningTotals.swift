@@ -56,10 +56,7 @@ struct RunningTotals {
     // MARK: - Prediction, probe and ranking on possible clips
 
     mutating func addPrediction(batch b: EpisodeBatch, clips: [Int], latents: [Float], calls: ModelCalls) throws {
-        let t = steps, d = latentDimension, n = bodies, f = 2, h = historyLength, a = actionDimension
-        let sf = EpisodeLayout.stateFields
-        let p = clips.count
-
+        let t = steps, d = latentDimension, p = clips.count
         // Latents of the possible clips, [P, T, D] (the batch's own array when every clip is possible).
         var z = latents
         if p < b.episodes {
@@ -72,12 +69,40 @@ struct RunningTotals {
 
         // Probe on every frame: R² and the inputs of the probe baselines.
         let probed = try calls.probe(z, count: p * t)       // [P, T, N, 2]
-        func exists(_ e: Int, _ body: Int) -> Bool { b.mask?[e * n + body] ?? true }
+        addProbeR2(batch: b, clips: clips, probed: probed)
+        probeFrames += p * t
+        predictionEpisodes += p
+
+        // Rollout windows: row r = (clip i, window w).
+        let starts = windowStarts
+        let rows = p * starts.count
+        guard rows > 0 else { return }
+        windows += rows
+        var history = initialHistory(z, clips: p, starts: starts)
+        let collides = collisionFlags(batch: b, clips: clips, starts: starts)
+        for k in 1...horizon {
+            let actions = actionsAt(step: k, batch: b, clips: clips, starts: starts)
+            let predicted = try calls.predict(history: history, actions: actions, count: rows)
+            let predictedStates = try calls.probe(predicted, count: rows)   // [rows, N, 2]
+            addLatentErrors(step: k, z: z, predicted: predicted, clips: p, starts: starts)
+            addPositionErrors(step: k, batch: b, clips: clips, starts: starts, probed: probed, predictedStates: predictedStates,
+                              collides: collides)
+            addRanking(step: k, z: z, predicted: predicted, clips: p, starts: starts)
+            // Slide the history: drop the oldest latent, append the prediction.
+            if k < horizon { slide(&history, predicted, rows: rows) }
+        }
+    }
+
+    private func exists(_ b: EpisodeBatch, _ e: Int, _ body: Int) -> Bool { b.mask?[e * bodies + body] ?? true }
+
+    /// The probe's R² on every frame of the possible clips.
+    private mutating func addProbeR2(batch b: EpisodeBatch, clips: [Int], probed: [Float]) {
+        let t = steps, n = bodies, sf = EpisodeLayout.stateFields
         for (i, e) in clips.enumerated() {
             for step in 0..<t {
-                for body in 0..<n where exists(e, body) {
+                for body in 0..<n where exists(b, e, body) {
                     let s = ((e * t + step) * n + body) * sf
-                    let q = ((i * t + step) * n + body) * f
+                    let q = ((i * t + step) * n + body) * 2
                     for axis in 0..<2 {
                         positionR2.add(coordinate: body * 2 + axis, target: Double(b.states[s + axis]),
                                        prediction: Double(probed[q + axis]))
@@ -85,16 +110,12 @@ struct RunningTotals {
                 }
             }
         }
-        probeFrames += p * t
-        predictionEpisodes += p
+    }
 
-        // Rollout windows: row r = (clip i, window w).
-        let starts = windowStarts
-        let w = starts.count
-        let rows = p * w
-        guard rows > 0 else { return }
-        windows += rows
-        var history = [Float](repeating: 0, count: rows * h * d)
+    /// The true latents each window's rollout starts from: [rows, history, D].
+    private func initialHistory(_ z: [Float], clips p: Int, starts: [Int]) -> [Float] {
+        let t = steps, d = latentDimension, h = historyLength, w = starts.count
+        var history = [Float](repeating: 0, count: p * w * h * d)
         for i in 0..<p {
             for (j, t0) in starts.enumerated() {
                 let r = i * w + j
@@ -102,8 +123,13 @@ struct RunningTotals {
                 history.replaceSubrange((r * h * d)..<((r + 1) * h * d), with: z[from..<(from + h * d)])
             }
         }
-        // Collision flag per (row, body): the body touches something in (t0, t0 + K].
-        var collides = [Bool](repeating: false, count: rows * n)
+        return history
+    }
+
+    /// Per (row, body): whether the body touches something in (t0, t0 + K]; counts the samples of each group.
+    private mutating func collisionFlags(batch b: EpisodeBatch, clips: [Int], starts: [Int]) -> [Bool] {
+        let t = steps, n = bodies, w = starts.count
+        var collides = [Bool](repeating: false, count: clips.count * w * n)
         if let col = b.collisions {
             sawCollisions = true
             for (i, e) in clips.enumerated() {
@@ -118,86 +144,100 @@ struct RunningTotals {
         }
         for (i, e) in clips.enumerated() {
             for j in 0..<w {
-                for body in 0..<n where exists(e, body) {
+                for body in 0..<n where exists(b, e, body) {
                     let group = b.collisions == nil ? -1 : (collides[(i * w + j) * n + body] ? 1 : 2)
                     groupSamples[0] += 1
                     if group > 0 { groupSamples[group] += 1 }
                 }
             }
         }
+        return collides
+    }
 
-        var actions = [Float](repeating: 0, count: rows * a)
-        for k in 1...horizon {
-            if a > 0 {
-                for (i, e) in clips.enumerated() {
+    /// The actions a(t0 + k − 1) of every window: [rows, A].
+    private func actionsAt(step k: Int, batch b: EpisodeBatch, clips: [Int], starts: [Int]) -> [Float] {
+        let t = steps, a = actionDimension, w = starts.count
+        var actions = [Float](repeating: 0, count: clips.count * w * a)
+        guard a > 0 else { return actions }
+        for (i, e) in clips.enumerated() {
+            for (j, t0) in starts.enumerated() {
+                let from = (e * t + t0 + k - 1) * a
+                actions.replaceSubrange(((i * w + j) * a)..<((i * w + j + 1) * a), with: b.actions[from..<(from + a)])
+            }
+        }
+        return actions
+    }
+
+    /// Latent error of the model and of copy-last at step k.
+    private mutating func addLatentErrors(step k: Int, z: [Float], predicted: [Float], clips p: Int, starts: [Int]) {
+        let t = steps, d = latentDimension, w = starts.count
+        z.withUnsafeBufferPointer { zp in
+            predicted.withUnsafeBufferPointer { pp in
+                for i in 0..<p {
                     for (j, t0) in starts.enumerated() {
-                        let from = (e * t + t0 + k - 1) * a
-                        actions.replaceSubrange(((i * w + j) * a)..<((i * w + j + 1) * a), with: b.actions[from..<(from + a)])
+                        let target = zp.baseAddress! + (i * t + t0 + k) * d
+                        latentError.add(step: k, predicted: pp.baseAddress! + (i * w + j) * d, target: target, dimension: d)
+                        latentErrorCopyLast.add(step: k, predicted: zp.baseAddress! + (i * t + t0) * d, target: target, dimension: d)
                     }
                 }
             }
-            let predicted = try calls.predict(history: history, actions: actions, count: rows)
-            let predictedStates = try calls.probe(predicted, count: rows)   // [rows, N, 2]
+        }
+    }
 
-            z.withUnsafeBufferPointer { zp in
-                predicted.withUnsafeBufferPointer { pp in
-                    for i in 0..<p {
-                        for (j, t0) in starts.enumerated() {
-                            let r = i * w + j
-                            let target = zp.baseAddress! + (i * t + t0 + k) * d
-                            latentError.add(step: k, predicted: pp.baseAddress! + r * d, target: target, dimension: d)
-                            latentErrorCopyLast.add(step: k, predicted: zp.baseAddress! + (i * t + t0) * d,
-                                                    target: target, dimension: d)
-                        }
-                    }
+    /// Position errors at step k of the model and the three baselines, overall and by collision group.
+    private mutating func addPositionErrors(step k: Int, batch b: EpisodeBatch, clips: [Int], starts: [Int], probed: [Float],
+                                            predictedStates: [Float], collides: [Bool]) {
+        let t = steps, n = bodies, f = 2, sf = EpisodeLayout.stateFields, w = starts.count, kk = Double(k)
+        for (i, e) in clips.enumerated() {
+            for (j, t0) in starts.enumerated() {
+                let r = i * w + j
+                for body in 0..<n where exists(b, e, body) {
+                    let truth = ((e * t + t0 + k) * n + body) * sf
+                    let last = ((e * t + t0) * n + body) * sf
+                    let before = ((e * t + t0 - 1) * n + body) * sf
+                    let pLast = ((i * t + t0) * n + body) * f
+                    let pBefore = ((i * t + t0 - 1) * n + body) * f
+                    let pModel = (r * n + body) * f
+                    let tx = Double(b.states[truth]), ty = Double(b.states[truth + 1])
+                    let group = b.collisions == nil ? -1 : (collides[r * n + body] ? 1 : 2)
+                    // Model: probe of the rolled-out latent.
+                    add(reference: 0, group: group, step: k, Double(predictedStates[pModel]), Double(predictedStates[pModel + 1]), tx, ty)
+                    // Copy last: probe of the last seen frame, held.
+                    let lx = Double(probed[pLast]), ly = Double(probed[pLast + 1])
+                    add(reference: 1, group: group, step: k, lx, ly, tx, ty)
+                    // Constant velocity of the probe of the last two seen frames.
+                    let vx = lx - Double(probed[pBefore]), vy = ly - Double(probed[pBefore + 1])
+                    add(reference: 2, group: group, step: k, lx + kk * vx, ly + kk * vy, tx, ty)
+                    // Constant velocity of the true states (privileged).
+                    let sx = Double(b.states[last]), sy = Double(b.states[last + 1])
+                    let svx = sx - Double(b.states[before]), svy = sy - Double(b.states[before + 1])
+                    add(reference: 3, group: group, step: k, sx + kk * svx, sy + kk * svy, tx, ty)
                 }
             }
+        }
+    }
 
-            for (i, e) in clips.enumerated() {
-                for (j, t0) in starts.enumerated() {
-                    let r = i * w + j
-                    for body in 0..<n where exists(e, body) {
-                        let truth = ((e * t + t0 + k) * n + body) * sf
-                        let last = ((e * t + t0) * n + body) * sf
-                        let before = ((e * t + t0 - 1) * n + body) * sf
-                        let pLast = ((i * t + t0) * n + body) * f
-                        let pBefore = ((i * t + t0 - 1) * n + body) * f
-                        let pModel = (r * n + body) * f
-                        let tx = Double(b.states[truth]), ty = Double(b.states[truth + 1])
-                        let kk = Double(k)
-                        let group = b.collisions == nil ? -1 : (collides[r * n + body] ? 1 : 2)
-                        // Model: probe of the rolled-out latent.
-                        add(reference: 0, group: group, step: k, Double(predictedStates[pModel]),
-                            Double(predictedStates[pModel + 1]), tx, ty)
-                        // Copy last: probe of the last seen frame, held.
-                        let lx = Double(probed[pLast]), ly = Double(probed[pLast + 1])
-                        add(reference: 1, group: group, step: k, lx, ly, tx, ty)
-                        // Constant velocity of the probe of the last two seen frames.
-                        let vx = lx - Double(probed[pBefore]), vy = ly - Double(probed[pBefore + 1])
-                        add(reference: 2, group: group, step: k, lx + kk * vx, ly + kk * vy, tx, ty)
-                        // Constant velocity of the true states (privileged).
-                        let sx = Double(b.states[last]), sy = Double(b.states[last + 1])
-                        let svx = sx - Double(b.states[before]), svy = sy - Double(b.states[before + 1])
-                        add(reference: 3, group: group, step: k, sx + kk * svx, sy + kk * svy, tx, ty)
-                    }
-                    if j == 0, rankingPredicted[k] != nil {
-                        rankingPredicted[k]! += predicted[(r * d)..<((r + 1) * d)]
-                        let at: Int = (i * t + t0 + k) * d
-                        rankingTruth[k]! += z[at..<(at + d)]
-                    }
-                }
-            }
+    /// Ranking queries at step k: each clip's first window's prediction and the true latent it should match.
+    private mutating func addRanking(step k: Int, z: [Float], predicted: [Float], clips p: Int, starts: [Int]) {
+        guard rankingPredicted[k] != nil, let t0 = starts.first else { return }
+        let t = steps, d = latentDimension, w = starts.count
+        for i in 0..<p {
+            let r = i * w
+            rankingPredicted[k]! += predicted[(r * d)..<((r + 1) * d)]
+            let at = (i * t + t0 + k) * d
+            rankingTruth[k]! += z[at..<(at + d)]
+        }
+    }
 
-            // Slide the history: drop the oldest latent, append the prediction.
-            if k < horizon {
-                history.withUnsafeMutableBufferPointer { hp in
-                    predicted.withUnsafeBufferPointer { pp in
-                        for r in 0..<rows {
-                            let row = hp.baseAddress! + r * h * d
-                            if h > 1 { row.update(from: row + d, count: (h - 1) * d) }
-                            (row + (h - 1) * d).update(from: pp.baseAddress! + r * d, count: d)
-                        }
-                    }
+    /// Drops each row's oldest latent and appends its prediction.
+    private func slide(_ history: inout [Float], _ predicted: [Float], rows: Int) {
+        let d = latentDimension, h = historyLength
+        history.withUnsafeMutableBufferPointer { hp in
+            predicted.withUnsafeBufferPointer { pp in
+                for r in 0..<rows {
+                    let row = hp.baseAddress! + r * h * d
+                    if h > 1 { row.update(from: row + d, count: (h - 1) * d) }
+                    (row + (h - 1) * d).update(from: pp.baseAddress! + r * d, count: d)
                 }
             }
         }
@@ -293,93 +333,5 @@ struct RunningTotals {
             positionErrorsCollision: sawCollisions ? group(1) : nil,
             positionErrorsNoCollision: sawCollisions ? group(2) : nil,
             ranking: ranking, surprise: try ClipSurprise.score(clips))
-    }
-}
-
-/// One violation-dataset clip's surprise under both definitions and the pixel detector.
-struct ClipSurprise {
-    var pair: Int64
-    var impossible: Bool
-    var type: String
-    var seed: UInt64
-    var model: [SurpriseMetrics.Reduction: Double]
-    var pixel: Double
-
-    /// Matches each possible clip with its impossible twin and scores every violation type.
-    static func score(_ clips: [ClipSurprise]) throws -> [SurpriseResult] {
-        var byPair: [Int64: (possible: ClipSurprise?, impossible: ClipSurprise?)] = [:]
-        for c in clips {
-            var entry = byPair[c.pair] ?? (nil, nil)
-            if c.impossible {
-                if entry.impossible != nil { throw EvaluationError.malformedPair(pair: c.pair, problem: "two impossible clips") }
-                entry.impossible = c
-            } else {
-                if entry.possible != nil { throw EvaluationError.malformedPair(pair: c.pair, problem: "two possible clips") }
-                entry.possible = c
-            }
-            byPair[c.pair] = entry
-        }
-        var byType: [String: [(ClipSurprise, ClipSurprise)]] = [:]
-        for id in byPair.keys.sorted() {
-            let entry = byPair[id]!
-            guard let possible = entry.possible else {
-                throw EvaluationError.malformedPair(pair: id, problem: "impossible clip without its possible twin")
-            }
-            guard let impossible = entry.impossible else {
-                throw EvaluationError.malformedPair(pair: id, problem: "possible clip without its impossible twin")
-            }
-            if possible.seed != impossible.seed {
-                throw EvaluationError.malformedPair(pair: id, problem: "twins have different seeds (\(possible.seed), \(impossible.seed))")
-            }
-            guard !impossible.type.isEmpty else {
-                throw EvaluationError.malformedPair(pair: id, problem: "impossible clip has no violation_type")
-            }
-            byType[impossible.type, default: []].append((possible, impossible))
-        }
-        return byType.keys.sorted().map { type in
-            let pairs = byType[type]!
-            var accuracy: [SurpriseMetrics.Reduction: Double] = [:]
-            var auroc: [SurpriseMetrics.Reduction: Double] = [:]
-            for r in SurpriseMetrics.Reduction.allCases {
-                let pos = pairs.map { $0.0.model[r]! }, imp = pairs.map { $0.1.model[r]! }
-                accuracy[r] = SurpriseMetrics.pairwiseAccuracy(possible: pos, impossible: imp)
-                auroc[r] = SurpriseMetrics.auroc(negatives: pos, positives: imp)
-            }
-            let pixPos = pairs.map { $0.0.pixel }, pixImp = pairs.map { $0.1.pixel }
-            return SurpriseResult(type: type, pairs: pairs.count, pairwiseAccuracy: accuracy, auroc: auroc,
-                                  pixelPairwiseAccuracy: SurpriseMetrics.pairwiseAccuracy(possible: pixPos, impossible: pixImp),
-                                  pixelAUROC: SurpriseMetrics.auroc(negatives: pixPos, positives: pixImp))
-        }
-    }
-}
-
-/// Per-dimension mean and variance of latent rows (Welford, Double).
-struct MomentAccumulator {
-    private(set) var count = 0
-    private var mean: [Double]
-    private var m2: [Double]
-
-    init(dimension: Int) {
-        mean = .init(repeating: 0, count: dimension)
-        m2 = .init(repeating: 0, count: dimension)
-    }
-
-    mutating func add(rows: UnsafeBufferPointer<Float>, count rowCount: Int) {
-        let d = mean.count
-        for r in 0..<rowCount {
-            count += 1
-            let inv = 1 / Double(count)
-            for j in 0..<d {
-                let x = Double(rows[r * d + j])
-                let delta = x - mean[j]
-                mean[j] += delta * inv
-                m2[j] += delta * (x - mean[j])
-            }
-        }
-    }
-
-    /// Population standard deviation of each dimension.
-    var standardDeviations: [Double] {
-        count < 1 ? [] : m2.map { ($0 / Double(count)).squareRoot() }
     }
 }

@@ -18,25 +18,15 @@ struct StepLosses {
 ///   each clip's last frame), so their gradients never reach the encoder.
 enum Objective {
     static func run(network: WorldNetwork, batch: EpisodeBatch, rng: inout RNG) throws -> (StepLosses, Tensor) {
-        let config = network.config, info = network.info
-        let b = batch.episodes, t = batch.layout.steps, m = b * t, d = network.latentDimension, a = info.actionSize
+        let config = network.config
+        let b = batch.episodes, t = batch.layout.steps, m = b * t
         let x = batch.frames.withUnsafeBufferPointer { network.input(frames: $0, count: m) }
 
         let (z, masks) = try network.encodeWithMasks(x)                      // [M, D]
         let targets: Tensor = config.target == .ema
             ? try Tensor.noGrad { try network.encode(x, useTarget: true) }
             : z
-        let zs = try z.reshaped([b, t, d])
-        func frames(_ s: Tensor, _ range: Range<Int>) throws -> Tensor {
-            try s.slice(axis: 1, range).reshaped([b * range.count, d])
-        }
-        /// Actions a(start + j) for j in 0..<count over every clip: [B·count·A].
-        func actions(from start: Int, count: Int) -> [Float] {
-            guard a > 0 else { return [] }
-            var out = [Float](); out.reserveCapacity(b * count * a)
-            for c in 0..<b { for j in 0..<count { let base = (c * t + start + j) * a; out += batch.actions[base..<(base + a)] } }
-            return out
-        }
+        let zs = try z.reshaped([b, t, network.latentDimension])
         var losses = StepLosses()
         // Teacher-forced and rollout terms (shared with online learning).
         let predictive = try predictionLoss(network: network, latents: z, targets: targets, clips: b, length: t,
@@ -44,59 +34,76 @@ enum Objective {
         var jepa = predictive.total
         losses.prediction = predictive.prediction
         losses.rollout = predictive.rollout
-
-        // Collapse prevention on the online latents.
-        switch config.target {
-        case .ema: break
-        case .vicreg:
-            let channels = network.isSpatial ? network.mapChannels : d
-            let variance = try vicregVariance(z, gamma: Float(config.vicregGamma))
-            let covariance = try vicregCovariance(z.reshaped([z.count / channels, channels]))
-            let reg = try variance * Float(config.vicregStd) + covariance * Float(config.vicregCov)
-            losses.regulariser = Double(try reg.item())
-            jepa = try jepa + reg
-        case .sigreg:
-            let channels = network.isSpatial ? network.mapChannels : d
-            let directions = Tensor.randomDirections(dimension: channels, count: config.sigregProjections, rng: &rng)
-            let reg = try Tensor.sigreg(z.reshaped([z.count / channels, channels]), directions: directions) * Float(config.sigregWeight)
-            losses.regulariser = Double(try reg.item())
-            jepa = try jepa + reg
-        case .infomax:
-            let motion = config.infomaxMotion > 0 ? motionWeights(batch: batch, info: info, maskShape: masks!.shape) : nil
-            let reg = try infomax(masks!, sharpness: Float(config.infomaxSharpness), motionWeights: motion,
-                                  motionShare: Float(config.infomaxMotion)) * Float(config.infomaxWeight)
+        if let reg = try regulariser(network: network, latents: z, masks: masks, batch: batch, rng: &rng) {
             losses.regulariser = Double(try reg.item())
             jepa = try jepa + reg
         }
-
-        // Inverse dynamics (scenes with actions): a(t) from z(t), z(t+1).
         if network.hasInverseDynamics {
-            let predicted = try network.inverseDynamics(current: frames(zs, 0..<(t - 1)), next: frames(zs, 1..<t))
-            let truth = try Tensor(actions(from: 0, count: t - 1), shape: [b * (t - 1), a])
-            let l = try Tensor.mse(predicted, truth) * Float(config.inverseDynamics)
+            let l = try inverseDynamicsLoss(network: network, clips: zs, batch: batch)
             losses.inverseDynamics = Double(try l.item())
             jepa = try jepa + l
         }
         losses.jepa = Double(try jepa.item())
-
-        // Heads on detached latents.
-        let zd = z.detached()
-        let (positions, velocities) = normalisedStates(batch: batch, info: info)
-        let probeP = try Tensor.mse(network.probePositionsNormalised(zd), positions)
-        let zds = try zd.reshaped([b, t, d])
-        let probeV = try Tensor.mse(network.probeVelocitiesNormalised(previous: frames(zds, 0..<(t - 1)), current: frames(zds, 1..<t)),
-                                    velocities)
-        let probe = try probeP + probeV
+        let (probe, decoded) = try headLosses(network: network, latents: z.detached(), batch: batch)
         losses.probe = Double(try probe.item())
-        let last = try frames(zds, (t - 1)..<t)
-        var lastFrames = [UInt8](); lastFrames.reserveCapacity(b * info.height * info.width * info.channels)
-        let fb = info.height * info.width * info.channels
-        for c in 0..<b { let s = (c * t + t - 1) * fb; lastFrames += batch.frames[s..<(s + fb)] }
-        let decoded = try Tensor.mse(network.decodePixels(last), lastFrames.withUnsafeBufferPointer { network.pixels(frames: $0, count: b) })
         losses.decoder = Double(try decoded.item())
 
         try (jepa + probe + decoded).backward()
         return (losses, z.detached())
+    }
+
+    /// Frames `range` of every clip of latents [B, T, D], flattened to [B·|range|, D].
+    private static func frames(_ zs: Tensor, _ range: Range<Int>) throws -> Tensor {
+        try zs.slice(axis: 1, range).reshaped([zs.shape[0] * range.count, zs.shape[2]])
+    }
+
+    /// Collapse prevention on the online latents (nil with an EMA target, which needs none).
+    private static func regulariser(network: WorldNetwork, latents z: Tensor, masks: Tensor?, batch: EpisodeBatch,
+                                    rng: inout RNG) throws -> Tensor? {
+        let config = network.config
+        let channels = network.isSpatial ? network.mapChannels : network.latentDimension
+        switch config.target {
+        case .ema:
+            return nil
+        case .vicreg:
+            let variance = try vicregVariance(z, gamma: Float(config.vicregGamma))
+            let covariance = try vicregCovariance(z.reshaped([z.count / channels, channels]))
+            return try variance * Float(config.vicregStd) + covariance * Float(config.vicregCov)
+        case .sigreg:
+            let directions = Tensor.randomDirections(dimension: channels, count: config.sigregProjections, rng: &rng)
+            return try Tensor.sigreg(z.reshaped([z.count / channels, channels]), directions: directions) * Float(config.sigregWeight)
+        case .infomax:
+            let motion = config.infomaxMotion > 0 ? motionWeights(batch: batch, info: network.info, maskShape: masks!.shape) : nil
+            return try infomax(masks!, sharpness: Float(config.infomaxSharpness), motionWeights: motion,
+                               motionShare: Float(config.infomaxMotion)) * Float(config.infomaxWeight)
+        }
+    }
+
+    /// Inverse dynamics (scenes with actions): a(t) from z(t), z(t+1), weighted.
+    private static func inverseDynamicsLoss(network: WorldNetwork, clips zs: Tensor, batch: EpisodeBatch) throws -> Tensor {
+        let b = batch.episodes, t = batch.layout.steps, a = network.info.actionSize
+        let predicted = try network.inverseDynamics(current: frames(zs, 0..<(t - 1)), next: frames(zs, 1..<t))
+        var truth = [Float](); truth.reserveCapacity(b * (t - 1) * a)
+        for c in 0..<b { for j in 0..<(t - 1) { let base = (c * t + j) * a; truth += batch.actions[base..<(base + a)] } }
+        return try Tensor.mse(predicted, Tensor(truth, shape: [b * (t - 1), a])) * Float(network.config.inverseDynamics)
+    }
+
+    /// The heads on detached latents: probe (normalised positions and velocities) and decoder (pixels of each
+    /// clip's last frame).
+    private static func headLosses(network: WorldNetwork, latents zd: Tensor, batch: EpisodeBatch) throws -> (probe: Tensor, decoder: Tensor) {
+        let info = network.info, b = batch.episodes, t = batch.layout.steps
+        let (positions, velocities) = normalisedStates(batch: batch, info: info)
+        let probeP = try Tensor.mse(network.probePositionsNormalised(zd), positions)
+        let zds = try zd.reshaped([b, t, network.latentDimension])
+        let probeV = try Tensor.mse(network.probeVelocitiesNormalised(previous: frames(zds, 0..<(t - 1)), current: frames(zds, 1..<t)),
+                                    velocities)
+        let probe = try probeP + probeV
+        let last = try frames(zds, (t - 1)..<t)
+        let fb = info.height * info.width * info.channels
+        var lastFrames = [UInt8](); lastFrames.reserveCapacity(b * fb)
+        for c in 0..<b { let s = (c * t + t - 1) * fb; lastFrames += batch.frames[s..<(s + fb)] }
+        let decoded = try Tensor.mse(network.decodePixels(last), lastFrames.withUnsafeBufferPointer { network.pixels(frames: $0, count: b) })
+        return (probe, decoded)
     }
 
     /// VICReg variance term over every latent unit (column of z [M, D]): mean of relu(γ − std),
