@@ -116,7 +116,7 @@ public final class TrainedModelAdapter: ViewerModel, StateReadingModel {
 
     public func imagine(steps k: Int, futureActions: [[Float]]) -> [[SIMD2<Float>]] {
         guard k > 0, let z = current else { return [] }
-        let a = model.info.actionSize, d = model.latentDimension, n = model.info.bodies
+        let a = model.info.actionDimension, d = model.latentDimension, n = model.info.bodies
         var actions = [Float]()
         actions.reserveCapacity(k * a)
         for s in 0..<k {

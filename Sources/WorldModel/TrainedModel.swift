@@ -84,22 +84,54 @@ public final class TrainedModel {
 
 /// What a model was trained on; stored in the checkpoint's metadata.
 public struct ModelInfo: Codable, Equatable, Sendable {
-    public var height: Int
-    public var width: Int
-    public var channels: Int
-    /// Dynamic bodies in the state vector (probe outputs N of them).
-    public var bodies: Int
-    /// Action size A (0 without an actor).
-    public var actionSize: Int
-    /// SHA-256 of the scene text the data came from.
-    public var sceneSHA256: String
-    /// Scene name (e.g. "bounce").
-    public var sceneName: String
+    /// The data the model was trained on.
+    public var data: DataDescription
     /// Per state column (x, y, vx, vy): mean and std used to normalise the probe's targets.
     public var stateMean: [Float]
     public var stateStd: [Float]
+
+    public init(data: DataDescription, stateMean: [Float] = [0, 0, 0, 0], stateStd: [Float] = [1, 1, 1, 1]) {
+        self.data = data; self.stateMean = stateMean; self.stateStd = stateStd
+    }
+
+    public var height: Int { data.height }
+    public var width: Int { data.width }
+    public var channels: Int { data.channels }
+    /// Dynamic bodies in the state vector (probe outputs N of them).
+    public var bodies: Int { data.bodies }
+    /// Action width A (0 without an actor).
+    public var actionDimension: Int { data.actionDimension }
+    public var sceneName: String { data.sceneName }
+    public var sceneSHA256: String { data.sceneSHA256 }
     /// Frames per second of the observation stream (the probe's velocities are per second).
-    public var observationHz: Double
+    public var observationHz: Double { data.observationHz }
+
+    // Checkpoints store one flat JSON object (`__metadata__.info`); its keys are part of the format.
+    enum CodingKeys: String, CodingKey {
+        case height, width, channels, bodies, actionSize, sceneSHA256, sceneName, stateMean, stateStd, observationHz
+    }
+
+    public init(from decoder: Swift.Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        data = DataDescription(height: try c.decode(Int.self, forKey: .height), width: try c.decode(Int.self, forKey: .width),
+                               channels: try c.decode(Int.self, forKey: .channels), bodies: try c.decode(Int.self, forKey: .bodies),
+                               actionDimension: try c.decode(Int.self, forKey: .actionSize),
+                               sceneName: try c.decode(String.self, forKey: .sceneName),
+                               sceneSHA256: try c.decode(String.self, forKey: .sceneSHA256),
+                               observationHz: try c.decode(Double.self, forKey: .observationHz))
+        stateMean = try c.decode([Float].self, forKey: .stateMean)
+        stateStd = try c.decode([Float].self, forKey: .stateStd)
+    }
+
+    public func encode(to encoder: Swift.Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(data.height, forKey: .height); try c.encode(data.width, forKey: .width)
+        try c.encode(data.channels, forKey: .channels); try c.encode(data.bodies, forKey: .bodies)
+        try c.encode(data.actionDimension, forKey: .actionSize)
+        try c.encode(data.sceneSHA256, forKey: .sceneSHA256); try c.encode(data.sceneName, forKey: .sceneName)
+        try c.encode(stateMean, forKey: .stateMean); try c.encode(stateStd, forKey: .stateStd)
+        try c.encode(data.observationHz, forKey: .observationHz)
+    }
 }
 
 /// The episode seeds a model was trained on: an explicit list (from a dataset) or the rule a live

@@ -81,7 +81,10 @@ struct SyntheticEpisodes {
     var bodies: Int { positions[0][0].count }
 
     var layout: EpisodeLayout {
-        EpisodeLayout(steps: steps, frame: OracleModel.frameShape(bodies: bodies), bodies: bodies, actionDimension: 0)
+        let f = OracleModel.frameShape(bodies: bodies)
+        return EpisodeLayout(steps: steps, DataDescription(height: f.height, width: f.width, channels: f.channels, bodies: bodies,
+                                                           actionDimension: 0, sceneName: "test", sceneSHA256: String(repeating: "0", count: 64),
+                                                           observationHz: 15))
     }
 
     /// Episodes `range` as one batch.
@@ -116,7 +119,6 @@ struct SyntheticEpisodes {
 struct InMemorySource: EpisodeSource {
     var manifestSHA256: String
     var layout: EpisodeLayout
-    var description: DataDescription { layout.testDescription }
     var seeds: [UInt64]
     var batches: [EpisodeBatch]
     /// Thrown by the integrity check (a shard whose checksum fails).
@@ -169,12 +171,4 @@ func bouncingEpisodes(episodes: Int, steps: Int, bodies: Int, seed: UInt64, firs
     let shifted = collisions.map { c in [[Bool](repeating: false, count: bodies)] + c.dropLast() }
     return SyntheticEpisodes(positions: positions, seeds: (0..<UInt64(episodes)).map { firstSeed + $0 },
                              collisions: shifted)
-}
-
-extension EpisodeLayout {
-    /// A description with these sizes, for test sources that come from no scene.
-    var testDescription: DataDescription {
-        DataDescription(height: frame.height, width: frame.width, channels: frame.channels, bodies: bodies, actionSize: actionDimension,
-                        sceneName: "test", sceneSHA256: String(repeating: "0", count: 64), observationHz: 15)
-    }
 }

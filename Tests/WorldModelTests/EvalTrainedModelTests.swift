@@ -25,7 +25,7 @@ final class EvalTrainedModelTests: XCTestCase {
         let eps = ToyBounce.episodes(seeds: seeds, steps: 14)
         let batch = eps
         return SingleBatchSource(manifestSHA256: try FileDigest.sha256(of: manifest),
-                                 layout: EpisodeLayout(steps: 14, frame: FrameShape(height: 16, width: 16, channels: 3), bodies: 2, actionDimension: 0),
+                                 layout: EpisodeLayout(steps: 14, ToyBounce.description()),
                                  seeds: seeds, only: batch)
     }
 
@@ -104,7 +104,6 @@ final class EvalTrainedModelTests: XCTestCase {
 struct SingleBatchSource: EpisodeSource {
     var manifestSHA256: String
     var layout: EpisodeLayout
-    var description: DataDescription { layout.testDescription }
     var seeds: [UInt64]
     var only: EpisodeBatch
     var batchCount: Int { 1 }

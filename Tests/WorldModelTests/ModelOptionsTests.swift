@@ -10,7 +10,7 @@ final class ModelOptionsTests: XCTestCase {
         var episodes = ToyBounce.episodes(seeds: [5, 6, 7, 8], steps: config.clipLength)
         var rng = RNG(seed: 3)
         episodes.actions = (0..<(4 * config.clipLength * 2)).map { _ in rng.uniform() * 2 - 1 }
-        episodes.layout.actionDimension = 2
+        episodes.layout.data.actionDimension = 2
         return episodes
     }
 

@@ -10,9 +10,7 @@ final class OnlineLearnerTests: XCTestCase {
     private func freshModel(_ overrides: [String] = []) throws -> TrainedModel {
         let config = try ToyBounce.config(overrides)
         let d = ToyBounce.description()
-        let info = ModelInfo(height: d.height, width: d.width, channels: d.channels, bodies: d.bodies, actionSize: 0,
-                             sceneSHA256: d.sceneSHA256, sceneName: d.sceneName, stateMean: [8, 8, 0, 0], stateStd: [4, 4, 1, 1],
-                             observationHz: 15)
+        let info = ModelInfo(data: d, stateMean: [8, 8, 0, 0], stateStd: [4, 4, 1, 1])
         return TrainedModel(config: config, checkpointSHA256: String(repeating: "ab", count: 32), trainingSeeds: .list([1]),
                             info: info, step: 7, network: try WorldNetwork(config: config, info: info))
     }
@@ -223,7 +221,7 @@ final class OnlineLearnerTests: XCTestCase {
     // MARK: the buffer and bad input
 
     func testBufferKeepsSequencesApartAndActionsWithTheirFrame() {
-        var b = RecentFrames(capacity: 10, frameBytes: 1, actionSize: 1, stateSize: 0)
+        var b = RecentFrames(capacity: 10, frameBytes: 1, actionDimension: 1, stateSize: 0)
         func add(_ v: UInt8, _ a: Float?) {
             [v].withUnsafeBufferPointer { f in
                 if let a { [a].withUnsafeBufferPointer { b.append(frame: f, states: nil, actionBefore: $0) } } else { b.append(frame: f, states: nil, actionBefore: nil) }
@@ -280,7 +278,7 @@ final class OnlineLearnerTests: XCTestCase {
         o = OnlineLearner.Options(); o.learningRate = -1
         XCTAssertThrowsError(try OnlineLearner(model: model, options: o)) { XCTAssertTrue("\($0)".contains("learningRate"), "\($0)") }
         XCTAssertNil(OnlineLearner.incompatibility(of: model, with: ToyBounce.description()))
-        var other = ToyBounce.description(); other.actionSize = 2; other.sceneName = "push"
+        var other = ToyBounce.description(); other.actionDimension = 2; other.sceneName = "push"
         XCTAssertTrue(OnlineLearner.incompatibility(of: model, with: other)?.contains("action") == true)
         other = ToyBounce.description(size: 32)
         XCTAssertTrue(OnlineLearner.incompatibility(of: model, with: other)?.contains("32×32") == true)

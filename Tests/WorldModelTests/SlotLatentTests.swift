@@ -46,12 +46,13 @@ final class SlotLatentTests: XCTestCase {
     }
 
     func testMotionWeightsFollowChangedPixelsAndSumToOne() throws {
-        let info = ModelInfo(height: 4, width: 4, channels: 3, bodies: 1, actionSize: 0, sceneSHA256: "", sceneName: "t",
-                             stateMean: [0, 0, 0, 0], stateStd: [1, 1, 1, 1], observationHz: 15)
+        let data = DataDescription(height: 4, width: 4, channels: 3, bodies: 1, actionDimension: 0, sceneName: "t", sceneSHA256: "",
+                                   observationHz: 15)
+        let info = ModelInfo(data: data)
         // One clip of 3 frames; one pixel (row 1, col 2) lights up in frame 1 only.
         var frames = [UInt8](repeating: 0, count: 3 * 4 * 4 * 3)
         for k in 0..<3 { frames[(1 * 16 + 1 * 4 + 2) * 3 + k] = 200 }
-        let layout = EpisodeLayout(steps: 3, frame: FrameShape(height: 4, width: 4, channels: 3), bodies: 1, actionDimension: 0)
+        let layout = EpisodeLayout(steps: 3, data)
         let batch = EpisodeBatch(layout: layout, episodes: 1, frames: frames, states: [Float](repeating: 0, count: 3 * 6), actions: [], seeds: [0])
         let w = try XCTUnwrap(Objective.motionWeights(batch: batch, info: info, maskShape: [3, 4, 4, 8])).scalars
         XCTAssertEqual(w.count, 3 * 16)

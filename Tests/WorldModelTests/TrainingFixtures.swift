@@ -48,7 +48,7 @@ enum ToyBounce {
     }
 
     static func description(size: Int = 16, balls: Int = 2) -> DataDescription {
-        DataDescription(height: size, width: size, channels: 3, bodies: balls, actionSize: 0, sceneName: "toy-bounce",
+        DataDescription(height: size, width: size, channels: 3, bodies: balls, actionDimension: 0, sceneName: "toy-bounce",
                         sceneSHA256: String(repeating: "0", count: 64), observationHz: 15)
     }
 
@@ -66,7 +66,6 @@ final class ToyEpisodes: EpisodeStream {
         self.seedBase = seedBase; self.perBatch = perBatch; self.count = count
         layout = EpisodeLayout(steps: steps, ToyBounce.description())
     }
-    var description: DataDescription { ToyBounce.description() }
     var manifestSHA256: String { String(repeating: "a", count: 64) }
     var seeds: [UInt64] { (0..<count).map { EpisodeSeeds.seed(base: seedBase, index: $0) } }
     var batchCount: Int { count / perBatch }
@@ -95,10 +94,9 @@ extension ToyBounce {
 
     /// Model sizes for a network built directly on the toy world (unit state statistics).
     static func modelInfo(actions: Int = 0) -> ModelInfo {
-        let d = description()
-        return ModelInfo(height: d.height, width: d.width, channels: d.channels, bodies: d.bodies, actionSize: actions,
-                         sceneSHA256: d.sceneSHA256, sceneName: d.sceneName, stateMean: [0, 0, 0, 0],
-                         stateStd: [1, 1, 1, 1], observationHz: 15)
+        var d = description()
+        d.actionDimension = actions
+        return ModelInfo(data: d)
     }
 
     static func temporaryDirectory(_ tag: String) -> URL {

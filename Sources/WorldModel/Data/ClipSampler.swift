@@ -22,8 +22,8 @@ final class ClipSampler {
     init(_ draw: Draw) {
         self.draw = draw
         switch draw {
-        case .uniform(let cache): description = cache.source.description
-        case .fresh(let source, _, _): description = source.description
+        case .uniform(let cache): description = cache.source.layout.data
+        case .fresh(let source, _, _): description = source.layout.data
         }
     }
 

@@ -18,7 +18,7 @@ public struct DatasetEpisodes: EpisodeSource {
         manifestSHA256 = try dataset.manifestSHA256()
         let m = dataset.manifest
         description = DataDescription(height: m.frame.height, width: m.frame.width, channels: m.frame.channels, bodies: m.bodies,
-                                      actionSize: m.actionDimension, sceneName: m.scene.name, sceneSHA256: m.scene.sha256,
+                                      actionDimension: m.actionDimension, sceneName: m.scene.name, sceneSHA256: m.scene.sha256,
                                       observationHz: m.scene.observedHz)
         layout = EpisodeLayout(steps: m.steps, description)
         seeds = (0..<m.episodes).map { EpisodeSeeds.seed(base: m.seeds.base, episode: $0, pairs: m.violations != nil) }

@@ -3,40 +3,38 @@ import Foundation
 /// What the data looks like, known before any episode is read: frame sizes, bodies, actions, the scene.
 public struct DataDescription: Sendable, Equatable {
     public var height: Int, width: Int, channels: Int
+    /// Dynamic bodies per frame (N), padded to the maximum when the scene varies.
     public var bodies: Int
-    public var actionSize: Int
+    /// Action width (A; 0 without an actor).
+    public var actionDimension: Int
     public var sceneName: String
+    /// SHA-256 of the scene text.
     public var sceneSHA256: String
     public var observationHz: Double
-    public init(height: Int, width: Int, channels: Int, bodies: Int, actionSize: Int, sceneName: String, sceneSHA256: String, observationHz: Double) {
+    public init(height: Int, width: Int, channels: Int, bodies: Int, actionDimension: Int, sceneName: String, sceneSHA256: String,
+                observationHz: Double) {
         self.height = height; self.width = width; self.channels = channels
-        self.bodies = bodies; self.actionSize = actionSize
+        self.bodies = bodies; self.actionDimension = actionDimension
         self.sceneName = sceneName; self.sceneSHA256 = sceneSHA256; self.observationHz = observationHz
     }
+
+    public var frame: FrameShape { FrameShape(height: height, width: width, channels: channels) }
 }
 
-/// Shape of every episode of a source.
+/// Shape of every episode of a source: its data and the frames per episode.
 public struct EpisodeLayout: Equatable, Sendable {
     /// Frames per episode (T).
     public var steps: Int
-    public var frame: FrameShape
-    /// Dynamic bodies per episode (N), padded to the maximum when the scene varies.
-    public var bodies: Int
-    /// Action width (A).
-    public var actionDimension: Int
+    public var data: DataDescription
 
-    public init(steps: Int, frame: FrameShape, bodies: Int, actionDimension: Int) {
+    public init(steps: Int, _ data: DataDescription) {
         self.steps = steps
-        self.frame = frame
-        self.bodies = bodies
-        self.actionDimension = actionDimension
+        self.data = data
     }
 
-    /// The layout of `steps`-frame episodes of data like `d`.
-    public init(steps: Int, _ d: DataDescription) {
-        self.init(steps: steps, frame: FrameShape(height: d.height, width: d.width, channels: d.channels),
-                  bodies: d.bodies, actionDimension: d.actionSize)
-    }
+    public var frame: FrameShape { data.frame }
+    public var bodies: Int { data.bodies }
+    public var actionDimension: Int { data.actionDimension }
 
     /// Fields per body in `states`: x, y, angle, vx, vy, ω.
     public static let stateFields = 6
@@ -46,7 +44,7 @@ public struct EpisodeLayout: Equatable, Sendable {
 /// (`DatasetEpisodes`) or a live scene (`LiveEpisodes`). Batches are read one at a time, so memory stays
 /// bounded by a batch, whatever the number of episodes.
 public protocol EpisodeSource {
-    var description: DataDescription { get }
+    /// The episodes' data (frame sizes, bodies, actions, scene) and length.
     var layout: EpisodeLayout { get }
     /// SHA-256 (lowercase hex) that identifies the data in a report: a dataset's manifest.json bytes, or a live
     /// scene's text with its seed rule and counts.

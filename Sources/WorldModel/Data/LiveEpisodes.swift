@@ -23,7 +23,7 @@ public final class LiveEpisodes: EpisodeStream {
         let probe = try ObservationStream(scene: scene, resolution: resolution)
         let shape = probe.frameShape
         description = DataDescription(height: shape[0], width: shape[1], channels: shape[2], bodies: probe.bodyCount,
-                                      actionSize: probe.actionDimension, sceneName: scene.name,
+                                      actionDimension: probe.actionDimension, sceneName: scene.name,
                                       sceneSHA256: Self.sha256Hex(Data(scene.source.utf8)), observationHz: scene.observedHz)
         layout = EpisodeLayout(steps: steps, description)
         self.seedBase = seedBase

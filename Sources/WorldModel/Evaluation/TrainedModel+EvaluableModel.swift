@@ -5,7 +5,7 @@ import Foundation
 extension TrainedModel: EvaluableModel {
     public var historyLength: Int { 2 }
     public var frameShape: FrameShape { FrameShape(height: info.height, width: info.width, channels: info.channels) }
-    public var actionDimension: Int { info.actionSize }
+    public var actionDimension: Int { info.actionDimension }
     public var probeBodies: Int { info.bodies }
 
     public var reportMetadata: [String: String] {

@@ -20,7 +20,7 @@ final class Heads {
     /// Draws the inverse-dynamics head's weights, then the decoder's (the probe and read-out start at zero).
     init(config: TrainingConfig, info: ModelInfo, latent: LatentShape, rng: inout RNG) throws {
         func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(source: "config", line: nil, key: key, message: message) }
-        let d = latent.dimension, a = info.actionSize, n = info.bodies
+        let d = latent.dimension, a = info.actionDimension, n = info.bodies
         inverseDynamics = a > 0 && config.inverseDynamics > 0 ? Linear(2 * d, a, initialise: LayerInit(constantBias: 0), rng: &rng) : nil
         probePosition = Linear(d, 2 * n, initialise: .zero, rng: &rng)
         probeVelocity = Linear(2 * d, 2 * n, initialise: .zero, rng: &rng)

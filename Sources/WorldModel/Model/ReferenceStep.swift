@@ -6,7 +6,7 @@ import Tensor
 /// 3e-4 wd 0.01, 32 clips × 8 frames) built from the product's own `Encoder` and `MLPPredictor`, trained
 /// without heads or data loading so the figure compares the engine with other frameworks on the same model.
 public final class ReferenceStep {
-    public static let clips = 32, frames = 8, size = 64, actionSize = 2
+    public static let clips = 32, frames = 8, size = 64, actionDimension = 2
     let network: WorldNetwork
     let optimizer: AdamW
 
@@ -17,8 +17,8 @@ public final class ReferenceStep {
             optim: {lr: 3.0e-4, weight_decay: 0.01}
             seed: 7
             """, source: "ReferenceStep")
-        let info = ModelInfo(height: Self.size, width: Self.size, channels: 3, bodies: 1, actionSize: Self.actionSize,
-                             sceneSHA256: "", sceneName: "reference", stateMean: [0, 0, 0, 0], stateStd: [1, 1, 1, 1], observationHz: 15)
+        let info = ModelInfo(data: DataDescription(height: Self.size, width: Self.size, channels: 3, bodies: 1, actionDimension: Self.actionDimension,
+                                                   sceneName: "reference", sceneSHA256: "", observationHz: 15))
         network = try WorldNetwork(config: config, info: info)
         optimizer = AdamW(network.encoder.parameters(prefix: "encoder.") + network.predictorParameters,
                           learningRate: 3e-4, weightDecay: 0.01)
@@ -41,7 +41,7 @@ public final class ReferenceStep {
         let zt = try Profiler.measure("step: target fwd") { try Tensor.noGrad { try network.encode(x, useTarget: true).reshaped([b, t, d]) } }
         let loss = try Profiler.measure("step: predictor+loss fwd") { () throws -> Tensor in
             let prev = try z.slice(axis: 1, 0..<p).reshaped([b * p, d]), cur = try z.slice(axis: 1, 1..<(p + 1)).reshaped([b * p, d])
-            let act = try actions.slice(axis: 1, 1..<(p + 1)).reshaped([b * p, Self.actionSize])
+            let act = try actions.slice(axis: 1, 1..<(p + 1)).reshaped([b * p, Self.actionDimension])
             let pred = try network.predict(previous: prev, current: cur, actions: act)
             return try Tensor.mse(pred, zt.slice(axis: 1, 2..<(p + 2)).reshaped([b * p, d]))
         }

@@ -47,7 +47,7 @@ extension WorldNetwork {
     }
 
     func rollout(previous: [Float], current: [Float], actions: [Float], steps: Int, info: ModelInfo) throws -> [Float] {
-        let d = latentDimension, a = info.actionSize
+        let d = latentDimension, a = info.actionDimension
         let m = try rows(current, width: d, what: "rollout")
         guard steps >= 1, previous.count == current.count, actions.count == m * steps * a else {
             throw TensorError.invalidArgument(op: "TrainedModel.rollout", message: "needs steps ≥ 1, previous and current [B, D], actions [B, steps, A] = \(m * steps * a) values; got steps \(steps), \(previous.count), \(current.count), \(actions.count)")

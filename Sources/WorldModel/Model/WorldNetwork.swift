@@ -22,7 +22,7 @@ final class WorldNetwork {
         var rng = RNG(seed: SplitMix64.derive(config.seed, 0x1417))
         encoder = try Encoder(config: config, info: info, rng: &rng)
         let shape = LatentShape(height: encoder.mapHeight, width: encoder.mapWidth, channels: encoder.mapChannels,
-                                dimension: encoder.latentDimension, actions: info.actionSize, isSpatial: config.latentKind == .spatial)
+                                dimension: encoder.latentDimension, actions: info.actionDimension, isSpatial: config.latentKind == .spatial)
         predictor = config.predictorKind.make(config: config, shape: shape, rng: &rng)
         heads = try Heads(config: config, info: info, latent: shape, rng: &rng)
         if config.target == .ema {
@@ -87,7 +87,7 @@ final class WorldNetwork {
 
     /// Action rows [M, A] from M·A values (nil for a scene without an actor).
     func actionTensor(_ actions: [Float], count m: Int) throws -> Tensor? {
-        let a = info.actionSize
+        let a = info.actionDimension
         guard a > 0 else { return nil }
         guard actions.count == m * a else {
             throw TensorError.shapeMismatch(op: "predictor actions", lhs: [actions.count], rhs: [m, a])

@@ -48,8 +48,8 @@ public enum RunReport {
         }
         let d = source.description
         guard d.height == info.height, d.width == info.width, d.channels == info.channels,
-              d.bodies == info.bodies, d.actionSize == info.actionSize else {
-            return ([], "No frame strips: scene \(scene.name) (\(origin)) gives \(d.height)×\(d.width)×\(d.channels) frames, \(d.bodies) bodies and \(d.actionSize) actions; the model was trained on \(info.height)×\(info.width)×\(info.channels), \(info.bodies) bodies, \(info.actionSize) actions.")
+              d.bodies == info.bodies, d.actionDimension == info.actionDimension else {
+            return ([], "No frame strips: scene \(scene.name) (\(origin)) gives \(d.height)×\(d.width)×\(d.channels) frames, \(d.bodies) bodies and \(d.actionDimension) actions; the model was trained on \(info.height)×\(info.width)×\(info.channels), \(info.bodies) bodies, \(info.actionDimension) actions.")
         }
 
         // Seeds from a tag of their own, skipping any that training saw.
@@ -63,7 +63,7 @@ public enum RunReport {
             index += 1
         }
         let simulated = source.simulate(seeds)
-        let frameBytes = info.height * info.width * info.channels, a = info.actionSize
+        let frameBytes = info.height * info.width * info.channels, a = info.actionDimension
         var strips: [FrameStrip] = []
         for (e, seed) in seeds.enumerated() {
             let frames = Array(simulated.frames[(e * length * frameBytes)..<((e + 1) * length * frameBytes)])

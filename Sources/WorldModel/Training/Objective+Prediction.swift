@@ -16,7 +16,7 @@ extension Objective {
     /// predict; the same tensor with a frozen encoder), actions [B, T, A] flattened.
     static func predictionLoss(network: WorldNetwork, latents z: Tensor, targets: Tensor, clips b: Int, length t: Int,
                                actions: [Float]) throws -> PredictionLosses {
-        let config = network.config, d = network.latentDimension, a = network.info.actionSize
+        let config = network.config, d = network.latentDimension, a = network.info.actionDimension
         let zs = try z.reshaped([b, t, d]), ts = try targets.reshaped([b, t, d])
         func frames(_ s: Tensor, _ range: Range<Int>) throws -> Tensor {
             try s.slice(axis: 1, range).reshaped([b * range.count, d])

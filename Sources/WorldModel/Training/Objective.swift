@@ -81,7 +81,7 @@ enum Objective {
 
     /// Inverse dynamics (scenes with actions): a(t) from z(t), z(t+1), weighted.
     private static func inverseDynamicsLoss(network: WorldNetwork, clips zs: Tensor, batch: EpisodeBatch) throws -> Tensor {
-        let b = batch.episodes, t = batch.layout.steps, a = network.info.actionSize
+        let b = batch.episodes, t = batch.layout.steps, a = network.info.actionDimension
         let predicted = try network.inverseDynamics(current: frames(zs, 0..<(t - 1)), next: frames(zs, 1..<t))
         var truth = [Float](); truth.reserveCapacity(b * (t - 1) * a)
         for c in 0..<b { for j in 0..<(t - 1) { let base = (c * t + j) * a; truth += batch.actions[base..<(base + a)] } }

@@ -83,7 +83,7 @@ public final class OnlineLearner: @unchecked Sendable {
     private var inboxFrames = 0
     private var inboxDropped = false
     private var bufferCount = 0
-    private let frameBytes: Int, actionSize: Int, stateSize: Int
+    private let frameBytes: Int, actionDimension: Int, stateSize: Int
 
     /// Recent frames, owned by the stepping thread.
     private(set) var buffer: RecentFrames
@@ -113,9 +113,7 @@ public final class OnlineLearner: @unchecked Sendable {
     /// objective (encoder, predictor, probe, decoder). The probe's state normalisation comes from the first batch,
     /// as in `tumble train`.
     public convenience init(scratch config: TrainingConfig = TrainingConfig(), data: DataDescription, options: Options = Options()) throws {
-        let info = ModelInfo(height: data.height, width: data.width, channels: data.channels, bodies: data.bodies,
-                             actionSize: data.actionSize, sceneSHA256: data.sceneSHA256, sceneName: data.sceneName,
-                             stateMean: [0, 0, 0, 0], stateStd: [1, 1, 1, 1], observationHz: data.observationHz)
+        let info = ModelInfo(data: data)
         let network = try WorldNetwork(config: config, info: info)
         let first = TrainedModel(config: config, checkpointSHA256: "", trainingSeeds: .list([]), info: info, step: 0,
                                  network: try network.copy())
@@ -153,9 +151,9 @@ public final class OnlineLearner: @unchecked Sendable {
         sampler = SplitMix64(seed: SplitMix64.derive(options.seed, 0x0411_11E0))
         tensorRNG = RNG(seed: SplitMix64.derive(options.seed, 0x0411_7E45))
         frameBytes = info.height * info.width * info.channels
-        actionSize = info.actionSize
+        actionDimension = info.actionDimension
         stateSize = info.bodies * 6
-        buffer = RecentFrames(capacity: options.bufferFrames, frameBytes: frameBytes, actionSize: actionSize, stateSize: stateSize)
+        buffer = RecentFrames(capacity: options.bufferFrames, frameBytes: frameBytes, actionDimension: actionDimension, stateSize: stateSize)
         if trainsEncoder {
             if !fromScratch { optimizers = Optimizers(network: network, config: config) }
         } else {
@@ -171,8 +169,8 @@ public final class OnlineLearner: @unchecked Sendable {
         if (i.height, i.width, i.channels) != (data.height, data.width, data.channels) {
             return "the model reads \(i.height)×\(i.width)×\(i.channels) frames, the stream shows \(data.height)×\(data.width)×\(data.channels)"
         }
-        if i.actionSize != data.actionSize {
-            return "the model takes \(i.actionSize) action values per step, \(data.sceneName) has \(data.actionSize)"
+        if i.actionDimension != data.actionDimension {
+            return "the model takes \(i.actionDimension) action values per step, \(data.sceneName) has \(data.actionDimension)"
         }
         return nil
     }
@@ -203,8 +201,8 @@ public final class OnlineLearner: @unchecked Sendable {
         guard frame.count == frameBytes else { breakSequence(); return false }
         var action: [Float]? = nil
         var broken = false
-        if actionSize > 0 {
-            if let a = actionBefore, a.count == actionSize { action = Array(a) } else { broken = true }
+        if actionDimension > 0 {
+            if let a = actionBefore, a.count == actionDimension { action = Array(a) } else { broken = true }
         }
         let arrival = Arrival.frame(Array(frame), states: states.flatMap { $0.count == stateSize ? Array($0) : nil }, actionBefore: action)
         inboxLock.lock()
@@ -274,7 +272,7 @@ public final class OnlineLearner: @unchecked Sendable {
 
     /// Frozen encoder: cached latents of B clips → predictor loss → AdamW on the predictor.
     private func predictorStep() throws -> StepResult? {
-        let b = batchClips, t = clipLength, d = network.latentDimension, a = buffer.actionSize, fb = buffer.frameBytes
+        let b = batchClips, t = clipLength, d = network.latentDimension, a = buffer.actionDimension, fb = buffer.frameBytes
         var latents = [Float](repeating: 0, count: b * t * d)
         var actions = [Float](repeating: 0, count: b * t * a)
         var missing: [Int: [Int]] = [:]        // serial → batch rows needing its latent
@@ -324,11 +322,8 @@ public final class OnlineLearner: @unchecked Sendable {
 
     /// A training step: `Objective.run` on a batch of recent clips with their states.
     private func fullStep() throws -> StepResult? {
-        let b = batchClips, t = clipLength, a = buffer.actionSize, fb = buffer.frameBytes, sb = buffer.stateSize
-        let info = network.info
-        let layout = EpisodeLayout(steps: t, frame: FrameShape(height: info.height, width: info.width, channels: info.channels),
-                                   bodies: info.bodies, actionDimension: a)
-        var batch = EpisodeBatch(zeroed: b, length: t, like: layout)
+        let b = batchClips, t = clipLength, a = buffer.actionDimension, fb = buffer.frameBytes, sb = buffer.stateSize
+        var batch = EpisodeBatch(zeroed: b, length: t, like: EpisodeLayout(steps: t, network.info.data))
         let starts = buffer.clipStarts(length: t, needStates: true)
         guard !starts.isEmpty else { return nil }
         for c in 0..<b {

@@ -9,7 +9,7 @@ import Foundation
 /// Not thread-safe by itself: `OnlineLearner` guards it with a lock.
 struct RecentFrames {
     let capacity: Int
-    let frameBytes: Int, actionSize: Int, stateSize: Int
+    let frameBytes: Int, actionDimension: Int, stateSize: Int
     private(set) var frames: [UInt8]
     /// a(t): the action applied from frame t to t+1 (known once frame t+1 arrives).
     private(set) var actions: [Float]
@@ -26,11 +26,11 @@ struct RecentFrames {
     private var currentSequence = 0
     private var lastSequenceOfNewest = -1
 
-    init(capacity: Int, frameBytes: Int, actionSize: Int, stateSize: Int) {
+    init(capacity: Int, frameBytes: Int, actionDimension: Int, stateSize: Int) {
         self.capacity = capacity
-        self.frameBytes = frameBytes; self.actionSize = actionSize; self.stateSize = stateSize
+        self.frameBytes = frameBytes; self.actionDimension = actionDimension; self.stateSize = stateSize
         frames = [UInt8](repeating: 0, count: capacity * frameBytes)
-        actions = [Float](repeating: 0, count: capacity * actionSize)
+        actions = [Float](repeating: 0, count: capacity * actionDimension)
         states = [Float](repeating: 0, count: capacity * stateSize)
         hasStates = [Bool](repeating: false, count: capacity)
         sequence = [Int](repeating: -1, count: capacity)
@@ -48,14 +48,14 @@ struct RecentFrames {
     /// previous frame when that frame is the newest of the current sequence.
     mutating func append(frame: UnsafeBufferPointer<UInt8>, states st: UnsafeBufferPointer<Float>?, actionBefore: UnsafeBufferPointer<Float>?) {
         if let actionBefore, total > 0, lastSequenceOfNewest == currentSequence {
-            let p = slot(total - 1) * actionSize
-            for k in 0..<actionSize { actions[p + k] = actionBefore[k] }
+            let p = slot(total - 1) * actionDimension
+            for k in 0..<actionDimension { actions[p + k] = actionBefore[k] }
         }
         let s = slot(total)
         frames.withUnsafeMutableBufferPointer { dst in
             (dst.baseAddress! + s * frameBytes).update(from: frame.baseAddress!, count: frameBytes)
         }
-        for k in 0..<actionSize { actions[s * actionSize + k] = 0 }
+        for k in 0..<actionDimension { actions[s * actionDimension + k] = 0 }
         if let st {
             for k in 0..<stateSize { states[s * stateSize + k] = st[k].isFinite ? st[k] : 0 }
             hasStates[s] = true

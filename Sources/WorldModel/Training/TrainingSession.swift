@@ -36,8 +36,8 @@ final class TrainingSession {
         if let resumed {
             info = resumed.info
             guard info.height == desc.height, info.width == desc.width, info.channels == desc.channels,
-                  info.bodies == desc.bodies, info.actionSize == desc.actionSize else {
-                throw RunError.data(source: desc.sceneName, message: "the data (\(desc.height)×\(desc.width)×\(desc.channels), \(desc.bodies) bodies, \(desc.actionSize) actions) is not what the run was trained on (\(info.height)×\(info.width)×\(info.channels), \(info.bodies) bodies, \(info.actionSize) actions)")
+                  info.bodies == desc.bodies, info.actionDimension == desc.actionDimension else {
+                throw RunError.data(source: desc.sceneName, message: "the data (\(desc.height)×\(desc.width)×\(desc.channels), \(desc.bodies) bodies, \(desc.actionDimension) actions) is not what the run was trained on (\(info.height)×\(info.width)×\(info.channels), \(info.bodies) bodies, \(info.actionDimension) actions)")
             }
             step = resumed.step
             dataRNG = SplitMix64(seed: 0); dataRNG.state = resumed.dataRNG
@@ -46,9 +46,7 @@ final class TrainingSession {
             // The first batch also sets the probe's target normalisation.
             let first = try source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: 0, rng: &dataRNG)
             let stats = Objective.stateStatistics(first, bodies: desc.bodies)
-            info = ModelInfo(height: desc.height, width: desc.width, channels: desc.channels, bodies: desc.bodies,
-                             actionSize: desc.actionSize, sceneSHA256: desc.sceneSHA256, sceneName: desc.sceneName,
-                             stateMean: stats.mean, stateStd: stats.std, observationHz: desc.observationHz)
+            info = ModelInfo(data: desc, stateMean: stats.mean, stateStd: stats.std)
             pending = first
         }
         network = try WorldNetwork(config: config, info: info)
