@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// Layers, lowest first: C shims → Physics → Observation; CBLAS → Tensor; both → WorldModel → Viewer → tumble.
+/// Layers, lowest first: Common (SplitMix64, atomic writes, SHA-256, ordered JSON, parallel-for; Foundation and
+/// Crypto only) → C shims → Physics → Observation; CBLAS → Tensor; both → WorldModel → Viewer → tumble.
 /// A lower layer never imports a higher one.
 let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
@@ -28,6 +29,9 @@ let package = Package(
         .systemLibrary(name: "CSDL2", path: "Sources/CSDL2", pkgConfig: "sdl2"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
 
+        // Building blocks every layer shares
+        .target(name: "Common", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: fast),
+
         // Simulation and data
         .target(name: "Physics", dependencies: ["CBox2D", "Yams"], swiftSettings: fast),
         .target(name: "Observation", dependencies: ["Physics", "CZlib", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: fast),
@@ -48,6 +52,7 @@ let package = Package(
             swiftSettings: fast
         ),
 
+        .testTarget(name: "CommonTests", dependencies: ["Common"]),
         .testTarget(name: "PhysicsTests", dependencies: ["Physics"]),
         .testTarget(name: "ObservationTests", dependencies: ["Observation"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
