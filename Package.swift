@@ -33,12 +33,12 @@ let package = Package(
         .target(name: "Common", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: fast),
 
         // Simulation and data
-        .target(name: "Physics", dependencies: ["CBox2D", "Yams"], swiftSettings: fast),
-        .target(name: "Observation", dependencies: ["Physics", "CZlib", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: fast),
+        .target(name: "Physics", dependencies: ["Common", "CBox2D", "Yams"], swiftSettings: fast),
+        .target(name: "Observation", dependencies: ["Common", "Physics", "CZlib"], swiftSettings: fast),
 
         // Learning
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
-        .target(name: "WorldModel", dependencies: ["Tensor", "Observation", "Yams", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: fast),
+        .target(name: "Tensor", dependencies: ["Common", "CBLAS"], swiftSettings: fast),
+        .target(name: "WorldModel", dependencies: ["Common", "Tensor", "Observation", "Yams"], swiftSettings: fast),
 
         // Showing
         .target(name: "Viewer", dependencies: ["WorldModel", "CSDL2"], swiftSettings: fast),
@@ -53,10 +53,10 @@ let package = Package(
         ),
 
         .testTarget(name: "CommonTests", dependencies: ["Common"]),
-        .testTarget(name: "PhysicsTests", dependencies: ["Physics"]),
-        .testTarget(name: "ObservationTests", dependencies: ["Observation"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "WorldModelTests", dependencies: ["WorldModel"]),
+        .testTarget(name: "PhysicsTests", dependencies: ["Common", "Physics"]),
+        .testTarget(name: "ObservationTests", dependencies: ["Common", "Observation"]),
+        .testTarget(name: "TensorTests", dependencies: ["Common", "Tensor"]),
+        .testTarget(name: "WorldModelTests", dependencies: ["Common", "WorldModel"]),
         .testTarget(name: "ViewerTests", dependencies: ["Viewer"]),
         .testTarget(name: "TumbleCLITests", dependencies: ["tumble"]),
     ],

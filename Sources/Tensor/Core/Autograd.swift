@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// The recorded step that produced a non-leaf tensor: its inputs and how to push a gradient back to them.

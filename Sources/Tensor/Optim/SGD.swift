@@ -1,3 +1,5 @@
+import Common
+
 /// Stochastic gradient descent with momentum (PyTorch semantics: v = μ·v + g + wd·p; p −= lr·v, or the
 /// Nesterov form p −= lr·(g + μ·v)).
 public final class SGD: Optimizer {

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// What the data looks like, known before any training: sizes, the scene it came from.

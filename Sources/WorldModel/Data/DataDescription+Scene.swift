@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Observation
 import Physics
@@ -11,6 +12,6 @@ extension DataDescription {
         let shape = stream.frameShape
         self.init(height: shape[0], width: shape[1], channels: shape[2], bodies: stream.bodyCount,
                   actionSize: stream.actionDimension, sceneName: scene.name,
-                  sceneSHA256: DataSources.sha256Hex(Data(scene.source.utf8)), observationHz: scene.observedHz)
+                  sceneSHA256: FileDigest.sha256(Data(scene.source.utf8)), observationHz: scene.observedHz)
     }
 }

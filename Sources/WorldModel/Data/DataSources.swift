@@ -1,4 +1,4 @@
-import Crypto
+import Common
 import Dispatch
 import Foundation
 import Observation
@@ -28,7 +28,7 @@ enum DataSources {
         let shape = probe.frameShape
         let desc = DataDescription(height: shape[0], width: shape[1], channels: shape[2], bodies: probe.bodyCount,
                                    actionSize: probe.actionDimension, sceneName: scene.name,
-                                   sceneSHA256: sha256Hex(Data(scene.source.utf8)), observationHz: scene.observedHz)
+                                   sceneSHA256: FileDigest.sha256(Data(scene.source.utf8)), observationHz: scene.observedHz)
         let workers = 2
         let streams = try (0..<workers).map { _ in try ObservationStream(scene: scene) }
         let base = SplitMix64.derive(config.seed, 0x5EED)
@@ -59,9 +59,5 @@ enum DataSources {
             return try EpisodeArrays(episodes: e, steps: steps, height: desc.height, width: desc.width, channels: desc.channels,
                                      bodies: n, actionSize: a, frames: frames, states: states, actions: actions, seeds: seeds)
         }
-    }
-
-    static func sha256Hex(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 }

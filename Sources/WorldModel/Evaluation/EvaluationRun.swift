@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// `tumble eval` and `tumble eval --verify` without the argument parsing: the command wires in the

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Observation
 import Physics
@@ -102,7 +103,7 @@ public enum RunReport {
         if let text = Scene.shippedSource(info.sceneName), let shipped = try? Scene(yaml: text, file: "\(info.sceneName).yaml (shipped)") {
             candidates.append((shipped, "shipped with tumble"))
         }
-        if let match = candidates.first(where: { DataSources.sha256Hex(Data($0.0.source.utf8)) == info.sceneSHA256 }) {
+        if let match = candidates.first(where: { FileDigest.sha256(Data($0.0.source.utf8)) == info.sceneSHA256 }) {
             return match
         }
         guard let first = candidates.first else { return nil }
