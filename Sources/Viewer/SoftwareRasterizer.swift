@@ -1,3 +1,4 @@
+import Common
 import CSDL2
 import Dispatch
 
@@ -10,8 +11,8 @@ import Dispatch
 /// with the top-left fill rule (shared edges are drawn once, so translucent quads have no seams), colours
 /// are interpolated barycentrically and blended source-over.
 ///
-/// Drawing is recorded as a display list and executed at the end of the frame in two horizontal bands
-/// at once (both cores), each band clipping every command to its rows, so no pixel is written twice
+/// Drawing is recorded as a display list and executed at the end of the frame in horizontal bands
+/// at once (one per core), each band clipping every command to its rows, so no pixel is written twice
 /// and no locking is needed.
 final class SoftwareRasterizer {
     enum Command {
@@ -42,7 +43,7 @@ final class SoftwareRasterizer {
     /// Points of the frame's `underCurve` commands (kept between frames, so recording allocates nothing).
     private(set) var curvePoints: [SIMD2<Float>] = []
     /// Bands drawn in parallel (1 keeps everything on the calling thread).
-    var bands = 2
+    var bands = Parallel.cores
 
     deinit { pixels.deallocate() }
 

@@ -21,15 +21,15 @@ enum DataSources {
     }
 
     /// Fresh episodes of `scene` from the observation stream (the same path the recorder and the window
-    /// use), simulated on both cores. Episode i of the run gets seed `EpisodeSeeds.seed(base:index:)`
-    /// with a base derived from the config seed, the same rule `tumble record` uses.
-    static func live(scene: Scene, config: TrainingConfig) throws -> LiveClipSource {
+    /// use), simulated on `workers` threads; each episode goes to its own slot, so their count changes no byte.
+    /// Episode i of the run gets seed `EpisodeSeeds.seed(base:index:)` with a base derived from the config seed,
+    /// the same rule `tumble record` uses.
+    static func live(scene: Scene, config: TrainingConfig, workers: Int = Parallel.cores) throws -> LiveClipSource {
         let probe = try ObservationStream(scene: scene)
         let shape = probe.frameShape
         let desc = DataDescription(height: shape[0], width: shape[1], channels: shape[2], bodies: probe.bodyCount,
                                    actionSize: probe.actionDimension, sceneName: scene.name,
                                    sceneSHA256: FileDigest.sha256(Data(scene.source.utf8)), observationHz: scene.observedHz)
-        let workers = 2
         let streams = try (0..<workers).map { _ in try ObservationStream(scene: scene) }
         let base = SplitMix64.derive(config.seed, 0x5EED)
         return LiveClipSource(description: desc, seedBase: base, skip: config.liveSkip) { seeds, steps in
