@@ -36,18 +36,14 @@ public enum Parallel {
         }
     }
 
-    @usableFromInline static let fanOutKey: pthread_key_t = {
-        var k = pthread_key_t()
-        pthread_key_create(&k, nil)
-        return k
-    }()
+    @usableFromInline static let fanOutFlag = ThreadFlag()
 
     /// Per-thread switch (default true): whether loops started on this thread may spread over the other
     /// cores. Off, the thread keeps to itself (a low-priority background learner must not occupy the core
     /// a window draws with); the work is split into the same parts either way, so results are identical.
     /// OpenBLAS has its own, process-wide setting: `BLAS.threads`.
     public static var fanOut: Bool {
-        get { pthread_getspecific(fanOutKey) == nil }
-        set { pthread_setspecific(fanOutKey, newValue ? nil : UnsafeRawPointer(bitPattern: 1)) }
+        get { fanOutFlag.value }
+        set { fanOutFlag.value = newValue }
     }
 }
