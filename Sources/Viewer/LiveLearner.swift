@@ -20,11 +20,15 @@ final class LiveLearner {
     private var onSince: UInt64?
     private var secondsBefore: Double = 0
     private var stepCPUSeconds: Double = 0
+    private var latestLoss: Float?
 
     init(model: ViewerModel) { self.model = model }
 
     /// Training steps that returned a loss.
     var stepCount: Int { lock.lock(); defer { lock.unlock() }; return steps }
+
+    /// The loss of the latest step that returned one (so a headless run can report it).
+    var lastLoss: Float? { lock.lock(); defer { lock.unlock() }; return latestLoss }
 
     var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
 
@@ -95,6 +99,7 @@ final class LiveLearner {
                 pending.append(loss)
                 if pending.count > 4096 { pending.removeFirst(pending.count - 4096) }
                 steps += 1
+                latestLoss = loss
                 stepCPUSeconds += cpu
             }
             lock.unlock()

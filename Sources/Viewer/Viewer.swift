@@ -120,7 +120,7 @@ public final class Viewer {
         return ViewerSummary(frames: frameCount, steps: sandbox.tick,
                              framesPerSecond: total > 0 ? Double(frameCount) / total : 0, screenshot: saved,
                              learningSteps: learner?.stepCount ?? 0, learningSeconds: learner?.secondsOn ?? 0,
-                             learningCPUSeconds: learner?.cpuSecondsInSteps ?? 0)
+                             learningCPUSeconds: learner?.cpuSecondsInSteps ?? 0, learningLastLoss: learner?.lastLoss)
     }
 
     // MARK: simulation clock

@@ -49,6 +49,8 @@ public struct ViewerSummary: Equatable {
     public var learningSeconds: Double = 0
     /// CPU seconds the learning thread spent in those steps (a step's cost on a free core).
     public var learningCPUSeconds: Double = 0
+    /// The loss of the last live-learning step, if any.
+    public var learningLastLoss: Float?
 }
 
 /// A key press at a frame, e.g. `120:b` (vanish at frame 120) or `30:space`.

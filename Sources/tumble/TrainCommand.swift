@@ -48,6 +48,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "No progress output (the run's train.log still gets every line).")
     var quiet = false
 
+    @Flag(help: "Time every op of the run's steps and print where a step's time goes on stderr at the end.")
+    var profile = false
+
     func validate() throws {
         if scene != nil && data != nil { throw ValidationError("give --scene FILE or --data DIR, not both") }
         if report {
@@ -95,7 +98,8 @@ struct TrainCommand: ParsableCommand {
 
         let summary: TrainSummary
         do {
-            summary = try Trainer.train(TrainOptions(data: source, run: runURL, config: resolved, minutes: minutes, resume: resume, quiet: quiet))
+            summary = try Trainer.train(TrainOptions(data: source, run: runURL, config: resolved, minutes: minutes, resume: resume, quiet: quiet,
+                                                        profile: profile))
         } catch let error as RunError {
             // A diverged run keeps its last good checkpoint; its page shows the curves up to the blow-up.
             if case .divergence = error, let page = try? RunReport.write(run: run.url, data: source) {

@@ -113,7 +113,9 @@ struct ViewCommand: ParsableCommand {
                 line += String(format: "; live learning: %d steps in %.1f s (%.2f steps/s), %.0f ms of CPU per step",
                                summary.learningSteps, summary.learningSeconds, Double(summary.learningSteps) / summary.learningSeconds,
                                summary.learningCPUSeconds * 1000 / Double(max(summary.learningSteps, 1)))
+                line += summary.learningLastLoss.map { String(format: ", last loss %.4g", Double($0)) } ?? ""
             }
+            if case let .model(m) = model { line += "; model: " + m.label }
             print(line)
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Tensor
 
@@ -62,11 +63,26 @@ final class AutogradTests: XCTestCase {
     }
 
     func testBufferPoolReusesMemory() throws {
-        let pool = BufferPool.shared
         var p: UnsafeMutablePointer<Float>?
         do { let t = Tensor.zeros([12345]); p = t.ptr }
         let again = Tensor.zeros([12345])
         XCTAssertEqual(again.ptr, p, "a freed buffer of the same size is handed out again")
-        XCTAssertGreaterThanOrEqual(pool.idleBytes, 0)
+    }
+
+    /// A private pool, so other tests' tensors cannot move the count: a released buffer is idle until it is
+    /// handed out again, and one that would pass `limitBytes` goes back to the system instead.
+    func testBufferPoolCountsIdleBytesUpToItsLimit() {
+        let pool = BufferPool()
+        pool.limitBytes = 400
+        let a = pool.acquire(100), b = pool.acquire(100)
+        XCTAssertEqual(pool.idleBytes, 0)
+        pool.release(a, count: 100)
+        XCTAssertEqual(pool.idleBytes, 400, "100 released floats are idle")
+        pool.release(b, count: 100)
+        XCTAssertEqual(pool.idleBytes, 400, "past limitBytes a released buffer is freed, not cached")
+        let c = pool.acquire(100)
+        XCTAssertEqual(c, a, "the cached buffer is handed out again")
+        XCTAssertEqual(pool.idleBytes, 0)
+        free(c)
     }
 }

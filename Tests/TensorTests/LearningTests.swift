@@ -29,13 +29,13 @@ final class LearningTests: XCTestCase {
         ])
         let steps = 300
         let opt = AdamW(model.parameters, learningRate: 3e-3, weightDecay: 0)
-        let schedule = WarmupCosine(peak: 3e-3, warmupSteps: 20, totalSteps: steps, floor: 1e-4)
+        let schedule = WarmupCosine(peak: 3e-3, warmupSteps: 20, totalSteps: steps, floorRatio: 1e-4 / 3e-3)
         for s in 0..<steps {
             let (x, y) = try dots(64, &rng)
             let loss = try Tensor.mse(model(x), y)
             opt.zeroGrad()
             try loss.backward()
-            opt.learningRate = schedule(s)
+            opt.learningRate = Float(schedule(s))
             try opt.step()
         }
         let (x, y) = try dots(256, &rng)

@@ -3,33 +3,42 @@ import XCTest
 
 /// Module naming (the checkpoint contract), shapes and initialisation.
 final class ModuleTests: XCTestCase {
-    func testReferenceEncoderNamesAndShapes() throws {
+    func testLayerNamesShapesAndInitialisation() throws {
         var rng = RNG(seed: 1)
-        let enc = ConvEncoder(rng: &rng)
-        XCTAssertEqual(enc.parameters.map(\.name), ["conv0.weight", "conv0.bias", "conv1.weight", "conv1.bias", "conv2.weight",
-                                                    "conv2.bias", "conv3.weight", "conv3.bias", "head.weight", "head.bias"])
-        XCTAssertEqual(enc.head.weight.shape, [128, 2048])
-        XCTAssertEqual(enc.parameterCount, 3 * 32 * 16 + 32 + 32 * 64 * 16 + 64 + 64 * 64 * 16 + 64 + 64 * 128 * 16 + 128 + 2048 * 128 + 128)
-        let z = try enc(Tensor.randn([3, 64, 64, 3], rng: &rng))
-        XCTAssertEqual(z.shape, [3, 128])
-        let dec = ConvDecoder(rng: &rng)
-        XCTAssertEqual(try dec(z).shape, [3, 64, 64, 3])
-        XCTAssertEqual(dec.parameters.first?.name, "head.weight")
-        XCTAssertEqual(dec.parameters.last?.name, "deconv3.bias")
-        let mlp = MLP([258, 512, 512, 128], rng: &rng)
-        XCTAssertEqual(mlp.parameters.map(\.name), ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "layers.2.weight", "layers.2.bias"])
-        XCTAssertEqual(enc.prefixed("encoder", enc).first?.name, "encoder.conv0.weight")
+        let conv = Conv2d(3, 8, kernel: 4, stride: 2, padding: 1, rng: &rng)
+        XCTAssertEqual(conv.parameters.map(\.name), ["weight", "bias"])
+        XCTAssertEqual(conv.weight.shape, [8, 4, 4, 3])
+        XCTAssertEqual(try conv(Tensor.randn([2, 16, 16, 3], rng: &rng)).shape, [2, 8, 8, 8])
+        let deconv = ConvTranspose2d(8, 4, kernel: 4, stride: 2, padding: 1, rng: &rng)
+        XCTAssertEqual(deconv.weight.shape, [8, 4, 4, 4])
+        XCTAssertEqual(Sequential([("a", conv), ("b", deconv)]).parameters.map(\.name), ["a.weight", "a.bias", "b.weight", "b.bias"])
+        XCTAssertEqual(conv.prefixed("encoder", conv).first?.name, "encoder.weight")
         XCTAssertEqual(GRUCell(inputSize: 3, hiddenSize: 4, rng: &rng).parameters.map(\.name), ["ih.weight", "ih.bias", "hh.weight", "hh.bias"])
+        let residual = Linear(100, 10, initialise: .residual(0.1), rng: &rng)
+        XCTAssertTrue(residual.weight.scalars.allSatisfy { abs($0) <= 0.01 } && residual.weight.scalars.contains { $0 != 0 })
+        XCTAssertEqual(residual.bias!.scalars, [Float](repeating: 0, count: 10))
+        XCTAssertEqual(Conv2d(2, 3, kernel: 1, initialise: LayerInit(constantBias: 0.5), rng: &rng).bias!.scalars, [0.5, 0.5, 0.5])
     }
 
     func testDeterministicInitialisation() throws {
         var a = RNG(seed: 42), b = RNG(seed: 42)
-        XCTAssertEqual(ConvEncoder(rng: &a).head.weight.scalars, ConvEncoder(rng: &b).head.weight.scalars)
+        XCTAssertEqual(Conv2d(3, 8, kernel: 3, rng: &a).weight.scalars, Conv2d(3, 8, kernel: 3, rng: &b).weight.scalars)
         XCTAssertEqual(a, b, "same draws consumed")
         var r = RNG(seed: 1)
         let lin = Linear(100, 10, rng: &r)
         let bound = 1 / Float(100).squareRoot()
         XCTAssertTrue(lin.weight.scalars.allSatisfy { abs($0) <= bound })
+        // Zero and constant starts draw nothing, so the layers built after them start the same.
+        var c = RNG(seed: 5), d = RNG(seed: 5)
+        _ = Linear(7, 3, initialise: .zero, rng: &c)
+        XCTAssertEqual(c, d, "a zero layer draws no random numbers")
+        _ = Linear(7, 3, initialise: .residual(), rng: &c)
+        _ = Tensor.uniform([3, 7], low: -1, high: 1, rng: &d)
+        XCTAssertEqual(c, d, "a residual layer draws its weights only")
+        // A GRU draws every tensor once, all within ±1/sqrt(hidden).
+        var g = RNG(seed: 9)
+        let gru = GRUCell(inputSize: 5, hiddenSize: 16, rng: &g)
+        XCTAssertTrue(gru.parameters.allSatisfy { $0.tensor.scalars.allSatisfy { abs($0) <= 0.25 } })
     }
 
     func testRNG() throws {

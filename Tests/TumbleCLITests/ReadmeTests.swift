@@ -24,13 +24,18 @@ final class ReadmeTests: XCTestCase {
         let text = try Self.readme()
         let sh = Self.blocks("sh", in: text)
         XCTAssertGreaterThanOrEqual(sh.count, 2)
-        let (first, second) = (sh[0], sh[1])
-        XCTAssertTrue(first.contains("apt-get install") && first.contains("libbox2d-dev") && first.contains("libsdl2-dev")
-                      && first.contains("libopenblas-dev") && first.contains("swift build -c release")
-                      && first.contains(".build/release/tumble view"), first)
-        XCTAssertEqual(second, "scripts/test\n")
+        XCTAssertEqual(sh[0], "scripts/install && swift build -c release && .build/release/tumble view\n")
+        XCTAssertEqual(sh[1], "scripts/test\n")
         let firstFence = try XCTUnwrap(text.range(of: "```"))
         XCTAssertFalse(text[..<firstFence.lowerBound].contains("\n## "), "the two commands come before any section")
+        let install = try String(contentsOf: TumbleProcess.packageRoot.appendingPathComponent("scripts/install"), encoding: .utf8)
+        for package in ["libbox2d-dev", "libsdl2-dev", "libsdl2-ttf-dev", "libopenblas-dev", "zlib1g-dev", "python3-numpy"] {
+            XCTAssertTrue(install.contains(package), "scripts/install lacks \(package)")
+        }
+        // CI runs what the README tells a user to run.
+        let ci = try String(contentsOf: TumbleProcess.packageRoot.appendingPathComponent(".ci/run"), encoding: .utf8)
+        let ciCommands = ci.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        XCTAssertTrue(ciCommands.contains("scripts/install") && ciCommands.contains("scripts/test"), ci)
     }
 
     /// The README's "Loading a dataset with NumPy alone" snippet, run as written on a recording with two shards.

@@ -9,6 +9,10 @@ final class ViewCommandTests: XCTestCase {
                                          environment: ["SDL_VIDEODRIVER": "dummy", "DISPLAY": ""])
         XCTAssertSucceeded(r, "tumble view bounce --frames 30 --screenshot out.png")
         XCTAssertTrue(r.stdout.contains("saved") && r.stdout.contains("30 frames"), r.output)
+        // Without --checkpoint the window shows the shipped model: the one its eval reports name by SHA-256.
+        let report = try ReadmeResultsTests.report("default-model-report.json")
+        let sha = try XCTUnwrap(report["checkpoint_sha256"] as? String)
+        XCTAssertTrue(r.stdout.contains("model: bounce · \(sha.prefix(12)) · step 1500"), "shipped model not loaded:\n\(r.output)")
         let png = try Data(contentsOf: dir.appendingPathComponent("out.png"))
         XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "PNG signature")
         XCTAssertEqual(String(decoding: png[12..<16], as: UTF8.self), "IHDR")

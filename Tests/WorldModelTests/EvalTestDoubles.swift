@@ -99,7 +99,7 @@ struct SyntheticEpisodes {
             }
         }
         return EpisodeBatch(
-            episodes: range.count, frames: frames, states: states, actions: [], seeds: Array(seeds[range]),
+            layout: layout, episodes: range.count, frames: frames, states: states, actions: [], seeds: Array(seeds[range]),
             collisions: collisions.map { c in range.flatMap { c[$0].flatMap { $0 } } },
             violationFrame: violationFrame.map { Array($0[range]) },
             pair: pair.map { Array($0[range]) },
@@ -117,6 +117,7 @@ struct SyntheticEpisodes {
 struct InMemorySource: EpisodeSource {
     var manifestSHA256: String
     var layout: EpisodeLayout
+    var description: DataDescription { layout.testDescription }
     var seeds: [UInt64]
     var batches: [EpisodeBatch]
     /// Thrown by the integrity check (a shard whose checksum fails).
@@ -169,4 +170,12 @@ func bouncingEpisodes(episodes: Int, steps: Int, bodies: Int, seed: UInt64, firs
     let shifted = collisions.map { c in [[Bool](repeating: false, count: bodies)] + c.dropLast() }
     return SyntheticEpisodes(positions: positions, seeds: (0..<UInt64(episodes)).map { firstSeed + $0 },
                              collisions: shifted)
+}
+
+extension EpisodeLayout {
+    /// A description with these sizes, for test sources that come from no scene.
+    var testDescription: DataDescription {
+        DataDescription(height: frame.height, width: frame.width, channels: frame.channels, bodies: bodies, actionSize: actionDimension,
+                        sceneName: "test", sceneSHA256: String(repeating: "0", count: 64), observationHz: 15)
+    }
 }

@@ -24,7 +24,7 @@ final class EvalTrainedModelTests: XCTestCase {
     /// Held-out toy episodes as a source whose manifest is a file next to the run.
     private func source(seeds: [UInt64], manifest: URL) throws -> EpisodeSource {
         let eps = ToyBounce.episodes(seeds: seeds, steps: 14)
-        let batch = EpisodeBatch(episodes: eps.episodes, frames: eps.frames, states: eps.states, actions: [], seeds: eps.seeds)
+        let batch = eps
         return SingleBatchSource(manifestSHA256: try FileDigest.sha256(of: manifest),
                                  layout: EpisodeLayout(steps: 14, frame: FrameShape(height: 16, width: 16, channels: 3), bodies: 2, actionDimension: 0),
                                  seeds: seeds, only: batch)
@@ -105,6 +105,7 @@ final class EvalTrainedModelTests: XCTestCase {
 struct SingleBatchSource: EpisodeSource {
     var manifestSHA256: String
     var layout: EpisodeLayout
+    var description: DataDescription { layout.testDescription }
     var seeds: [UInt64]
     var only: EpisodeBatch
     var batchCount: Int { 1 }

@@ -18,12 +18,12 @@ final class OnlineLearnerTests: XCTestCase {
     }
 
     /// Feeds `episodes` as separate sequences, with states.
-    private func feed(_ learner: OnlineLearner, _ e: EpisodeArrays) {
-        let fb = e.height * e.width * e.channels, sb = e.bodies * 6
+    private func feed(_ learner: OnlineLearner, _ e: EpisodeBatch) {
+        let fb = e.layout.frame.byteCount, sb = e.layout.bodies * 6
         for ep in 0..<e.episodes {
             learner.breakSequence()
-            for t in 0..<e.steps {
-                let i = ep * e.steps + t
+            for t in 0..<e.layout.steps {
+                let i = ep * e.layout.steps + t
                 e.frames.withUnsafeBufferPointer { f in
                     e.states.withUnsafeBufferPointer { s in
                         _ = learner.observe(frame: UnsafeBufferPointer(rebasing: f[(i * fb)..<((i + 1) * fb)]),
@@ -35,10 +35,10 @@ final class OnlineLearnerTests: XCTestCase {
     }
 
     /// Mean teacher-forced + rollout loss of `model` over every clip of held-out episodes.
-    private func heldOutLoss(_ model: TrainedModel, _ e: EpisodeArrays) throws -> Double {
+    private func heldOutLoss(_ model: TrainedModel, _ e: EpisodeBatch) throws -> Double {
         let net = model.network, t = model.config.clipLength
-        var batch = e.emptyBatch(clips: e.episodes, length: t)
-        for ep in 0..<e.episodes { e.copyClip(episode: ep, start: 0, length: t, into: &batch, slot: ep) }
+        var batch = EpisodeBatch(zeroed: e.episodes, length: t, like: e.layout)
+        for ep in 0..<e.episodes { e.copyClip(episode: ep, start: 0, into: &batch, slot: ep) }
         let z = try Tensor(try net.encode(frames: batch.frames, info: net.info), shape: [e.episodes * t, net.latentDimension])
         return try Tensor.noGrad {
             let l = try Objective.predictionLoss(network: net, latents: z, targets: z, clips: e.episodes, length: t, actions: [])
@@ -63,8 +63,8 @@ final class OnlineLearnerTests: XCTestCase {
             let config = try ToyBounce.config(["objective.target=\(target)"])
             let network = try WorldNetwork(config: config, info: try freshModel().info)
             let e = ToyBounce.episodes(seeds: [3, 4, 5], steps: config.clipLength)
-            var batch = e.emptyBatch(clips: 3, length: config.clipLength)
-            for i in 0..<3 { e.copyClip(episode: i, start: 0, length: config.clipLength, into: &batch, slot: i) }
+            var batch = EpisodeBatch(zeroed: 3, length: config.clipLength, like: e.layout)
+            for i in 0..<3 { e.copyClip(episode: i, start: 0, into: &batch, slot: i) }
             var rng = RNG(seed: 1)
             let (full, _) = try Objective.run(network: network, batch: batch, rng: &rng)
             let z = try Tensor(try network.encode(frames: batch.frames, info: network.info), shape: [3 * config.clipLength, network.latentDimension])
@@ -119,7 +119,7 @@ final class OnlineLearnerTests: XCTestCase {
         XCTAssertEqual(first.info.stateMean, [0, 0, 0, 0])
         // Frames without states cannot train the probe: nothing to do yet.
         let e = ToyBounce.episodes(seeds: Array(200..<206), steps: 20)
-        let fb = e.height * e.width * e.channels
+        let fb = e.layout.frame.byteCount
         e.frames.withUnsafeBufferPointer { f in
             for i in 0..<10 { learner.observe(frame: UnsafeBufferPointer(rebasing: f[(i * fb)..<((i + 1) * fb)]), states: nil, actionBefore: nil) }
         }

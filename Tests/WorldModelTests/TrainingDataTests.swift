@@ -66,7 +66,8 @@ final class TrainingDataTests: XCTestCase {
     }
 
     func testLiveSceneStreamGivesFreshSeedsFromTheRecorderRule() throws {
-        let source = try DataSources.live(scene: try Scene.load("bounce"), config: try ToyBounce.config())
+        let live = try LiveEpisodes(scene: try Scene.load("bounce"), seedBase: 77, episodes: Int.max, steps: 4)
+        let source = ClipSampler(.fresh(live, seedBase: live.seedBase, skip: 0))
         var rng = SplitMix64(seed: 1)
         let a = try source.batch(clips: 3, length: 4, batchIndex: 0, rng: &rng)
         let b = try source.batch(clips: 3, length: 4, batchIndex: 1, rng: &rng)
@@ -75,11 +76,56 @@ final class TrainingDataTests: XCTestCase {
         XCTAssertEqual(try source.batch(clips: 3, length: 4, batchIndex: 0, rng: &rng).frames, a.frames)
         let used = source.seedsUsed(afterBatches: 2, clips: 3)
         XCTAssertEqual(used.count, 6)
-        XCTAssertEqual(used.all, (0..<6).map { EpisodeSeeds.seed(base: source.base, index: $0) })
+        XCTAssertEqual(used.all, (0..<6).map { EpisodeSeeds.seed(base: live.seedBase, index: $0) })
         // The first clip is exactly what the observation stream records for that seed.
         let stream = try ObservationStream(scene: try Scene.load("bounce"))
         let buffer = EpisodeBuffer(steps: 4, for: stream)
         stream.record(seed: used.all[0], into: buffer)
         XCTAssertEqual(Array(a.frames[0..<(4 * 64 * 64 * 3)]), Array(buffer.frames))
+    }
+
+    /// A dataset larger than the shard cache trains with memory bounded by one shard: the clips are the same
+    /// bytes as with every shard resident, the shards are just read again.
+    func testDatasetLargerThanTheCacheGivesTheSameClips() throws {
+        let data = ToyBounce.temporaryDirectory("data")
+        defer { try? FileManager.default.removeItem(at: data) }
+        try record(data)
+        let dataset = try DatasetEpisodes(directory: data)
+        let small = ShardCache(dataset, budgetBytes: 1), large = ShardCache(dataset, budgetBytes: 1 << 30)
+        var a = SplitMix64(seed: 9), b = SplitMix64(seed: 9)
+        for i in 0..<6 {
+            let x = try ClipSampler(.uniform(small)).batch(clips: 5, length: 4, batchIndex: i, rng: &a)
+            let y = try ClipSampler(.uniform(large)).batch(clips: 5, length: 4, batchIndex: i, rng: &b)
+            XCTAssertEqual(x.frames, y.frames); XCTAssertEqual(x.states, y.states); XCTAssertEqual(x.seeds, y.seeds)
+            XCTAssertTrue(x.seeds.allSatisfy(dataset.seeds.contains))
+        }
+        XCTAssertEqual(large.loads, 2, "every shard decoded once")
+        XCTAssertGreaterThan(small.loads, 2, "a one-shard budget reads shards again")
+        // A clip is the episode's frames from its start, as the shard holds them.
+        let shard = try dataset.batch(1)
+        var clip = EpisodeBatch(zeroed: 1, length: 4, like: dataset.layout)
+        shard.copyClip(episode: 2, start: 3, into: &clip, slot: 0)
+        let fb = dataset.layout.frame.byteCount
+        XCTAssertEqual(clip.frames, Array(shard.frames[((2 * 8 + 3) * fb)..<((2 * 8 + 7) * fb)]))
+        XCTAssertEqual(clip.seeds, [shard.seeds[2]])
+    }
+
+    /// A live scene as an evaluation source holds exactly the episodes `tumble record --seed` writes.
+    func testLiveEpisodesAreTheRecordersEpisodes() throws {
+        let data = ToyBounce.temporaryDirectory("data")
+        defer { try? FileManager.default.removeItem(at: data) }
+        try record(data)
+        let recorded = try DatasetEpisodes(directory: data)
+        let live = try LiveEpisodes(scene: try Scene.load("bounce"), seedBase: 5, episodes: 6, steps: 8, perBatch: 4, resolution: 16)
+        XCTAssertEqual(live.seeds, recorded.seeds)
+        XCTAssertEqual(live.layout, recorded.layout)
+        XCTAssertEqual(live.batchCount, 2)
+        let first = try live.batch(0), second = try live.batch(1)
+        XCTAssertEqual([first.episodes, second.episodes], [4, 2])
+        let shard = try recorded.batch(0)
+        let fb = live.layout.frame.byteCount * 8
+        XCTAssertEqual(Array(first.frames[0..<(3 * fb)]), shard.frames)
+        XCTAssertEqual(first.collisions.map { Array($0[0..<(3 * 8 * 8)]) }, shard.collisions)
+        XCTAssertNotEqual(live.manifestSHA256, try LiveEpisodes(scene: try Scene.load("bounce"), seedBase: 6, episodes: 6, steps: 8).manifestSHA256)
     }
 }

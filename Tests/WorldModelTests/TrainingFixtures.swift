@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import Observation
 import Tensor
 import XCTest
 @testable import WorldModel
@@ -9,7 +10,7 @@ import XCTest
 enum ToyBounce {
     static let colors: [(UInt8, UInt8, UInt8)] = [(230, 64, 60), (60, 200, 80), (70, 110, 240), (240, 200, 50)]
 
-    static func episodes(seeds: [UInt64], steps: Int, size: Int = 16, balls: Int = 2) -> EpisodeArrays {
+    static func episodes(seeds: [UInt64], steps: Int, size: Int = 16, balls: Int = 2) -> EpisodeBatch {
         let e = seeds.count, c = 3
         var frames = [UInt8](repeating: 0, count: e * steps * size * size * c)
         var states = [Float](repeating: 0, count: e * steps * balls * 6)
@@ -43,8 +44,8 @@ enum ToyBounce {
                 }
             }
         }
-        return try! EpisodeArrays(episodes: e, steps: steps, height: size, width: size, channels: c, bodies: balls, actionSize: 0,
-                                  frames: frames, states: states, actions: [], seeds: seeds)
+        return EpisodeBatch(layout: EpisodeLayout(steps: steps, description(size: size, balls: balls)), episodes: e,
+                            frames: frames, states: states, actions: [], seeds: seeds)
     }
 
     static func description(size: Int = 16, balls: Int = 2) -> DataDescription {
@@ -52,12 +53,32 @@ enum ToyBounce {
                         sceneSHA256: String(repeating: "0", count: 64), observationHz: 15)
     }
 
-    /// A live source over the toy world (fresh seeds per clip, like `--scene`).
-    static func liveSource(seedBase: UInt64 = 99) -> LiveClipSource {
-        LiveClipSource(description: description(), seedBase: seedBase, skip: 0) { seeds, steps in
-            episodes(seeds: seeds, steps: steps)
-        }
+    /// A live sampler over the toy world (fresh seeds per clip, like `--scene`), cut for `config`'s batches.
+    static func liveSource(seedBase: UInt64 = 99, clipLength: Int = 5) -> ClipSampler {
+        ClipSampler(.fresh(ToyEpisodes(seedBase: seedBase, perBatch: 4, steps: clipLength), seedBase: seedBase, skip: 0))
     }
+}
+
+/// The toy world as an episode source: batch i holds episodes i·perBatch …, seeds by `EpisodeSeeds`.
+final class ToyEpisodes: EpisodeStream {
+    let seedBase: UInt64, perBatch: Int, count: Int
+    let layout: EpisodeLayout
+    init(seedBase: UInt64, perBatch: Int, steps: Int, count: Int = Int.max) {
+        self.seedBase = seedBase; self.perBatch = perBatch; self.count = count
+        layout = EpisodeLayout(steps: steps, ToyBounce.description())
+    }
+    var description: DataDescription { ToyBounce.description() }
+    var manifestSHA256: String { String(repeating: "a", count: 64) }
+    var seeds: [UInt64] { (0..<count).map { EpisodeSeeds.seed(base: seedBase, index: $0) } }
+    var batchCount: Int { count / perBatch }
+    func verifyIntegrity() throws {}
+    func batch(_ index: Int) throws -> EpisodeBatch { try episodes(first: index * perBatch, count: perBatch) }
+    func episodes(first: Int, count: Int) throws -> EpisodeBatch {
+        ToyBounce.episodes(seeds: (first..<(first + count)).map { EpisodeSeeds.seed(base: seedBase, index: $0) }, steps: layout.steps)
+    }
+}
+
+extension ToyBounce {
 
     /// A small, fast config for tests.
     static func config(_ overrides: [String] = []) throws -> TrainingConfig {

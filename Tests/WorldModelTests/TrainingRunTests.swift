@@ -3,7 +3,7 @@ import XCTest
 @testable import WorldModel
 
 final class TrainingRunTests: XCTestCase {
-    private func train(_ run: URL, _ config: TrainingConfig, resume: Bool = false, source: ClipSource? = nil) throws -> TrainSummary {
+    private func train(_ run: URL, _ config: TrainingConfig, resume: Bool = false, source: ClipSampler? = nil) throws -> TrainSummary {
         let options = TrainOptions(data: .scene("toy"), run: run, config: config, resume: resume, quiet: true)
         return try Trainer.train(options, source: source ?? ToyBounce.liveSource())
     }

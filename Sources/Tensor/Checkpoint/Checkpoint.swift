@@ -11,6 +11,9 @@ public struct Checkpoint {
 
     public init() {}
 
+    /// Adds named tensors as they are (a model that names its own parameters).
+    public mutating func add(_ named: [(name: String, tensor: Tensor)]) { tensors += named }
+
     /// Adds a module's parameters as `prefix + name`.
     public mutating func add(_ module: Module, prefix: String) {
         tensors += module.parameters.map { (name: prefix + $0.name, tensor: $0.tensor) }
@@ -29,14 +32,19 @@ public struct Checkpoint {
     /// Writes the file atomically.
     public func save(to url: URL) throws { try SafeTensors.save(tensors, metadata: metadata, to: url) }
 
+    /// The file's bytes (to write them to more than one place).
+    public func encoded() throws -> [UInt8] { try SafeTensors.encode(tensors, metadata: metadata) }
+
+    /// A checkpoint read from a decoded file (`source` names it in errors).
+    public init(_ file: SafeTensorsFile, source: String) {
+        tensors = file.names.map { (name: $0, tensor: file.tensors[$0]!) }
+        metadata = file.metadata
+        self.source = source
+    }
+
     /// Reads and validates a file.
     public static func load(from url: URL) throws -> Checkpoint {
-        let f = try SafeTensors.load(from: url)
-        var c = Checkpoint()
-        c.tensors = f.names.map { (name: $0, tensor: f.tensors[$0]!) }
-        c.metadata = f.metadata
-        c.source = url.path
-        return c
+        Checkpoint(try SafeTensors.load(from: url), source: url.path)
     }
 
     var byName: [String: Tensor] { Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a }) }

@@ -4,9 +4,9 @@ import Foundation
 // Tensor: Tumble's numeric core. A training step reads like this:
 //
 //     var rng = RNG(seed: 1)
-//     let encoder = ConvEncoder(rng: &rng)                       // 64×64×3 → 128
-//     let ema = try EMA(online: encoder, target: ConvEncoder(rng: &rng))
-//     let predictor = MLP([258, 512, 512, 128], rng: &rng)
+//     let encoder = Conv2d(3, 32, kernel: 4, stride: 2, padding: 1, activation: .relu, rng: &rng)
+//     let ema = try EMA(online: encoder, target: Conv2d(3, 32, kernel: 4, stride: 2, padding: 1, rng: &rng))
+//     let predictor = Linear(2 * 32, 32, initialise: .residual(), rng: &rng)
 //     let opt = AdamW(encoder.parameters(prefix: "encoder.") + predictor.parameters(prefix: "predictor."))
 //
 //     let z = try encoder(frames)                                // frames [N, 64, 64, 3], records a graph

@@ -9,13 +9,10 @@ public final class GRUCell: Module {
 
     public init(inputSize: Int, hiddenSize: Int, rng: inout RNG) {
         // PyTorch initialises every GRU tensor uniformly in ±1/sqrt(hidden).
-        inputProjection = Linear(inputSize, 3 * hiddenSize, rng: &rng)
-        hiddenProjection = Linear(hiddenSize, 3 * hiddenSize, rng: &rng)
+        let initialise = LayerInit(fanIn: hiddenSize)
+        inputProjection = Linear(inputSize, 3 * hiddenSize, initialise: initialise, rng: &rng)
+        hiddenProjection = Linear(hiddenSize, 3 * hiddenSize, initialise: initialise, rng: &rng)
         self.hiddenSize = hiddenSize
-        let bound = 1 / Float(hiddenSize).squareRoot()
-        for p in inputProjection.parameters + hiddenProjection.parameters {
-            p.tensor.withUnsafeMutableBufferPointer { buf in for i in buf.indices { buf[i] = (rng.uniform() * 2 - 1) * bound } }
-        }
     }
 
     public var parameters: [(name: String, tensor: Tensor)] {

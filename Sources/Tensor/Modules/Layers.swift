@@ -1,11 +1,43 @@
 import Foundation
 
 /// Default initialisation (PyTorch's): weights and biases uniform in ±1/sqrt(fan_in).
-func initUniform(_ shape: [Int], fanIn: Int, rng: inout RNG) -> Tensor {
-    let bound = 1 / Float(max(fanIn, 1)).squareRoot()
+func initUniform(_ shape: [Int], fanIn: Int, scale: Float = 1, rng: inout RNG) -> Tensor {
+    let bound = scale / Float(max(fanIn, 1)).squareRoot()
     let t = Tensor.uniform(shape, low: -bound, high: bound, rng: &rng)
     t.requiresGrad = true
     return t
+}
+
+/// How a layer's weights and bias start. The default is PyTorch's; a small `weightScale` and a constant bias
+/// make a residual branch start near zero (predictors), or a decoder start at mid-grey.
+public struct LayerInit: Sendable {
+    /// Multiplies the ±1/sqrt(fan_in) bound of the weights.
+    public var weightScale: Float = 1
+    /// nil: uniform like the weights (unscaled); a value: every bias starts there and draws no random numbers.
+    public var constantBias: Float? = nil
+    /// Overrides the fan-in of both bounds (a GRU uses its hidden size for every tensor).
+    public var fanIn: Int? = nil
+    /// Weights start at zero and draw no random numbers (a read-out fitted later).
+    public var zeroWeights = false
+    public init(weightScale: Float = 1, constantBias: Float? = nil, fanIn: Int? = nil, zeroWeights: Bool = false) {
+        self.weightScale = weightScale; self.constantBias = constantBias; self.fanIn = fanIn; self.zeroWeights = zeroWeights
+    }
+    /// A residual branch: weights scaled by `scale`, biases at zero.
+    public static func residual(_ scale: Float = 0.1) -> LayerInit { LayerInit(weightScale: scale, constantBias: 0) }
+    /// Weights and biases at zero.
+    public static let zero = LayerInit(constantBias: 0, zeroWeights: true)
+
+    func weight(_ shape: [Int], fanIn natural: Int, rng: inout RNG) -> Tensor {
+        guard !zeroWeights else { let t = Tensor.zeros(shape); t.requiresGrad = true; return t }
+        return initUniform(shape, fanIn: fanIn ?? natural, scale: weightScale, rng: &rng)
+    }
+
+    func bias(_ count: Int, fanIn natural: Int, rng: inout RNG) -> Tensor {
+        guard let constantBias else { return initUniform([count], fanIn: fanIn ?? natural, rng: &rng) }
+        let t = Tensor.full([count], constantBias)
+        t.requiresGrad = true
+        return t
+    }
 }
 
 /// y = act(x · weightᵀ + bias); weight [out, in].
@@ -14,9 +46,10 @@ public final class Linear: Layer {
     public let bias: Tensor?
     public var activation: Activation
 
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, activation: Activation = .identity, rng: inout RNG) {
-        weight = initUniform([outFeatures, inFeatures], fanIn: inFeatures, rng: &rng)
-        self.bias = bias ? initUniform([outFeatures], fanIn: inFeatures, rng: &rng) : nil
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, activation: Activation = .identity,
+                initialise: LayerInit = LayerInit(), rng: inout RNG) {
+        weight = initialise.weight([outFeatures, inFeatures], fanIn: inFeatures, rng: &rng)
+        self.bias = bias ? initialise.bias(outFeatures, fanIn: inFeatures, rng: &rng) : nil
         self.activation = activation
     }
 
@@ -37,10 +70,10 @@ public final class Conv2d: Layer {
     public var activation: Activation
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                bias: Bool = true, activation: Activation = .identity, rng: inout RNG) {
+                bias: Bool = true, activation: Activation = .identity, initialise: LayerInit = LayerInit(), rng: inout RNG) {
         let fanIn = inChannels * kernel * kernel
-        weight = initUniform([outChannels, kernel, kernel, inChannels], fanIn: fanIn, rng: &rng)
-        self.bias = bias ? initUniform([outChannels], fanIn: fanIn, rng: &rng) : nil
+        weight = initialise.weight([outChannels, kernel, kernel, inChannels], fanIn: fanIn, rng: &rng)
+        self.bias = bias ? initialise.bias(outChannels, fanIn: fanIn, rng: &rng) : nil
         self.stride = stride; self.padding = padding; self.activation = activation
     }
 
@@ -61,10 +94,11 @@ public final class ConvTranspose2d: Layer {
     public var activation: Activation
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                outputPadding: Int = 0, bias: Bool = true, activation: Activation = .identity, rng: inout RNG) {
+                outputPadding: Int = 0, bias: Bool = true, activation: Activation = .identity,
+                initialise: LayerInit = LayerInit(), rng: inout RNG) {
         let fanIn = outChannels * kernel * kernel
-        weight = initUniform([inChannels, kernel, kernel, outChannels], fanIn: fanIn, rng: &rng)
-        self.bias = bias ? initUniform([outChannels], fanIn: fanIn, rng: &rng) : nil
+        weight = initialise.weight([inChannels, kernel, kernel, outChannels], fanIn: fanIn, rng: &rng)
+        self.bias = bias ? initialise.bias(outChannels, fanIn: fanIn, rng: &rng) : nil
         self.stride = stride; self.padding = padding; self.outputPadding = outputPadding; self.activation = activation
     }
 
@@ -76,40 +110,4 @@ public final class ConvTranspose2d: Layer {
         try Tensor.convTranspose2d(x, weight: weight, bias: bias, stride: stride, padding: padding,
                                    outputPadding: outputPadding, activation: activation)
     }
-}
-
-/// Layer normalisation over the last axis with learned gain and shift.
-public final class LayerNorm: Layer {
-    public let gamma: Tensor, beta: Tensor
-    public let eps: Float
-
-    public init(_ dim: Int, eps: Float = 1e-5) {
-        gamma = Tensor.ones([dim]); gamma.requiresGrad = true
-        beta = Tensor.zeros([dim]); beta.requiresGrad = true
-        self.eps = eps
-    }
-
-    public var parameters: [(name: String, tensor: Tensor)] { [(name: "weight", tensor: gamma), (name: "bias", tensor: beta)] }
-
-    public func callAsFunction(_ x: Tensor) throws -> Tensor { try Tensor.layerNorm(x, gamma: gamma, beta: beta, eps: eps) }
-}
-
-/// A stack of linear layers, `act` between them (fused), none after the last: sizes [in, h1, ..., out].
-public final class MLP: Layer {
-    public let layers: [Linear]
-
-    public init(_ sizes: [Int], activation: Activation = .relu, rng: inout RNG) {
-        precondition(sizes.count >= 2, "MLP needs at least input and output sizes")
-        var ls: [Linear] = []
-        for i in 0..<(sizes.count - 1) {
-            ls.append(Linear(sizes[i], sizes[i + 1], activation: i == sizes.count - 2 ? .identity : activation, rng: &rng))
-        }
-        layers = ls
-    }
-
-    public var parameters: [(name: String, tensor: Tensor)] {
-        layers.enumerated().flatMap { prefixed("layers.\($0.offset)", $0.element) }
-    }
-
-    public func callAsFunction(_ x: Tensor) throws -> Tensor { try layers.reduce(x) { try $1($0) } }
 }

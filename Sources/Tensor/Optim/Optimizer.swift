@@ -46,26 +46,17 @@ func parseStep(_ metadata: [String: String], _ who: String) throws -> Int {
     return v
 }
 
-/// Rescales all gradients together so their global L2 norm is at most `maxNorm`; returns the norm before
-/// clipping (log it: a spike is the first sign of a diverging run).
+/// Rescales all gradients together so their global L2 norm is at most `maxNorm` (0: never); returns the norm
+/// before clipping (log it: a spike is the first sign of a diverging run). Each tensor's squares are summed
+/// in Float, the tensors' sums in Double.
 @discardableResult
-public func clipGradNorm(_ parameters: [(name: String, tensor: Tensor)], maxNorm: Float) -> Float {
-    var total: Double = 0
-    for p in parameters {
-        guard let g = p.tensor.grad else { continue }
-        let gp = g.ptr
-        var s: Double = 0
-        for j in 0..<g.count { s += Double(gp[j] * gp[j]) }
-        total += s
-    }
-    let norm = Float(total.squareRoot())
-    if norm > maxNorm && norm.isFinite {
-        let scale = maxNorm / (norm + 1e-6)
-        for p in parameters {
-            guard let g = p.tensor.grad else { continue }
-            let gp = g.ptr
-            for j in 0..<g.count { gp[j] *= scale }
-        }
+public func clipGradNorm(_ parameters: [(name: String, tensor: Tensor)], maxNorm: Double) -> Double {
+    var sum = 0.0
+    for p in parameters { p.tensor.grad?.withUnsafeBufferPointer { g in var s: Float = 0; for v in g { s += v * v }; sum += Double(s) } }
+    let norm = sum.squareRoot()
+    if maxNorm > 0, norm > maxNorm, norm.isFinite {
+        let scale = Float(maxNorm / norm)
+        for p in parameters { p.tensor.grad?.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] *= scale } } }
     }
     return norm
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 import Yams
 
 /// A resolved training configuration: every key of the schema has a value that passed its bounds
@@ -122,12 +123,7 @@ public struct TrainingConfig: Equatable, Sendable {
             throw fail("model.encoder.kernels", "layer \(i): kernel \(k) must be ≥ its stride \(s)")
         }
         if predictorKernel % 2 == 0 { throw fail("model.predictor.kernel", "expected an odd kernel size (same padding), got \(predictorKernel)") }
-        if latentKind != .spatial && predictorKind != .mlp && predictorKind != .gru {
-            throw fail("model.predictor.kind", "a \(predictorKind.rawValue) predictor needs model.latent: spatial (a \(latentKind.rawValue) latent has no map)")
-        }
-        if predictorKind == .objects && predictorExtrapolates {
-            throw fail("model.predictor.extrapolate", "the objects predictor already starts from constant velocity (each mask moved by its centroid's velocity); set extrapolate: false")
-        }
+        if let why = predictorKind.incompatibility(with: latentKind) { throw fail("model.predictor.kind", why) }
         if target == .infomax && !encoderSoftmax {
             throw fail("objective.target", "infomax scores the encoder's per-pixel masks; it needs model.encoder.output: softmax")
         }
@@ -172,7 +168,7 @@ public struct TrainingConfig: Equatable, Sendable {
 // MARK: Typed accessors
 
 public enum LatentKind: String, Sendable { case spatial, global, keypoints }
-public enum PredictorKind: String, Sendable { case conv, slots, objects, mlp, gru }
+public enum PredictorKind: String, Sendable, CaseIterable { case conv, objects, mlp, gru }
 public enum TargetKind: String, Sendable { case ema, vicreg, sigreg, infomax }
 public enum LatentLoss: String, Sendable { case mse, l1, smoothL1 = "smooth_l1" }
 
@@ -203,7 +199,6 @@ extension TrainingConfig {
     public var predictorHidden: [Int] { ints("model.predictor.hidden") }
     public var predictorChannels: Int { int("model.predictor.channels") }
     public var predictorLayers: Int { int("model.predictor.layers") }
-    public var predictorExtrapolates: Bool { bool("model.predictor.extrapolate") }
     public var predictorKernel: Int { int("model.predictor.kernel") }
     public var target: TargetKind { TargetKind(rawValue: string("objective.target"))! }
     public var emaStart: Double { double("objective.ema_start") }
@@ -241,15 +236,11 @@ extension TrainingConfig {
 
     /// Learning rate at `step`: linear warm-up, then cosine to `min_lr_ratio` over `schedule_steps`, then flat.
     public func learningRate(at step: Int) -> Double {
-        if warmupSteps > 0 && step < warmupSteps { return lr * Double(step + 1) / Double(warmupSteps) }
-        let span = max(1, scheduleSteps - warmupSteps)
-        let t = min(1.0, Double(step - warmupSteps) / Double(span))
-        return lr * (minLRRatio + (1 - minLRRatio) * 0.5 * (1 + cos(Double.pi * t)))
+        WarmupCosine(peak: lr, warmupSteps: warmupSteps, totalSteps: scheduleSteps, floorRatio: minLRRatio)(step)
     }
 
     /// EMA momentum at `step`: linear ramp from ema_start to ema_end over `schedule_steps`.
     public func emaMomentum(at step: Int) -> Double {
-        let t = min(1.0, Double(step) / Double(scheduleSteps))
-        return emaStart + (emaEnd - emaStart) * t
+        MomentumSchedule(start: emaStart, end: emaEnd, totalSteps: scheduleSteps)(step)
     }
 }

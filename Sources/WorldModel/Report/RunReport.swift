@@ -40,8 +40,11 @@ public enum RunReport {
             return ([], "No frame strips: no scene to simulate fresh episodes from (\(problems.joined(separator: "; "))).")
         }
 
-        let source: LiveClipSource
-        do { source = try DataSources.live(scene: scene, config: model.config) } catch {
+        let h = model.historyLength
+        let start = model.config.liveSkip + h - 1
+        let length = start + steps + 1
+        let source: LiveEpisodes
+        do { source = try LiveEpisodes(scene: scene, seedBase: 0, episodes: episodes, steps: length) } catch {
             return ([], "No frame strips: scene \(scene.name) cannot be simulated (\(error)).")
         }
         let d = source.description
@@ -60,10 +63,7 @@ public enum RunReport {
             if !used.contains(seed) { seeds.append(seed) }
             index += 1
         }
-        let h = model.historyLength
-        let start = model.config.liveSkip + h - 1
-        let length = start + steps + 1
-        let simulated = try source.simulate(seeds, length)
+        let simulated = source.simulate(seeds)
         let frameBytes = info.height * info.width * info.channels, a = info.actionSize
         var strips: [FrameStrip] = []
         for (e, seed) in seeds.enumerated() {

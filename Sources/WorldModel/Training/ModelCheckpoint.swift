@@ -29,22 +29,22 @@ enum ModelCheckpoint {
         /// Copies the stored model and optimiser state into freshly built ones.
         func restore(into network: WorldNetwork, optimizers: Optimizers) throws {
             try ModelCheckpoint.copyParameters(tensors, into: network, path: path)
+            var stored = Checkpoint()
+            stored.add(tensors.map { (name: $0.key, tensor: $0.value) })
+            stored.metadata = metadata
             for (prefix, opt) in optimizers.all {
-                var own: [String: Tensor] = [:]
-                for (name, t) in tensors where name.hasPrefix(prefix + ".") { own[String(name.dropFirst(prefix.count + 1))] = t }
-                do {
-                    try opt.loadState(tensors: own, metadata: ["step": metadata[prefix + ".step"] ?? ""])
-                } catch {
+                do { try stored.restore(opt, prefix: prefix + ".") } catch {
                     throw RunError.checkpoint(path: path, message: "optimiser state \(prefix): \(error)")
                 }
             }
         }
     }
 
-    /// Serialises a checkpoint to safetensors bytes.
+    /// Serialises a checkpoint to safetensors bytes: the network's tensors, then each optimiser's.
     static func encode(_ c: Contents, network: WorldNetwork, optimizers: Optimizers) throws -> Data {
-        var tensors: [(name: String, tensor: Tensor)] = network.allParameters.map { (name: $0.0, tensor: $0.1) }
-        var metadata: [String: String] = [
+        var file = Checkpoint()
+        file.add(network.allParameters)
+        file.metadata = [
             "format": format,
             "format_version": String(formatVersion),
             "config": c.config.yaml,
@@ -52,15 +52,11 @@ enum ModelCheckpoint {
             "step": String(c.step),
             "training_seeds": try jsonString(c.seeds),
             "data_rng": String(c.dataRNG, radix: 16),
-            "tensor_rng": c.tensorRNG.stateString,
             "latent_dimension": String(network.latentDimension),
         ]
-        for (prefix, opt) in optimizers.all {
-            let state = opt.state()
-            tensors += state.tensors.map { (name: prefix + "." + $0.name, tensor: $0.tensor) }
-            metadata[prefix + ".step"] = state.metadata["step"] ?? "0"
-        }
-        return Data(try SafeTensors.encode(tensors, metadata: metadata))
+        file.add(c.tensorRNG, key: "tensor_rng")
+        for (prefix, opt) in optimizers.all { file.add(opt, prefix: prefix + ".") }
+        return Data(try file.encoded())
     }
 
     /// Reads and checks a checkpoint file (see the type's doc). Errors name the file and the problem.

@@ -17,9 +17,9 @@ struct StepLosses {
 /// - heads on detached latents: probe (normalised positions and velocities) and decoder (pixels of
 ///   each clip's last frame), so their gradients never reach the encoder.
 enum Objective {
-    static func run(network: WorldNetwork, batch: ClipBatch, rng: inout RNG) throws -> (StepLosses, Tensor) {
+    static func run(network: WorldNetwork, batch: EpisodeBatch, rng: inout RNG) throws -> (StepLosses, Tensor) {
         let config = network.config, info = network.info
-        let b = batch.clips, t = batch.length, m = b * t, d = network.latentDimension, a = info.actionSize
+        let b = batch.episodes, t = batch.layout.steps, m = b * t, d = network.latentDimension, a = info.actionSize
         let x = batch.frames.withUnsafeBufferPointer { network.input(frames: $0, count: m) }
 
         let (z, masks) = try network.encodeWithMasks(x)                      // [M, D]
@@ -141,8 +141,8 @@ enum Objective {
     /// Per-pixel motion weights for `infomax`: |x(f) − x(f−1)| + |x(f+1) − x(f)| over channels, within
     /// each clip, at the masks' resolution (frames are box-averaged down when the encoder strides),
     /// normalised to sum to 1. Nil when nothing moves.
-    static func motionWeights(batch: ClipBatch, info: ModelInfo, maskShape: [Int]) -> Tensor? {
-        let b = batch.clips, t = batch.length, hh = info.height, ww = info.width, ch = info.channels
+    static func motionWeights(batch: EpisodeBatch, info: ModelInfo, maskShape: [Int]) -> Tensor? {
+        let b = batch.episodes, t = batch.layout.steps, hh = info.height, ww = info.width, ch = info.channels
         let mh = maskShape[1], mw = maskShape[2], fy = hh / mh, fx = ww / mw
         let frameSize = hh * ww * ch
         var w = [Float](repeating: 0, count: b * t * mh * mw)
@@ -170,8 +170,8 @@ enum Objective {
 
     /// Probe targets from states [B, T, N, 6]: positions [M, 2N] (all frames) and velocities
     /// [B·(T−1), 2N] (frames 1…T−1), normalised by the model's state statistics.
-    static func normalisedStates(batch: ClipBatch, info: ModelInfo) -> (Tensor, Tensor) {
-        let b = batch.clips, t = batch.length, n = info.bodies
+    static func normalisedStates(batch: EpisodeBatch, info: ModelInfo) -> (Tensor, Tensor) {
+        let b = batch.episodes, t = batch.layout.steps, n = info.bodies
         let mean = info.stateMean, std = info.stateStd
         var pos = [Float](repeating: 0, count: b * t * 2 * n)
         var vel = [Float](repeating: 0, count: b * (t - 1) * 2 * n)
@@ -194,10 +194,10 @@ enum Objective {
     }
 
     /// Mean and std of x, y, vx, vy over every body of a batch (the probe's target normalisation).
-    static func stateStatistics(_ batch: ClipBatch, bodies n: Int) -> (mean: [Float], std: [Float]) {
+    static func stateStatistics(_ batch: EpisodeBatch, bodies n: Int) -> (mean: [Float], std: [Float]) {
         let columns = [0, 1, 3, 4]
         var mean = [Float](), std = [Float]()
-        let rows = batch.clips * batch.length * n
+        let rows = batch.episodes * batch.layout.steps * n
         for col in columns {
             var s = 0.0, s2 = 0.0
             for r in 0..<rows { let v = Double(batch.states[r * 6 + col]); s += v; s2 += v * v }

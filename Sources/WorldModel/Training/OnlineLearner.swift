@@ -57,6 +57,11 @@ public final class OnlineLearner: @unchecked Sendable {
         public var rollout: Double
         /// False when the loss or the gradient was not finite (or above train.max_loss): nothing was changed.
         public var applied: Bool
+
+        init(_ outcome: TrainingStep.Outcome) {
+            loss = outcome.losses.jepa; prediction = outcome.losses.prediction; rollout = outcome.losses.rollout
+            applied = outcome.applied
+        }
     }
 
     /// The configuration of the model being trained.
@@ -312,28 +317,19 @@ public final class OnlineLearner: @unchecked Sendable {
         }
 
         let z = try Tensor(latents, shape: [b * t, d])
-        let optimizer = predictorOptimizer!
-        optimizer.zeroGrad()
-        let losses = try Objective.predictionLoss(network: network, latents: z, targets: z, clips: b, length: t, actions: actions)
-        try losses.total.backward()
-        let loss = losses.prediction + config.rolloutWeight * losses.rollout
-        let norm = Self.clipGradients(optimizer.parameters, maxNorm: config.gradClip)
-        guard loss.isFinite, norm.isFinite, loss <= config.maxLoss else {
-            optimizer.zeroGrad()
-            return StepResult(loss: loss, prediction: losses.prediction, rollout: losses.rollout, applied: false)
-        }
-        optimizer.learningRate = Float(learningRate)
-        try optimizer.step()
-        optimizer.zeroGrad()
-        try publish()
-        return StepResult(loss: loss, prediction: losses.prediction, rollout: losses.rollout, applied: true)
+        let outcome = try TrainingStep.predictor(network: network, optimizer: predictorOptimizer!, latents: z, clips: b, length: t,
+                                                 actions: actions, learningRate: learningRate)
+        if outcome.applied { try publish() }
+        return StepResult(outcome)
     }
 
     /// A training step: `Objective.run` on a batch of recent clips with their states.
     private func fullStep() throws -> StepResult? {
         let b = batchClips, t = clipLength, a = buffer.actionSize, fb = buffer.frameBytes, sb = buffer.stateSize
-        var batch = ClipBatch(clips: b, length: t, frames: [UInt8](repeating: 0, count: b * t * fb),
-                              states: [Float](repeating: 0, count: b * t * sb), actions: [Float](repeating: 0, count: b * t * a))
+        let info = network.info
+        let layout = EpisodeLayout(steps: t, frame: FrameShape(height: info.height, width: info.width, channels: info.channels),
+                                   bodies: info.bodies, actionDimension: a)
+        var batch = EpisodeBatch(zeroed: b, length: t, like: layout)
         let starts = buffer.clipStarts(length: t, needStates: true)
         guard !starts.isEmpty else { return nil }
         for c in 0..<b {
@@ -359,22 +355,14 @@ public final class OnlineLearner: @unchecked Sendable {
             statisticsSet = true
         }
         if optimizers == nil { optimizers = Optimizers(network: network, config: config) }
-        let optimizers = optimizers!
-        optimizers.main.learningRate = Float(learningRate)
-        network.online.zeroGrad(); network.heads.zeroGrad()
-        let (losses, _) = try Objective.run(network: network, batch: batch, rng: &tensorRNG)
-        let norm = optimizers.clipMain(maxNorm: config.gradClip)
-        guard losses.total.isFinite, norm.isFinite, losses.jepa <= config.maxLoss else {
-            network.online.zeroGrad(); network.heads.zeroGrad()
-            return StepResult(loss: losses.jepa, prediction: losses.prediction, rollout: losses.rollout, applied: false)
-        }
-        try optimizers.stepAll()
-        if config.target == .ema { network.updateTarget(momentum: Float(config.emaMomentum(at: baseStep + stepsSoFar))) }
-        network.online.zeroGrad(); network.heads.zeroGrad()
+        let outcome = try TrainingStep.full(network: network, optimizers: optimizers!, batch: batch, learningRate: learningRate,
+                                            momentumStep: baseStep + stepsSoFar, rng: &tensorRNG)
+        guard outcome.applied else { return StepResult(outcome) }
+        network.zeroGrad()
         // The window's read-out follows the probe that trains beside the encoder.
         try network.copyProbeToReadout()
         try publish()
-        return StepResult(loss: losses.jepa, prediction: losses.prediction, rollout: losses.rollout, applied: true)
+        return StepResult(outcome)
     }
 
     /// Swaps in a snapshot of the current weights (a deep copy nobody writes to again).
@@ -386,18 +374,6 @@ public final class OnlineLearner: @unchecked Sendable {
         published = snapshot
         publishedSteps = next
         publishLock.unlock()
-    }
-
-    /// Global gradient norm of `parameters`, scaled down to `maxNorm` when above (0: no clipping), as the trainer does.
-    static func clipGradients(_ parameters: [(name: String, tensor: Tensor)], maxNorm: Double) -> Double {
-        var sum = 0.0
-        for p in parameters { p.tensor.grad?.withUnsafeBufferPointer { g in var s: Float = 0; for v in g { s += v * v }; sum += Double(s) } }
-        let norm = sum.squareRoot()
-        if maxNorm > 0, norm > maxNorm, norm.isFinite {
-            let scale = Float(maxNorm / norm)
-            for p in parameters { p.tensor.grad?.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] *= scale } } }
-        }
-        return norm
     }
 }
 

@@ -12,7 +12,7 @@ import Tensor
 enum ReadoutFit {
     struct Result { var positionR2: Double; var velocityR2: Double; var batches: Int }
 
-    static func run(network: WorldNetwork, source: ClipSource, config: TrainingConfig, firstBatch: Int,
+    static func run(network: WorldNetwork, source: ClipSampler, config: TrainingConfig, firstBatch: Int,
                     dataRNG: SplitMix64) throws -> Result {
         let batches = config.probeRefitBatches
         guard batches > 0 else { return Result(positionR2: .nan, velocityR2: .nan, batches: 0) }
@@ -32,10 +32,10 @@ enum ReadoutFit {
             }
         }
         let pos = try fit(inputs: latents, width: d, targets: positions, outputs: 2 * n, config: config,
-                          weight: network.heads["readout.position.weight"], bias: network.heads["readout.position.bias"])
+                          weight: network.heads.readoutPosition.weight, bias: network.heads.readoutPosition.bias!)
         try deriveVelocity(network: network)
         let vel = try heldOutR2(inputs: pairs, width: 2 * d, targets: velocities, outputs: 2 * n, from: pairs.count / (2 * d) - max(1, pairs.count / (2 * d) / 10),
-                                weight: network.heads["readout.velocity.weight"], bias: network.heads["readout.velocity.bias"])
+                                weight: network.heads.readoutVelocity.weight, bias: network.heads.readoutVelocity.bias!)
         return Result(positionR2: pos, velocityR2: vel, batches: batches)
     }
 
@@ -44,7 +44,7 @@ enum ReadoutFit {
     /// v̂ = (P z(t) − P z(t−1)) · hz, in the normalised units of the velocity targets.
     static func deriveVelocity(network: WorldNetwork) throws {
         let info = network.info, d = network.latentDimension, n = info.bodies
-        let w = network.heads["readout.position.weight"].scalars
+        let w = network.heads.readoutPosition.weight.scalars
         var wv = [Float](repeating: 0, count: 2 * n * 2 * d), bv = [Float](repeating: 0, count: 2 * n)
         for o in 0..<(2 * n) {
             let axis = o % 2
@@ -55,8 +55,8 @@ enum ReadoutFit {
             }
             bv[o] = -info.stateMean[2 + axis] / info.stateStd[2 + axis]
         }
-        try network.heads["readout.velocity.weight"].assign(Tensor(wv, shape: [2 * n, 2 * d]))
-        try network.heads["readout.velocity.bias"].assign(Tensor(bv, shape: [2 * n]))
+        try network.heads.readoutVelocity.weight.assign(Tensor(wv, shape: [2 * n, 2 * d]))
+        try network.heads.readoutVelocity.bias!.assign(Tensor(bv, shape: [2 * n]))
     }
 
     /// R² of a linear map on rows `from...` (held out).

@@ -1,0 +1,95 @@
+import Common
+import Foundation
+import Observation
+import Physics
+
+/// Training clips from an episode source. Every draw depends only on the generator passed in and on how many
+/// batches came before (which a checkpoint records), so a resumed run sees the same clips.
+///
+/// - a recorded dataset: each clip's episode and start are drawn uniformly over the whole dataset; the shards
+///   are read through a `ShardCache`, so a dataset larger than memory trains with memory bounded by the cache;
+/// - a live scene: batch i is the source's batch i (fresh episodes, never seen twice), each episode's frames
+///   after the first `skip`.
+final class ClipSampler {
+    enum Draw {
+        case uniform(ShardCache)
+        /// Training batch i of B clips is episodes i·B ..< (i+1)·B of `source`, whose seeds follow `EpisodeSeeds`
+        /// from `seedBase`.
+        case fresh(EpisodeStream, seedBase: UInt64, skip: Int)
+    }
+    let draw: Draw
+    let description: DataDescription
+
+    init(_ draw: Draw) {
+        self.draw = draw
+        switch draw {
+        case .uniform(let cache): description = cache.source.description
+        case .fresh(let source, _, _): description = source.description
+        }
+    }
+
+    /// Decoded shards a dataset keeps for random access: a quarter of the memory available, at least 256 MiB.
+    static var cacheBudget: Int { max(256 << 20, Int(ProcessInfo.processInfo.physicalMemory / 4)) }
+
+    /// The sampler for `tumble train`'s data. Everything that can be wrong with the input is found here, before
+    /// the run directory is touched.
+    static func make(_ data: TrainingData, config: TrainingConfig) throws -> ClipSampler {
+        switch data {
+        case .scene(let nameOrPath):
+            let scene: Scene
+            do { scene = try Scene.load(nameOrPath) } catch {
+                throw RunError.data(source: nameOrPath, message: "\(error)")
+            }
+            let live = try LiveEpisodes(scene: scene, seedBase: SplitMix64.derive(config.seed, 0x5EED), episodes: Int.max,
+                                        steps: config.liveSkip + config.clipLength, perBatch: config.batchClips)
+            return ClipSampler(.fresh(live, seedBase: live.seedBase, skip: config.liveSkip))
+        case .dataset(let url):
+            let dataset = try DatasetEpisodes(directory: url)
+            let manifest = url.appendingPathComponent(DatasetManifest.fileName).path
+            guard dataset.layout.steps >= config.clipLength else {
+                throw RunError.data(source: manifest, message: "steps: episodes have \(dataset.layout.steps) frames, data.clip_length needs \(config.clipLength)")
+            }
+            guard !dataset.seeds.isEmpty else { throw RunError.data(source: manifest, message: "episodes: the dataset has none") }
+            // Every shard's checksum now (streamed), so a corrupt file stops the run before anything is written;
+            // each shard is checked again whenever it is decoded.
+            try dataset.verifyIntegrity()
+            return ClipSampler(.uniform(ShardCache(dataset, budgetBytes: cacheBudget)))
+        }
+    }
+
+    /// A batch of `clips` clips of `length` frames; `batchIndex` counts batches since the run began.
+    func batch(clips: Int, length: Int, batchIndex: Int, rng: inout SplitMix64) throws -> EpisodeBatch {
+        switch draw {
+        case .fresh(let source, _, let skip):
+            precondition(source.layout.steps == skip + length, "live episodes are cut for the config's clips")
+            let episodes = try source.episodes(first: batchIndex * clips, count: clips)
+            var out = EpisodeBatch(zeroed: clips, length: length, like: source.layout)
+            for slot in 0..<clips { episodes.copyClip(episode: slot, start: skip, into: &out, slot: slot) }
+            return out
+        case .uniform(let cache):
+            let layout = cache.source.layout, total = cache.source.seeds.count
+            guard layout.steps >= length else {
+                throw RunError.data(source: description.sceneName, message: "episodes have \(layout.steps) frames; data.clip_length is \(length)")
+            }
+            // Draw every clip first (the generator's order), then read each shard once per batch.
+            let draws = (0..<clips).map { _ in (episode: rng.below(total), start: rng.below(layout.steps - length + 1)) }
+            var out = EpisodeBatch(zeroed: clips, length: length, like: layout)
+            let located = draws.map { cache.source.locate(episode: $0.episode) }
+            for shard in Set(located.map(\.batch)).sorted() {
+                let episodes = try cache.batch(shard)
+                for (slot, place) in located.enumerated() where place.batch == shard {
+                    episodes.copyClip(episode: place.offset, start: draws[slot].start, into: &out, slot: slot)
+                }
+            }
+            return out
+        }
+    }
+
+    /// The episode seeds seen after `batches` batches (the rule for live streams, the list for datasets).
+    func seedsUsed(afterBatches batches: Int, clips: Int) -> TrainingSeeds {
+        switch draw {
+        case .fresh(_, let base, _): return .derived(base: base, count: batches * clips)
+        case .uniform(let cache): return .list(cache.source.seeds)
+        }
+    }
+}

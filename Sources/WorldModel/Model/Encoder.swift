@@ -1,0 +1,150 @@
+import Foundation
+import Tensor
+
+/// The frame encoder: a conv stack over one NHWC frame (optionally with x/y coordinate planes) to a latent.
+///
+/// - spatial: the last feature map [h, w, C] *is* the latent, flattened in that order (D = h·w·C); with a
+///   softmax output each channel is a mask, optionally Gaussian-pooled and divided by its mass so a body's
+///   centroid is linear in z;
+/// - global: a linear layer maps the flattened map to `model.global_dim`;
+/// - keypoints: per channel, the expected (x, y) under a spatial softmax of the map (D = 2C).
+final class Encoder: Module {
+    let convs: [Conv2d]
+    /// Global latents only.
+    let head: Linear?
+    let kind: LatentKind
+    /// Input channels (image channels + 2 coordinate planes when enabled).
+    let inputChannels: Int
+    /// Pooled map the latent is read from.
+    let mapHeight: Int, mapWidth: Int, mapChannels: Int
+    /// Latent size D.
+    let latentDimension: Int
+
+    private let imageChannels: Int
+    private let softmaxTemperature: Float?
+    private let pool: Int
+    /// Gaussian pooling (model.encoder.pool_sigma > 0): the row and column weights.
+    let gaussianPool: (rows: Tensor.PoolingAxis, cols: Tensor.PoolingAxis)?
+    private let normaliseEps: Float?
+    /// Keypoint latents: x and y of every map position, [P, 1] each, in [-1, 1].
+    private let keypointGrid: (x: Tensor, y: Tensor)?
+
+    /// Builds the layers for `info`'s frames, drawing initial weights from `rng`. Throws a `ConfigError`
+    /// naming the key when the layers do not fit the frames.
+    init(config: TrainingConfig, info: ModelInfo, rng: inout RNG) throws {
+        func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(source: "config", line: nil, key: key, message: message) }
+        kind = config.latentKind
+        imageChannels = info.channels
+        inputChannels = info.channels + (config.coordChannels ? 2 : 0)
+        var h = info.height, w = info.width, c = inputChannels
+        var layers: [Conv2d] = []
+        for (i, (cout, (k, s))) in zip(config.encoderChannels, zip(config.encoderKernels, config.encoderStrides)).enumerated() {
+            let pad = (k - s + 1) / 2
+            let oh = (h + 2 * pad - k) / s + 1, ow = (w + 2 * pad - k) / s + 1
+            guard oh >= 1, ow >= 1 else {
+                throw fail("model.encoder.kernels", "layer \(i) (kernel \(k), stride \(s)) does not fit a \(h)×\(w) map from \(info.height)×\(info.width) frames")
+            }
+            let last = i == config.encoderChannels.count - 1
+            layers.append(Conv2d(c, cout, kernel: k, stride: s, padding: pad,
+                                 activation: !last || kind != .spatial ? .relu : .identity, rng: &rng))
+            h = oh; w = ow; c = cout
+        }
+        convs = layers
+        pool = config.encoderPool
+        guard h % pool == 0, w % pool == 0 else {
+            throw fail("model.encoder.pool", "the \(h)×\(w) conv map is not divisible by the pool factor \(pool)")
+        }
+        gaussianPool = pool > 1 && config.encoderPoolSigma > 0
+            ? (Tensor.PoolingAxis.gaussian(inputs: h, factor: pool, sigma: config.encoderPoolSigma),
+               Tensor.PoolingAxis.gaussian(inputs: w, factor: pool, sigma: config.encoderPoolSigma))
+            : nil
+        h /= pool; w /= pool
+        mapHeight = h; mapWidth = w; mapChannels = c
+        softmaxTemperature = config.encoderSoftmax ? Float(config.encoderSoftmaxTemperature) : nil
+        normaliseEps = config.encoderMassNormalise ? Float(config.encoderNormaliseEps) : nil
+        switch kind {
+        case .spatial:
+            latentDimension = h * w * c
+            head = nil; keypointGrid = nil
+        case .keypoints:
+            latentDimension = 2 * c
+            head = nil
+            keypointGrid = try Self.grid(height: h, width: w)
+        case .global:
+            latentDimension = config.globalDim
+            head = Linear(h * w * c, config.globalDim, rng: &rng)
+            keypointGrid = nil
+        }
+    }
+
+    var parameters: [(name: String, tensor: Tensor)] {
+        convs.enumerated().flatMap { prefixed(String($0.offset), $0.element) } + (head.map { prefixed("head", $0) } ?? [])
+    }
+
+    /// x and y of every cell of an h×w map in [-1, 1] (image rows go down, y goes up).
+    private static func grid(height h: Int, width w: Int) throws -> (x: Tensor, y: Tensor) {
+        var xs = [Float](), ys = [Float]()
+        for yy in 0..<h { for xx in 0..<w {
+            xs.append(w > 1 ? Float(xx) / Float(w - 1) * 2 - 1 : 0)
+            ys.append(h > 1 ? 1 - Float(yy) / Float(h - 1) * 2 : 0)
+        } }
+        return (try Tensor(xs, shape: [h * w, 1]), try Tensor(ys, shape: [h * w, 1]))
+    }
+
+    /// Frames uint8 [M, H, W, C] to the input [M, H, W, C(+2)] in [0, 1] (coordinates in [-1, 1]).
+    func input(frames: UnsafeBufferPointer<UInt8>, count m: Int, height hh: Int, width ww: Int) -> Tensor {
+        let c = imageChannels, cin = inputChannels
+        if cin == c { return try! Tensor(bytes: frames, shape: [m, hh, ww, c], scale: 1 / 255) }
+        let x = Tensor.zeros([m, hh, ww, cin])
+        x.withUnsafeMutableBufferPointer { dst in
+            for f in 0..<m {
+                for y in 0..<hh {
+                    let fy = ww > 1 ? Float(y) / Float(hh - 1) * 2 - 1 : 0
+                    for xx in 0..<ww {
+                        let src = ((f * hh + y) * ww + xx) * c, o = ((f * hh + y) * ww + xx) * cin
+                        for k in 0..<c { dst[o + k] = Float(frames[src + k]) / 255 }
+                        dst[o + c] = ww > 1 ? Float(xx) / Float(ww - 1) * 2 - 1 : 0
+                        dst[o + c + 1] = fy
+                    }
+                }
+            }
+        }
+        return x
+    }
+
+    /// Input [M, H, W, Cin] → latents [M, D], and the per-pixel softmax masks [M, H', W', C] (before pooling)
+    /// when the encoder ends in a softmax: the InfoMax regulariser scores them.
+    func encodeWithMasks(_ x: Tensor) throws -> (latent: Tensor, masks: Tensor?) {
+        var h = x
+        for conv in convs { h = try conv(h) }
+        let m = x.shape[0]
+        var masks: Tensor? = nil
+        if let temperature = softmaxTemperature {
+            h = try (temperature == 1 ? h : h * (1 / temperature)).softmax()
+            masks = h
+        }
+        if let gaussianPool {
+            h = try Tensor.separablePool(h, rows: gaussianPool.rows, cols: gaussianPool.cols)
+        } else if pool > 1 {
+            h = try h.reshaped([m, mapHeight, pool, mapWidth, pool, mapChannels]).mean(axes: [2, 4])
+        }
+        if let normaliseEps {
+            // Each channel's map as a distribution over cells: centroids become linear in z.
+            let mass = try h.sum(axes: [1, 2], keepDims: true) + normaliseEps
+            h = try h / mass
+        }
+        let flat = try h.reshaped([m, mapHeight * mapWidth * mapChannels])
+        switch kind {
+        case .spatial:
+            return (flat, masks)
+        case .keypoints:
+            // Spatial softmax per channel: [M, P, C] → [M, C, P] → softmax over P → expected x, y → [M, 2C].
+            let grid = keypointGrid!, p = mapHeight * mapWidth, c = mapChannels
+            let attention = try h.reshaped([m, p, c]).permuted([0, 2, 1]).softmax().reshaped([m * c, p])
+            let xs = try attention.matmul(grid.x).reshaped([m, c]), ys = try attention.matmul(grid.y).reshaped([m, c])
+            return (try Tensor.concat([xs, ys], axis: 1), masks)
+        case .global:
+            return (try head!(flat), masks)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Tensor
+
+/// `model.predictor.kind: objects`: every latent channel is treated as one object's map.
+///
+/// From z(t-1) and z(t) it reads each channel's mass, centroid, velocity and spread (all linear or
+/// near-linear in the maps), lets an interaction network (C-SWM style: node MLP, pairwise edge MLP
+/// averaged over the other channels) predict a correction to constant velocity, and moves the channel's
+/// map z(t) by the resulting displacement with `Tensor.translate`. Shape and mass are kept by
+/// construction, so the network only learns where each object goes: walls and collisions.
+final class ObjectsPredictor: Predictor {
+    let node0: Linear, edgeSource: Linear, edgeTarget: Linear, edge1: Linear, node1: Linear, out: Linear
+    let shape: LatentShape
+    /// The moment basis (1, x, y, x², y²) over the map's cells, [h·w, 5].
+    let basis: Tensor
+
+    /// Per-channel features: mass, centroid, velocity, spread (+ action) = 7 + A.
+    static func featureCount(actions a: Int) -> Int { 7 + a }
+
+    init(config: TrainingConfig, shape: LatentShape, rng: inout RNG) {
+        self.shape = shape
+        let f = Self.featureCount(actions: shape.actions), h = config.predictorChannels
+        let zeroBias = LayerInit(constantBias: 0), pair = LayerInit(constantBias: 0, fanIn: 2 * f)
+        node0 = Linear(f, h, activation: .relu, initialise: zeroBias, rng: &rng)
+        edgeSource = Linear(f, h, initialise: pair, rng: &rng)
+        edgeTarget = Linear(f, h, bias: false, initialise: pair, rng: &rng)
+        edge1 = Linear(h, h, activation: .relu, initialise: zeroBias, rng: &rng)
+        node1 = Linear(2 * h, h, activation: .relu, initialise: zeroBias, rng: &rng)
+        out = Linear(h, 2, initialise: .residual(0.1), rng: &rng)
+        basis = Self.momentBasis(height: shape.height, width: shape.width)
+    }
+
+    var parameters: [(name: String, tensor: Tensor)] {
+        prefixed("node.0", node0) + prefixed("edge.source", edgeSource) + prefixed("edge.target", edgeTarget)
+            + prefixed("edge.1", edge1) + prefixed("node.1", node1) + prefixed("out", out)
+    }
+
+    /// Constant [h·w, 5] basis (1, x, y, x², y²) in cell units (x along a row, y down the rows).
+    static func momentBasis(height: Int, width: Int) -> Tensor {
+        var v = [Float](); v.reserveCapacity(height * width * 5)
+        for y in 0..<height { for x in 0..<width {
+            let fx = Float(x), fy = Float(y)
+            v += [1, fx, fy, fx * fx, fy * fy]
+        } }
+        return try! Tensor(v, shape: [height * width, 5])
+    }
+
+    /// Mass [M, C, 1], centroid [M, C, 2] (cells, (x, y)) and variance [M, C, 2] of every channel's map.
+    func moments(_ z: Tensor) throws -> (mass: Tensor, centroid: Tensor, variance: Tensor) {
+        let m = z.shape[0], p = shape.height * shape.width, c = shape.channels
+        let moments = try z.reshaped([m, p, c]).permuted([0, 2, 1]).matmul(basis)     // [M, C, 5]
+        let mass = try moments.slice(axis: 2, 0..<1)
+        // A small floor keeps empty channels (mass ≈ 0) finite; a ball's mass is ≈ 1, biased by 1 %.
+        let denominator = try mass + Float(0.01)
+        let centroid = try moments.slice(axis: 2, 1..<3) / denominator
+        let variance = try moments.slice(axis: 2, 3..<5) / denominator - centroid.square()
+        return (mass, centroid, variance)
+    }
+
+    /// ẑ(t+1): every channel of z(t) moved by constant velocity + the interaction network's correction.
+    func predict(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor {
+        let m = current.shape[0], c = shape.channels
+        let now = try moments(current), before = try moments(previous)
+        let velocity = try now.centroid - before.centroid                                      // cells / step
+        let centre = try Tensor([Float(shape.width - 1) / 2, Float(shape.height - 1) / 2], shape: [2])
+        let scale = 2 / Float(max(shape.width, shape.height))
+        var parts = [now.mass, try (now.centroid - centre) * scale, try velocity * 2,
+                     try (now.variance.relu() + Float(0.01)).sqrt() * 0.5]
+        if let actions { parts.append(try actions.unsqueezed(1).expand(to: [m, c, actions.shape[1]])) }
+        let features = try Tensor.concat(parts, axis: 2)                                       // [M, C, F]
+
+        let node = try node0(features)                                                         // [M, C, H]
+        // Edge i←j: relu(U·f_i + V·f_j + b), a second layer, then the mean over j.
+        let receiver = try edgeSource(features).unsqueezed(2)                                  // [M, C, 1, H]
+        let sender = try edgeTarget(features).unsqueezed(1)                                    // [M, 1, C, H]
+        let edges = try edge1((receiver + sender).relu())                                      // [M, C, C, H]
+        let messages = try edges.sum(axes: [2]) * (1 / Float(c))
+        let hidden = try node1(Tensor.concat([node, messages], axis: 2))
+        let correction = try out(hidden)                                                       // [M, C, 2]
+        let maps = try current.reshaped([m, shape.height, shape.width, c])
+        return try Tensor.translate(maps, by: velocity + correction).reshaped([m, shape.dimension])
+    }
+}

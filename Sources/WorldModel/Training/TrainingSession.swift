@@ -1,0 +1,139 @@
+import Common
+import Foundation
+import Tensor
+
+/// One invocation of `tumble train` in its parts: `init` (fresh or resumed state), `advance`, `log`,
+/// `checkpoint`, and `finish` (read-out refit, last checkpoint, profile). `Trainer.train` drives them.
+/// Everything a step depends on (parameters, moments, EMA, both generators, step) is in the checkpoint, so a
+/// resumed run continues to the same bytes as an uninterrupted one.
+final class TrainingSession {
+    let options: TrainOptions
+    let run: RunDirectory
+    let source: ClipSampler
+    let network: WorldNetwork
+    let optimizers: Optimizers
+    let info: ModelInfo
+    private(set) var step: Int
+    private var dataRNG: SplitMix64
+    private var tensorRNG: RNG
+    /// A fresh run's first batch: drawn to set the probe's normalisation, trained on first.
+    private var pending: EpisodeBatch?
+    private let resumed: Bool
+    let startStep: Int
+    private let metrics: MetricsLog
+    let progress: ProgressReporter
+    private(set) var lastCheckpoint: URL
+    private let started = Date()
+    private var windowStart = Date(), windowSteps = 0
+    var config: TrainingConfig { options.config }
+    var framesPerStep: Double { Double(config.batchClips * config.clipLength) }
+
+    init(options: TrainOptions, run: RunDirectory, source: ClipSampler, resumed: ModelCheckpoint.Contents?) throws {
+        self.options = options; self.run = run; self.source = source
+        let config = options.config, desc = source.description
+        dataRNG = SplitMix64(seed: SplitMix64.derive(config.seed, 0xDA7A))
+        tensorRNG = RNG(seed: SplitMix64.derive(config.seed, 0x7E45))
+        step = 0
+        if let resumed {
+            info = resumed.info
+            guard info.height == desc.height, info.width == desc.width, info.channels == desc.channels,
+                  info.bodies == desc.bodies, info.actionSize == desc.actionSize else {
+                throw RunError.data(source: desc.sceneName, message: "the data (\(desc.height)×\(desc.width)×\(desc.channels), \(desc.bodies) bodies, \(desc.actionSize) actions) is not what the run was trained on (\(info.height)×\(info.width)×\(info.channels), \(info.bodies) bodies, \(info.actionSize) actions)")
+            }
+            step = resumed.step
+            dataRNG = SplitMix64(seed: 0); dataRNG.state = resumed.dataRNG
+            tensorRNG = resumed.tensorRNG
+        } else {
+            // The first batch also sets the probe's target normalisation.
+            let first = try source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: 0, rng: &dataRNG)
+            let stats = Objective.stateStatistics(first, bodies: desc.bodies)
+            info = ModelInfo(height: desc.height, width: desc.width, channels: desc.channels, bodies: desc.bodies,
+                             actionSize: desc.actionSize, sceneSHA256: desc.sceneSHA256, sceneName: desc.sceneName,
+                             stateMean: stats.mean, stateStd: stats.std, observationHz: desc.observationHz)
+            pending = first
+        }
+        network = try WorldNetwork(config: config, info: info)
+        optimizers = Optimizers(network: network, config: config)
+        if let resumed { try resumed.restore(into: network, optimizers: optimizers) }
+        self.resumed = resumed != nil
+        startStep = step
+        lastCheckpoint = run.lastCheckpoint
+
+        // Files: resolved config first (a fresh run), metrics and log.
+        try run.ensureWritable()
+        if resumed == nil { try AtomicFile.write(config.yaml, to: run.config) }
+        metrics = try MetricsLog(url: run.metrics, resumeAt: resumed == nil ? nil : step)
+        progress = ProgressReporter(logURL: run.log, quiet: options.quiet)
+        let trainable = network.online.reduce(0) { $0 + $1.tensor.count }, heads = network.heads.parameters.reduce(0) { $0 + $1.tensor.count }
+        progress.log("\(resumed == nil ? "training" : "resuming at step \(step)") \(desc.sceneName) \(desc.height)×\(desc.width)×\(desc.channels), \(desc.bodies) bodies; \(config.latentKind.rawValue) latent D=\(network.latentDimension), target \(config.target.rawValue), \(trainable) trainable + \(heads) head parameters; \(config.steps) steps of \(config.batchClips)×\(config.clipLength) frames")
+    }
+
+    /// Takes the next step; a refused step (divergence) ends the run with the last good checkpoint kept.
+    func advance() throws -> TrainingStep.Outcome {
+        let batch = try pending ?? source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: step, rng: &dataRNG)
+        pending = nil
+        let outcome = try TrainingStep.full(network: network, optimizers: optimizers, batch: batch,
+                                            learningRate: config.learningRate(at: step), momentumStep: step, rng: &tensorRNG)
+        if let refusal = outcome.refusal {
+            let l = outcome.losses
+            let kept = FileManager.default.fileExists(atPath: run.lastCheckpoint.path)
+                ? "the last good checkpoint is kept at \(run.lastCheckpoint.path)" : "no checkpoint had been written yet"
+            progress.log("stopped: \(refusal) at step \(step + 1) (prediction \(l.prediction), rollout \(l.rollout), regulariser \(l.regulariser)); \(kept)")
+            throw RunError.divergence(step: step + 1, message: "\(refusal) (prediction \(l.prediction), rollout \(l.rollout), regulariser \(l.regulariser)); \(kept). Try a lower optim.lr or a tighter optim.grad_clip.")
+        }
+        step += 1
+        windowSteps += 1
+        return outcome
+    }
+
+    /// Frames per second since this invocation started.
+    var rate: Double { Double(step - startStep) * framesPerStep / max(Date().timeIntervalSince(started), 1e-9) }
+    var elapsed: Double { Date().timeIntervalSince(started) }
+
+    /// One metrics row and one log line (every `train.log_every` steps and at the end).
+    func log(_ outcome: TrainingStep.Outcome) throws {
+        let losses = outcome.losses, latents = outcome.latents!
+        let stats = latents.withUnsafeBufferPointer {
+            CollapseMonitor.measure($0, batch: latents.shape[0], channels: network.isSpatial ? network.mapChannels : network.latentDimension,
+                                    positions: network.isSpatial ? network.mapHeight * network.mapWidth : 1, channelsLast: true)
+        }
+        let windowRate = Double(windowSteps) * framesPerStep / max(Date().timeIntervalSince(windowStart), 1e-9)
+        windowStart = Date(); windowSteps = 0
+        try metrics.append([
+            "step": Double(step), "lr": Double(Float(config.learningRate(at: step - 1))), "loss": losses.jepa, "loss_pred": losses.prediction,
+            "loss_rollout": losses.rollout, "loss_reg": losses.regulariser, "loss_idm": losses.inverseDynamics,
+            "loss_probe": losses.probe, "loss_decoder": losses.decoder,
+            "latent_std_mean": stats.stdMean, "latent_std_min": stats.stdMin, "dead_fraction": stats.deadFraction,
+            "effective_rank": stats.effectiveRank, "ema_momentum": config.target == .ema ? config.emaMomentum(at: step - 1) : .nan,
+            "grad_norm": outcome.gradNorm, "frames_per_s": windowRate, "elapsed_s": elapsed,
+        ])
+        progress.log(String(format: "step %d/%d  loss %.5f (pred %.5f roll %.5f reg %.4f)  probe %.4f  dec %.5f  std %.3g (min %.3g)  rank %.1f  %.0f frames/s",
+                            step, config.steps, losses.jepa, losses.prediction, losses.rollout, losses.regulariser, losses.probe, losses.decoder,
+                            stats.stdMean, stats.stdMin, stats.effectiveRank, windowRate))
+    }
+
+    /// Writes `step-N.safetensors` and `last.safetensors`. The final one first refits the read-out on fresh
+    /// clips; periodic ones copy the training probe into it.
+    func checkpoint(final: Bool) throws {
+        var batchesSeen = step
+        if final {
+            let fit = try ReadoutFit.run(network: network, source: source, config: config, firstBatch: step, dataRNG: dataRNG)
+            batchesSeen += fit.batches
+            if fit.batches > 0 {
+                progress.log(String(format: "read-out fitted on %d fresh frames: held-out R² position %.3f, velocity %.3f",
+                                    fit.batches * Int(framesPerStep), fit.positionR2, fit.velocityR2))
+            }
+        } else {
+            try network.copyProbeToReadout()
+        }
+        let seeds = source.seedsUsed(afterBatches: batchesSeen, clips: config.batchClips)
+        let contents = ModelCheckpoint.Contents(config: config, info: info, step: step, seeds: seeds, dataRNG: dataRNG.state, tensorRNG: tensorRNG)
+        let data = try ModelCheckpoint.encode(contents, network: network, optimizers: optimizers)
+        try AtomicFile.write(data, to: run.checkpoint(step: step))
+        try AtomicFile.write(data, to: run.lastCheckpoint)
+        lastCheckpoint = run.checkpoint(step: step)
+    }
+
+    /// Whether this invocation has anything to save at its end (a resumed run that took no step has not).
+    var needsFinalCheckpoint: Bool { step > startStep || !resumed }
+}

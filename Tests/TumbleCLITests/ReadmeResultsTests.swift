@@ -1,0 +1,121 @@
+import Foundation
+import XCTest
+
+/// The README's numbers for the shipped model are the reports' numbers: every cell of its two results
+/// tables is compared with `Assets/default-model-report.json` or `-surprise.json` at the README's rounding,
+/// and the shipped checkpoint is the one both reports name.
+final class ReadmeResultsTests: XCTestCase {
+    /// Per report, the README's table rows (first cell) and the report value behind each further column;
+    /// nil where the README prints "—". Every row of the table must be here, and every row here in the table.
+    static let expected: [String: [String: [String?]]] = [
+        "default-model-report.json": [
+            "linear probe position R²": ["probe.frames", "probe.position_r2", nil, nil, nil],
+            "position error at k = 1": ["probe.samples"] + baselines("probe", 1),
+            "position error at k = 5": ["probe.samples"] + baselines("probe", 5),
+            "position error at k = 10": ["probe.samples"] + baselines("probe", 10),
+            "… the ball collides within 10 steps": ["probe.collision.samples"] + baselines("probe.collision", 10),
+            "… the ball does not collide": ["probe.no_collision.samples"] + baselines("probe.no_collision", 10),
+            "Hits@1 at 1 step": ["hits_pool_size", "hits_at_1.1", nil, nil, nil],
+            "Hits@1 at 10 steps": ["hits_pool_size", "hits_at_1.10", nil, nil, nil],
+            "MRR at 10 steps": ["hits_pool_size", "mrr.10", nil, nil, nil],
+        ],
+        "default-model-surprise.json": [
+            "teleport": surprise("teleport"),
+            "vanish": surprise("vanish"),
+            "pass-through": surprise("passThrough"),
+        ],
+    ]
+
+    static func baselines(_ part: String, _ k: Int) -> [String?] {
+        ["position_error", "baseline_copy_last", "baseline_constant_velocity", "state_constant_velocity"].map { "\(part).\($0).\(k)" }
+    }
+
+    static func surprise(_ type: String) -> [String?] {
+        ["pairs", "pairwise_accuracy", "auroc", "pixel_baseline", "pixel_baseline_auroc"].map { "surprise.\(type).\($0)" }
+    }
+
+    static func assets(_ name: String) -> URL {
+        TumbleProcess.packageRoot.appendingPathComponent("Assets").appendingPathComponent(name)
+    }
+
+    static func report(_ name: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: assets(name))) as? [String: Any], name)
+    }
+
+    /// The value at a dotted path (`probe.position_error.10`) of a decoded report.
+    static func value(_ path: String, in report: [String: Any]) -> Double? {
+        var node: Any = report
+        for key in path.split(separator: ".") {
+            guard let dict = node as? [String: Any], let next = dict[String(key)] else { return nil }
+            node = next
+        }
+        return (node as? NSNumber)?.doubleValue
+    }
+
+    /// Markdown tables of `text`: header cells and body rows, cells trimmed and stripped of `**`.
+    static func tables(in text: String) -> [(header: [String], rows: [[String]])] {
+        func cells(_ line: Substring) -> [String] {
+            line.split(separator: "|", omittingEmptySubsequences: false).dropFirst().dropLast()
+                .map { $0.replacingOccurrences(of: "**", with: "").trimmingCharacters(in: .whitespaces) }
+        }
+        var out: [(header: [String], rows: [[String]])] = []
+        var lines: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) + [Substring("")] {
+            if line.hasPrefix("|") { lines.append(line); continue }
+            if lines.count >= 2, lines[1].hasPrefix("|---") {
+                out.append((cells(lines[0]), lines.dropFirst(2).map(cells)))
+            }
+            lines = []
+        }
+        return out
+    }
+
+    /// The number a cell starts with (thousands commas removed) and its count of decimals.
+    static func number(in cell: String) -> (text: String, decimals: Int)? {
+        guard let r = cell.range(of: #"^-?[0-9][0-9,]*(\.[0-9]+)?"#, options: .regularExpression) else { return nil }
+        let text = cell[r].replacingOccurrences(of: ",", with: "")
+        return (text, text.split(separator: ".").dropFirst().first?.count ?? 0)
+    }
+
+    func testResultsTablesAreTheShippedReports() throws {
+        let tables = Self.tables(in: try ReadmeTests.readme())
+        for (name, rows) in Self.expected {
+            let report = try Self.report(name)
+            let table = try XCTUnwrap(tables.first { $0.header.first == "`\(name)`" }, "README has a table headed `\(name)`")
+            XCTAssertEqual(Set(table.rows.map { $0[0] }), Set(rows.keys), "rows of the \(name) table")
+            XCTAssertEqual(table.rows.count, rows.count, "no row twice in the \(name) table")
+            for row in table.rows {
+                guard let paths = rows[row[0]] else { continue }
+                XCTAssertEqual(row.count, paths.count + 1, "columns of \(name) row '\(row[0])'")
+                for (cell, path) in zip(row.dropFirst(), paths) {
+                    guard let path else {
+                        XCTAssertEqual(cell, "—", "\(name) row '\(row[0])' has a number where the report has none")
+                        continue
+                    }
+                    let actual = try XCTUnwrap(Self.value(path, in: report), "\(name) has no number at \(path)")
+                    let printed = try XCTUnwrap(Self.number(in: cell), "\(name) row '\(row[0])': no number in '\(cell)'")
+                    XCTAssertEqual(printed.text, String(format: "%.\(printed.decimals)f", actual),
+                                   "\(name) row '\(row[0])': README says \(cell), \(path) is \(actual)")
+                }
+            }
+        }
+    }
+
+    /// The checkpoint in Assets/ is the one both reports were made with, and the README names it.
+    func testShippedCheckpointHashesToTheReportsSHA256() throws {
+        let sha = try XCTUnwrap(["/usr/bin/sha256sum", "/bin/sha256sum"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                "sha256sum (coreutils) not found")
+        let r = try TumbleProcess.run(URL(fileURLWithPath: sha), [Self.assets("default-model.safetensors").path],
+                                      in: TumbleProcess.packageRoot)
+        XCTAssertSucceeded(r, "sha256sum Assets/default-model.safetensors")
+        let digest = String(r.stdout.prefix(64))
+        let readme = try ReadmeTests.readme().replacingOccurrences(of: "\n", with: " ")
+        for name in Self.expected.keys.sorted() {
+            let report = try Self.report(name)
+            XCTAssertEqual(report["checkpoint_sha256"] as? String, digest, "\(name) names another checkpoint")
+            XCTAssertEqual((report["model"] as? [String: Any])?["training_step"] as? String, "1500", name)
+        }
+        XCTAssertTrue(readme.contains("SHA-256 `\(digest.prefix(12))…`"), "README names the shipped checkpoint by its SHA-256")
+        XCTAssertTrue(readme.contains("run for its 1,500 steps"), "README gives the shipped model's step count")
+    }
+}
