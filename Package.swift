@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// Layers, lowest first: C shims → Physics → Observation; CBLAS → Tensor; both → WorldModel → Viewer → tumble.
+/// Layers, lowest first: Common (SplitMix64, atomic writes, SHA-256, ordered JSON, parallel-for; Foundation and
+/// Crypto only) → C shims → Physics → Observation; CBLAS → Tensor; both → WorldModel → Viewer → tumble.
 /// A lower layer never imports a higher one.
 /// Release builds keep Swift's bounds, overflow and precondition checks (-O): `tumble bench` shows no module
 /// losing more than 3 % to them (README, Speed).
@@ -30,13 +31,16 @@ let package = Package(
         .systemLibrary(name: "CSDL2", path: "Sources/CSDL2", pkgConfig: "sdl2"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
 
+        // Building blocks every layer shares
+        .target(name: "Common", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: fast),
+
         // Simulation and data
-        .target(name: "Physics", dependencies: ["CBox2D", "Yams"], swiftSettings: fast),
-        .target(name: "Observation", dependencies: ["Physics", "CZlib", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: fast),
+        .target(name: "Physics", dependencies: ["Common", "CBox2D", "Yams"], swiftSettings: fast),
+        .target(name: "Observation", dependencies: ["Common", "Physics", "CZlib"], swiftSettings: fast),
 
         // Learning
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
-        .target(name: "WorldModel", dependencies: ["Tensor", "Observation", "Yams", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: fast),
+        .target(name: "Tensor", dependencies: ["Common", "CBLAS"], swiftSettings: fast),
+        .target(name: "WorldModel", dependencies: ["Common", "Tensor", "Observation", "Yams"], swiftSettings: fast),
 
         // Showing
         .target(name: "Viewer", dependencies: ["WorldModel", "CSDL2"], swiftSettings: fast),
@@ -50,10 +54,11 @@ let package = Package(
             swiftSettings: fast
         ),
 
-        .testTarget(name: "PhysicsTests", dependencies: ["Physics"]),
-        .testTarget(name: "ObservationTests", dependencies: ["Observation"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "WorldModelTests", dependencies: ["WorldModel"]),
+        .testTarget(name: "CommonTests", dependencies: ["Common"]),
+        .testTarget(name: "PhysicsTests", dependencies: ["Common", "Physics"]),
+        .testTarget(name: "ObservationTests", dependencies: ["Common", "Observation"]),
+        .testTarget(name: "TensorTests", dependencies: ["Common", "Tensor"]),
+        .testTarget(name: "WorldModelTests", dependencies: ["Common", "WorldModel"]),
         .testTarget(name: "ViewerTests", dependencies: ["Viewer"]),
         .testTarget(name: "TumbleCLITests", dependencies: ["tumble"]),
     ],

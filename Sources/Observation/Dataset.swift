@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// A recorded dataset directory, opened for reading by training and evaluation.
@@ -53,14 +54,14 @@ public struct Dataset: Sendable {
 
     /// SHA-256 of `manifest.json` itself (what evaluation reports cite).
     public func manifestSHA256() throws -> String {
-        try sha256Hex(fileAt: directory.appendingPathComponent(DatasetManifest.fileName).path)
+        try FileDigest.sha256(fileAt: directory.appendingPathComponent(DatasetManifest.fileName).path)
     }
 
     /// Re-hashes every shard without decoding it; throws on the first mismatch.
     public func verify() throws {
         for s in manifest.shards {
             let path = directory.appendingPathComponent(s.file).path
-            let sha = try sha256Hex(fileAt: path)
+            let sha = try FileDigest.sha256(fileAt: path)
             guard sha == s.sha256 else {
                 throw DatasetError(file: path, field: "sha256", problem: "checksum mismatch (manifest \(s.sha256), file \(sha)): the file is corrupt")
             }
@@ -79,7 +80,7 @@ public struct Dataset: Sendable {
             throw DatasetError(file: url.path, field: "", problem: "cannot be read (\(error.localizedDescription))")
         }
         return try data.withUnsafeBytes { bytes in
-            let sha = sha256Hex(bytes)
+            let sha = FileDigest.sha256(bytes)
             guard sha == info.sha256 else {
                 throw DatasetError(file: url.path, field: "sha256", problem: "checksum mismatch (manifest \(info.sha256), file \(sha)): the file is corrupt")
             }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// `manifest.json` of a dataset directory: what was recorded, how, and the checksum of every shard.
@@ -171,33 +170,4 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
         if a.stateFields != b.stateFields { out.append("state_fields") }
         return out
     }
-}
-
-/// Lower-case hex SHA-256 of bytes (shards, scene text).
-func sha256Hex(_ bytes: UnsafeRawBufferPointer) -> String {
-    var hasher = SHA256()
-    var offset = 0
-    while offset < bytes.count {
-        let n = min(bytes.count - offset, 64 << 20)
-        hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]))
-        offset += n
-    }
-    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-}
-
-func sha256Hex(_ data: Data) -> String { data.withUnsafeBytes { sha256Hex($0) } }
-
-/// SHA-256 of a file, read in pieces (shards can be larger than we want in memory twice).
-func sha256Hex(fileAt path: String) throws -> String {
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw DatasetError(file: path, field: "", problem: "cannot be opened")
-    }
-    defer { try? handle.close() }
-    var hasher = SHA256()
-    while true {
-        let chunk = handle.readData(ofLength: 16 << 20)
-        if chunk.isEmpty { break }
-        chunk.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-    }
-    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
 }

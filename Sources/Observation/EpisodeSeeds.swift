@@ -1,3 +1,5 @@
+import Common
+
 /// How a dataset's episode seeds follow from its base seed.
 ///
 /// Episode `i`'s seed is output `i` of a SplitMix64 stream started at the base seed:
@@ -9,10 +11,7 @@ public enum EpisodeSeeds {
     public static let rule = "seed[i] = splitmix64_mix(base + (i + 1) * 0x9E3779B97F4A7C15) (SplitMix64 output i); with violations episodes 2p and 2p+1 share seed[p]"
 
     public static func seed(base: UInt64, index: Int) -> UInt64 {
-        var z = base &+ UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        SplitMix64.output(index, seed: base)
     }
 
     /// The seed of dataset episode `episode`.

@@ -1,3 +1,4 @@
+import Common
 import Dispatch
 import Foundation
 
@@ -140,7 +141,7 @@ final class NPZImage {
             buffer?.deallocate()
             capacity = max(layout.totalSize, 64)
             // Page-aligned so the file writer can hand the whole image to the disk with O_DIRECT.
-            buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: AtomicFileWriter.directAlignment)
+            buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: AtomicFile.directAlignment)
         }
         memset(buffer!, 0, layout.totalSize)
         for (entry, header) in zip(layout.entries, headers) {

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Physics
 
@@ -19,8 +20,8 @@ public struct RecordOptions {
     public var episodesPerShard: Int?
     /// Written into the manifest.
     public var tumbleVersion: String
-    /// Threads generating episodes (both cores by default).
-    public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Threads generating episodes (every core by default; episodes go to fixed slots, so the bytes never depend on it).
+    public var workers: Int = Parallel.cores
 
     public init(scene: Scene, output: URL, tumbleVersion: String) {
         self.scene = scene

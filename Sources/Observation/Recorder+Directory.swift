@@ -1,3 +1,4 @@
+import Common
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +28,7 @@ extension Recorder {
             }
         }
         guard access(dir, W_OK | X_OK) == 0 else {
-            throw RecordError("output directory \(dir) is not writable: \(AtomicFileWriter.describe(errno))")
+            throw RecordError("output directory \(dir) is not writable: \(AtomicFile.describe(errno))")
         }
         let entries: [String]
         do { entries = try fm.contentsOfDirectory(atPath: dir).sorted() } catch {
@@ -95,7 +96,7 @@ extension Recorder {
                 continue
             }
             let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
-            let sha = size == info.bytes ? try sha256Hex(fileAt: path) : "size \(size)"
+            let sha = size == info.bytes ? try FileDigest.sha256(fileAt: path) : "size \(size)"
             if sha == info.sha256 {
                 kept.append(info)
             } else {
@@ -122,7 +123,7 @@ extension Recorder {
     static func reason(_ error: Error) -> String {
         let ns = error as NSError
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return AtomicFileWriter.describe(Int32(underlying.code))
+            return AtomicFile.describe(Int32(underlying.code))
         }
         return ns.localizedDescription
     }

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -83,16 +84,16 @@ extension Recorder {
         do { try fm.createDirectory(at: out, withIntermediateDirectories: true) } catch {
             throw RecordError("--join: cannot create \(out.path): \(reason(error))")
         }
-        let writer = AtomicFileWriter()
+        let writer = AtomicFile()
         for s in shards {
             let source = sources[s.index]!.appendingPathComponent(s.file).path
-            let sha = try sha256Hex(fileAt: source)
+            let sha = try FileDigest.sha256(fileAt: source)
             guard sha == s.sha256 else {
                 throw RecordError("--join: \(source): checksum mismatch (manifest \(s.sha256.prefix(16))…, file \(sha.prefix(16))…); re-run that part with --resume")
             }
             let target = out.appendingPathComponent(s.file).path
             if source == target { continue }
-            if fm.fileExists(atPath: target), (try? sha256Hex(fileAt: target)) == s.sha256 { continue }
+            if fm.fileExists(atPath: target), (try? FileDigest.sha256(fileAt: target)) == s.sha256 { continue }
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: source), options: .alwaysMapped) } catch {
                 throw RecordError("--join: cannot read \(source): \(reason(error))")

@@ -1,3 +1,4 @@
+import Common
 import Dispatch
 import Foundation
 import Physics
@@ -48,7 +49,7 @@ public final class Recorder {
     public var onMessage: ((String) -> Void)?
 
     /// The file writer; tests swap in one whose disk fills up.
-    var fileWriter = AtomicFileWriter()
+    var fileWriter = AtomicFile()
     /// Whether `prepareDirectory` made the output directory (so a failed first run can remove it).
     var createdDirectory = false
 
@@ -93,7 +94,7 @@ public final class Recorder {
             format: DatasetManifest.formatName,
             formatVersion: DatasetManifest.currentFormatVersion,
             tumbleVersion: options.tumbleVersion,
-            scene: .init(name: scene.name, text: text, sha256: sha256Hex(Data(text.utf8)),
+            scene: .init(name: scene.name, text: text, sha256: FileDigest.sha256(Data(text.utf8)),
                          observedHz: (scene.observedHz * 1e6).rounded() / 1e6),
             frame: .init(width: probe.rasterizer.width, height: probe.rasterizer.height,
                          channels: probe.rasterizer.channels, color: scene.camera.color.rawValue),
@@ -345,7 +346,7 @@ public final class Recorder {
     func write(shard s: Int, image: NPZImage) throws -> DatasetManifest.ShardInfo {
         image.seal()
         let bytes = image.bytes
-        let sha = sha256Hex(bytes)
+        let sha = FileDigest.sha256(bytes)
         let name = Self.shardFileName(s)
         try fileWriter.write(bytes, to: (options.output.path as NSString).appendingPathComponent(name))
         let range = episodes(ofShard: s)

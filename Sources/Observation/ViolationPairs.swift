@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Physics
 
@@ -23,7 +24,7 @@ extension ObservationStream {
                     possible: Slots, impossible: Slots) throws -> ViolationLabel {
         guard steps >= 3 else { throw RecordError("violation pairs need at least 3 steps per episode (got \(steps))") }
         try run(seed: seed, steps: steps, into: possible)
-        var rng = SeededRandom(seed: seed).derived(Self.violationStreamLabel)
+        var rng = SplitMix64(seed: seed).derived(Self.violationStreamLabel)
         let order = [preferred] + types.filter { $0 != preferred }
         let lo = max(1, steps / 5), hi = min(steps - 2, max(lo, steps / 2))
         let fb = frameByteCount

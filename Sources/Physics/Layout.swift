@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// One episode's concrete bodies and joints, drawn from a scene with the episode's layout stream.
@@ -43,7 +44,7 @@ struct Layout {
     /// Draws an episode. `maxCounts` uses every entry's upper count (validation's worst case). With `strict`, a body
     /// that finds no free place within `attempts` tries is a failure; otherwise it is put at its last try and the
     /// solver separates it (validation makes that practically unreachable).
-    static func make(_ scene: Scene, rows: RowMap, scenery: [WallPiece], rng: inout SeededRandom, attempts: Int,
+    static func make(_ scene: Scene, rows: RowMap, scenery: [WallPiece], rng: inout SplitMix64, attempts: Int,
                      maxCounts: Bool, strict: Bool) throws -> Layout {
         var layout = Layout()
         var obstacles: [(center: SIMD2<Float>, radius: Float, shapes: [WorldShape])] = []

@@ -1,3 +1,5 @@
+import Common
+
 /// A validated description of a physics world, read from a YAML file (see Scenes/*.yaml for examples).
 ///
 /// Units are Box2D's: metres, kilograms, seconds; y points up; angles in the file are degrees.
@@ -85,7 +87,7 @@ extension Scene {
         public init(_ lower: Float, _ upper: Float) { self.lower = lower; self.upper = upper }
         public init(_ value: Float) { self.init(value, value) }
         /// Always consumes one draw, so later draws do not depend on whether this range is degenerate.
-        func sample(_ rng: inout SeededRandom) -> Float { rng.uniform(lower, upper) }
+        func sample(_ rng: inout SplitMix64) -> Float { rng.uniform(lower, upper) }
     }
 
     /// How many instances of an entry exist in an episode (uniform in lower...upper).

@@ -1,3 +1,5 @@
+import Common
+
 /// A point in an episode that `World.restore(_:)` returns to.
 ///
 /// Exactness: restoring is bit-exact. Box2D cannot copy a world (contact caches and warm-starting impulses live
@@ -11,7 +13,7 @@ public struct WorldSnapshot: Sendable, Equatable {
     let stepIndex: Int
     let actions: [SIMD2<Float>]
     let events: [LoggedEvent]
-    let policyRNG: SeededRandom
+    let policyRNG: SplitMix64
     let noise: SIMD2<Float>
 
     /// Observation index the snapshot was taken at.

@@ -1,4 +1,5 @@
 import CBox2D
+import Common
 import Foundation
 
 extension World {
@@ -35,7 +36,7 @@ extension World {
     /// `vanish` picks any such body; `teleport` also a free target at least a third of the view away, inside the view;
     /// `passThrough` a body whose free-flight path (velocity and gravity) reaches a wall within `passThroughHorizon`
     /// seconds at a point the camera sees. Returns `nil` when the scene does not support the type or nothing qualifies.
-    public func planViolation(_ type: ViolationType, rng: inout SeededRandom) -> Violation? {
+    public func planViolation(_ type: ViolationType, rng: inout SplitMix64) -> Violation? {
         guard scene.violations.contains(type) else { return nil }
         var states = [Float](repeating: 0, count: rows.count * 6)
         states.withUnsafeMutableBufferPointer { exportStates(into: $0) }

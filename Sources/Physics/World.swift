@@ -1,4 +1,5 @@
 import CBox2D
+import Common
 import Foundation
 
 /// A running episode of a scene, in the Gymnasium spirit: `reset(seed:)`, then `step(action:)` and read-outs.
@@ -42,7 +43,7 @@ public final class World {
     var staticObstacles: [(SIMD2<Float>, Float)] = []
     var actorRow = -1, pushRow = -1
     var actorRadius: Float = 0, pushRadius: Float = 0
-    var policyRNG = SeededRandom(seed: 0)
+    var policyRNG = SplitMix64(seed: 0)
     var noise = SIMD2<Float>.zero
     var log = ReplayLog()
     /// The static body every pull is anchored to (Box2D's mouse joint needs one).
@@ -88,8 +89,8 @@ public final class World {
 
     deinit { tb_world_destroy(handle) }
 
-    static func layoutStream(seed: UInt64) -> SeededRandom { SeededRandom(seed: seed).derived(1) }
-    static func policyStream(seed: UInt64) -> SeededRandom { SeededRandom(seed: seed).derived(2) }
+    static func layoutStream(seed: UInt64) -> SplitMix64 { SplitMix64(seed: seed).derived(1) }
+    static func policyStream(seed: UInt64) -> SplitMix64 { SplitMix64(seed: seed).derived(2) }
 
     /// Starts a new episode: a fresh Box2D world with bodies drawn from `seed`.
     public func reset(seed: UInt64) {

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Observation
 import Physics
@@ -33,7 +34,7 @@ final class KinematicBaseline: StateOracleModel {
     private var transitionHead = 0
     private let transitionCapacity = 4096
     private var interval: Float = 1.0 / 15
-    private var random = SeededRandom(seed: 0x6261_7365)
+    private var random = SplitMix64(seed: 0x6261_7365)
 
     // What was observed last (main thread only).
     private var positions: [SIMD2<Float>] = []

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Observation
 import Physics
@@ -19,9 +20,9 @@ final class Sandbox {
     private var lead: LeadWorld
     private(set) var seed: UInt64
     /// Draws new seeds for R (reset): a stream of its own, so runs are reproducible from `--seed`.
-    private var seedStream: SeededRandom
+    private var seedStream: SplitMix64
     /// Plans violations (which body, where to).
-    private var violationRandom: SeededRandom
+    private var violationRandom: SplitMix64
     var rasterizer: Rasterizer { stream.rasterizer }
     let model: ViewerModel?
     /// Imagination horizon k, 1...9.
@@ -69,8 +70,8 @@ final class Sandbox {
         self.scenes = scenes
         self.sceneIndex = sceneIndex
         self.seed = seed
-        seedStream = SeededRandom(seed: seed ^ 0x7475_6d62_6c65_5f76)
-        violationRandom = SeededRandom(seed: seed ^ 0x7669_6f6c_6174_6521)
+        seedStream = SplitMix64(seed: seed ^ 0x7475_6d62_6c65_5f76)
+        violationRandom = SplitMix64(seed: seed ^ 0x7669_6f6c_6174_6521)
         self.model = model
         self.horizon = min(max(horizon, 1), 9)
         try Self.check(model: model)

@@ -10,7 +10,6 @@ extension BenchSuite {
 enum TensorBench {
     static func run() throws -> [BenchFigure] {
         var figures: [BenchFigure] = []
-        if let c = ProcessInfo.processInfo.environment["TUMBLE_CONV_CHUNK_FLOATS"].flatMap(Int.init) { ConvTuning.chunkFloats = c }
         var peak = try sgemmGFLOPS(repeats: 5)
         figures.append(BenchFigure(key: "sgemm_gflops", value: peak, unit: "GFLOP/s (2048² sgemm, best of 26)"))
 
@@ -34,21 +33,12 @@ enum TensorBench {
         // Training steps: two warm-up steps (buffer pool fills), then 7 timed steps, each right after a GEMM peak
         // measurement so that both see the same machine load; the best of each is reported.
         for _ in 0..<2 { try model.step(pixels: pixels, actions: actions) }
-        var best = Double.infinity, bestCPU = Double.infinity
+        var best = Double.infinity
         for _ in 0..<7 {
             peak = max(peak, try sgemmGFLOPS(repeats: 3))
-            let t0 = DispatchTime.now().uptimeNanoseconds, c0 = cpuSeconds()
+            let t0 = DispatchTime.now().uptimeNanoseconds
             try model.step(pixels: pixels, actions: actions)
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-            bestCPU = min(bestCPU, cpuSeconds() - c0)
-        }
-        if ProcessInfo.processInfo.environment["TUMBLE_BENCH_CPU"] != nil {
-            let (a, b) = gemmOperands
-            var gemmCPU = Double.infinity
-            for _ in 0..<5 { let c0 = cpuSeconds(); _ = try a.matmul(b); gemmCPU = min(gemmCPU, cpuSeconds() - c0) }
-            let gemmRate = 2 * pow(2048.0, 3) / gemmCPU, stepRate = Double(n) * model.trainFLOPsPerFrame / bestCPU
-            FileHandle.standardError.write(String(format: "CPU-time rates: sgemm %.1f GFLOP/CPU-s, step %.1f GFLOP/CPU-s, ratio %.3f\n",
-                                                  gemmRate / 1e9, stepRate / 1e9, stepRate / gemmRate).data(using: .utf8)!)
         }
         figures[0].value = peak
         let fps = Double(n) / best

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Physics
 import XCTest
@@ -33,7 +34,7 @@ final class DatasetReaderTests: XCTestCase {
         XCTAssertEqual(data.shardCount, 1)
         XCTAssertEqual(data.manifest.actionDimension, 2)
         XCTAssertEqual(data.manifest.stateFields, ["x", "y", "angle", "vx", "vy", "omega"])
-        XCTAssertEqual(data.manifest.scene.sha256, sha256Hex(Data(try Scene.load("push").source.utf8)))
+        XCTAssertEqual(data.manifest.scene.sha256, FileDigest.sha256(Data(try Scene.load("push").source.utf8)))
         let s = try data.shard(0)
         XCTAssertEqual(s.frames.count, 3 * 5 * 12 * 12 * 3)
         XCTAssertEqual(s.actions.count, 3 * 5 * 2)

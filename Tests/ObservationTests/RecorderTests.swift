@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Physics
 import XCTest
@@ -123,7 +124,7 @@ final class RecorderTests: XCTestCase {
                 func expect(_ name: String, _ dtype: String, _ shape: [Int], _ bytes: Data) {
                     XCTAssertEqual(py[name]?[0] as? String, dtype, name)
                     XCTAssertEqual(py[name]?[1] as? [Int], shape, name)
-                    XCTAssertEqual(py[name]?[2] as? String, sha256Hex(bytes), "\(name) values agree with NumPy")
+                    XCTAssertEqual(py[name]?[2] as? String, FileDigest.sha256(bytes), "\(name) values agree with NumPy")
                 }
                 expect("frames", "|u1", [e, t] + shard.frameShape, Data(shard.frames))
                 expect("states", "<f4", [e, t, n, 6], shard.states.withUnsafeBytes { Data($0) })

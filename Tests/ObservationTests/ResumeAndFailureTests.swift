@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Physics
 import XCTest
@@ -42,8 +43,8 @@ final class ResumeAndFailureTests: XCTestCase {
         var remaining: Int
         let lock = NSLock()
         init(capacity: Int) { remaining = capacity }
-        var writer: AtomicFileWriter {
-            var w = AtomicFileWriter()
+        var writer: AtomicFile {
+            var w = AtomicFile()
             w.writeCall = { fd, p, n in
                 self.lock.lock()
                 defer { self.lock.unlock() }

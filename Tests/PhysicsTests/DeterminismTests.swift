@@ -1,3 +1,4 @@
+import Common
 import XCTest
 @testable import Physics
 
@@ -28,11 +29,11 @@ final class DeterminismTests: XCTestCase {
     }
 
     func testSeededRandomIsReproducibleAndInRange() {
-        var a = SeededRandom(seed: 7), b = SeededRandom(seed: 7)
+        var a = SplitMix64(seed: 7), b = SplitMix64(seed: 7)
         XCTAssertEqual((0..<100).map { _ in a.next() }, (0..<100).map { _ in b.next() })
-        var c = SeededRandom(seed: 7).derived(1), d = SeededRandom(seed: 7).derived(2)
+        var c = SplitMix64(seed: 7).derived(1), d = SplitMix64(seed: 7).derived(2)
         XCTAssertNotEqual(c.next(), d.next(), "derived streams differ")
-        var r = SeededRandom(seed: 1)
+        var r = SplitMix64(seed: 1)
         var sum: Float = 0, sumSq: Float = 0
         for _ in 0..<20_000 {
             let u = r.uniform(-2, 3)
@@ -45,7 +46,7 @@ final class DeterminismTests: XCTestCase {
         XCTAssertEqual(sum / 20_000, 0, accuracy: 0.05)
         XCTAssertEqual(sumSq / 20_000, 1, accuracy: 0.05)
         // The first output of SplitMix64 seeded with 0 (reference value).
-        var z = SeededRandom(seed: 0)
+        var z = SplitMix64(seed: 0)
         XCTAssertEqual(z.next(), 0xE220_A839_7B1D_CDAF)
     }
 }

@@ -1,3 +1,4 @@
+import Common
 import XCTest
 @testable import Physics
 
@@ -11,7 +12,7 @@ final class ViolationTests: XCTestCase {
 
     func testVanishRemovesBodyFromStatesMaskAndDrawables() throws {
         let w = try bounce()
-        var rng = SeededRandom(seed: 1)
+        var rng = SplitMix64(seed: 1)
         let v = try XCTUnwrap(w.planViolation(.vanish, rng: &rng))
         guard case let .vanish(row) = v else { return XCTFail("\(v)") }
         var drawn: [Drawable] = []
@@ -29,7 +30,7 @@ final class ViolationTests: XCTestCase {
 
     func testTeleportJumpsKeepingVelocity() throws {
         let w = try bounce()
-        var rng = SeededRandom(seed: 2)
+        var rng = SplitMix64(seed: 2)
         let v = try XCTUnwrap(w.planViolation(.teleport, rng: &rng))
         guard case let .teleport(row, target) = v else { return XCTFail("\(v)") }
         let before = w.position(row), velocity = w.velocity(row)
@@ -45,7 +46,7 @@ final class ViolationTests: XCTestCase {
 
     func testPassThroughLeavesTheBoxWhileTheNormalBallBounces() throws {
         let normal = try bounce(seed: 11), violated = try bounce(seed: 11)
-        var rng = SeededRandom(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let v = try XCTUnwrap(violated.planViolation(.passThrough, rng: &rng))
         guard case let .passThrough(row) = v else { return XCTFail("\(v)") }
         try violated.inject(v)
@@ -71,7 +72,7 @@ final class ViolationTests: XCTestCase {
     func testUnsupportedAndBadViolationsThrow() throws {
         let w = try World(scene: try Scene.load("pendulum"))
         XCTAssertThrowsError(try w.inject(.teleport(body: 0, to: SIMD2(5, 5))))
-        var rng = SeededRandom(seed: 0)
+        var rng = SplitMix64(seed: 0)
         XCTAssertNil(w.planViolation(.passThrough, rng: &rng))
         XCTAssertThrowsError(try w.inject(.vanish(body: 99))) {
             XCTAssertEqual($0 as? WorldError, .noSuchBody(99, bodyCount: w.bodyCount))
@@ -82,7 +83,7 @@ final class ViolationTests: XCTestCase {
         let w = try bounce()
         let s = w.states()
         for seed in 0..<20 {
-            var rng = SeededRandom(seed: UInt64(seed))
+            var rng = SplitMix64(seed: UInt64(seed))
             for type in ViolationType.allCases {
                 guard let v = w.planViolation(type, rng: &rng) else { continue }
                 let p = SIMD2(s[6 * v.body], s[6 * v.body + 1])

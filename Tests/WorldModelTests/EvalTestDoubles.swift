@@ -1,3 +1,4 @@
+import Common
 import Foundation
 @testable import WorldModel
 
@@ -129,24 +130,10 @@ struct InMemorySource: EpisodeSource {
     func batch(_ index: Int) throws -> EpisodeBatch { batches[index] }
 }
 
-/// A reproducible generator for test data (SplitMix64).
-struct TestRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}
-
 /// Episodes of `bodies` balls moving in straight lines inside [0, 10]², bouncing off the walls
 /// (a collision is flagged at the step where the velocity flips).
 func bouncingEpisodes(episodes: Int, steps: Int, bodies: Int, seed: UInt64, firstSeed: UInt64 = 1000) -> SyntheticEpisodes {
-    var rng = TestRandom(state: seed)
+    var rng = SplitMix64(seed: seed)
     var positions: [[[(Float, Float)]]] = []
     var collisions: [[[Bool]]] = []
     for _ in 0..<episodes {

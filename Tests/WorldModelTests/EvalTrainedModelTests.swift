@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import XCTest
 import Tensor
@@ -77,7 +78,7 @@ final class EvalTrainedModelTests: XCTestCase {
         try Data(try SafeTensors.encode(contents.tensors.map { (name: $0.key, tensor: $0.value) }.sorted { $0.name < $1.name },
                                         metadata: metadata)).write(to: copy)
         let model = try TrainedModel.load(checkpoint: copy)
-        func digest(_ text: String) -> String { LiveEpisodes.sha256Hex(Data(text.utf8)) }
+        func digest(_ text: String) -> String { FileDigest.sha256(Data(text.utf8)) }
         XCTAssertEqual(model.reportMetadata["config_sha256"], digest(older))
         XCTAssertNotEqual(model.reportMetadata["config_sha256"], digest(model.config.yaml))
         XCTAssertEqual(try TrainedModel.load(checkpoint: RunDirectory(run).lastCheckpoint).reportMetadata["config_sha256"],

@@ -1,3 +1,4 @@
+import Common
 import XCTest
 @testable import WorldModel
 
@@ -26,7 +27,7 @@ final class MetricKernelTests: XCTestCase {
     }
 
     func testRankingPerfectPredictionsOnLargePoolUseBothCores() {
-        var rng = TestRandom(state: 7)
+        var rng = SplitMix64(seed: 7)
         let n = 300, d = 16
         let truth = (0..<(n * d)).map { _ in Float(rng.unit()) }
         let s = RankingMetrics.score(predicted: truth, truth: truth, count: n, dimension: d)
@@ -53,7 +54,7 @@ final class MetricKernelTests: XCTestCase {
     }
 
     func testAUROCMatchesBruteForceWithManyTies() {
-        var rng = TestRandom(state: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<20 {
             let neg = (0..<(1 + Int(rng.next() % 40))).map { _ in Double(rng.next() % 6) }
             let pos = (0..<(1 + Int(rng.next() % 40))).map { _ in Double(rng.next() % 6) + 1 }

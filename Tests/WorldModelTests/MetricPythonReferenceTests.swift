@@ -1,3 +1,4 @@
+import Common
 import XCTest
 @testable import WorldModel
 
@@ -11,7 +12,7 @@ final class MetricPythonReferenceTests: XCTestCase {
 
     func testKernelsMatchNumPy() throws {
         let python = try numpyPython()
-        var rng = TestRandom(state: 2026)
+        var rng = SplitMix64(seed: 2026)
         // R²: 3 coordinates × 200 samples with different scales and noise.
         let samples = 200, coords = 3
         var targets = [[Double]](), predictions = [[Double]]()

@@ -1,3 +1,4 @@
+import Common
 import CZlib
 import XCTest
 @testable import WorldModel
@@ -43,7 +44,7 @@ final class ReportPageTests: XCTestCase {
     }
 
     func testPNGRoundTripsGreyRGBAndRGBA() throws {
-        var rng = TestRandom(state: 9)
+        var rng = SplitMix64(seed: 9)
         for (channels, colorType) in [(1, UInt8(0)), (3, 2), (4, 6)] {
             let w = 13, h = 7
             let pixels = (0..<(w * h * channels)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }

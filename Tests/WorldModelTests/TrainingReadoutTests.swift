@@ -1,3 +1,4 @@
+import Common
 import Tensor
 import XCTest
 @testable import WorldModel

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// A bad or unreadable safetensors file: names the file and what was wrong.
@@ -38,9 +39,9 @@ public enum SafeTensors {
             }
         }
         let sorted = tensors.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
-        var entries: [(String, HeaderJSON)] = []
+        var entries: [(String, JSONValue)] = []
         if !metadata.isEmpty {
-            let kv = metadata.keys.sorted().map { ($0, HeaderJSON.string(metadata[$0]!)) }
+            let kv = metadata.keys.sorted().map { ($0, JSONValue.string(metadata[$0]!)) }
             entries.append(("__metadata__", .object(kv)))
         }
         var offset = 0
@@ -48,12 +49,12 @@ public enum SafeTensors {
             let bytes = t.tensor.count * 4
             entries.append((t.name, .object([
                 ("dtype", .string("F32")),
-                ("shape", .array(t.tensor.shape.map { .integer($0) })),
-                ("data_offsets", .array([.integer(offset), .integer(offset + bytes)])),
+                ("shape", .array(t.tensor.shape.map { .number(Double($0)) })),
+                ("data_offsets", .array([.number(Double(offset)), .number(Double(offset + bytes))])),
             ])))
             offset += bytes
         }
-        var header = Array(HeaderJSON.object(entries).serialized.utf8)
+        var header = Array(JSONValue.object(entries).compact().utf8)
         header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
         var out = [UInt8]()
         out.reserveCapacity(8 + header.count + offset)
@@ -127,9 +128,9 @@ public enum SafeTensors {
             throw fail("header length \(n) runs past the end of the \(bytes.count)-byte file (truncated?)")
         }
         guard n >= 2, bytes[8] == UInt8(ascii: "{") else { throw fail("header does not start with '{' (not a safetensors file?)") }
-        let json: HeaderJSON
-        do { json = try HeaderJSON.parse(Array(bytes[8..<(8 + n)])) } catch let e as HeaderJSON.ParseError {
-            throw fail("header is not valid JSON: \(e.message)")
+        let json: JSONValue
+        do { json = try JSONValue.parse(Array(bytes[8..<(8 + n)])) } catch let e as JSONValue.ParseError {
+            throw fail("header is not valid JSON: \(e.message) at byte \(e.offset)")
         }
         guard case let .object(entries) = json else { throw fail("header is not a JSON object") }
         let dataStart = 8 + n, dataLength = bytes.count - dataStart
@@ -154,7 +155,7 @@ public enum SafeTensors {
                 case "shape", "data_offsets":
                     guard case let .array(a) = v else { throw fail("tensor '\(name)': '\(k)' must be an array, got \(v.kind)") }
                     let ints: [Int] = try a.map {
-                        guard case let .integer(i) = $0, i >= 0 else { throw fail("tensor '\(name)': '\(k)' must hold non-negative integers, got \($0.serialized)") }
+                        guard case let .number(d) = $0, let i = Int(exactly: d), i >= 0 else { throw fail("tensor '\(name)': '\(k)' must hold non-negative integers, got \($0.compact())") }
                         return i
                     }
                     if k == "shape" { shape = ints } else { offsets = ints }

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// The recorded step that produced a non-leaf tensor: its inputs and how to push a gradient back to them.
@@ -16,16 +17,12 @@ final class GradFn {
 
 /// Per-thread autodiff switches.
 public enum Autograd {
-    private static let key: pthread_key_t = {
-        var k = pthread_key_t()
-        pthread_key_create(&k, nil)
-        return k
-    }()
+    private static let enabled = ThreadFlag()
 
     /// Whether ops record a graph on this thread (off inside `Tensor.noGrad`).
     public static var isEnabled: Bool {
-        get { pthread_getspecific(key) == nil }
-        set { pthread_setspecific(key, newValue ? nil : UnsafeRawPointer(bitPattern: 1)) }
+        get { enabled.value }
+        set { enabled.value = newValue }
     }
 }
 

@@ -1,3 +1,5 @@
+import Common
+
 /// NumPy broadcasting: shapes are aligned at the right; an axis of extent 1 (or a missing axis) stretches.
 enum Broadcast {
     /// The broadcast result shape, or a `shapeMismatch` error naming `op`.

@@ -41,15 +41,6 @@ final class BufferPool: @unchecked Sendable {
         }
     }
 
-    /// Frees every idle buffer (e.g. after changing batch size).
-    func purge() {
-        lock.lock()
-        for (_, list) in free { for p in list { Foundation.free(p) } }
-        free = [:]
-        cachedBytes = 0
-        lock.unlock()
-    }
-
     var idleBytes: Int { lock.lock(); defer { lock.unlock() }; return cachedBytes }
 }
 

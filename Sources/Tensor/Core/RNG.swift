@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// A seeded, splittable random generator (xoshiro256**, seeded through SplitMix64) whose whole state fits
@@ -7,15 +8,8 @@ public struct RNG: Equatable, Sendable {
 
     /// A generator for `seed`; equal seeds give equal streams on every machine.
     public init(seed: UInt64) {
-        var x = seed
-        func splitmix(_ x: inout UInt64) -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s0 = splitmix(&x); s1 = splitmix(&x); s2 = splitmix(&x); s3 = splitmix(&x)
+        var g = SplitMix64(seed: seed)
+        s0 = g.next(); s1 = g.next(); s2 = g.next(); s3 = g.next()
     }
 
     /// The next 64 random bits.

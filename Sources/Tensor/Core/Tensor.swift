@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 // Tensor: Tumble's numeric core. A training step reads like this:

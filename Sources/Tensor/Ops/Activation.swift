@@ -1,3 +1,5 @@
+import Common
+
 /// An activation fused into a GEMM-based op (linear, conv): applied to the output while it is still in
 /// cache, and its derivative folded into the backward pass.
 public enum Activation: String, Sendable, Codable {

@@ -1,3 +1,5 @@
+import Common
+
 /// Broadcasting elementwise arithmetic: add, sub, mul, div (tensor–tensor and tensor–scalar).
 extension Tensor {
     /// out[i] = f(a[ia], b[ib]) over the broadcast shape `outShape`, into `out` (overwrite or add).

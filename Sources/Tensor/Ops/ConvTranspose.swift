@@ -1,3 +1,5 @@
+import Common
+
 /// Transposed 2-D convolution over NHWC batches (the adjoint of `conv2d`, used by pixel decoders): one
 /// sgemm per chunk of images into patch space, then col2im scatters the patches into the output.
 ///

@@ -1,3 +1,5 @@
+import Common
+
 /// 2-D convolution over NHWC batches: im2col + one sgemm per chunk of images (or, for short-patch layers
 /// on AVX-512 CPUs, the direct kernels of `DirectConv`), with bias and activation fused into the output pass.
 ///

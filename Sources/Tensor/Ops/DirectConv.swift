@@ -1,4 +1,5 @@
 import CBLAS
+import Common
 
 /// Direct (im2col-free) convolution for layers with a short patch, such as the RGB input layer, using the
 /// AVX-512 kernels in CBLAS/kernels.h: each core pads one image at a time into a small scratch buffer and

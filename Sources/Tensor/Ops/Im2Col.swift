@@ -1,3 +1,5 @@
+import Common
+
 /// Geometry of a 2-D convolution over NHWC images, and the im2col / col2im kernels that turn it into one
 /// GEMM: each output pixel becomes a row of its kh·kw·C input patch (ky, kx, c order, matching the
 /// [out, kh, kw, in] weight layout).

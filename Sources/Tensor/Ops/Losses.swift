@@ -1,3 +1,5 @@
+import Common
+
 /// Regression losses (mean over all elements), fused into one pass with Double accumulation.
 extension Tensor {
     /// mean(f(pred − target)) with elementwise derivative df; gradients flow to both arguments.

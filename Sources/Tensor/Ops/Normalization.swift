@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// LayerNorm and softmax over the last axis, each a single fused op with its own backward.

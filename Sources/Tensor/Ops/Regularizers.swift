@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Anti-collapse regularisers on a batch of latents z [N, D]: VICReg's variance and covariance terms

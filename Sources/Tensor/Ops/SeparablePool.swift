@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Downsampling of NHWC maps by a fixed separable weighting (e.g. overlapping Gaussian pooling).

@@ -1,3 +1,5 @@
+import Common
+
 /// Reshaping, permuting, joining and cutting tensors. Reshape is a view; the rest copy.
 extension Tensor {
     /// The same elements in a new shape (a view). One extent may be −1 and is inferred.

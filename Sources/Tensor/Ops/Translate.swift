@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Sub-cell translation of map channels by bilinear sampling.

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Elementwise activations and math functions, each with its derivative beside it.

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Adam with decoupled weight decay (Loshchilov & Hutter), numerically as PyTorch's `torch.optim.AdamW`.

@@ -1,3 +1,5 @@
+import Common
+
 /// An exponential moving average of a module's parameters: the target encoder of I-JEPA / V-JEPA.
 /// The target never requires grad; after each optimiser step call `update(from:momentum:)`.
 public final class EMA<M: Module> {

@@ -1,4 +1,4 @@
-import Crypto
+import Common
 import Dispatch
 import Foundation
 import Observation
@@ -9,7 +9,6 @@ import Physics
 /// rule, so a live evaluation sees exactly the episodes `tumble record --seed base` would write. Batch j holds
 /// episodes j·perBatch ..< (j+1)·perBatch. Nothing is stored; a batch is the same bytes on every call.
 public final class LiveEpisodes: EpisodeStream {
-    public let description: DataDescription
     public let layout: EpisodeLayout
     public let seedBase: UInt64
     public let episodeCount: Int
@@ -19,22 +18,21 @@ public final class LiveEpisodes: EpisodeStream {
 
     /// `episodes` episodes of `steps` frames each (`episodes` may be `Int.max` for a training stream), rendered
     /// at the scene's camera resolution or `resolution`.
-    public init(scene: Scene, seedBase: UInt64, episodes: Int, steps: Int, perBatch: Int = 32, resolution: Int? = nil) throws {
+    public init(scene: Scene, seedBase: UInt64, episodes: Int, steps: Int, perBatch: Int = 32, resolution: Int? = nil,
+                workers: Int = Parallel.cores) throws {
         let probe = try ObservationStream(scene: scene, resolution: resolution)
         let shape = probe.frameShape
-        description = DataDescription(height: shape[0], width: shape[1], channels: shape[2], bodies: probe.bodyCount,
-                                      actionDimension: probe.actionDimension, sceneName: scene.name,
-                                      sceneSHA256: Self.sha256Hex(Data(scene.source.utf8)), observationHz: scene.observedHz)
+        let description = DataDescription(height: shape[0], width: shape[1], channels: shape[2], bodies: probe.bodyCount,
+                                          actionDimension: probe.actionDimension, sceneName: scene.name,
+                                          sceneSHA256: FileDigest.sha256(Data(scene.source.utf8)), observationHz: scene.observedHz)
         layout = EpisodeLayout(steps: steps, description)
         self.seedBase = seedBase
         episodeCount = episodes
         episodesPerBatch = max(1, perBatch)
-        manifestSHA256 = Self.sha256Hex(Data("live \(scene.name) scene \(description.sceneSHA256) seed \(seedBase) episodes \(episodes) steps \(steps) \(EpisodeSeeds.rule)".utf8))
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, episodesPerBatch))
+        manifestSHA256 = FileDigest.sha256(Data("live \(scene.name) scene \(description.sceneSHA256) seed \(seedBase) episodes \(episodes) steps \(steps) \(EpisodeSeeds.rule)".utf8))
+        let workers = max(1, min(workers, episodesPerBatch))
         streams = try (0..<workers).map { _ in try ObservationStream(scene: scene, resolution: resolution) }
     }
-
-    static func sha256Hex(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
 
     public var batchCount: Int { episodeCount / episodesPerBatch + (episodeCount % episodesPerBatch == 0 ? 0 : 1) }
 
@@ -86,6 +84,6 @@ extension DataDescription {
     /// What a live stream of `scene` shows: the frames of its camera (or `resolution`), its dynamic bodies, its actor's action
     /// size, its rate, and the SHA-256 of its text (the description `tumble train --scene` records).
     public init(scene: Scene, resolution: Int? = nil) throws {
-        self = try LiveEpisodes(scene: scene, seedBase: 0, episodes: 0, steps: 1, perBatch: 1, resolution: resolution).description
+        self = try LiveEpisodes(scene: scene, seedBase: 0, episodes: 0, steps: 1, perBatch: 1, resolution: resolution).layout.data
     }
 }

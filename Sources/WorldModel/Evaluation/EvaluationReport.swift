@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// What was evaluated, exactly as given on the command line; `--verify` re-runs from these.

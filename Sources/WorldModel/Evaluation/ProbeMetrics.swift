@@ -60,10 +60,6 @@ public struct DistanceAccumulator: Sendable {
         counts[k - 1] += 1
     }
 
-    public mutating func merge(_ other: DistanceAccumulator) {
-        for i in sums.indices { sums[i] += other.sums[i]; counts[i] += other.counts[i] }
-    }
-
     /// Mean distance at each step k = 1…K (NaN where nothing was added).
     public var means: [Double] {
         zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : .nan }
@@ -85,10 +81,6 @@ public struct LatentErrorAccumulator: Sendable {
     public mutating func add(step k: Int, predicted: UnsafePointer<Float>, target: UnsafePointer<Float>, dimension: Int) {
         sums[k - 1] += squaredDistance(predicted, target, dimension) / Double(dimension)
         counts[k - 1] += 1
-    }
-
-    public mutating func merge(_ other: LatentErrorAccumulator) {
-        for i in sums.indices { sums[i] += other.sums[i]; counts[i] += other.counts[i] }
     }
 
     public var means: [Double] {

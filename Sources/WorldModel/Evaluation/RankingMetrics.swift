@@ -1,3 +1,5 @@
+import Common
+
 /// Hits@1 and mean reciprocal rank, C-SWM protocol: every predicted latent is ranked by L2 distance
 /// against the pool of all encoded true latents at the same step (one per episode); its own true
 /// latent is the correct answer.
@@ -27,7 +29,7 @@ public enum RankingMetrics {
             truth.withUnsafeBufferPointer { t in
                 ranks.withUnsafeMutableBufferPointer { r in
                     let pBase = p.baseAddress!, tBase = t.baseAddress!, rBase = r.baseAddress!
-                    parallelFor(count, minimumChunk: 16) { i in
+                    Parallel.forEach(count, minimumChunk: 16) { i in
                         let q = pBase + i * dimension
                         let own = squaredDistance(q, tBase + i * dimension, dimension)
                         var rank = 1

@@ -1,3 +1,5 @@
+import Common
+
 /// Compares a stored report with a re-run of its command, number by number.
 ///
 /// Exact: strings (hashes, inputs), counts and the model-free numbers (pixel detector,

@@ -1,3 +1,5 @@
+import Common
+
 /// Accumulators that one evaluation carries across dataset batches, in dataset order, so the
 /// result is the same however the data is sharded.
 struct RunningTotals {
@@ -261,7 +263,7 @@ struct RunningTotals {
         b.frames.withUnsafeBufferPointer { fp in
             pixel.withUnsafeMutableBufferPointer { out in
                 let base = fp.baseAddress!, o = out.baseAddress!
-                parallelFor(e) { clip in
+                Parallel.forEach(e) { clip in
                     let clipFrames = UnsafeBufferPointer(start: base + clip * t * frameSize, count: t * frameSize)
                     o[clip] = PixelBaseline.clipScore(clipFrames, steps: t, frameSize: frameSize)
                 }

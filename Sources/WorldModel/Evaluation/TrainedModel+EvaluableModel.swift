@@ -1,4 +1,4 @@
-import Crypto
+import Common
 import Foundation
 
 /// The loaded checkpoint as evaluation sees it (history of two latents: z(t−1), z(t)).
@@ -9,7 +9,7 @@ extension TrainedModel: EvaluableModel {
     public var probeBodies: Int { info.bodies }
 
     public var reportMetadata: [String: String] {
-        let configDigest = SHA256.hash(data: Data(storedConfigText.utf8)).map { String(format: "%02x", $0) }.joined()
+        let configDigest = FileDigest.sha256(Data(storedConfigText.utf8))
         return [
             "config_sha256": configDigest,
             "latent": "\(config.latentKind.rawValue), D = \(latentDimension)",

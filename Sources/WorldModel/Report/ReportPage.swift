@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// The training report: one self-contained `report.html` (inline CSS, inline SVG plots, frames as

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Observation
 import Physics
@@ -46,7 +47,7 @@ public enum RunReport {
         do { source = try LiveEpisodes(scene: scene, seedBase: 0, episodes: episodes, steps: length) } catch {
             return ([], "No frame strips: scene \(scene.name) cannot be simulated (\(error)).")
         }
-        let d = source.description
+        let d = source.layout.data
         guard d.height == info.height, d.width == info.width, d.channels == info.channels,
               d.bodies == info.bodies, d.actionDimension == info.actionDimension else {
             return ([], "No frame strips: scene \(scene.name) (\(origin)) gives \(d.height)×\(d.width)×\(d.channels) frames, \(d.bodies) bodies and \(d.actionDimension) actions; the model was trained on \(info.height)×\(info.width)×\(info.channels), \(info.bodies) bodies, \(info.actionDimension) actions.")
@@ -102,7 +103,7 @@ public enum RunReport {
         if let text = Scene.shippedSource(info.sceneName), let shipped = try? Scene(yaml: text, file: "\(info.sceneName).yaml (shipped)") {
             candidates.append((shipped, "shipped with tumble"))
         }
-        if let match = candidates.first(where: { LiveEpisodes.sha256Hex(Data($0.0.source.utf8)) == info.sceneSHA256 }) {
+        if let match = candidates.first(where: { FileDigest.sha256(Data($0.0.source.utf8)) == info.sceneSHA256 }) {
             return match
         }
         guard let first = candidates.first else { return nil }

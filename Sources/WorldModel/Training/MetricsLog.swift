@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// `metrics.csv`: a fixed header of named columns, one row per logged step. Appends go straight to disk

@@ -1,4 +1,4 @@
-import Crypto
+import Common
 import Foundation
 import Tensor
 
@@ -117,7 +117,7 @@ enum ModelCheckpoint {
             throw RunError.checkpoint(path: url.path, message: "stored config does not build a model for its data: \(error)")
         }
         try copyParameters(contents.tensors, into: network, path: url.path)
-        let sha = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let sha = FileDigest.sha256(data)
         return (contents.config, contents.metadata["config"] ?? contents.config.yaml, sha, contents.seeds, contents.info, contents.step, network)
     }
 

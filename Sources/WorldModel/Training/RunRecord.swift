@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// `RUN/run.json`: what a run trains on, written (atomically) when a fresh run starts, so that

@@ -1,0 +1,49 @@
+import Dispatch
+import Foundation
+
+/// Splits loops over the machine's cores; small loops stay on the calling thread because a dispatch
+/// costs a few microseconds. The parts depend only on the count and `cores`, and each index writes only
+/// its own outputs, so the results never depend on scheduling.
+///
+/// A thread that must keep to one core (a background learner beside a window: see `fanOut`) runs the
+/// same parts in order on itself, so its results are the same bytes either way.
+public enum Parallel {
+    /// Cores available to this process, read once.
+    public static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Elementwise loops shorter than this run serially.
+    public static let grain = 1 << 15
+
+    /// Calls `body(start, end)` over `0..<count` in up to `cores` contiguous ranges.
+    @inlinable @inline(__always)
+    public static func forRanges(_ count: Int, grain: Int = Parallel.grain, _ body: (Int, Int) -> Void) {
+        let parts = min(cores, max(1, count / grain))
+        if parts <= 1 { body(0, count); return }
+        if !fanOut { for i in 0..<parts { body(count * i / parts, count * (i + 1) / parts) }; return }
+        DispatchQueue.concurrentPerform(iterations: parts) { i in
+            body(count * i / parts, count * (i + 1) / parts)
+        }
+    }
+
+    /// Calls `body(i)` for each of `count` independent work items, at least `minimumChunk` items a core.
+    @inlinable @inline(__always)
+    public static func forEach(_ count: Int, minimumChunk: Int = 1, _ body: (Int) -> Void) {
+        let parts = min(cores, max(1, count / max(1, minimumChunk)))
+        if parts <= 1 || !fanOut { for i in 0..<count { body(i) }; return }
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            var i = count * p / parts
+            let end = count * (p + 1) / parts
+            while i < end { body(i); i += 1 }
+        }
+    }
+
+    @usableFromInline static let fanOutFlag = ThreadFlag()
+
+    /// Per-thread switch (default true): whether loops started on this thread may spread over the other
+    /// cores. Off, the thread keeps to itself (a low-priority background learner must not occupy the core
+    /// a window draws with); the work is split into the same parts either way, so results are identical.
+    /// OpenBLAS has its own, process-wide setting: `BLAS.threads`.
+    public static var fanOut: Bool {
+        get { fanOutFlag.value }
+        set { fanOutFlag.value = newValue }
+    }
+}
