@@ -40,7 +40,7 @@ extension ConvPass {
     /// Weight (when `weight`) and input (when x needs it) gradients by sgemm, chunk by chunk.
     private func chunkedGradients(dz: UnsafeMutablePointer<Float>, weight wantW: Bool) {
         let k = geo.k, pix = geo.pixels, xImage = xImage, geo = geo, tag = tag, cout = cout
-        let xp = x.ptr, wp = weight.ptr
+        let wp = weight.ptr
         let dW: UnsafeMutablePointer<Float>?
         var wAcc = false
         if wantW {
@@ -61,14 +61,7 @@ extension ConvPass {
             let rows = imgs * pix
             let dzc = UnsafePointer(dz + start * pix * cout)
             if let dW {
-                let a: UnsafePointer<Float>
-                if let col {
-                    let cp = col.ptr
-                    Profiler.measure("\(tag) bwd im2col") {
-                        Parallel.forEach(imgs) { i in geo.im2col(xp + (start + i) * xImage, cp + i * pix * k) }
-                    }
-                    a = UnsafePointer(cp)
-                } else { a = UnsafePointer(xp + start * xImage) }
+                let a = patches(start: start, images: imgs, into: col, label: "bwd")
                 Profiler.measure("\(tag) bwd dW gemm") {
                     BLAS.gemm(transA: true, transB: false, m: cout, n: k, k: rows, a: dzc, lda: cout, b: a, ldb: k,
                               beta: (start == 0 && !wAcc) ? 0 : 1, c: dW, ldc: k)

@@ -48,9 +48,21 @@ struct ConvPass {
 
     var xImage: Int { geo.h * geo.w * geo.c }
 
+    /// The GEMM operand of images `start ..< start + images`: their im2col patches in `col`, or the images
+    /// themselves for a pointwise layer (`col` nil).
+    func patches(start: Int, images: Int, into col: Tensor?, label: String) -> UnsafePointer<Float> {
+        let xp = x.ptr, xImage = xImage, geo = geo, stride = geo.pixels * geo.k
+        guard let col else { return UnsafePointer(xp + start * xImage) }
+        let cp = col.ptr
+        Profiler.measure("\(tag) \(label) im2col") {
+            Parallel.forEach(images) { i in geo.im2col(xp + (start + i) * xImage, cp + i * stride) }
+        }
+        return UnsafePointer(cp)
+    }
+
     /// act(conv(x) + bias) into `out`: the direct kernels when they fit, else im2col + sgemm chunk by chunk.
     func forward(into out: Tensor) {
-        let k = geo.k, pix = geo.pixels, xImage = xImage, geo = geo, tag = tag
+        let k = geo.k, pix = geo.pixels, tag = tag
         let direct = DirectConv(geo, cout: cout)
         let col = (geo.isPointwise || direct != nil) ? nil : Tensor(uninitialized: [per * pix * k])
         let xp = x.ptr, wp = weight.ptr, yp = out.ptr
@@ -63,16 +75,7 @@ struct ConvPass {
         var start = direct == nil ? 0 : n
         while start < n {
             let imgs = min(per, n - start)
-            let a: UnsafePointer<Float>
-            if let col {
-                let cp = col.ptr
-                Profiler.measure("\(tag) fwd im2col") {
-                    Parallel.forEach(imgs) { i in geo.im2col(xp + (start + i) * xImage, cp + i * pix * k) }
-                }
-                a = UnsafePointer(cp)
-            } else {
-                a = UnsafePointer(xp + start * xImage)
-            }
+            let a = patches(start: start, images: imgs, into: col, label: "fwd")
             let y = yp + start * pix * cout
             Profiler.measure("\(tag) fwd gemm") {
                 BLAS.gemm(transA: false, transB: true, m: imgs * pix, n: cout, k: k, a: a, lda: k, b: wp, ldb: k, beta: 0, c: y, ldc: cout)

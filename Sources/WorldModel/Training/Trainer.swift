@@ -62,7 +62,6 @@ public enum Trainer {
         }
         let source = try given ?? ClipSampler.make(options.data, config: options.config)
         // The architecture must fit the data (e.g. decoder depth vs frame size) before anything is written.
-        let d = source.description
         _ = try WorldNetwork(config: options.config, info: ModelInfo(data: source.description))
         if !options.resume { try run.prepareFresh(); try RunRecord(options.data).write(to: run.record) }
         return try train(options: options, run: run, source: source, resumed: resumed)
