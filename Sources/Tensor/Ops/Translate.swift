@@ -13,31 +13,35 @@ extension Tensor {
         guard maps.rank == 4, shifts.shape == [maps.shape[0], maps.shape[3], 2] else {
             throw TensorError.shapeMismatch(op: "translate", lhs: maps.shape, rhs: shifts.shape)
         }
-        let n = maps.shape[0], h = maps.shape[1], w = maps.shape[2], c = maps.shape[3]
+        let grid = TranslateGrid(n: maps.shape[0], h: maps.shape[1], w: maps.shape[2], c: maps.shape[3], shifts: shifts.ptr)
         let out = Tensor(result: maps.shape)
-        let src = maps.ptr, dst = out.ptr, sh = shifts.ptr
-        let plane = h * w * c
-        // Per (sample, channel): integer offset of the top-left source cell and the fractions.
-        func taps(_ s: Int) -> (ox: Int, oy: Int, fx: Float, fy: Float) {
-            let tx = -sh[2 * s], ty = -sh[2 * s + 1]
-            let bx = tx.rounded(.down), by = ty.rounded(.down)
-            return (Int(bx), Int(by), tx - bx, ty - by)
+        let src = maps.ptr
+        translateForward(grid, src, into: out.ptr)
+        return try record(out, "translate", [maps, shifts]) { _, g in
+            let gp = g.ptr
+            if maps.requiresGrad {
+                maps.accumulateGrad { d, acc in
+                    if !acc { d.update(repeating: 0, count: maps.count) }
+                    translateMapsGrad(grid, gp, into: d)
+                }
+            }
+            if shifts.requiresGrad {
+                shifts.accumulateGrad { d, acc in translateShiftsGrad(grid, src, gp, into: d, accumulate: acc) }
+            }
         }
-        /// Offsets of the four taps of output cell (y, x) in a sample's map (channel 0), −1 outside the map.
-        @inline(__always) func corners(_ y: Int, _ x: Int, _ ox: Int, _ oy: Int) -> (Int, Int, Int, Int) {
-            let y0 = y + oy, x0 = x + ox
-            let r0 = y0 >= 0 && y0 < h, r1 = y0 + 1 >= 0 && y0 + 1 < h
-            let c0 = x0 >= 0 && x0 < w, c1 = x0 + 1 >= 0 && x0 + 1 < w
-            let base = (y0 * w + x0) * c
-            return (r0 && c0 ? base : -1, r0 && c1 ? base + c : -1, r1 && c0 ? base + w * c : -1, r1 && c1 ? base + (w + 1) * c : -1)
-        }
-        Parallel.forEach(n) { i in
+    }
+
+    /// out = Σ over the four taps of weight × source cell, per sample in parallel.
+    private static func translateForward(_ grid: TranslateGrid, _ src: UnsafeMutablePointer<Float>,
+                                         into dst: UnsafeMutablePointer<Float>) {
+        let h = grid.h, w = grid.w, c = grid.c, plane = grid.plane
+        Parallel.forEach(grid.n) { i in
             let p = src + i * plane, o = dst + i * plane
             for k in 0..<c {
-                let (ox, oy, fx, fy) = taps(i * c + k)
+                let (ox, oy, fx, fy) = grid.taps(i * c + k)
                 let w00 = (1 - fy) * (1 - fx), w01 = (1 - fy) * fx, w10 = fy * (1 - fx), w11 = fy * fx
                 for y in 0..<h { for x in 0..<w {
-                    let (i00, i01, i10, i11) = corners(y, x, ox, oy)
+                    let (i00, i01, i10, i11) = grid.corners(y, x, ox, oy)
                     var v: Float = 0
                     if i00 >= 0 { v += w00 * p[i00 + k] }
                     if i01 >= 0 { v += w01 * p[i01 + k] }
@@ -47,50 +51,78 @@ extension Tensor {
                 } }
             }
         }
-        return try record(out, "translate", [maps, shifts]) { _, g in
-            let gp = g.ptr
-            if maps.requiresGrad {
-                maps.accumulateGrad { d, acc in
-                    if !acc { d.update(repeating: 0, count: maps.count) }
-                    Parallel.forEach(n) { i in
-                        let gi = gp + i * plane, di = d + i * plane
-                        for k in 0..<c {
-                            let (ox, oy, fx, fy) = taps(i * c + k)
-                            let w00 = (1 - fy) * (1 - fx), w01 = (1 - fy) * fx, w10 = fy * (1 - fx), w11 = fy * fx
-                            for y in 0..<h { for x in 0..<w {
-                                let (i00, i01, i10, i11) = corners(y, x, ox, oy)
-                                let gv = gi[(y * w + x) * c + k]
-                                if i00 >= 0 { di[i00 + k] += w00 * gv }
-                                if i01 >= 0 { di[i01 + k] += w01 * gv }
-                                if i10 >= 0 { di[i10 + k] += w10 * gv }
-                                if i11 >= 0 { di[i11 + k] += w11 * gv }
-                            } }
-                        }
-                    }
-                }
-            }
-            if shifts.requiresGrad {
-                shifts.accumulateGrad { d, acc in
-                    Parallel.forEach(n) { i in
-                        let p = src + i * plane, gi = gp + i * plane
-                        for k in 0..<c {
-                            let (ox, oy, fx, fy) = taps(i * c + k)
-                            var gx: Float = 0, gy: Float = 0
-                            for y in 0..<h { for x in 0..<w {
-                                let (i00, i01, i10, i11) = corners(y, x, ox, oy)
-                                let p00 = i00 >= 0 ? p[i00 + k] : 0, p01 = i01 >= 0 ? p[i01 + k] : 0
-                                let p10 = i10 >= 0 ? p[i10 + k] : 0, p11 = i11 >= 0 ? p[i11 + k] : 0
-                                let gv = gi[(y * w + x) * c + k]
-                                // out = Σ w·p with fx = frac(−dx), fy = frac(−dy): d/d(dx) = −d/d(fx).
-                                gx -= gv * ((1 - fy) * (p01 - p00) + fy * (p11 - p10))
-                                gy -= gv * ((1 - fx) * (p10 - p00) + fx * (p11 - p01))
-                            } }
-                            let s = 2 * (i * c + k)
-                            if acc { d[s] += gx; d[s + 1] += gy } else { d[s] = gx; d[s + 1] = gy }
-                        }
-                    }
-                }
+    }
+
+    /// Gradient for the maps: each output cell's gradient scattered back onto its four taps, added into `d`.
+    private static func translateMapsGrad(_ grid: TranslateGrid, _ gp: UnsafeMutablePointer<Float>,
+                                          into d: UnsafeMutablePointer<Float>) {
+        let h = grid.h, w = grid.w, c = grid.c, plane = grid.plane
+        Parallel.forEach(grid.n) { i in
+            let gi = gp + i * plane, di = d + i * plane
+            for k in 0..<c {
+                let (ox, oy, fx, fy) = grid.taps(i * c + k)
+                let w00 = (1 - fy) * (1 - fx), w01 = (1 - fy) * fx, w10 = fy * (1 - fx), w11 = fy * fx
+                for y in 0..<h { for x in 0..<w {
+                    let (i00, i01, i10, i11) = grid.corners(y, x, ox, oy)
+                    let gv = gi[(y * w + x) * c + k]
+                    if i00 >= 0 { di[i00 + k] += w00 * gv }
+                    if i01 >= 0 { di[i01 + k] += w01 * gv }
+                    if i10 >= 0 { di[i10 + k] += w10 * gv }
+                    if i11 >= 0 { di[i11 + k] += w11 * gv }
+                } }
             }
         }
+    }
+
+    /// Gradient for the shifts: per (sample, channel), the sum over cells of the output gradient times the slope
+    /// of the bilinear sample along x and y; added into `d` with `accumulate`, else written.
+    private static func translateShiftsGrad(_ grid: TranslateGrid, _ src: UnsafeMutablePointer<Float>,
+                                            _ gp: UnsafeMutablePointer<Float>, into d: UnsafeMutablePointer<Float>,
+                                            accumulate acc: Bool) {
+        let h = grid.h, w = grid.w, c = grid.c, plane = grid.plane
+        Parallel.forEach(grid.n) { i in
+            let p = src + i * plane, gi = gp + i * plane
+            for k in 0..<c {
+                let (ox, oy, fx, fy) = grid.taps(i * c + k)
+                var gx: Float = 0, gy: Float = 0
+                for y in 0..<h { for x in 0..<w {
+                    let (i00, i01, i10, i11) = grid.corners(y, x, ox, oy)
+                    let p00 = i00 >= 0 ? p[i00 + k] : 0, p01 = i01 >= 0 ? p[i01 + k] : 0
+                    let p10 = i10 >= 0 ? p[i10 + k] : 0, p11 = i11 >= 0 ? p[i11 + k] : 0
+                    let gv = gi[(y * w + x) * c + k]
+                    // out = Σ w·p with fx = frac(−dx), fy = frac(−dy): d/d(dx) = −d/d(fx).
+                    gx -= gv * ((1 - fy) * (p01 - p00) + fy * (p11 - p10))
+                    gy -= gv * ((1 - fx) * (p10 - p00) + fx * (p11 - p01))
+                } }
+                let s = 2 * (i * c + k)
+                if acc { d[s] += gx; d[s + 1] += gy } else { d[s] = gx; d[s + 1] = gy }
+            }
+        }
+    }
+}
+
+/// The sizes of a translate, [N, H, W, C] maps, and its shifts [N, C, 2]: the forward pass and both gradients
+/// sample the same four taps, so they are worked out here once.
+struct TranslateGrid {
+    let n: Int, h: Int, w: Int, c: Int
+    /// The shifts' values, (dx, dy) per (sample, channel).
+    let shifts: UnsafeMutablePointer<Float>
+    /// Floats per sample.
+    var plane: Int { h * w * c }
+
+    /// Per (sample, channel) `s`: integer offset of the top-left source cell and the fractions.
+    func taps(_ s: Int) -> (ox: Int, oy: Int, fx: Float, fy: Float) {
+        let tx = -shifts[2 * s], ty = -shifts[2 * s + 1]
+        let bx = tx.rounded(.down), by = ty.rounded(.down)
+        return (Int(bx), Int(by), tx - bx, ty - by)
+    }
+
+    /// Offsets of the four taps of output cell (y, x) in a sample's map (channel 0), −1 outside the map.
+    @inline(__always) func corners(_ y: Int, _ x: Int, _ ox: Int, _ oy: Int) -> (Int, Int, Int, Int) {
+        let y0 = y + oy, x0 = x + ox
+        let r0 = y0 >= 0 && y0 < h, r1 = y0 + 1 >= 0 && y0 + 1 < h
+        let c0 = x0 >= 0 && x0 < w, c1 = x0 + 1 >= 0 && x0 + 1 < w
+        let base = (y0 * w + x0) * c
+        return (r0 && c0 ? base : -1, r0 && c1 ? base + c : -1, r1 && c0 ? base + w * c : -1, r1 && c1 ? base + (w + 1) * c : -1)
     }
 }
