@@ -34,9 +34,15 @@ extension SoftwareRasterizer {
         let W = width
         let px = pixels
         for y in minY...maxY {
-            if let (lo, hi) = e.candidateSpan(maxX: maxX) {
+            // The row's candidate span (see `TriangleEdges.clip`).
+            var lo = minX, hi = maxX
+            var empty = false
+            TriangleEdges.clip(e.w0Row, e.b0, e.w0dx, e.r0, minX, &lo, &hi, &empty)
+            TriangleEdges.clip(e.w1Row, e.b1, e.w1dx, e.r1, minX, &lo, &hi, &empty)
+            TriangleEdges.clip(e.w2Row, e.b2, e.w2dx, e.r2, minX, &lo, &hi, &empty)
+            if !empty && lo <= hi {
                 if s.flat || s.ramp {
-                    Self.fillOneColour(px, base: y * W, lo, hi, e, s)
+                    Self.fillOneColour(px, row: y, width: W, lo, hi, e, s)
                 } else {
                     Self.shadeSpan(px, base: y * W, lo, hi, e, s, tex)
                 }
@@ -48,9 +54,10 @@ extension SoftwareRasterizer {
     /// One colour: finds the exact ends of the span, then fills it with no per-pixel tests (the inside of a
     /// triangle's row is one interval); opaque spans are a plain memory fill, feathered ones ramp alpha only.
     @inline(__always)
-    private static func fillOneColour(_ px: UnsafeMutableBufferPointer<UInt32>, base: Int, _ lo: Int, _ hi: Int,
-                                      _ e: TriangleEdges, _ s: TriangleShading) {
+    private static func fillOneColour(_ px: UnsafeMutableBufferPointer<UInt32>, row y: Int, width W: Int, _ lo: Int,
+                                      _ hi: Int, _ e: TriangleEdges, _ s: TriangleShading) {
         guard let (xa, xb) = e.exactSpan(lo, hi) else { return }
+        let base = y * W
         if s.flat && s.flatAlpha == 255 {
             UnsafeMutableBufferPointer(rebasing: px[(base + xa)...(base + xb)]).update(repeating: 0xFF00_0000 | s.flatSrc)
         } else if s.flat {
@@ -157,21 +164,18 @@ struct TriangleEdges {
         return topLeft ? 0 : -1e-7
     }
 
-    /// The current row's span where all three edge functions are ≥ 0 (each is linear in x), widened by a
-    /// pixel each side, or nil; callers test it exactly, so thin fan triangles don't scan their whole box.
+    /// Narrows a row's span `lo...hi` to where one edge function (value `w` + bias `b` at `minX`, step `d`, 1/d `r`)
+    /// is ≥ 0 (each is linear in x), widened by a pixel each side; callers then test it exactly, so thin fan
+    /// triangles don't scan their whole box. An edge parallel to the rows keeps the whole row or sets `empty`.
     /// Truncation instead of floor/ceil (libm calls on baseline x86-64): two pixels of margin cover it.
+    /// (Called three times in the row loop: a helper returning the span was left un-inlined by the compiler.)
     @inline(__always)
-    func candidateSpan(maxX: Int) -> (Int, Int)? {
-        var lo = minX, hi = maxX
-        var empty = false
-        @inline(__always) func clip(_ w: Float, _ b: Float, _ d: Float, _ r: Float) {
-            let v = w + b
-            if d > 0 { lo = max(lo, minX + Int(max(-v * r, -1e7)) - 2) }
-            else if d < 0 { hi = min(hi, minX + Int(min(-v * r, 1e7)) + 2) }
-            else if v < 0 { empty = true }
-        }
-        clip(w0Row, b0, w0dx, r0); clip(w1Row, b1, w1dx, r1); clip(w2Row, b2, w2dx, r2)
-        return !empty && lo <= hi ? (lo, hi) : nil
+    static func clip(_ w: Float, _ b: Float, _ d: Float, _ r: Float, _ minX: Int,
+                             _ lo: inout Int, _ hi: inout Int, _ empty: inout Bool) {
+        let v = w + b
+        if d > 0 { lo = max(lo, minX + Int(max(-v * r, -1e7)) - 2) }
+        else if d < 0 { hi = min(hi, minX + Int(min(-v * r, 1e7)) + 2) }
+        else if v < 0 { empty = true }
     }
 
     /// Whether pixel `x` of the current row is inside.
