@@ -4,8 +4,8 @@ import CSDL2
 ///
 /// `triangle` sets a triangle up once (corners, edges, colours, texture) and then walks its rows; each row is
 /// narrowed to a span and handed to one of two span fillers, one for single-colour fills and one for
-/// interpolated or textured pixels. Everything below is `@inline(__always)` on plain values and pointers, so
-/// the row and pixel loops compile to what one long function gave, with no closures or allocations in them.
+/// interpolated or textured pixels. The helpers are `@inline(__always)` on plain values and pointers, so the
+/// row and pixel loops compile to what one long function gave, with no closures or allocations in them.
 extension SoftwareRasterizer {
     /// Rasterises indexed triangles. `image`, if given, is sampled nearest-neighbour at the interpolated
     /// texture coordinates and modulated by the vertex colour.
@@ -171,7 +171,7 @@ struct TriangleEdges {
     /// (Called three times in the row loop: a helper returning the span was left un-inlined by the compiler.)
     @inline(__always)
     static func clip(_ w: Float, _ b: Float, _ d: Float, _ r: Float, _ minX: Int,
-                             _ lo: inout Int, _ hi: inout Int, _ empty: inout Bool) {
+                     _ lo: inout Int, _ hi: inout Int, _ empty: inout Bool) {
         let v = w + b
         if d > 0 { lo = max(lo, minX + Int(max(-v * r, -1e7)) - 2) }
         else if d < 0 { hi = min(hi, minX + Int(min(-v * r, 1e7)) + 2) }
