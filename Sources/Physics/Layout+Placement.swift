@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Placing an episode's chains and loose bodies where they overlap nothing.
@@ -42,7 +43,7 @@ extension Layout {
     /// Draws chain `ci`'s link count and length, then hangs it at random angles until it stays in the world and
     /// clear of everything (or, not `strict`, takes an unchecked last try), and marks its links as taken.
     static func hangChain(_ chain: Scene.ChainSpec, index ci: Int, rows: RowMap, world: Scene.Size,
-                          space: inout FreeSpace, rng: inout SeededRandom, attempts: Int, maxCounts: Bool,
+                          space: inout FreeSpace, rng: inout SplitMix64, attempts: Int, maxCounts: Bool,
                           strict: Bool) throws -> HungChain {
         let count = maxCounts ? chain.links.upper : rng.integer(chain.links.lower, chain.links.upper)
         let length = chain.length.sample(&rng)
@@ -65,7 +66,7 @@ extension Layout {
 
     /// One try at hanging the chain; with `check`, `nil` when a link leaves the world or hits something.
     private static func hangOnce(_ chain: Scene.ChainSpec, index ci: Int, count: Int, length: Float, rows: RowMap,
-                                 world: Scene.Size, space: FreeSpace, rng: inout SeededRandom, check: Bool) -> HungChain? {
+                                 world: Scene.Size, space: FreeSpace, rng: inout SplitMix64, check: Bool) -> HungChain? {
         var links: [Body] = [], pins: [(Int, Int, SIMD2<Float>)] = []
         var start = chain.anchor
         var theta = chain.angle.sample(&rng) * .pi / 180
@@ -97,7 +98,7 @@ extension Layout {
     /// Instance `k` of body entry `bi`: draws its shape, angle, velocity and spin, then random positions until one is
     /// free (with `strict`, none within `attempts` is a failure; otherwise the last try stands), and marks it taken.
     static func placeBody(_ spec: Scene.BodySpec, entry bi: Int, instance k: Int, rows: RowMap, space: inout FreeSpace,
-                          rng: inout SeededRandom, attempts: Int, strict: Bool) throws -> Body {
+                          rng: inout SplitMix64, attempts: Int, strict: Bool) throws -> Body {
         let shape = drawShape(spec, &rng)
         let angle = spec.angle.sample(&rng) * .pi / 180
         let velocity = drawVelocity(spec.velocity, &rng)
@@ -125,7 +126,7 @@ extension Layout {
     }
 
     /// An instance's shape in its own frame, with its sizes drawn (radius; width then height; scale).
-    private static func drawShape(_ spec: Scene.BodySpec, _ rng: inout SeededRandom) -> LocalShape {
+    private static func drawShape(_ spec: Scene.BodySpec, _ rng: inout SplitMix64) -> LocalShape {
         switch spec.shape {
         case .circle:
             return .circle(center: .zero, radius: spec.radius!.sample(&rng))
@@ -139,7 +140,7 @@ extension Layout {
     }
 
     /// An instance's initial velocity: x then y, or speed then direction (degrees).
-    private static func drawVelocity(_ spec: Scene.RandomVelocity, _ rng: inout SeededRandom) -> SIMD2<Float> {
+    private static func drawVelocity(_ spec: Scene.RandomVelocity, _ rng: inout SplitMix64) -> SIMD2<Float> {
         switch spec {
         case let .cartesian(x, y):
             return SIMD2(x.sample(&rng), y.sample(&rng))
