@@ -32,6 +32,8 @@ public struct TrainSummary: Sendable {
     public var framesPerSecond: Double
     public var finalLoss: Double
     public var stoppedByTime: Bool
+    /// SIGINT or SIGTERM when a signal stopped the run (checkpoint saved, as for --minutes).
+    public var stoppedBySignal: Int32? = nil
 }
 
 /// The training loop: batches → losses → AdamW (+ Adam for the heads) → EMA → logs and checkpoints.
@@ -47,7 +49,8 @@ public enum Trainer {
         let run = RunDirectory(options.run)
         // Everything that can be wrong is checked before any file is touched.
         var resumed: ModelCheckpoint.Contents? = nil
-        if options.resume {
+        let restart = options.resume && run.holdsRunWithoutCheckpoint  // nothing to resume: start it again
+        if options.resume && !restart {
             try run.requireExistingRun()
             let stored = try TrainingConfig(contentsOf: run.config)
             let differences = options.config.differences(from: stored)
@@ -62,7 +65,9 @@ public enum Trainer {
         _ = try WorldNetwork(config: options.config, info: ModelInfo(
             height: d.height, width: d.width, channels: d.channels, bodies: d.bodies, actionSize: d.actionSize,
             sceneSHA256: d.sceneSHA256, sceneName: d.sceneName, stateMean: [0, 0, 0, 0], stateStd: [1, 1, 1, 1], observationHz: d.observationHz))
-        if !options.resume { try run.prepareFresh(); try RunRecord(options.data).write(to: run.record) }
+        let lock = try RunLock(run.url)
+        defer { withExtendedLifetime(lock) {} }
+        if !options.resume || restart { try run.prepareFresh(); try RunRecord(options.data).write(to: run.record) }
         return try train(options: options, run: run, source: source, resumed: resumed)
     }
 
@@ -182,6 +187,7 @@ public enum Trainer {
                 stoppedByTime = true
                 break
             }
+            if StopRequest.shared.signal != nil, step < total { break }
             if step % config.checkpointEvery == 0 && step < total { try save() }
         }
         if Profiler.enabled {
@@ -198,10 +204,13 @@ public enum Trainer {
         if step > startStep || resumed == nil { try save(final: true) }
         let seconds = Date().timeIntervalSince(start)
         let fps = Double(step - startStep) * framesPerStep / max(seconds, 1e-9)
-        progress.log(stoppedByTime
+        let signal = step < total ? StopRequest.shared.signal : nil
+        if let signal { progress.log("stopped by \(StopRequest.name(signal)) at step \(step) of \(total); checkpoint \(lastCheckpoint.lastPathComponent) (continue with --resume)") }
+        else { progress.log(stoppedByTime
             ? "time budget spent at step \(step) of \(total); checkpoint \(lastCheckpoint.lastPathComponent) (continue with --resume)"
-            : "done: step \(step), \(String(format: "%.0f", seconds)) s, \(String(format: "%.0f", fps)) frames/s, checkpoint \(lastCheckpoint.lastPathComponent)")
-        return TrainSummary(step: step, lastCheckpoint: lastCheckpoint, seconds: seconds, framesPerSecond: fps, finalLoss: lastLoss, stoppedByTime: stoppedByTime)
+            : "done: step \(step), \(String(format: "%.0f", seconds)) s, \(String(format: "%.0f", fps)) frames/s, checkpoint \(lastCheckpoint.lastPathComponent)") }
+        return TrainSummary(step: step, lastCheckpoint: lastCheckpoint, seconds: seconds, framesPerSecond: fps, finalLoss: lastLoss,
+                            stoppedByTime: stoppedByTime, stoppedBySignal: signal)
     }
 }
 
