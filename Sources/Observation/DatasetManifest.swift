@@ -126,8 +126,9 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
             throw DatasetError(file: url.path, field: "format_version",
                                problem: "version \(version) is not supported (this Tumble reads version \(currentFormatVersion))")
         }
+        let manifest: DatasetManifest
         do {
-            return try JSONDecoder().decode(DatasetManifest.self, from: data)
+            manifest = try JSONDecoder().decode(DatasetManifest.self, from: data)
         } catch let DecodingError.keyNotFound(key, ctx) {
             throw DatasetError(file: url.path, field: path(ctx.codingPath + [key]), problem: "missing")
         } catch let DecodingError.typeMismatch(type, ctx) {
@@ -137,6 +138,8 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
         } catch let DecodingError.dataCorrupted(ctx) {
             throw DatasetError(file: url.path, field: path(ctx.codingPath), problem: ctx.debugDescription)
         }
+        try manifest.checkBounds(file: url.path)
+        return manifest
     }
 
     private static func path(_ keys: [CodingKey]) -> String {

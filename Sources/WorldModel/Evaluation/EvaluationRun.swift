@@ -73,6 +73,7 @@ public enum EvaluationRun {
         let checkpointSHA = try FileDigest.sha256(of: checkpointURL)
         let model = try loadModel(checkpointURL)
         let source = try openData(dataURL)
+        try EvaluationMemory.check(model: model, source: source)
         let evaluator = Evaluator(model: model, options: EvaluationOptions(horizon: request.horizon))
         let result = try evaluator.evaluate(source, name: request.data, progress: progress)
         return EvaluationReport(request: request, checkpointSHA256: checkpointSHA,

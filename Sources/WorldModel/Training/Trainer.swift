@@ -59,6 +59,7 @@ public enum Trainer {
             let inCheckpoint = resumed!.config.differences(from: stored)
             if !inCheckpoint.isEmpty { throw RunError.resumeMismatch(path: run.lastCheckpoint.path, differences: inCheckpoint) }
         }
+        if given == nil { try TrainingMemory.check(options.data, config: options.config) }
         let source = try given ?? DataSources.make(options.data, config: options.config)
         // The architecture must fit the data (e.g. decoder depth vs frame size) before anything is written.
         let d = source.description
