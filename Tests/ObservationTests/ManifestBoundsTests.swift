@@ -82,6 +82,35 @@ final class ManifestBoundsTests: XCTestCase {
         }
     }
 
+    /// scripts/check_dataset.py: a hostile manifest or shard is one line naming the file, never a
+    /// traceback, and no path outside the dataset is opened.
+    func testCheckDatasetScriptReportsHostileShardsWithoutATraceback() throws {
+        let objectArrays = """
+            import hashlib, json, sys, numpy as np
+            d = sys.argv[1]
+            names = ["frames", "states", "actions", "collisions", "seeds"]
+            np.savez(f"{d}/shard-00000.npz", **{n: np.array([None, 1], dtype=object) for n in names})
+            raw = open(f"{d}/shard-00000.npz", "rb").read()
+            m = json.load(open(f"{d}/manifest.json"))
+            m["shards"][0].update(sha256=hashlib.sha256(raw).hexdigest(), bytes=len(raw))
+            json.dump(m, open(f"{d}/manifest.json", "w"))
+            """
+        let trials: [(URL, String)] = [
+            (try dataset { shard(&$0, "file", "/etc/passwd") }, "shards[0].file: expected a file name inside the dataset directory"),
+            (try dataset { shard(&$0, "file", "../../../../etc/passwd") }, "shards[0].file: expected a file name inside the dataset directory"),
+            (try dataset { shard(&$0, "file", "gone.npz") }, "gone.npz: cannot be read (No such file or directory)"),
+            (try dataset { $0.removeValue(forKey: "seeds") }, "manifest.json: unexpected content (KeyError: 'seeds')"),
+            (try { let d = try dataset { _ in }; _ = try PythonSupport.run(objectArrays, [d.path]); return d }(),
+             "shard-00000.npz: numpy.load cannot read it (ValueError"),
+        ]
+        for (dir, expected) in trials {
+            let r = try PythonSupport.checkDataset(dir, json: false)
+            XCTAssertEqual(r.status, 1, r.err)
+            XCTAssertTrue(r.err.contains(expected), r.err)
+            XCTAssertFalse(r.err.contains("Traceback"), r.err)
+        }
+    }
+
     func testMemAvailableIsRead() {
         XCTAssertGreaterThan(MemoryBudget.readMemAvailable() ?? 0, 0)
     }
