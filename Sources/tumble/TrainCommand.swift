@@ -30,10 +30,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "YAML config file (default: built-in defaults; with --resume: the run's config.yaml).")
     var config: String?
 
-    @Option(help: "Stop after this many steps in total (sets train.steps).")
+    @Option(parsing: .unconditional, help: "Stop after this many steps in total (sets train.steps).")
     var steps: Int?
 
-    @Option(help: "Stop after this many minutes of this invocation (checkpointed; continue with --resume).")
+    @Option(parsing: .unconditional, help: "Stop after this many minutes of this invocation (checkpointed; continue with --resume).")
     var minutes: Double?
 
     @Flag(help: "Continue the run in --out from its last checkpoint.")

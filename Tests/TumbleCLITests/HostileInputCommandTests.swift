@@ -25,6 +25,38 @@ final class HostileInputCommandTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "nothing may be left to refuse a retry")
     }
 
+    /// The "smaller" list of issue 16: each message says what is wrong and which flag or key.
+    func testMisleadingMessagesNameTheRealProblem() throws {
+        let dir = try temporaryDirectory("messages", for: self)
+        let trials: [([String], String)] = [
+            (["train", "--scene", "bounce", "--out", "R", "--steps", "-5"], "--steps must be ≥ 1, got -5"),
+            (["record", "bounce", "--out", "R", "--steps", "-5"], "--steps must be at least 1 (got -5)"),
+            (["train", "--scene", "bounce", "--out", "R", "--set", "optim=3"], "optim is a section; set one of its keys (optim.lr"),
+            (["record", "bounce", "--out", "R", "--resolution", "2"], "--resolution must be in 8...1024 pixels"),
+            (["bench", "--only", "nonsense"], "--only nonsense matches no suite (suites: physics"),
+        ]
+        for (args, expected) in trials {
+            let r = try TumbleProcess.tumble(args, in: dir)
+            XCTAssertNotEqual(r.status, 0, r.output)
+            XCTAssertTrue(r.stderr.contains(expected), "\(args): \(r.output)")
+        }
+    }
+
+    /// A --resume with another --episodes-per-shard names the field and the value to pass.
+    func testResumeWithAnotherShardSizeNamesTheFlag() throws {
+        let dir = try temporaryDirectory("shard-size", for: self)
+        let flags = ["record", "bounce", "--out", "D", "--episodes", "6", "--steps", "4", "--resolution", "8"]
+        XCTAssertSucceeded(try TumbleProcess.tumble(flags + ["--episodes-per-shard", "2"], in: dir), "record")
+        let manifest = dir.appendingPathComponent("D/manifest.json")
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: manifest)) as? [String: Any])
+        json["complete"] = false
+        json["shards"] = Array((json["shards"] as! [Any]).prefix(1))
+        try JSONSerialization.data(withJSONObject: json).write(to: manifest)
+        let r = try TumbleProcess.tumble(flags + ["--episodes-per-shard", "3", "--resume"], in: dir)
+        XCTAssertEqual(r.status, 1, r.output)
+        XCTAssertTrue(r.stderr.contains("episodes_per_shard (recorded 2, now 3: pass --episodes-per-shard 2)"), r.output)
+    }
+
     /// SIGTERM mid-run: exit 143 after saving a checkpoint and the report; --resume finishes the run.
     func testSIGTERMSavesACheckpointAndTheReport() throws {
         guard let binary = TumbleProcess.binary else { return XCTFail("tumble binary not found") }
