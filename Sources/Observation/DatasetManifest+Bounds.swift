@@ -21,6 +21,26 @@ extension DatasetManifest {
         !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.contains("\0")
     }
 
+    /// The first field holding a whole number too large for 64 bits (JSONDecoder calls the whole file
+    /// "not valid JSON" for one), as a path such as `shards[0].bytes`.
+    static func oversizedNumber(in value: Any, path: String = "") -> String? {
+        switch value {
+        case let dict as [String: Any]:
+            for key in dict.keys.sorted() {
+                if let found = oversizedNumber(in: dict[key]!, path: path.isEmpty ? key : "\(path).\(key)") { return found }
+            }
+        case let list as [Any]:
+            for (i, item) in list.enumerated() {
+                if let found = oversizedNumber(in: item, path: "\(path)[\(i)]") { return found }
+            }
+        case let number as NSNumber where !(number is Bool):
+            if abs(number.doubleValue) >= 0x1p63 { return path }
+        default:
+            break
+        }
+        return nil
+    }
+
     func checkBounds(file: String) throws {
         func need(_ ok: Bool, _ field: String, _ problem: @autoclosure () -> String) throws {
             if !ok { throw DatasetError(file: file, field: field, problem: problem()) }

@@ -136,6 +136,9 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
         } catch let DecodingError.valueNotFound(type, ctx) {
             throw DatasetError(file: url.path, field: path(ctx.codingPath), problem: "expected \(type), got null")
         } catch let DecodingError.dataCorrupted(ctx) {
+            if let field = oversizedNumber(in: object) {
+                throw DatasetError(file: url.path, field: field, problem: "expected a whole number that fits in 64 bits")
+            }
             throw DatasetError(file: url.path, field: path(ctx.codingPath), problem: ctx.debugDescription)
         }
         try manifest.checkBounds(file: url.path)

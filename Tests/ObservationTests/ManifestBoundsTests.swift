@@ -54,6 +54,11 @@ final class ManifestBoundsTests: XCTestCase {
         assertRefused(try dataset { $0["episodes"] = 1_000_000_000_000_000 }, field: "episodes", "shards hold 4 episodes")
         assertRefused(try dataset { shard(&$0, "episode_count", -3) }, field: "shards[0].episode_count", "expected at least 1, got -3")
         assertRefused(try dataset { $0["steps"] = Int.max }, field: "steps", "too large to hold")
+        let huge = try dataset { _ in }
+        let manifest = huge.appendingPathComponent(DatasetManifest.fileName)
+        let text = try String(contentsOf: manifest, encoding: .utf8).replacingOccurrences(of: "\"steps\":6", with: "\"steps\":18446744073709551621")
+        try text.write(to: manifest, atomically: true, encoding: .utf8)
+        assertRefused(huge, field: "steps", "expected a whole number that fits in 64 bits")
         assertRefused(try dataset { $0["frame"] = ["width": 0, "height": 16, "channels": 3, "color": "rgb"] },
                       field: "frame.width", "expected 1...4096 pixels, got 0")
     }
