@@ -63,6 +63,14 @@ final class ManifestBoundsTests: XCTestCase {
                       field: "frame.width", "expected 1...4096 pixels, got 0")
     }
 
+    /// Found by the manifest fuzz target (as a Foundation leak on an empty file): still a clear error.
+    func testAnEmptyManifestIsAClearError() throws {
+        let dir = try makeTemporaryDirectory()
+        dirs.append(dir)
+        try Data().write(to: dir.appendingPathComponent(DatasetManifest.fileName))
+        assertRefused(dir, field: "", "is not a JSON object")
+    }
+
     func testShardFilesMustStayInsideTheDatasetDirectory() throws {
         for path in ["../../../../etc/passwd", "/etc/passwd", "..", "sub/shard-00000.npz"] {
             assertRefused(try dataset { shard(&$0, "file", path) }, field: "shards[0].file", "expected a file name inside the dataset directory")

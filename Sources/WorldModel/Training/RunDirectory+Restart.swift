@@ -7,10 +7,11 @@ extension RunDirectory {
     /// What a run writes before its first checkpoint (the checkpoints folder holds at most temporary files).
     static let filesBeforeFirstCheckpoint: Set<String> = ["run.json", "config.yaml", "metrics.csv", "train.log", "report.html", "checkpoints"]
 
-    /// Whether the directory holds files, all of them a run's from before its first checkpoint.
+    /// Whether the directory holds a run's run.json (what `train` writes first) and otherwise only
+    /// files a run writes before its first checkpoint; a config.yaml alone may be the user's own.
     var holdsRunWithoutCheckpoint: Bool {
         let fm = FileManager.default
-        guard let names = try? fm.contentsOfDirectory(atPath: url.path), !names.isEmpty,
+        guard let names = try? fm.contentsOfDirectory(atPath: url.path), names.contains("run.json"),
               names.allSatisfy(Self.filesBeforeFirstCheckpoint.contains) else { return false }
         let saved = (try? fm.contentsOfDirectory(atPath: checkpoints.path)) ?? []
         return saved.allSatisfy { $0.hasPrefix(".") && $0.contains(".tmp-") }
