@@ -64,3 +64,14 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// libFuzzer targets for the file readers (Fuzz/README.md). Only `scripts/fuzz` builds them, with
+// TUMBLE_FUZZ=1 and -sanitize=fuzzer: the normal build and test run never see this target.
+if Context.environment["TUMBLE_FUZZ"] != nil {
+    package.targets.append(.executableTarget(
+        name: "tumble-fuzz",
+        dependencies: ["Physics", "Observation", "Tensor", "WorldModel"],
+        path: "Fuzz/Sources",
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+    ))
+}

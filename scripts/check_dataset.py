@@ -7,7 +7,9 @@ Verifies what a consumer relies on: manifest format and version, each shard's SH
 numpy.load reads every shard, array names/dtypes/shapes against the manifest, episode seeds against
 the manifest's rule, and for violation datasets the pair layout (2p possible with violation_frame
 -1, 2p+1 impossible, same seed and actions, identical frames before violation_frame and a
-different frame at it). Exits 1 with one line per problem, 0 with a summary otherwise.
+different frame at it). Exits 1 with one line per problem, 0 with a summary otherwise. Shard
+`file` entries must name files inside DATASET_DIR; a damaged or hostile file is a problem line,
+never a traceback.
 """
 import hashlib
 import json
@@ -25,6 +27,16 @@ def episode_seed(base, index):
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
     return z ^ (z >> 31)
+
+
+def plain_file_name(name):
+    """A shard name must stay inside the dataset directory: no path, no '..', not absolute."""
+    return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name and "\0" not in name
+
+
+def short(text, limit=200):
+    """At most `limit` characters of `text`: a hostile file must not flood the terminal."""
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text)} characters)"
 
 
 def check(directory):
@@ -45,10 +57,18 @@ def check(directory):
     frames_total = 0
     types_seen = {}
     next_episode = 0
-    for shard in manifest["shards"]:
-        path = os.path.join(directory, shard["file"])
-        with open(path, "rb") as f:
-            raw = f.read()
+    for index, shard in enumerate(manifest["shards"]):
+        name = shard.get("file") if isinstance(shard, dict) else None
+        if not plain_file_name(name):
+            problems.append(f"{manifest_path}: shards[{index}].file: expected a file name inside the dataset directory, got {short(repr(name))}")
+            continue
+        path = os.path.join(directory, name)
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+        except OSError as error:
+            problems.append(f"{path}: cannot be read ({error.strerror or error})")
+            continue
         if hashlib.sha256(raw).hexdigest() != shard["sha256"]:
             problems.append(f"{path}: SHA-256 differs from the manifest")
             continue
@@ -56,11 +76,15 @@ def check(directory):
             problems.append(f"{path}: first_episode {shard['first_episode']}, expected {next_episode}")
         next_episode = shard["first_episode"] + shard["episode_count"]
         e = shard["episode_count"]
-        with np.load(path) as z:
-            if set(z.files) != set(arrays):
-                problems.append(f"{path}: arrays {sorted(z.files)}, manifest lists {sorted(arrays)}")
-                continue
-            data = {k: z[k] for k in z.files}
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                if set(z.files) != set(arrays):
+                    problems.append(f"{path}: arrays {short(str(sorted(z.files)))}, manifest lists {sorted(arrays)}")
+                    continue
+                data = {k: z[k] for k in z.files}
+        except Exception as error:  # numpy raises many kinds for a damaged file; each is one problem line
+            problems.append(f"{path}: numpy.load cannot read it ({type(error).__name__}: {short(str(error))})")
+            continue
         for name, spec in arrays.items():
             want = [e] + spec["shape"][1:]
             a = data[name]
@@ -101,7 +125,11 @@ def main():
     if len(args) != 1:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
-    problems, summary = check(args[0])
+    try:
+        problems, summary = check(args[0])
+    except Exception as error:  # a manifest with missing or mistyped keys: one line, not a traceback
+        print(f"{os.path.join(args[0], 'manifest.json')}: unexpected content ({type(error).__name__}: {short(str(error))})", file=sys.stderr)
+        return 1
     for p in problems:
         print(p, file=sys.stderr)
     if problems:

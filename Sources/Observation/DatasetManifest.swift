@@ -125,8 +125,9 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
             throw DatasetError(file: url.path, field: "format_version",
                                problem: "version \(version) is not supported (this Tumble reads version \(currentFormatVersion))")
         }
+        let manifest: DatasetManifest
         do {
-            return try JSONDecoder().decode(DatasetManifest.self, from: data)
+            manifest = try JSONDecoder().decode(DatasetManifest.self, from: data)
         } catch let DecodingError.keyNotFound(key, ctx) {
             throw DatasetError(file: url.path, field: path(ctx.codingPath + [key]), problem: "missing")
         } catch let DecodingError.typeMismatch(type, ctx) {
@@ -134,8 +135,13 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
         } catch let DecodingError.valueNotFound(type, ctx) {
             throw DatasetError(file: url.path, field: path(ctx.codingPath), problem: "expected \(type), got null")
         } catch let DecodingError.dataCorrupted(ctx) {
+            if let field = oversizedNumber(in: object) {
+                throw DatasetError(file: url.path, field: field, problem: "expected a whole number that fits in 64 bits")
+            }
             throw DatasetError(file: url.path, field: path(ctx.codingPath), problem: ctx.debugDescription)
         }
+        try manifest.checkBounds(file: url.path)
+        return manifest
     }
 
     private static func path(_ keys: [CodingKey]) -> String {

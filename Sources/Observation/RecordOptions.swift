@@ -47,8 +47,8 @@ public struct RecordOptions {
     func validate() throws {
         guard episodes >= 1 else { throw RecordError("--episodes must be at least 1 (got \(episodes))") }
         guard steps >= 1 else { throw RecordError("--steps must be at least 1 (got \(steps))") }
-        if let r = resolution, !(1...4096).contains(r) {
-            throw RecordError("--resolution must be in 1...4096 pixels (got \(r))")
+        if let r = resolution, !(8...1024).contains(r) {
+            throw RecordError("--resolution must be in 8...1024 pixels, as a scene's camera.resolution (got \(r))")
         }
         if let m = episodesPerShard, m < 1 { throw RecordError("--episodes-per-shard must be at least 1 (got \(m))") }
         if let p = part {

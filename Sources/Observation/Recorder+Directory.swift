@@ -13,6 +13,27 @@ extension Recorder {
     /// lists is re-hashed, and a missing or mismatching one is reported and recorded again, as is a
     /// shard file the manifest does not list (a kill between rename and manifest update).
     /// Leftover temporary files of ours are removed.
+    /// With --resume, the manifest already in --out (nil if none) must describe this plan; checked
+    /// before its shard files are judged, so another --episodes-per-shard is named as such rather
+    /// than its shards being called files "not part of this recording".
+    @discardableResult
+    func checkResumedPlan() throws -> DatasetManifest? {
+        let manifestPath = (options.output.path as NSString).appendingPathComponent(manifestFileName)
+        guard FileManager.default.fileExists(atPath: manifestPath) else { return nil }
+        let old = try DatasetManifest.read(URL(fileURLWithPath: manifestPath))
+        var differences = plan.planDifferences(from: old)
+        if let i = differences.firstIndex(of: "episodes_per_shard") {
+            differences[i] = "episodes_per_shard (recorded \(old.episodesPerShard), now \(plan.episodesPerShard): pass --episodes-per-shard \(old.episodesPerShard))"
+        }
+        guard differences.isEmpty else {
+            throw RecordError("--resume: \(manifestPath) describes a different recording (differs in: \(differences.joined(separator: ", "))); repeat the original flags or choose another directory")
+        }
+        guard old.part == plan.part else {
+            throw RecordError("--resume: \(manifestPath) belongs to another --shard part")
+        }
+        return old
+    }
+
     func prepareDirectory() throws -> [DatasetManifest.ShardInfo] {
         let fm = FileManager.default
         let dir = options.output.path
@@ -51,6 +72,7 @@ extension Recorder {
         func listing(_ names: [String]) -> String {
             names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", … (\(names.count) entries)" : "")
         }
+        if options.resume { try checkResumedPlan() }
         if !foreign.isEmpty {
             let hint = options.resume ? "it holds files that are not part of this recording" : "choose an empty directory, or add --resume to continue a recording"
             throw RecordError("output directory \(dir) is not empty (\(listing(foreign))): \(hint)")
@@ -66,15 +88,7 @@ extension Recorder {
 
         let manifestPath = (dir as NSString).appendingPathComponent(manifestFileName)
         var listed: [DatasetManifest.ShardInfo] = []
-        if fm.fileExists(atPath: manifestPath) {
-            let old = try DatasetManifest.read(URL(fileURLWithPath: manifestPath))
-            let differences = plan.planDifferences(from: old)
-            guard differences.isEmpty else {
-                throw RecordError("--resume: \(manifestPath) describes a different recording (differs in: \(differences.joined(separator: ", "))); repeat the original flags or choose another directory")
-            }
-            guard old.part == plan.part else {
-                throw RecordError("--resume: \(manifestPath) belongs to another --shard part")
-            }
+        if let old = try checkResumedPlan() {
             listed = old.shards
         } else if !ours.isEmpty {
             onMessage?("no \(manifestFileName) found: existing shard files cannot be checked and will be recorded again")

@@ -68,11 +68,12 @@ public final class Recorder {
         violationTypes = options.violations ? scene.violations : []
 
         let n = probe.bodyCount, a = probe.actionDimension, t = options.steps
-        let perEpisode = t * (frameByteCount + n * 6 * 4 + a * 4 + n) + 8 + 64
+        let perEpisode = try Self.episodeBytes(steps: t, frameBytes: frameByteCount, bodies: n, actions: a)
         var m = options.episodesPerShard ?? max(1, RecordOptions.defaultShardBytes / perEpisode)
         if options.violations { m = max(2, m - m % 2) }
         m = min(m, options.episodes)
-        let shardCount = (options.episodes + m - 1) / m
+        let shardCount = (options.episodes - 1) / m + 1
+        try Self.checkMemory(episodeBytes: perEpisode, episodesPerShard: m, shardCount: shardCount)
 
         var arrays: [DatasetManifest.ArrayInfo] = [
             .init(name: "frames", dtype: "|u1", shape: [-1, t] + probe.frameShape),

@@ -203,13 +203,13 @@ struct ZipReader {
         var cdSize = Int(u32(eocd + 12))
         var cdOffset = Int(u32(eocd + 16))
         if eocd >= 20, u32(eocd - 20) == 0x0706_4B50 {
-            let at = Int(u64(eocd - 20 + 8))
-            guard at + 56 <= n, u32(at) == 0x0606_4B50 else { throw fail("zip64", "zip64 locator points to no zip64 end record") }
-            count = Int(u64(at + 32))
-            cdSize = Int(u64(at + 40))
-            cdOffset = Int(u64(at + 48))
+            let at = Int(truncatingIfNeeded: u64(eocd - 20 + 8))
+            guard at >= 0, at <= n - 56, u32(at) == 0x0606_4B50 else { throw fail("zip64", "zip64 locator points to no zip64 end record") }
+            count = Int(truncatingIfNeeded: u64(at + 32))
+            cdSize = Int(truncatingIfNeeded: u64(at + 40))
+            cdOffset = Int(truncatingIfNeeded: u64(at + 48))
         }
-        guard cdOffset >= 0, cdSize >= 0, cdOffset + cdSize <= n else { throw fail("zip", "central directory lies outside the file (truncated?)") }
+        guard count >= 0, cdOffset >= 0, cdSize >= 0, cdOffset <= n, cdSize <= n - cdOffset else { throw fail("zip", "central directory lies outside the file (truncated?)") }
         var p = cdOffset
         for k in 0..<count {
             guard p + 46 <= n, u32(p) == 0x0201_4B50 else { throw fail("zip", "central directory entry \(k) is damaged") }
@@ -226,15 +226,20 @@ struct ZipReader {
                 let id = u16(e), len = Int(u16(e + 2))
                 if id == 0x0001 {
                     var q = e + 4
-                    if usize == StoredZipLayout.max32 { usize = Int(u64(q)); q += 8 }
-                    if csize == StoredZipLayout.max32 { csize = Int(u64(q)); q += 8 }
-                    if local == StoredZipLayout.max32 { local = Int(u64(q)); q += 8 }
+                    guard e + 4 + len <= extraEnd else { throw fail(name, "zip64 extra field is truncated") }
+                    if usize == StoredZipLayout.max32 { usize = Int(truncatingIfNeeded: u64(q)); q += 8 }
+                    if csize == StoredZipLayout.max32 { csize = Int(truncatingIfNeeded: u64(q)); q += 8 }
+                    if local == StoredZipLayout.max32 { local = Int(truncatingIfNeeded: u64(q)); q += 8 }
                 }
                 e += 4 + len
             }
             guard local + 30 <= n, u32(local) == 0x0403_4B50 else { throw fail(name, "local header is missing or damaged") }
             let dataOffset = local + 30 + Int(u16(local + 26)) + Int(u16(local + 28))
-            guard dataOffset + csize <= n else { throw fail(name, "entry data runs past the end of the file (truncated?)") }
+            guard csize >= 0, usize >= 0, csize <= n - dataOffset else { throw fail(name, "entry data runs past the end of the file (truncated?)") }
+            // Inflating allocates the claimed size first: a 4 GB claim from 4 KB was found by fuzzing.
+            guard method != 8 || usize / 1032 <= csize else {
+                throw fail(name, "claims \(usize) bytes inflated from \(csize), more than deflate can expand to (1032×)")
+            }
             guard method == 0 || method == 8 else { throw fail(name, "unsupported zip compression method \(method) (expected stored or deflate)") }
             entries.append(Entry(name: name, method: method, crc: crc, compressedSize: csize, size: usize, dataOffset: dataOffset))
             p += 46 + nameLen + extraLen + commentLen

@@ -27,7 +27,7 @@ extension Scene {
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw SceneError(file: url.path, path: "", message: "cannot read the file (\(error.localizedDescription))", line: nil)
+            throw SceneError(file: url.path, path: "", message: "cannot read the file as UTF-8 text (\(readFailure(url.path) ?? error.localizedDescription))", line: nil)
         }
         try self.init(yaml: text, file: url.path)
     }
@@ -37,6 +37,9 @@ extension Scene {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: nameOrPath, isDirectory: &isDirectory), !isDirectory.boolValue {
             return try Scene(contentsOf: URL(fileURLWithPath: nameOrPath))
+        }
+        if isDirectory.boolValue {
+            throw SceneError(file: nameOrPath, path: "", message: "is a directory; expected a scene YAML file or a shipped scene name (\(shippedNames.joined(separator: ", ")))", line: nil)
         }
         let name = nameOrPath.hasSuffix(".yaml") ? String(nameOrPath.dropLast(5)) : nameOrPath
         if !name.contains("/"), let text = shippedSource(name) {
@@ -51,4 +54,15 @@ extension Scene {
 
     /// The YAML text of a shipped scene (identical to Scenes/<name>.yaml).
     public static func shippedSource(_ name: String) -> String? { ShippedScenes.all.first { $0.name == name }?.yaml }
+}
+
+/// Why `path` cannot be read, in plain words: Foundation calls /dev/null a permission problem and a
+/// directory a missing file. Nil when it is a readable regular file.
+func readFailure(_ path: String) -> String? {
+    var st = stat()
+    guard stat(path, &st) == 0 else { return String(cString: strerror(errno)) }
+    if (st.st_mode & S_IFMT) == S_IFDIR { return "it is a directory" }
+    if (st.st_mode & S_IFMT) != S_IFREG { return "not a regular file" }
+    if access(path, R_OK) != 0 { return String(cString: strerror(errno)) }
+    return nil
 }

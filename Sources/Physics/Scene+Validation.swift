@@ -5,6 +5,8 @@ extension Scene {
     /// later allows ten times as many attempts, so a scene that passes here places reliably for every seed.
     static let validationSeeds: [UInt64] = Array(0..<6)
     static let validationAttempts = 100
+    /// Bodies a scene may hold in all, as one entry may.
+    static let maxBodies = 10_000
     static let episodeAttempts = 1000
 
     func validate() throws {
@@ -184,6 +186,11 @@ extension Scene {
             throw fail([k("violations"), .index(i)], "expected each violation once, `\(v.rawValue)` is repeated")
         }
 
+        // Per entry the caps hold, but placement is quadratic in the total: ten entries of 10,000 hung.
+        let total = bodies.reduce(0) { $0 + $1.count.upper } + chains.reduce(0) { $0 + $1.links.upper }
+        guard total <= Self.maxBodies else {
+            throw fail([k("bodies")], "expected at most \(Self.maxBodies) bodies in all (counts and chain links), got \(total)")
+        }
         let scenery = Scenery(self).solidPieces
         for seed in Self.validationSeeds {
             var rng = World.layoutStream(seed: seed)

@@ -83,7 +83,8 @@ extension SceneError {
              let YamlError.composer(_, problem, mark, _):
             return SceneError(file: file, path: "", message: "not valid YAML: \(problem)", line: mark.line)
         case let YamlError.duplicatedKeysInMapping(duplicates, context):
-            return SceneError(file: file, path: "", message: "duplicated field(s) \(duplicates.joined(separator: ", ")): \(context.text)",
+            // Yams's context is the whole input (48 MB for a hostile file): name the keys and the line only.
+            return SceneError(file: file, path: "", message: "duplicated field(s) \(duplicates.prefix(5).map { String($0.prefix(80)) }.joined(separator: ", "))",
                               line: context.mark.line)
         case let YamlError.reader(problem, _, _, _):
             return SceneError(file: file, path: "", message: "cannot read YAML: \(problem)", line: nil)

@@ -27,6 +27,13 @@ struct BenchCommand: ParsableCommand {
 
     static var suites: [BenchSuite] { [.physics, .observation, .tensor, .viewer] }
 
+    func validate() throws {
+        // A name that matches nothing used to exit 0 with no output, as if it had measured.
+        if let only, !Self.suites.contains(where: { $0.name.contains(only) }) {
+            throw ValidationError("--only \(only) matches no suite (suites: \(Self.suites.map(\.name).joined(separator: ", ")))")
+        }
+    }
+
     func run() throws {
         var figures: [BenchFigure] = []
         for suite in Self.suites where only.map({ suite.name.contains($0) }) ?? true {

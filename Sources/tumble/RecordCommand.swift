@@ -33,16 +33,16 @@ struct RecordCommand: ParsableCommand {
     @Option(help: "Output dataset directory (must be new or empty unless --resume).")
     var out: String?
 
-    @Option(help: "Number of episodes.")
+    @Option(parsing: .unconditional, help: "Number of episodes.")
     var episodes: Int = 64
 
-    @Option(help: "Observations per episode.")
+    @Option(parsing: .unconditional, help: "Observations per episode.")
     var steps: Int = 128
 
     @Option(help: "Base seed; episode seeds are derived from it (see the manifest's seeds.rule).")
     var seed: UInt64 = 0
 
-    @Option(help: "Square frame side in pixels (default: the scene camera's).")
+    @Option(parsing: .unconditional, help: "Square frame side in pixels (default: the scene camera's).")
     var resolution: Int?
 
     @Flag(help: "Record IntPhys-style matched pairs (possible/impossible clips) with violation labels.")
@@ -54,13 +54,13 @@ struct RecordCommand: ParsableCommand {
     @Flag(help: "Continue an interrupted recording in --out (intact shards are kept, damaged ones rewritten).")
     var resume = false
 
-    @Option(name: .customLong("episodes-per-shard"), help: "Episodes per shard file (default: about 128 MiB per shard).")
+    @Option(name: .customLong("episodes-per-shard"), parsing: .unconditional, help: "Episodes per shard file (default: about 128 MiB per shard).")
     var episodesPerShard: Int?
 
     @Flag(help: "Join the part manifests found in the given directories into one dataset (in --out, or the first directory).")
     var join = false
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var workers: Int?
 
     func validate() throws {

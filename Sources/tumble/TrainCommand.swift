@@ -30,10 +30,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "YAML config file (default: built-in defaults; with --resume: the run's config.yaml).")
     var config: String?
 
-    @Option(help: "Stop after this many steps in total (sets train.steps).")
+    @Option(parsing: .unconditional, help: "Stop after this many steps in total (sets train.steps).")
     var steps: Int?
 
-    @Option(help: "Stop after this many minutes of this invocation (checkpointed; continue with --resume).")
+    @Option(parsing: .unconditional, help: "Stop after this many minutes of this invocation (checkpointed; continue with --resume).")
     var minutes: Double?
 
     @Flag(help: "Continue the run in --out from its last checkpoint.")
@@ -86,6 +86,9 @@ struct TrainCommand: ParsableCommand {
         if let config {
             resolved = try TrainingConfig(contentsOf: URL(fileURLWithPath: config))
         } else if resume {
+            guard FileManager.default.fileExists(atPath: run.config.path) || !FileManager.default.fileExists(atPath: run.record.path) else {
+                throw RunError.runDirectory(path: run.url.path, message: "holds no config.yaml: the run stopped before training began; start it again with its --scene/--data (without --resume), the directory is reused")
+            }
             resolved = try TrainingConfig(contentsOf: run.config)
         } else {
             resolved = TrainingConfig()
@@ -97,6 +100,7 @@ struct TrainCommand: ParsableCommand {
         let source = try resume ? resumeSource(given: given, recorded: recorded, run: run) : given!
 
         let summary: TrainSummary
+        StopRequest.shared.install()
         do {
             summary = try Trainer.train(TrainOptions(data: source, run: runURL, config: resolved, minutes: minutes, resume: resume, quiet: quiet,
                                                         profile: profile))
@@ -109,7 +113,8 @@ struct TrainCommand: ParsableCommand {
         }
         // A run made before run.json existed gets one now that its data has trained it.
         if resume && recorded == nil { try RunRecord(source).write(to: run.record) }
-        print("\(summary.stoppedByTime ? "stopped (time)" : "finished") at step \(summary.step): \(summary.lastCheckpoint.path)")
+        let how = summary.stoppedBySignal.map { "stopped (\(StopRequest.name($0)))" } ?? (summary.stoppedByTime ? "stopped (time)" : "finished")
+        print("\(how) at step \(summary.step): \(summary.lastCheckpoint.path)")
         do {
             let page = try RunReport.write(run: run.url, data: source)
             print("report: \(page.path)")
@@ -117,6 +122,8 @@ struct TrainCommand: ParsableCommand {
             throw RunError.io(path: run.report.path, message: "training ended, but the report page could not be written: \(error) "
                               + "(the checkpoint is saved; retry with `tumble train --out \(out) --report`)")
         }
+        // Stopped by a signal: saved and reported, but the shell should still see the interruption.
+        if let signal = summary.stoppedBySignal { throw ExitCode(128 + signal) }
     }
 
     /// The data a resumed run continues on: run.json's; a --scene/--data that names other data is refused.

@@ -243,7 +243,7 @@ final class RecorderTests: XCTestCase {
         let cases: [(RecordOptions, String)] = [
             (options(scene, out, episodes: 0), "--episodes must be at least 1"),
             (options(scene, out, steps: 0), "--steps must be at least 1"),
-            (options(scene, out, resolution: 0), "--resolution must be in 1...4096"),
+            (options(scene, out, resolution: 0), "--resolution must be in 8...1024"),
             (options(scene, out, perShard: 0), "--episodes-per-shard must be at least 1"),
             (options(scene, out, episodes: 5, violations: true), "--episodes must be even"),
             (options(scene, out, perShard: 3, violations: true), "--episodes-per-shard must be even"),

@@ -201,15 +201,15 @@ final class EvalRunTests: XCTestCase {
         XCTAssertEqual(missing.differences, ["(report).surprise: in the report, missing on re-run"])
     }
 
-    /// The tolerance is relative (floor: a hundredth of it), so a 1 % change to a small number is
-    /// caught, while rounding-level differences, near zero too, still pass.
+    /// The tolerance is relative (near zero: to a hundredth of the largest neighbour), so a 1 % change
+    /// to a small number is caught, while rounding-level differences, near zero too, still pass.
     func testVerifierToleranceIsRelativeSoSmallNumbersAreChecked() {
         let verifier = ReportVerifier(tolerance: 1e-4)
         func curve(_ values: [Double]) -> JSONValue {
             .object([("latent_error", .object(values.enumerated().map { (String($0.offset + 1), .number($0.element)) }))])
         }
         let stored = curve([0.005, 0.0005, 0, -0.0036])
-        let rounding = verifier.compare(stored: stored, rerun: curve([0.005 * (1 + 3e-6), 0.0005 * (1 - 5e-5), 4e-7, -0.0036 + 9e-7]))
+        let rounding = verifier.compare(stored: stored, rerun: curve([0.005 * (1 + 3e-6), 0.0005 * (1 - 5e-5), 4e-9, -0.0036 + 3e-7]))
         XCTAssertEqual(rounding.differences, [])
         XCTAssertEqual(rounding.withinTolerance, 4)
         let onePercent = verifier.compare(stored: stored, rerun: curve([0.00505, 0.000505, 2e-6, -0.0036]))

@@ -108,6 +108,8 @@ public struct TrainingConfig: Equatable, Sendable {
     }
 
     private static func suggestion(for key: String) -> String {
+        let inside = schema.filter { $0.key.hasPrefix(key + ".") }.map(\.key)
+        if !inside.isEmpty { return ": \(key) is a section; set one of its keys (\(inside.prefix(4).joined(separator: ", "))\(inside.count > 4 ? ", …" : ""))" }
         let last = key.split(separator: ".").last.map(String.init) ?? key
         if let near = schema.first(where: { $0.key.hasSuffix("." + last) || $0.key == last }) { return " (did you mean \(near.key)?)" }
         return ""

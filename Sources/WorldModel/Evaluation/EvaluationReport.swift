@@ -81,8 +81,8 @@ public struct EvaluationReport: Equatable, Sendable {
         self.result = result
     }
 
-    /// Relative tolerance `--verify` allows on model-derived numbers (plus an absolute floor of a
-    /// hundredth of it for numbers near zero; see `ReportVerifier`).
+    /// Relative tolerance `--verify` allows on model-derived numbers (near zero: relative to a
+    /// hundredth of the largest number beside them; see `ReportVerifier`).
     public static let verifyTolerance = 1e-4
 
     /// Short statements of what each number means; they travel with the numbers.
@@ -94,7 +94,7 @@ public struct EvaluationReport: Equatable, Sendable {
         ("hits_at_1", "C-SWM: each clip's first-window prediction at step k ranked by L2 against every clip's encoded true latent at that step; ties count against; one query per episode"),
         ("surprise", "per step: 1-step teacher-forced latent error; per clip: max over steps (mean_over_steps: mean); pairwise_accuracy: possible clip strictly less surprising than its impossible twin (ties 1/2); auroc: tie-aware Mann-Whitney"),
         ("pixel_baseline", "pairwise accuracy of the model-free detector: largest mean absolute frame-to-frame pixel difference per clip"),
-        ("verify", "hashes, counts and model-free numbers must match exactly; model-derived numbers exactly or within a relative 1e-4 (absolute floor 1e-6 near zero) to allow another CPU's BLAS kernels"),
+        ("verify", "hashes, counts and model-free numbers must match exactly; model-derived numbers exactly or within a relative 1e-4 (near zero: of a hundredth of the largest number beside it) to allow another CPU's BLAS kernels"),
     ]
 
     /// The report as written to disk. Key order is fixed, so equal results give equal bytes.

@@ -4,20 +4,18 @@ import Common
 ///
 /// Exact: strings (hashes, inputs), counts and the model-free numbers (pixel detector,
 /// extrapolated true states). Model-derived numbers pass when bit-identical or within `tolerance`
-/// relative to their size, with an absolute floor of `tolerance / 100` for numbers near zero
-/// (|a − b| ≤ tol · max(|a|, |b|) + tol / 100), since another CPU's BLAS kernels may round differently.
-/// The rule is relative so that a 1 % change to a small number (a latent error of 0.005) is caught;
-/// the old `tol · (1 + |a|)` let any change below 1e-4 pass. `tumble_version` and the wording of
-/// `definitions` may differ (reported as notes, not failures: they describe the numbers, they are
-/// not results).
+/// relative to their size, or to a hundredth of the largest number beside them (same object or
+/// array) when they are near zero: |a − b| ≤ tol · max(|a|, |b|, s / 100), since another CPU's BLAS
+/// kernels may round differently. Nothing is absolute, so a 1 % change to a tiny number (a latent
+/// error of 1.45e-5) is caught; a fixed floor of 1e-6 let it through. `tumble_version` and the
+/// wording of `definitions` may differ (reported as notes, not failures: they describe the numbers,
+/// they are not results).
 public struct ReportVerifier {
     public var tolerance: Double
-    /// Absolute allowance added to the relative one: `tolerance / 100`.
-    public var absoluteFloor: Double { tolerance / 100 }
-
-    /// Whether two model-derived numbers agree under this verifier's tolerance.
-    public func agrees(_ a: Double, _ b: Double) -> Bool {
-        a == b || abs(a - b) <= tolerance * max(abs(a), abs(b)) + absoluteFloor
+    /// Whether two model-derived numbers agree under this verifier's tolerance; `scale` is the
+    /// largest magnitude among their neighbours (what "near zero" is measured against).
+    public func agrees(_ a: Double, _ b: Double, scale: Double = 0) -> Bool {
+        a == b || abs(a - b) <= tolerance * max(abs(a), abs(b), scale / 100)
     }
 
     public init(tolerance: Double = EvaluationReport.verifyTolerance) {
@@ -43,11 +41,16 @@ public struct ReportVerifier {
 
     public func compare(stored: JSONValue, rerun: JSONValue) -> Outcome {
         var outcome = Outcome()
-        walk(stored, rerun, path: [], exact: false, into: &outcome)
+        walk(stored, rerun, path: [], exact: false, scale: 0, into: &outcome)
         return outcome
     }
 
-    private func walk(_ a: JSONValue, _ b: JSONValue, path: [String], exact: Bool, into o: inout Outcome) {
+    /// Largest magnitude among the numbers directly inside an object or array.
+    private static func scale(of values: [JSONValue]) -> Double {
+        values.reduce(0) { if case let .number(x) = $1, x.isFinite { return max($0, abs(x)) }; return $0 }
+    }
+
+    private func walk(_ a: JSONValue, _ b: JSONValue, path: [String], exact: Bool, scale: Double, into o: inout Outcome) {
         let name = path.isEmpty ? "(report)" : path.joined(separator: ".")
         let key = path.last ?? ""
         let exactHere = exact || Self.exactKeys.contains(key) || key == "state_constant_velocity"
@@ -56,13 +59,14 @@ public struct ReportVerifier {
             let yKeys = Dictionary(y, uniquingKeysWith: { first, _ in first })
             // A definition added or dropped by another version is a note; any other key is a difference.
             let descriptive = path.first == "definitions"
+            let inner = Self.scale(of: x.map(\.1))
             for (k, va) in x {
                 guard let vb = yKeys[k] else {
                     if descriptive { o.notes.append("\(name).\(k): in the report, not defined by this version of tumble") }
                     else { o.differences.append("\(name).\(k): in the report, missing on re-run") }
                     continue
                 }
-                walk(va, vb, path: path + [k], exact: exactHere, into: &o)
+                walk(va, vb, path: path + [k], exact: exactHere, scale: inner, into: &o)
             }
             let xKeys = Set(x.map(\.0))
             for (k, _) in y where !xKeys.contains(k) {
@@ -74,12 +78,13 @@ public struct ReportVerifier {
                 o.differences.append("\(name): \(x.count) entries in the report, \(y.count) on re-run")
                 return
             }
+            let inner = Self.scale(of: x)
             for (i, (va, vb)) in zip(x, y).enumerated() {
-                walk(va, vb, path: path + ["\(i)"], exact: exactHere, into: &o)
+                walk(va, vb, path: path + ["\(i)"], exact: exactHere, scale: inner, into: &o)
             }
         case let (.number(x), .number(y)):
             if x == y { o.identical += 1; return }
-            if !exactHere, agrees(x, y) { o.withinTolerance += 1; return }
+            if !exactHere, agrees(x, y, scale: scale) { o.withinTolerance += 1; return }
             o.differences.append("\(name): report \(JSONValue.format(x)), re-run \(JSONValue.format(y))"
                                  + (exactHere ? " (must match exactly)" : " (relative tolerance \(tolerance))"))
         case let (.string(x), .string(y)):

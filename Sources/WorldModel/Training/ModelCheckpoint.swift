@@ -73,6 +73,9 @@ enum ModelCheckpoint {
         do { file = try SafeTensors.decode([UInt8](data), source: path) } catch {
             throw RunError.checkpoint(path: path, message: "not a readable safetensors file: \(error)")
         }
+        if let bad = file.firstNonFinite() {
+            throw RunError.checkpoint(path: path, message: "tensor \(bad.name): element \(bad.index) is \(bad.value); a checkpoint's tensors must be finite (the run that wrote it diverged, or the file was altered)")
+        }
         let meta = file.metadata
         guard meta["format"] == format else {
             throw RunError.checkpoint(path: path, message: "__metadata__.format: expected \"\(format)\", got \(meta["format"].map { "\"\($0)\"" } ?? "nothing") (not a Tumble world-model checkpoint)")

@@ -21,14 +21,17 @@ public struct RunDirectory: Sendable {
     public var lastCheckpoint: URL { checkpoints.appendingPathComponent("last.safetensors") }
     public func checkpoint(step: Int) -> URL { checkpoints.appendingPathComponent("step-\(step).safetensors") }
 
-    /// For a new run: the directory must not exist or be empty (nothing of another run is overwritten).
+    /// For a new run: the directory must not exist or be empty (nothing of another run is overwritten),
+    /// or hold only a run stopped before its first checkpoint (restarted in place).
     func prepareFresh() throws {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: url.path, isDirectory: &isDir) {
             guard isDir.boolValue else { throw RunError.runDirectory(path: url.path, message: "exists and is not a directory") }
             let contents = (try? fm.contentsOfDirectory(atPath: url.path)) ?? []
-            if !contents.isEmpty {
+            if !contents.isEmpty && holdsRunWithoutCheckpoint {
+                try clearRunWithoutCheckpoint()
+            } else if !contents.isEmpty {
                 throw RunError.runDirectory(path: url.path, message: "is not empty (holds \(contents.sorted().prefix(3).joined(separator: ", "))); use --resume to continue that run or choose a new --out")
             }
         }

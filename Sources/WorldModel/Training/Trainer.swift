@@ -37,6 +37,8 @@ public struct TrainSummary: Sendable {
     public var framesPerSecond: Double
     public var finalLoss: Double
     public var stoppedByTime: Bool
+    /// SIGINT or SIGTERM when a signal stopped the run (checkpoint saved, as for --minutes).
+    public var stoppedBySignal: Int32? = nil
 }
 
 /// The training loop: checks the request before touching any file, then drives a `TrainingSession` step by
@@ -51,7 +53,8 @@ public enum Trainer {
         let run = RunDirectory(options.run)
         // Everything that can be wrong is checked before any file is touched.
         var resumed: ModelCheckpoint.Contents? = nil
-        if options.resume {
+        let restart = options.resume && run.holdsRunWithoutCheckpoint  // nothing to resume: start it again
+        if options.resume && !restart {
             try run.requireExistingRun()
             let stored = try TrainingConfig(contentsOf: run.config)
             let differences = options.config.differences(from: stored)
@@ -60,10 +63,13 @@ public enum Trainer {
             let inCheckpoint = resumed!.config.differences(from: stored)
             if !inCheckpoint.isEmpty { throw RunError.resumeMismatch(path: run.lastCheckpoint.path, differences: inCheckpoint) }
         }
+        if given == nil { try TrainingMemory.check(options.data, config: options.config) }
         let source = try given ?? ClipSampler.make(options.data, config: options.config)
         // The architecture must fit the data (e.g. decoder depth vs frame size) before anything is written.
         _ = try WorldNetwork(config: options.config, info: ModelInfo(data: source.description))
-        if !options.resume { try run.prepareFresh(); try RunRecord(options.data).write(to: run.record) }
+        let lock = try RunLock(run.url)
+        defer { withExtendedLifetime(lock) {} }
+        if !options.resume || restart { try run.prepareFresh(); try RunRecord(options.data).write(to: run.record) }
         return try train(options: options, run: run, source: source, resumed: resumed)
     }
 
@@ -80,6 +86,7 @@ public enum Trainer {
             let eta = Double(total - session.step) * session.framesPerStep / max(session.rate, 1e-9)
             session.progress.bar(step: session.step, total: total, loss: outcome.losses.jepa, framesPerSecond: session.rate, eta: eta)
             if let deadline, Date() >= deadline, session.step < total { stoppedByTime = true; break }
+            if StopRequest.shared.signal != nil, session.step < total { break }
             if session.step % config.checkpointEvery == 0 && session.step < total { try session.checkpoint(final: false) }
         }
         if Profiler.enabled { Profiler.enabled = false; writeProfile(steps: session.step - session.startStep) }
@@ -87,11 +94,16 @@ public enum Trainer {
         let seconds = session.elapsed
         let fps = Double(session.step - session.startStep) * session.framesPerStep / max(seconds, 1e-9)
         let name = session.lastCheckpoint.lastPathComponent
-        session.progress.log(stoppedByTime
-            ? "time budget spent at step \(session.step) of \(total); checkpoint \(name) (continue with --resume)"
-            : "done: step \(session.step), \(String(format: "%.0f", seconds)) s, \(String(format: "%.0f", fps)) frames/s, checkpoint \(name)")
+        let signal = session.step < total ? StopRequest.shared.signal : nil
+        if let signal {
+            session.progress.log("stopped by \(StopRequest.name(signal)) at step \(session.step) of \(total); checkpoint \(name) (continue with --resume)")
+        } else {
+            session.progress.log(stoppedByTime
+                ? "time budget spent at step \(session.step) of \(total); checkpoint \(name) (continue with --resume)"
+                : "done: step \(session.step), \(String(format: "%.0f", seconds)) s, \(String(format: "%.0f", fps)) frames/s, checkpoint \(name)")
+        }
         return TrainSummary(step: session.step, lastCheckpoint: session.lastCheckpoint, seconds: seconds, framesPerSecond: fps,
-                            finalLoss: lastLoss, stoppedByTime: stoppedByTime)
+                            finalLoss: lastLoss, stoppedByTime: stoppedByTime, stoppedBySignal: signal)
     }
 
     /// `tumble train --profile`: where a training step's time goes, per op, on stderr.
