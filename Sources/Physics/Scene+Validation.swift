@@ -10,30 +10,46 @@ extension Scene {
     static let episodeAttempts = 1000
 
     func validate() throws {
-        func fail(_ path: [PathStep], _ message: String) -> SceneIssue { SceneIssue(path: path, message: message) }
-        func k(_ s: String) -> PathStep { .key(s) }
-        func positive(_ v: Float, _ path: [PathStep], _ what: String = "a number") throws {
-            guard v > 0 else { throw fail(path, "expected \(what) > 0, got \(v)") }
-        }
-        func nonNegative(_ v: Float, _ path: [PathStep]) throws {
-            guard v >= 0 else { throw fail(path, "expected a number ≥ 0, got \(v)") }
-        }
-        func unit(_ v: Float, _ path: [PathStep]) throws {
-            guard v >= 0 && v <= 1 else { throw fail(path, "expected a number in 0...1, got \(v)") }
-        }
-        func positive(_ r: RandomRange, _ path: [PathStep]) throws {
-            guard r.lower > 0 else { throw fail(path, "expected sizes > 0, got \(r.lower)") }
-        }
-        func inside(_ p: SIMD2<Float>, _ path: [PathStep]) throws {
-            guard p.x >= 0, p.x <= world.width, p.y >= 0, p.y <= world.height else {
-                throw fail(path, "expected a point inside the world (0...\(world.width), 0...\(world.height)), got [\(p.x), \(p.y)]")
-            }
-        }
-        func polygon(_ v: [SIMD2<Float>], _ path: [PathStep]) throws {
-            guard (3...8).contains(v.count) else { throw fail(path, "expected 3 to 8 points, got \(v.count)") }
-            guard Geometry.isConvex(v) else { throw fail(path, "expected a convex polygon with distinct points") }
-        }
+        try validateSettings()
+        try validateWalls()
+        var names: Set<String> = ["ground"]
+        try validateBodies(names: &names)
+        try validateChains(names: &names)
+        let rows = RowMap(self)
+        try validateJoints(rows: rows)
+        try validateActor()
+        try validatePlacement(rows: rows)
+    }
 
+    // MARK: Checks, in the order a scene file is read
+
+    // Shared checks: each failure names its field path.
+    private func fail(_ path: [PathStep], _ message: String) -> SceneIssue { SceneIssue(path: path, message: message) }
+    private func k(_ s: String) -> PathStep { .key(s) }
+    private func positive(_ v: Float, _ path: [PathStep], _ what: String = "a number") throws {
+        guard v > 0 else { throw fail(path, "expected \(what) > 0, got \(v)") }
+    }
+    private func nonNegative(_ v: Float, _ path: [PathStep]) throws {
+        guard v >= 0 else { throw fail(path, "expected a number ≥ 0, got \(v)") }
+    }
+    private func unit(_ v: Float, _ path: [PathStep]) throws {
+        guard v >= 0 && v <= 1 else { throw fail(path, "expected a number in 0...1, got \(v)") }
+    }
+    private func positive(_ r: RandomRange, _ path: [PathStep]) throws {
+        guard r.lower > 0 else { throw fail(path, "expected sizes > 0, got \(r.lower)") }
+    }
+    private func inside(_ p: SIMD2<Float>, _ path: [PathStep]) throws {
+        guard p.x >= 0, p.x <= world.width, p.y >= 0, p.y <= world.height else {
+            throw fail(path, "expected a point inside the world (0...\(world.width), 0...\(world.height)), got [\(p.x), \(p.y)]")
+        }
+    }
+    private func polygon(_ v: [SIMD2<Float>], _ path: [PathStep]) throws {
+        guard (3...8).contains(v.count) else { throw fail(path, "expected 3 to 8 points, got \(v.count)") }
+        guard Geometry.isConvex(v) else { throw fail(path, "expected a convex polygon with distinct points") }
+    }
+
+    /// The world, step and camera settings.
+    private func validateSettings() throws {
         guard !name.isEmpty else { throw fail([k("name")], "expected a non-empty name") }
         try positive(world.width, [k("world"), k("width")])
         try positive(world.height, [k("world"), k("height")])
@@ -52,7 +68,10 @@ extension Scene {
         if let v = camera.view, !(v.maxX > v.minX && v.maxY > v.minY) {
             throw fail([k("camera"), k("view")], "expected maxX > minX and maxY > minY")
         }
+    }
 
+    /// Every static wall piece.
+    private func validateWalls() throws {
         for (i, w) in walls.enumerated() {
             let p: [PathStep] = [k("walls"), .index(i)]
             try positive(w.thickness, p + [k("thickness")])
@@ -80,8 +99,10 @@ extension Scene {
                 try polygon(w.points!, p + [k("points")])
             }
         }
+    }
 
-        var names: Set<String> = ["ground"]
+    /// Every body entry: unique names, counts, sizes, ranges inside the world, materials.
+    private func validateBodies(names: inout Set<String>) throws {
         for (i, b) in bodies.enumerated() {
             let p: [PathStep] = [k("bodies"), .index(i)]
             guard !b.name.isEmpty, !b.name.contains("["), names.insert(b.name).inserted else {
@@ -108,6 +129,10 @@ extension Scene {
             try nonNegative(b.linearDamping, p + [k("linearDamping")])
             try nonNegative(b.angularDamping, p + [k("angularDamping")])
         }
+    }
+
+    /// Every chain entry: unique names, anchor inside the world, links and materials.
+    private func validateChains(names: inout Set<String>) throws {
         for (i, c) in chains.enumerated() {
             let p: [PathStep] = [k("chains"), .index(i)]
             guard !c.name.isEmpty, !c.name.contains("["), names.insert(c.name).inserted else {
@@ -124,8 +149,10 @@ extension Scene {
             try nonNegative(c.linearDamping, p + [k("linearDamping")])
             try nonNegative(c.angularDamping, p + [k("angularDamping")])
         }
+    }
 
-        let rows = RowMap(self)
+    /// Every joint: both ends name bodies that always exist, and its limits are consistent.
+    private func validateJoints(rows: RowMap) throws {
         func checkReference(_ ref: String, _ path: [PathStep]) throws -> String {
             guard let (name, instance) = RowMap.parseReference(ref) else {
                 throw fail(path, "expected `ground`, `name` or `name[i]`, got `\(ref)`")
@@ -155,7 +182,10 @@ extension Scene {
                 throw fail(p + [k("upperAngle")], "expected upperAngle ≥ lowerAngle")
             }
         }
+    }
 
+    /// The actor (a single dynamic body, its force and policy, and what it pushes where), then the violations.
+    private func validateActor() throws {
         if let actor {
             let p: [PathStep] = [k("actor")]
             guard let i = bodies.firstIndex(where: { $0.name == actor.body }) else {
@@ -185,7 +215,10 @@ extension Scene {
         for (i, v) in violations.enumerated() where violations[..<i].contains(v) {
             throw fail([k("violations"), .index(i)], "expected each violation once, `\(v.rawValue)` is repeated")
         }
+    }
 
+    /// The total body cap, then trial placements for the validation seeds.
+    private func validatePlacement(rows: RowMap) throws {
         // Per entry the caps hold, but placement is quadratic in the total: ten entries of 10,000 hung.
         let total = bodies.reduce(0) { $0 + $1.count.upper } + chains.reduce(0) { $0 + $1.links.upper }
         guard total <= Self.maxBodies else {
