@@ -135,67 +135,16 @@ public enum SafeTensors {
         guard case let .object(entries) = json else { throw fail("header is not a JSON object") }
         let dataStart = 8 + n, dataLength = bytes.count - dataStart
         var metadata: [String: String] = [:]
-        var infos: [(name: String, shape: [Int], begin: Int, end: Int)] = []
+        var infos: [HeaderEntry] = []
         for (name, value) in entries {
             if name == "__metadata__" {
-                guard case let .object(kv) = value else { throw fail("'__metadata__' must be an object of strings, got \(value.kind)") }
-                for (k, v) in kv {
-                    guard case let .string(s) = v else { throw fail("metadata '\(k)' must be a string, got \(v.kind)") }
-                    metadata[k] = s
-                }
-                continue
+                metadata = try headerMetadata(value, fail)
+            } else {
+                infos.append(try headerEntry(name, value, fail))
             }
-            guard case let .object(fields) = value else { throw fail("tensor '\(name)': entry must be an object, got \(value.kind)") }
-            var dtype: String?, shape: [Int]?, offsets: [Int]?
-            for (k, v) in fields {
-                switch k {
-                case "dtype":
-                    guard case let .string(s) = v else { throw fail("tensor '\(name)': 'dtype' must be a string, got \(v.kind)") }
-                    dtype = s
-                case "shape", "data_offsets":
-                    guard case let .array(a) = v else { throw fail("tensor '\(name)': '\(k)' must be an array, got \(v.kind)") }
-                    let ints: [Int] = try a.map {
-                        guard case let .number(d) = $0, let i = Int(exactly: d), i >= 0 else { throw fail("tensor '\(name)': '\(k)' must hold non-negative integers, got \($0.compact())") }
-                        return i
-                    }
-                    if k == "shape" { shape = ints } else { offsets = ints }
-                default:
-                    throw fail("tensor '\(name)': unknown field '\(k)' (expected dtype, shape, data_offsets)")
-                }
-            }
-            guard let dtype else { throw fail("tensor '\(name)': missing 'dtype'") }
-            guard let shape else { throw fail("tensor '\(name)': missing 'shape'") }
-            guard let offsets else { throw fail("tensor '\(name)': missing 'data_offsets'") }
-            guard let size = knownDtypes[dtype] else { throw fail("tensor '\(name)': unknown dtype '\(dtype)'") }
-            guard dtype == "F32" else { throw fail("tensor '\(name)': dtype \(dtype) is not supported (Tumble reads F32 only)") }
-            guard offsets.count == 2, offsets[0] <= offsets[1] else {
-                throw fail("tensor '\(name)': 'data_offsets' must be [begin, end] with begin ≤ end, got \(offsets)")
-            }
-            var elements = 1
-            for s in shape {
-                let (m, o) = elements.multipliedReportingOverflow(by: s)
-                guard !o else { throw fail("tensor '\(name)': shape \(shape) is too large") }
-                elements = m
-            }
-            guard offsets[1] - offsets[0] == elements * size else {
-                throw fail("tensor '\(name)': data_offsets \(offsets) span \(offsets[1] - offsets[0]) bytes but shape \(shape) of \(dtype) needs \(elements * size)")
-            }
-            infos.append((name, shape, offsets[0], offsets[1]))
         }
         // The data section must be tiled exactly: sorted by offset, each tensor starts where the last ended.
-        let byOffset = infos.sorted { ($0.begin, $0.end) < ($1.begin, $1.end) }
-        var cursor = 0
-        for t in byOffset {
-            if t.begin < cursor { throw fail("tensor '\(t.name)': data_offsets [\(t.begin), \(t.end)] overlap the previous tensor (which ends at \(cursor))") }
-            if t.begin > cursor { throw fail("tensor '\(t.name)': data_offsets [\(t.begin), \(t.end)] leave a gap after byte \(cursor)") }
-            cursor = t.end
-        }
-        guard cursor <= dataLength else {
-            throw fail("data section is \(dataLength) bytes but the header needs \(cursor) (truncated?)")
-        }
-        guard cursor == dataLength else {
-            throw fail("data section is \(dataLength) bytes but the header accounts for \(cursor) (trailing bytes)")
-        }
+        let byOffset = try tiledByOffset(infos, dataLength: dataLength, fail)
         var tensors: [String: Tensor] = [:]
         bytes.withUnsafeBytes { raw in
             for t in infos {
@@ -209,5 +158,76 @@ public enum SafeTensors {
             }
         }
         return SafeTensorsFile(tensors: tensors, names: byOffset.map(\.name), metadata: metadata)
+    }
+
+    typealias HeaderEntry = (name: String, shape: [Int], begin: Int, end: Int)
+
+    /// `__metadata__`: an object of strings.
+    private static func headerMetadata(_ value: JSONValue, _ fail: (String) -> SafeTensorsError) throws -> [String: String] {
+        guard case let .object(kv) = value else { throw fail("'__metadata__' must be an object of strings, got \(value.kind)") }
+        var metadata: [String: String] = [:]
+        for (k, v) in kv {
+            guard case let .string(s) = v else { throw fail("metadata '\(k)' must be a string, got \(v.kind)") }
+            metadata[k] = s
+        }
+        return metadata
+    }
+
+    /// One tensor's header entry: an F32 dtype, a shape and [begin, end] offsets that match its size.
+    private static func headerEntry(_ name: String, _ value: JSONValue, _ fail: (String) -> SafeTensorsError) throws -> HeaderEntry {
+        guard case let .object(fields) = value else { throw fail("tensor '\(name)': entry must be an object, got \(value.kind)") }
+        var dtype: String?, shape: [Int]?, offsets: [Int]?
+        for (k, v) in fields {
+            switch k {
+            case "dtype":
+                guard case let .string(s) = v else { throw fail("tensor '\(name)': 'dtype' must be a string, got \(v.kind)") }
+                dtype = s
+            case "shape", "data_offsets":
+                guard case let .array(a) = v else { throw fail("tensor '\(name)': '\(k)' must be an array, got \(v.kind)") }
+                let ints: [Int] = try a.map {
+                    guard case let .number(d) = $0, let i = Int(exactly: d), i >= 0 else { throw fail("tensor '\(name)': '\(k)' must hold non-negative integers, got \($0.compact())") }
+                    return i
+                }
+                if k == "shape" { shape = ints } else { offsets = ints }
+            default:
+                throw fail("tensor '\(name)': unknown field '\(k)' (expected dtype, shape, data_offsets)")
+            }
+        }
+        guard let dtype else { throw fail("tensor '\(name)': missing 'dtype'") }
+        guard let shape else { throw fail("tensor '\(name)': missing 'shape'") }
+        guard let offsets else { throw fail("tensor '\(name)': missing 'data_offsets'") }
+        guard let size = knownDtypes[dtype] else { throw fail("tensor '\(name)': unknown dtype '\(dtype)'") }
+        guard dtype == "F32" else { throw fail("tensor '\(name)': dtype \(dtype) is not supported (Tumble reads F32 only)") }
+        guard offsets.count == 2, offsets[0] <= offsets[1] else {
+            throw fail("tensor '\(name)': 'data_offsets' must be [begin, end] with begin ≤ end, got \(offsets)")
+        }
+        var elements = 1
+        for s in shape {
+            let (m, o) = elements.multipliedReportingOverflow(by: s)
+            guard !o else { throw fail("tensor '\(name)': shape \(shape) is too large") }
+            elements = m
+        }
+        guard offsets[1] - offsets[0] == elements * size else {
+            throw fail("tensor '\(name)': data_offsets \(offsets) span \(offsets[1] - offsets[0]) bytes but shape \(shape) of \(dtype) needs \(elements * size)")
+        }
+        return (name, shape, offsets[0], offsets[1])
+    }
+
+    /// The entries sorted by offset, refusing overlaps, gaps, and a data section of another length.
+    private static func tiledByOffset(_ infos: [HeaderEntry], dataLength: Int, _ fail: (String) -> SafeTensorsError) throws -> [HeaderEntry] {
+        let byOffset = infos.sorted { ($0.begin, $0.end) < ($1.begin, $1.end) }
+        var cursor = 0
+        for t in byOffset {
+            if t.begin < cursor { throw fail("tensor '\(t.name)': data_offsets [\(t.begin), \(t.end)] overlap the previous tensor (which ends at \(cursor))") }
+            if t.begin > cursor { throw fail("tensor '\(t.name)': data_offsets [\(t.begin), \(t.end)] leave a gap after byte \(cursor)") }
+            cursor = t.end
+        }
+        guard cursor <= dataLength else {
+            throw fail("data section is \(dataLength) bytes but the header needs \(cursor) (truncated?)")
+        }
+        guard cursor == dataLength else {
+            throw fail("data section is \(dataLength) bytes but the header accounts for \(cursor) (trailing bytes)")
+        }
+        return byOffset
     }
 }
