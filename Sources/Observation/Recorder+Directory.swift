@@ -5,14 +5,6 @@ import Glibc
 #endif
 
 extension Recorder {
-    /// Makes sure the output directory can take this recording and returns the shards an earlier
-    /// run left intact (only with `--resume`).
-    ///
-    /// Without `--resume` the directory must be new or empty (for a `--shard` part: hold nothing but
-    /// other parts' files). With `--resume` our manifest must describe the same plan; every shard it
-    /// lists is re-hashed, and a missing or mismatching one is reported and recorded again, as is a
-    /// shard file the manifest does not list (a kill between rename and manifest update).
-    /// Leftover temporary files of ours are removed.
     /// With --resume, the manifest already in --out (nil if none) must describe this plan; checked
     /// before its shard files are judged, so another --episodes-per-shard is named as such rather
     /// than its shards being called files "not part of this recording".
@@ -34,7 +26,37 @@ extension Recorder {
         return old
     }
 
+    /// Makes sure the output directory can take this recording and returns the shards an earlier
+    /// run left intact (only with `--resume`).
+    ///
+    /// Without `--resume` the directory must be new or empty (for a `--shard` part: hold nothing but
+    /// other parts' files). With `--resume` our manifest must describe the same plan; every shard it
+    /// lists is re-hashed, and a missing or mismatching one is reported and recorded again, as is a
+    /// shard file the manifest does not list (a kill between rename and manifest update).
+    /// Leftover temporary files of ours are removed.
     func prepareDirectory() throws -> [DatasetManifest.ShardInfo] {
+        let dir = options.output.path
+        let entries = try openOutputDirectory()
+        let (ours, temporary, foreign) = classify(entries)
+        if options.resume { try checkResumedPlan() }
+        if !foreign.isEmpty {
+            let hint = options.resume ? "it holds files that are not part of this recording" : "choose an empty directory, or add --resume to continue a recording"
+            throw RecordError("output directory \(dir) is not empty (\(Self.listing(foreign))): \(hint)")
+        }
+        if !options.resume && !(ours.isEmpty && temporary.isEmpty) {
+            throw RecordError("output directory \(dir) already holds a recording (\(Self.listing(ours + temporary))): add --resume to continue it, or choose an empty directory")
+        }
+        for name in temporary {
+            unlink((dir as NSString).appendingPathComponent(name))
+            onMessage?("removed leftover temporary file \(name)")
+        }
+        guard options.resume else { return [] }
+        return try intactShards(ours: ours)
+    }
+
+    /// Creates `--out` if needed (remembering that we did, so a failed first run can remove it),
+    /// checks it is a writable directory and returns its entries, sorted so messages are stable.
+    func openOutputDirectory() throws -> [String] {
         let fm = FileManager.default
         let dir = options.output.path
         var isDir: ObjCBool = false
@@ -51,11 +73,14 @@ extension Recorder {
         guard access(dir, W_OK | X_OK) == 0 else {
             throw RecordError("output directory \(dir) is not writable: \(AtomicFile.describe(errno))")
         }
-        let entries: [String]
-        do { entries = try fm.contentsOfDirectory(atPath: dir).sorted() } catch {
+        do { return try fm.contentsOfDirectory(atPath: dir).sorted() } catch {
             throw RecordError("cannot list output directory \(dir): \(Self.reason(error))")
         }
+    }
 
+    /// Sorts directory entries into ours (our manifest and shards), our leftover `.tmp` files, and
+    /// foreign ones; in a `--shard` run other parts' shards and manifests are neither (they may share it).
+    func classify(_ entries: [String]) -> (ours: [String], temporary: [String], foreign: [String]) {
         let own = Set(ownShards.map(Self.shardFileName))
         let partRun = (options.part?.count ?? 1) > 1
         var ours: [String] = [], temporary: [String] = [], foreign: [String] = []
@@ -69,61 +94,59 @@ extension Recorder {
                 foreign.append(name)
             }
         }
-        func listing(_ names: [String]) -> String {
-            names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", … (\(names.count) entries)" : "")
-        }
-        if options.resume { try checkResumedPlan() }
-        if !foreign.isEmpty {
-            let hint = options.resume ? "it holds files that are not part of this recording" : "choose an empty directory, or add --resume to continue a recording"
-            throw RecordError("output directory \(dir) is not empty (\(listing(foreign))): \(hint)")
-        }
-        if !options.resume && !(ours.isEmpty && temporary.isEmpty) {
-            throw RecordError("output directory \(dir) already holds a recording (\(listing(ours + temporary))): add --resume to continue it, or choose an empty directory")
-        }
-        for name in temporary {
-            unlink((dir as NSString).appendingPathComponent(name))
-            onMessage?("removed leftover temporary file \(name)")
-        }
-        guard options.resume else { return [] }
+        return (ours, temporary, foreign)
+    }
 
-        let manifestPath = (dir as NSString).appendingPathComponent(manifestFileName)
+    /// Up to five names for an error message, with the total when there are more.
+    static func listing(_ names: [String]) -> String {
+        names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", … (\(names.count) entries)" : "")
+    }
+
+    /// With `--resume`: the shards our manifest lists that are still intact, sorted by index. The
+    /// rest, and shard files `ours` holds that the manifest does not list, are deleted to be recorded again.
+    func intactShards(ours: [String]) throws -> [DatasetManifest.ShardInfo] {
         var listed: [DatasetManifest.ShardInfo] = []
         if let old = try checkResumedPlan() {
             listed = old.shards
         } else if !ours.isEmpty {
             onMessage?("no \(manifestFileName) found: existing shard files cannot be checked and will be recorded again")
         }
-
         var kept: [DatasetManifest.ShardInfo] = []
         var seen = Set<String>()
         for info in listed {
             seen.insert(info.file)
-            let expected = Self.shardFileName(info.index)
-            let path = (dir as NSString).appendingPathComponent(info.file)
-            guard info.file == expected, ownShards.contains(info.index),
-                  episodes(ofShard: info.index) == info.firstEpisode..<(info.firstEpisode + info.episodeCount) else {
-                onMessage?("\(info.file): manifest entry does not fit this recording: recording it again")
-                continue
-            }
-            guard fm.fileExists(atPath: path) else {
-                onMessage?("\(info.file) is missing: recording it again")
-                continue
-            }
-            let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
-            let sha = size == info.bytes ? try FileDigest.sha256(fileAt: path) : "size \(size)"
-            if sha == info.sha256 {
-                kept.append(info)
-            } else {
-                onMessage?("\(info.file): checksum mismatch (manifest \(info.sha256.prefix(16))…, file \(sha.prefix(16))…): recording it again")
-                unlink(path)
-            }
+            if try isIntact(info) { kept.append(info) }
         }
+        let dir = options.output.path
         for name in ours where name != manifestFileName && !seen.contains(name) {
             onMessage?("\(name) is not in \(manifestFileName) (interrupted before it was listed): recording it again")
             unlink((dir as NSString).appendingPathComponent(name))
         }
         if !kept.isEmpty { onMessage?("resuming: \(kept.count) of \(ownShards.count) shards verified and kept") }
         return kept.sorted { $0.index < $1.index }
+    }
+
+    /// Whether the shard a resumed manifest lists fits this recording and still has its recorded
+    /// size and SHA-256; a file that fails the hash is deleted so it cannot be mistaken for good later.
+    func isIntact(_ info: DatasetManifest.ShardInfo) throws -> Bool {
+        let fm = FileManager.default
+        let expected = Self.shardFileName(info.index)
+        let path = (options.output.path as NSString).appendingPathComponent(info.file)
+        guard info.file == expected, ownShards.contains(info.index),
+              episodes(ofShard: info.index) == info.firstEpisode..<(info.firstEpisode + info.episodeCount) else {
+            onMessage?("\(info.file): manifest entry does not fit this recording: recording it again")
+            return false
+        }
+        guard fm.fileExists(atPath: path) else {
+            onMessage?("\(info.file) is missing: recording it again")
+            return false
+        }
+        let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
+        let sha = size == info.bytes ? try FileDigest.sha256(fileAt: path) : "size \(size)"
+        if sha == info.sha256 { return true }
+        onMessage?("\(info.file): checksum mismatch (manifest \(info.sha256.prefix(16))…, file \(sha.prefix(16))…): recording it again")
+        unlink(path)
+        return false
     }
 
     static func isShardFileName(_ name: String) -> Bool {

@@ -16,11 +16,36 @@ extension Recorder {
                             message: ((String) -> Void)? = nil) throws -> DatasetManifest {
         guard let first = directories.first else { throw RecordError("--join: give at least one directory") }
         let out = output ?? first
-        let fm = FileManager.default
-        var parts: [(dir: URL, manifest: DatasetManifest, file: String)] = []
+        let parts = try partManifests(in: directories)
+        guard let reference = parts.first else {
+            throw RecordError("--join: no part manifests (manifest.part-I-of-K.json) in \(directories.map(\.path).joined(separator: ", "))")
+        }
+        let k = reference.manifest.part?.count ?? 0
+        let byIndex = try partsByIndex(parts, reference: reference, count: k)
+        var joined = reference.manifest.plan
+        let (shards, sources) = try shardSources(byIndex, count: k, shardCount: joined.shardCount)
+
+        do { try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true) } catch {
+            throw RecordError("--join: cannot create \(out.path): \(reason(error))")
+        }
+        let writer = AtomicFile()
+        try gatherShards(shards, from: sources, into: out, writer: writer, message: message)
+        joined.shards = shards
+        joined.complete = true
+        try writeJoinedManifest(joined, into: out, writer: writer)
+        return joined
+    }
+
+    /// One part manifest found by `--join`: the directory it is in, its contents and its file name.
+    typealias JoinPart = (dir: URL, manifest: DatasetManifest, file: String)
+
+    /// Reads every part manifest in `directories`, in directory order and by sorted file name, so the
+    /// first one (the reference the others are compared with) does not depend on listing order.
+    static func partManifests(in directories: [URL]) throws -> [JoinPart] {
+        var parts: [JoinPart] = []
         for dir in directories {
             let names: [String]
-            do { names = try fm.contentsOfDirectory(atPath: dir.path).sorted() } catch {
+            do { names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() } catch {
                 throw RecordError("--join: cannot list \(dir.path): \(reason(error))")
             }
             for name in names where isPartManifestName(name) {
@@ -28,11 +53,13 @@ extension Recorder {
                 parts.append((dir, m, name))
             }
         }
-        guard let reference = parts.first else {
-            throw RecordError("--join: no part manifests (manifest.part-I-of-K.json) in \(directories.map(\.path).joined(separator: ", "))")
-        }
-        let k = reference.manifest.part?.count ?? 0
-        var byIndex: [Int: (dir: URL, manifest: DatasetManifest, file: String)] = [:]
+        return parts
+    }
+
+    /// Checks that `parts` are the `count` complete parts of one recording (a part found twice,
+    /// e.g. in a shared directory and a copy, must be identical) and indexes them by part number.
+    static func partsByIndex(_ parts: [JoinPart], reference: JoinPart, count k: Int) throws -> [Int: JoinPart] {
+        var byIndex: [Int: JoinPart] = [:]
         for p in parts {
             let path = p.dir.appendingPathComponent(p.file).path
             let differences = reference.manifest.planDifferences(from: p.manifest)
@@ -57,8 +84,13 @@ extension Recorder {
         guard missing.isEmpty else {
             throw RecordError("--join: parts \(missing.map { "\($0)/\(k)" }.joined(separator: ", ")) are missing")
         }
+        return byIndex
+    }
 
-        var joined = reference.manifest.plan
+    /// Collects the shards listed by the parts, sorted by index, with the directory each lives in;
+    /// every shard must be listed exactly once, by the part it belongs to, before anything is written.
+    static func shardSources(_ byIndex: [Int: JoinPart], count k: Int,
+                             shardCount: Int) throws -> ([DatasetManifest.ShardInfo], [Int: URL]) {
         var shards: [DatasetManifest.ShardInfo] = []
         var sources: [Int: URL] = [:]
         for index in 0..<k {
@@ -75,16 +107,19 @@ extension Recorder {
             }
         }
         shards.sort { $0.index < $1.index }
-        guard shards.map(\.index) == Array(0..<joined.shardCount) else {
+        guard shards.map(\.index) == Array(0..<shardCount) else {
             let have = Set(shards.map(\.index))
-            let absent = (0..<joined.shardCount).filter { !have.contains($0) }.map(shardFileName)
+            let absent = (0..<shardCount).filter { !have.contains($0) }.map(shardFileName)
             throw RecordError("--join: shards missing from the parts: \(absent.prefix(5).joined(separator: ", "))")
         }
+        return (shards, sources)
+    }
 
-        do { try fm.createDirectory(at: out, withIntermediateDirectories: true) } catch {
-            throw RecordError("--join: cannot create \(out.path): \(reason(error))")
-        }
-        let writer = AtomicFile()
+    /// Verifies every shard's SHA-256 at its source and copies those living elsewhere into `out`
+    /// atomically; a target already holding the right bytes is left alone, so a re-run is cheap.
+    static func gatherShards(_ shards: [DatasetManifest.ShardInfo], from sources: [Int: URL], into out: URL,
+                             writer: AtomicFile, message: ((String) -> Void)?) throws {
+        let fm = FileManager.default
         for s in shards {
             let source = sources[s.index]!.appendingPathComponent(s.file).path
             let sha = try FileDigest.sha256(fileAt: source)
@@ -101,16 +136,18 @@ extension Recorder {
             try writer.write(data, to: target)
             message?("copied \(s.file) from \(sources[s.index]!.path)")
         }
-        joined.shards = shards
-        joined.complete = true
+    }
+
+    /// Writes the joined `manifest.json`, refusing to replace one that describes something else
+    /// (joining again into the same place is allowed and rewrites the same bytes).
+    static func writeJoinedManifest(_ joined: DatasetManifest, into out: URL, writer: AtomicFile) throws {
         let manifestPath = out.appendingPathComponent(DatasetManifest.fileName).path
-        if fm.fileExists(atPath: manifestPath) {
+        if FileManager.default.fileExists(atPath: manifestPath) {
             let existing = try? Data(contentsOf: URL(fileURLWithPath: manifestPath))
             guard existing == joined.encoded() else {
                 throw RecordError("--join: \(manifestPath) already exists and describes something else; remove it or join elsewhere")
             }
         }
         try writer.write(joined.encoded(), to: manifestPath)
-        return joined
     }
 }

@@ -251,96 +251,27 @@ public final class Recorder {
     /// Generates shard `s` into `image` with one worker per stream; `finished(n)` after each job of n episodes.
     func fill(shard s: Int, image: NPZImage, streams: [ObservationStream], finished: @escaping (Int) -> Void) throws {
         let range = episodes(ofShard: s)
-        let e = range.count, t = plan.steps, n = plan.bodies, a = plan.actionDimension
-        var specs: [NPZImage.ArraySpec] = [
-            .init(name: "frames", type: .uint8, shape: [e, t] + [plan.frame.height, plan.frame.width, plan.frame.channels]),
-            .init(name: "states", type: .float32, shape: [e, t, n, 6]),
-            .init(name: "actions", type: .float32, shape: [e, t, a]),
-            .init(name: "collisions", type: .bool, shape: [e, t, n]),
-            .init(name: "seeds", type: .int64, shape: [e]),
-        ]
-        specs.append(.init(name: "mask", type: .bool, shape: [e, n]))
-        if options.violations {
-            specs += [
-                .init(name: "violation_frame", type: .int32, shape: [e]),
-                .init(name: "pair", type: .int64, shape: [e]),
-                .init(name: "violation_type", type: .unicode(Self.typeWidth), shape: [e]),
-            ]
-        }
         // The mask is always produced (episodes need somewhere to put it) but only kept as an array
         // when the scene's body count varies; otherwise it goes to a scratch buffer.
-        let scratchMask = UnsafeMutableBufferPointer<Bool>.allocate(capacity: max(e * n, 1))
+        let scratchMask = UnsafeMutableBufferPointer<Bool>.allocate(capacity: max(range.count * plan.bodies, 1))
         defer { scratchMask.deallocate() }
-        if !hasMask { specs.removeAll { $0.name == "mask" } }
-        image.relayout(arrays: specs)
-
-        let frames = image.typed("frames", as: UInt8.self).baseAddress!
-        let states = image.typed("states", as: Float.self).baseAddress!
-        let actions = image.typed("actions", as: Float.self).baseAddress
-        let collisions = image.typed("collisions", as: Bool.self).baseAddress
-        let seeds = image.typed("seeds", as: Int64.self).baseAddress!
-        let mask = hasMask ? image.typed("mask", as: Bool.self).baseAddress! : scratchMask.baseAddress!
-        let vframe = options.violations ? image.typed("violation_frame", as: Int32.self).baseAddress : nil
-        let pairs = options.violations ? image.typed("pair", as: Int64.self).baseAddress : nil
-        let vtype = options.violations ? image.typed("violation_type", as: UInt32.self).baseAddress : nil
+        image.relayout(arrays: shardArraySpecs(episodes: range.count))
         // Zero-size arrays (A = 0 or N = 0) have no storage of their own; any valid pointer will do.
         let dummyFloat = UnsafeMutablePointer<Float>.allocate(capacity: 1)
         let dummyBool = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
         defer { dummyFloat.deallocate(); dummyBool.deallocate() }
-        let fb = frameByteCount
-        func slots(_ i: Int) -> ObservationStream.Slots {
-            .init(frames: frames + i * t * fb, states: states + i * t * n * 6,
-                  actions: a > 0 ? actions! + i * t * a : dummyFloat,
-                  collisions: n > 0 ? collisions! + i * t * n : dummyBool,
-                  mask: n > 0 ? mask + i * n : dummyBool)
-        }
-
-        let pairsMode = options.violations
-        let jobs = pairsMode ? e / 2 : e
-        let base = plan.seeds.base, first = range.lowerBound
-        let types = violationTypes
-        let lock = NSLock()
-        var next = 0
-        var failure: Error?
-        DispatchQueue.concurrentPerform(iterations: min(streams.count, jobs)) { w in
-            let stream = streams[w]
-            while true {
-                lock.lock()
-                let j = next
-                next += 1
-                let stop = failure != nil
-                lock.unlock()
-                if stop || j >= jobs { return }
-                do {
-                    if pairsMode {
-                        let i = 2 * j, p = (first + i) / 2
-                        let seed = EpisodeSeeds.seed(base: base, index: p)
-                        let label = try stream.recordPair(seed: seed, steps: t, preferred: types[p % types.count],
-                                                          types: types, possible: slots(i), impossible: slots(i + 1))
-                        for k in [i, i + 1] {
-                            seeds[k] = Int64(bitPattern: seed)
-                            pairs![k] = Int64(p)
-                            let name = Array(label.type.rawValue.unicodeScalars.prefix(Self.typeWidth))
-                            for (c, u) in name.enumerated() { vtype![k * Self.typeWidth + c] = u.value }
-                        }
-                        vframe![i] = -1
-                        vframe![i + 1] = Int32(label.frame)
-                        finished(2)
-                    } else {
-                        let seed = EpisodeSeeds.seed(base: base, index: first + j)
-                        try stream.run(seed: seed, steps: t, into: slots(j))
-                        seeds[j] = Int64(bitPattern: seed)
-                        finished(1)
-                    }
-                } catch {
-                    lock.lock()
-                    failure = failure ?? error
-                    lock.unlock()
-                    return
-                }
+        let slices = shardSlices(of: image, scratchMask: scratchMask.baseAddress!,
+                                 dummyFloat: dummyFloat, dummyBool: dummyBool)
+        let jobs = options.violations ? range.count / 2 : range.count
+        try Self.runJobs(jobs, on: streams) { stream, j in
+            if options.violations {
+                try recordPair(job: j, firstEpisode: range.lowerBound, stream: stream, into: slices)
+                finished(2)
+            } else {
+                try recordEpisode(job: j, firstEpisode: range.lowerBound, stream: stream, into: slices)
+                finished(1)
             }
         }
-        if let failure { throw failure }
     }
 
     /// Seals, hashes and atomically writes shard `s` from `image`.
