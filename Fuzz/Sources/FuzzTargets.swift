@@ -1,3 +1,4 @@
+import Common
 import Foundation
 @testable import Observation
 @testable import Physics
