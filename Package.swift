@@ -4,9 +4,12 @@ import PackageDescription
 /// Layers, lowest first: Common (SplitMix64, atomic writes, SHA-256, ordered JSON, parallel-for; Foundation and
 /// Crypto only) → C shims → Physics → Observation; CBLAS → Tensor; both → WorldModel → Viewer → tumble.
 /// A lower layer never imports a higher one.
-/// Release builds keep Swift's bounds, overflow and precondition checks (-O): `tumble bench` shows no module
-/// losing more than 3 % to them (README, Speed).
+/// Release builds keep Swift's bounds, overflow and precondition checks (-O), except in the two CPU
+/// rasterisers (Observation, Viewer), where `tumble bench` shows them costing far more than 3 % (README, Speed).
+/// `scripts/test` sets TUMBLE_CHECKED=1, so the test suite runs every module with its checks.
 let fast: [SwiftSetting] = [.unsafeFlags(["-wmo"], .when(configuration: .release))]
+let raster: [SwiftSetting] = Context.environment["TUMBLE_CHECKED"] != nil
+    ? fast : [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
 
 let package = Package(
     name: "Tumble",
@@ -36,14 +39,14 @@ let package = Package(
 
         // Simulation and data
         .target(name: "Physics", dependencies: ["Common", "CBox2D", "Yams"], swiftSettings: fast),
-        .target(name: "Observation", dependencies: ["Common", "Physics", "CZlib"], swiftSettings: fast),
+        .target(name: "Observation", dependencies: ["Common", "Physics", "CZlib"], swiftSettings: raster),
 
         // Learning
         .target(name: "Tensor", dependencies: ["Common", "CBLAS"], swiftSettings: fast),
         .target(name: "WorldModel", dependencies: ["Common", "Tensor", "Observation", "Yams"], swiftSettings: fast),
 
         // Showing
-        .target(name: "Viewer", dependencies: ["WorldModel", "CSDL2"], swiftSettings: fast),
+        .target(name: "Viewer", dependencies: ["WorldModel", "CSDL2"], swiftSettings: raster),
 
         .executableTarget(
             name: "tumble",
