@@ -41,9 +41,19 @@ final class MemoryBudgetTests: XCTestCase {
     func testARecordedDatasetCountsTowardsTheTrainingBudget() throws {
         let data = try recorded()
         XCTAssertThrowsError(try TrainingMemory.check(.dataset(data), config: try ToyBounce.config(), budget: MemoryBudget(available: 10_000))) {
-            XCTAssertTrue("\($0)".contains("holding \(data.path) (6 episodes) in memory needs about"), "\($0)")
-            XCTAssertTrue("\($0)".contains("record fewer --episodes"), "\($0)")
+            XCTAssertTrue("\($0)".contains("holding the shards of \(data.path) (6 episodes) in memory needs about"), "\($0)")
+            XCTAssertTrue("\($0)".contains("record with fewer --episodes-per-shard"), "\($0)")
         }
+    }
+
+    /// Training streams a dataset through a shard cache of a quarter of the memory, so a dataset larger than
+    /// that counts as its cache (at least one shard), not as a whole.
+    func testADatasetLargerThanTheCacheCountsAsTheCache() throws {
+        let m = try Dataset(directory: try recorded()).manifest
+        let perEpisode = try XCTUnwrap(m.decodedBytesPerEpisode)
+        XCTAssertEqual(TrainingMemory.heldBytes(m, budget: MemoryBudget(available: 1 << 30)), 6 * perEpisode, "fits: held whole")
+        XCTAssertEqual(TrainingMemory.heldBytes(m, budget: MemoryBudget(available: 4 * 4 * perEpisode)), 4 * perEpisode, "the cache's quarter")
+        XCTAssertEqual(TrainingMemory.heldBytes(m, budget: MemoryBudget(available: 4)), 3 * perEpisode, "one shard at least")
     }
 
     func testEvaluationIsRefusedWhenOneShardWouldNotFit() throws {

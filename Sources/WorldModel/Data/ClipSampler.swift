@@ -28,8 +28,11 @@ final class ClipSampler {
         }
     }
 
-    /// Decoded shards a dataset keeps for random access: a quarter of the memory available, at least 256 MiB.
-    static var cacheBudget: Int { max(256 << 20, Int(ProcessInfo.processInfo.physicalMemory / 4)) }
+    /// Decoded shards a dataset keeps for random access: a quarter of the memory available (the cache always
+    /// keeps at least one shard).
+    static func cacheBudget(_ budget: MemoryBudget = .machine) -> Int {
+        (budget.available ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)) / 4
+    }
 
     /// The sampler for `tumble train`'s data. Everything that can be wrong with the input is found here, before
     /// the run directory is touched.
@@ -53,7 +56,7 @@ final class ClipSampler {
             // Every shard's checksum now (streamed), so a corrupt file stops the run before anything is written;
             // each shard is checked again whenever it is decoded.
             try dataset.verifyIntegrity()
-            return ClipSampler(.uniform(ShardCache(dataset, budgetBytes: cacheBudget)))
+            return ClipSampler(.uniform(ShardCache(dataset, budgetBytes: cacheBudget())))
         }
     }
 

@@ -7,7 +7,7 @@ import Physics
 ///
 /// Activations grow with batch_clips × clip_length × the frame's pixels × the layers' channels.
 /// Calibrated on the default config at 64×64: 16 clips peaked at 3.2 GB, 64 clips at 11.9 GB, about
-/// 13 floats alive per activation; 14 is used, plus a recorded dataset held whole in memory.
+/// 13 floats alive per activation; 14 is used, plus what a recorded dataset's shard cache holds.
 enum TrainingMemory {
     static let floatsPerActivation = 14
     static let baseBytes = 256 << 20
@@ -25,6 +25,15 @@ enum TrainingMemory {
         return MemoryBudget.sum(floats.flatMap { MemoryBudget.product($0, 4) }, baseBytes)
     }
 
+    /// Decoded bytes a dataset's `ShardCache` holds at most: the whole dataset, or the cache's budget, but never
+    /// less than its largest shard (the cache keeps one shard whatever its budget).
+    static func heldBytes(_ m: DatasetManifest, budget: MemoryBudget) -> Int? {
+        guard let perEpisode = m.decodedBytesPerEpisode,
+              let whole = MemoryBudget.product(perEpisode, m.episodes),
+              let shard = MemoryBudget.product(perEpisode, m.shards.map(\.episodeCount).max() ?? 0) else { return nil }
+        return min(whole, max(ClipSampler.cacheBudget(budget), shard))
+    }
+
     /// Throws a `MemoryBudgetError` when the run would not fit; called before the data is loaded.
     static func check(_ data: TrainingData, config: TrainingConfig, budget: MemoryBudget = .machine) throws {
         let frame: (h: Int, w: Int, c: Int), held: Int?
@@ -35,9 +44,9 @@ enum TrainingMemory {
         case .dataset(let url):
             let m = try Dataset(directory: url).manifest
             frame = (m.frame.height, m.frame.width, m.frame.channels)
-            held = m.decodedBytesPerEpisode.flatMap { MemoryBudget.product($0, m.episodes) }
-            try budget.check(held, for: "holding \(url.path) (\(m.episodes) episodes) in memory",
-                             change: "record fewer --episodes, or train on the scene itself (--scene)")
+            held = heldBytes(m, budget: budget)
+            try budget.check(held, for: "holding the shards of \(url.path) (\(m.episodes) episodes) in memory",
+                             change: "record with fewer --episodes-per-shard, or train on the scene itself (--scene)")
         }
         let step = stepBytes(config: config, height: frame.h, width: frame.w, channels: frame.c)
         try budget.check(MemoryBudget.sum(held, step),
