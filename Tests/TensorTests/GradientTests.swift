@@ -97,6 +97,9 @@ final class GradientTests: XCTestCase {
             ([2, 9, 8, 3], 32, 4, 2, 1, .relu),      // RGB input layer: AVX-512 direct kernels where available
             ([1, 7, 6, 1], 16, 3, 1, 1, .identity),
             ([1, 6, 5, 2], 64, 2, 2, 0, .relu),      // direct forward, GEMM weight gradient
+            ([2, 6, 5, 8], 3, 3, 1, 1, .identity),   // ≤ 4 outputs: NarrowConv
+            ([1, 7, 6, 16], 1, 3, 2, 1, .relu),
+            ([2, 5, 5, 8], 4, 2, 1, 0, .identity),
         ]
         for (shape, cout, k, s, p, act) in cases {
             let x = GradCheck.input(shape, &rng)
@@ -108,7 +111,8 @@ final class GradientTests: XCTestCase {
     }
 
     func testDirectConvMatchesGEMMPath() throws {
-        for (shape, cout, k, s, p) in [([3, 16, 16, 3], 32, 4, 2, 1), ([2, 9, 11, 1], 16, 3, 1, 2), ([2, 8, 8, 2], 64, 3, 2, 1)] {
+        for (shape, cout, k, s, p) in [([3, 16, 16, 3], 32, 4, 2, 1), ([2, 9, 11, 1], 16, 3, 1, 2), ([2, 8, 8, 2], 64, 3, 2, 1),
+                                     ([3, 12, 10, 16], 3, 3, 1, 1), ([2, 9, 9, 8], 4, 3, 2, 1)] {
             let x = Tensor.randn(shape, rng: &rng), w = Tensor.randn([cout, k, k, shape[3]], rng: &rng), b = Tensor.randn([cout], rng: &rng)
             func run() throws -> ([Float], [Float]) {
                 let wg = w.detached(); wg.requiresGrad = true
@@ -197,5 +201,18 @@ final class GradientTests: XCTestCase {
         try GradCheck.check("GRUCell (parameters)", params) { _ in try cell(x.detached(), h.detached()) }
         let seq = GradCheck.input([2, 3, 3], &rng)
         try GradCheck.check("GRUCell sequence", [seq]) { try cell.sequence($0[0]) }
+    }
+
+    /// The fused edge block against finite differences and against the ops it replaces.
+    func testPairwiseMessages() throws {
+        let r = GradCheck.input([2, 3, 4], &rng), s = GradCheck.input([2, 3, 4], &rng)
+        let w = GradCheck.input([5, 4], &rng), b = GradCheck.input([5], &rng, lo: -0.3, hi: 0.3)
+        try GradCheck.check("pairwiseMessages", [r, s, w, b]) {
+            try Tensor.pairwiseMessages(receivers: $0[0], senders: $0[1], weight: $0[2], bias: $0[3])
+        }
+        let fused = try Tensor.pairwiseMessages(receivers: r, senders: s, weight: w, bias: b)
+        let pairs = try (r.unsqueezed(2) + s.unsqueezed(1)).relu()
+        let composed = try Tensor.linear(pairs, weight: w, bias: b, activation: .relu).sum(axes: [2]) * (1 / Float(3))
+        for (x, y) in zip(fused.scalars, composed.scalars) { XCTAssertEqual(x, y, accuracy: 1e-5) }
     }
 }

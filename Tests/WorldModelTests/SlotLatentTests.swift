@@ -54,7 +54,7 @@ final class SlotLatentTests: XCTestCase {
         for k in 0..<3 { frames[(1 * 16 + 1 * 4 + 2) * 3 + k] = 200 }
         let layout = EpisodeLayout(steps: 3, data)
         let batch = EpisodeBatch(layout: layout, episodes: 1, frames: frames, states: [Float](repeating: 0, count: 3 * 6), actions: [], seeds: [0])
-        let w = try XCTUnwrap(Objective.motionWeights(batch: batch, info: info, maskShape: [3, 4, 4, 8])).scalars
+        let w = try XCTUnwrap(Objective.motionWeights(batch: batch, info: info, maskHeight: 4, maskWidth: 4)).scalars
         XCTAssertEqual(w.count, 3 * 16)
         XCTAssertEqual(Double(w.reduce(0, +)), 1, accuracy: 1e-5)
         let lit = [0 * 16 + 6, 1 * 16 + 6, 2 * 16 + 6]
@@ -63,12 +63,12 @@ final class SlotLatentTests: XCTestCase {
         XCTAssertEqual(w[lit[1]], 2 * w[lit[0]], accuracy: 1e-6)
         XCTAssertEqual(w[lit[0]], w[lit[2]], accuracy: 1e-6)
         // A 2× strided mask map pools the weights into its cells.
-        let pooled = try XCTUnwrap(Objective.motionWeights(batch: batch, info: info, maskShape: [3, 2, 2, 8])).scalars
+        let pooled = try XCTUnwrap(Objective.motionWeights(batch: batch, info: info, maskHeight: 2, maskWidth: 2)).scalars
         XCTAssertEqual(pooled[1 * 4 + 1], w[lit[1]], accuracy: 1e-6)   // (1, 2) lies in cell (0, 1)
         // Nothing moves: no weights.
         let still = EpisodeBatch(layout: layout, episodes: 1, frames: [UInt8](repeating: 9, count: frames.count), states: batch.states,
                                  actions: [], seeds: [0])
-        XCTAssertNil(Objective.motionWeights(batch: still, info: info, maskShape: [3, 4, 4, 8]))
+        XCTAssertNil(Objective.motionWeights(batch: still, info: info, maskHeight: 4, maskWidth: 4))
     }
 
     private func slotNetwork(_ extra: [String] = []) throws -> WorldNetwork {
@@ -95,7 +95,7 @@ final class SlotLatentTests: XCTestCase {
         let eps = ToyBounce.episodes(seeds: [41, 42], steps: 3)
         let x = eps.frames.withUnsafeBufferPointer { net.input(frames: $0, count: 6) }
         let (z, masks) = try Tensor.noGrad { try net.encodeWithMasks(x) }
-        let m = try XCTUnwrap(masks).scalars, zs = z.scalars
+        let m = try XCTUnwrap(masks).perPixel().scalars, zs = z.scalars
         let c = net.mapChannels, cells = net.mapHeight * net.mapWidth
         XCTAssertEqual(z.shape, [6, cells * c])
         let eps0 = Float(net.config.encoderNormaliseEps)

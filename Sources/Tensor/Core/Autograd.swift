@@ -44,6 +44,7 @@ extension Tensor {
     static func record(_ out: Tensor, _ op: String, _ inputs: [Tensor],
                        _ backward: @escaping (Tensor, Tensor) throws -> Void) throws -> Tensor {
         if checkNumerics { try out.checkFinite(op: op, phase: "forward") }
+        Profiler.endSpan(op)
         if Autograd.isEnabled, inputs.contains(where: { $0.requiresGrad }) {
             out.requiresGrad = true
             out.gradFn = GradFn(name: op, inputs: inputs, backward: backward)
@@ -115,9 +116,11 @@ extension Tensor {
                 order.append(t)
             }
         }
+        Profiler.endSpan("(autograd graph)")
         for t in order.reversed() {
             guard let fn = t.gradFn else { continue }
             if let g = t.grad { try fn.backward(t, g) }
+            Profiler.endSpan(fn.name)
             if Tensor.checkNumerics {
                 for input in fn.inputs where input.requiresGrad {
                     try input.grad?.checkFinite(op: fn.name, phase: "backward")

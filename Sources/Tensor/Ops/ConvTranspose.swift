@@ -43,7 +43,7 @@ extension Tensor {
             start += imgs
         }
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-        return try record(out, "convTranspose2d", inputs) { out, g in
+        return try record(out, "convTranspose2d\(ih)x\(iw)x\(cin)→\(cout)", inputs) { out, g in
             let dzT: Tensor? = activation == .identity ? nil : Tensor(uninitialized: out.shape)
             let dz = dzT?.ptr ?? g.ptr
             if activation != .identity || bias?.requiresGrad == true {

@@ -9,6 +9,13 @@ extension ConvPass {
         let dz = dzT?.ptr ?? g.ptr
         activationGradient(out: out, g: g, dz: dz)
         var wantW = weight.requiresGrad
+        if let narrow = NarrowConv(geo, cout: cout) {
+            let xp = x.ptr, wp = weight.ptr
+            if wantW { weight.accumulateGrad { dw, acc in narrow.weightGradient(x: xp, n: n, dz: dz, dW: dw, accumulate: acc) } }
+            if x.requiresGrad { x.accumulateGrad { dx, acc in narrow.inputGradient(dz: dz, n: n, weight: wp, dX: dx, accumulate: acc) } }
+            withExtendedLifetime(dzT) {}
+            return
+        }
         if wantW, let direct = DirectConv(geo, cout: cout, forWeightGradient: true) {
             let xp = x.ptr
             Profiler.measure("\(tag) bwd dW direct") {

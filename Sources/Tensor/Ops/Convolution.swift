@@ -25,7 +25,7 @@ extension Tensor {
         let pass = ConvPass(geo: geo, n: n, cout: cout, x: x, weight: weight, bias: bias, activation: activation)
         pass.forward(into: out)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-        return try record(out, "conv2d", inputs) { out, g in pass.backward(out: out, g: g) }
+        return try record(out, pass.tag, inputs) { out, g in pass.backward(out: out, g: g) }
     }
 }
 
@@ -64,7 +64,7 @@ struct ConvPass {
     func forward(into out: Tensor) {
         let k = geo.k, pix = geo.pixels, tag = tag
         let direct = DirectConv(geo, cout: cout)
-        let col = (geo.isPointwise || direct != nil) ? nil : Tensor(uninitialized: [per * pix * k])
+        let col = (geo.isPointwise || direct != nil || NarrowConv(geo, cout: cout) != nil) ? nil : Tensor(uninitialized: [per * pix * k])
         let xp = x.ptr, wp = weight.ptr, yp = out.ptr
         let bp = bias.map { UnsafePointer($0.ptr) }
         if let direct {
@@ -72,7 +72,12 @@ struct ConvPass {
                 direct.forward(x: xp, n: n, weight: wp, bias: bp, relu: activation == .relu, y: yp)
             }
         }
-        var start = direct == nil ? 0 : n
+        let narrow = direct == nil ? NarrowConv(geo, cout: cout) : nil
+        if let narrow {
+            narrow.forward(x: xp, n: n, weight: wp, y: yp)
+            Tensor.biasActivate(yp, rows: n * pix, n: cout, bias: bp, activation)
+        }
+        var start = direct == nil && narrow == nil ? 0 : n
         while start < n {
             let imgs = min(per, n - start)
             let a = patches(start: start, images: imgs, into: col, label: "fwd")

@@ -64,13 +64,11 @@ extension Tensor {
         let rows = x.count / max(inF, 1)
         let out = Tensor(result: Array(x.shape.dropLast()) + [outF])
         let tag = "linear\(inF)→\(outF)"
-        Profiler.measure("\(tag) fwd") {
-            BLAS.gemm(transA: false, transB: true, m: rows, n: outF, k: inF, a: x.ptr, lda: inF, b: weight.ptr, ldb: inF,
-                      beta: 0, c: out.ptr, ldc: outF)
-            biasActivate(out.ptr, rows: rows, n: outF, bias: bias.map { UnsafePointer($0.ptr) }, activation)
-        }
+        BLAS.gemm(transA: false, transB: true, m: rows, n: outF, k: inF, a: x.ptr, lda: inF, b: weight.ptr, ldb: inF,
+                  beta: 0, c: out.ptr, ldc: outF)
+        biasActivate(out.ptr, rows: rows, n: outF, bias: bias.map { UnsafePointer($0.ptr) }, activation)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-        return try record(out, "linear", inputs) { out, g in try Profiler.measure("\(tag) bwd") {
+        return try record(out, tag, inputs) { out, g in
             // dZ: the gradient before the activation (g itself when there is nothing to undo).
             var dzTensor: Tensor? = nil
             var dz = g.ptr
@@ -99,6 +97,6 @@ extension Tensor {
                 }
             }
             withExtendedLifetime(dzTensor) {}
-        } }
+        }
     }
 }

@@ -16,8 +16,9 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: "reshape", lhs: shape, rhs: newShape)
         }
         let out = Tensor(storage: storage, offset: offset, shape: s, isLeaf: false)
+        // The output's gradient is dropped once this runs, so the input may adopt its buffer.
         return try Tensor.record(out, "reshape", [self]) { [self] _, g in
-            accumulateGrad(from: g, fresh: false)
+            accumulateGrad(from: g, fresh: true)
         }
     }
 

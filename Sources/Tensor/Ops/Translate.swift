@@ -19,15 +19,12 @@ extension Tensor {
         translateForward(grid, src, into: out.ptr)
         return try record(out, "translate", [maps, shifts]) { _, g in
             let gp = g.ptr
-            if maps.requiresGrad {
-                maps.accumulateGrad { d, acc in
-                    if !acc { d.update(repeating: 0, count: maps.count) }
-                    translateMapsGrad(grid, gp, into: d)
-                }
-            }
-            if shifts.requiresGrad {
-                shifts.accumulateGrad { d, acc in translateShiftsGrad(grid, src, gp, into: d, accumulate: acc) }
-            }
+            // Both gradients in one pass over the taps.
+            let dMaps = maps.requiresGrad ? Tensor.zeros(maps.shape) : nil
+            let dShifts = shifts.requiresGrad ? Tensor(uninitialized: shifts.shape) : nil
+            translateBackward(grid, src, gp, maps: dMaps?.ptr, shifts: dShifts?.ptr)
+            if let dMaps { maps.accumulateGrad(from: dMaps, fresh: true) }
+            if let dShifts { shifts.accumulateGrad(from: dShifts, fresh: true) }
         }
     }
 
@@ -53,49 +50,36 @@ extension Tensor {
         }
     }
 
-    /// Gradient for the maps: each output cell's gradient scattered back onto its four taps, added into `d`.
-    private static func translateMapsGrad(_ grid: TranslateGrid, _ gp: UnsafeMutablePointer<Float>,
-                                          into d: UnsafeMutablePointer<Float>) {
+    /// Both gradients, each where wanted: the maps' (every output cell's gradient scattered back onto its four
+    /// taps, into zeroed `maps`) and the shifts' (per sample and channel, the sum over cells of the output
+    /// gradient times the bilinear sample's slope along x and y, written into `shifts`).
+    private static func translateBackward(_ grid: TranslateGrid, _ src: UnsafeMutablePointer<Float>, _ gp: UnsafeMutablePointer<Float>,
+                                          maps dm: UnsafeMutablePointer<Float>?, shifts ds: UnsafeMutablePointer<Float>?) {
         let h = grid.h, w = grid.w, c = grid.c, plane = grid.plane
         Parallel.forEach(grid.n) { i in
-            let gi = gp + i * plane, di = d + i * plane
+            let p = src + i * plane, gi = gp + i * plane, di = dm.map { $0 + i * plane }
             for k in 0..<c {
                 let (ox, oy, fx, fy) = grid.taps(i * c + k)
                 let w00 = (1 - fy) * (1 - fx), w01 = (1 - fy) * fx, w10 = fy * (1 - fx), w11 = fy * fx
-                for y in 0..<h { for x in 0..<w {
-                    let (i00, i01, i10, i11) = grid.corners(y, x, ox, oy)
-                    let gv = gi[(y * w + x) * c + k]
-                    if i00 >= 0 { di[i00 + k] += w00 * gv }
-                    if i01 >= 0 { di[i01 + k] += w01 * gv }
-                    if i10 >= 0 { di[i10 + k] += w10 * gv }
-                    if i11 >= 0 { di[i11 + k] += w11 * gv }
-                } }
-            }
-        }
-    }
-
-    /// Gradient for the shifts: per (sample, channel), the sum over cells of the output gradient times the slope
-    /// of the bilinear sample along x and y; added into `d` with `accumulate`, else written.
-    private static func translateShiftsGrad(_ grid: TranslateGrid, _ src: UnsafeMutablePointer<Float>,
-                                            _ gp: UnsafeMutablePointer<Float>, into d: UnsafeMutablePointer<Float>,
-                                            accumulate acc: Bool) {
-        let h = grid.h, w = grid.w, c = grid.c, plane = grid.plane
-        Parallel.forEach(grid.n) { i in
-            let p = src + i * plane, gi = gp + i * plane
-            for k in 0..<c {
-                let (ox, oy, fx, fy) = grid.taps(i * c + k)
                 var gx: Float = 0, gy: Float = 0
                 for y in 0..<h { for x in 0..<w {
                     let (i00, i01, i10, i11) = grid.corners(y, x, ox, oy)
-                    let p00 = i00 >= 0 ? p[i00 + k] : 0, p01 = i01 >= 0 ? p[i01 + k] : 0
-                    let p10 = i10 >= 0 ? p[i10 + k] : 0, p11 = i11 >= 0 ? p[i11 + k] : 0
                     let gv = gi[(y * w + x) * c + k]
-                    // out = Σ w·p with fx = frac(−dx), fy = frac(−dy): d/d(dx) = −d/d(fx).
-                    gx -= gv * ((1 - fy) * (p01 - p00) + fy * (p11 - p10))
-                    gy -= gv * ((1 - fx) * (p10 - p00) + fx * (p11 - p01))
+                    if let di {
+                        if i00 >= 0 { di[i00 + k] += w00 * gv }
+                        if i01 >= 0 { di[i01 + k] += w01 * gv }
+                        if i10 >= 0 { di[i10 + k] += w10 * gv }
+                        if i11 >= 0 { di[i11 + k] += w11 * gv }
+                    }
+                    if ds != nil {
+                        let p00 = i00 >= 0 ? p[i00 + k] : 0, p01 = i01 >= 0 ? p[i01 + k] : 0
+                        let p10 = i10 >= 0 ? p[i10 + k] : 0, p11 = i11 >= 0 ? p[i11 + k] : 0
+                        // out = Σ w·p with fx = frac(−dx), fy = frac(−dy): d/d(dx) = −d/d(fx).
+                        gx -= gv * ((1 - fy) * (p01 - p00) + fy * (p11 - p10))
+                        gy -= gv * ((1 - fx) * (p10 - p00) + fx * (p11 - p01))
+                    }
                 } }
-                let s = 2 * (i * c + k)
-                if acc { d[s] += gx; d[s + 1] += gy } else { d[s] = gx; d[s + 1] = gy }
+                if let ds { ds[2 * (i * c + k)] = gx; ds[2 * (i * c + k) + 1] = gy }
             }
         }
     }

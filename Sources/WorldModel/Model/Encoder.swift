@@ -28,6 +28,9 @@ final class Encoder: Module {
     private let normaliseEps: Float?
     /// Keypoint latents: x and y of every map position, [P, 1] each, in [-1, 1].
     private let keypointGrid: (x: Tensor, y: Tensor)?
+    /// Every layer sees one pixel (1×1 kernels, stride 1, no coordinate planes, ≤ 3 colour channels): the
+    /// stack runs once per distinct colour of a batch (`PixelPalette`).
+    let perPixel: Bool
 
     /// Builds the layers for `info`'s frames, drawing initial weights from `rng`. Throws a `ConfigError`
     /// naming the key when the layers do not fit the frames.
@@ -50,6 +53,7 @@ final class Encoder: Module {
             h = oh; w = ow; c = cout
         }
         convs = layers
+        perPixel = !config.coordChannels && info.channels <= 3 && layers.allSatisfy { $0.weight.shape[1] == 1 && $0.weight.shape[2] == 1 && $0.stride == 1 && $0.padding == 0 }
         pool = config.encoderPool
         guard h % pool == 0, w % pool == 0 else {
             throw fail("model.encoder.pool", "the \(h)×\(w) conv map is not divisible by the pool factor \(pool)")
@@ -91,8 +95,15 @@ final class Encoder: Module {
         return (try Tensor(xs, shape: [h * w, 1]), try Tensor(ys, shape: [h * w, 1]))
     }
 
-    /// Frames uint8 [M, H, W, C] to the input [M, H, W, C(+2)] in [0, 1] (coordinates in [-1, 1]).
-    func input(frames: UnsafeBufferPointer<UInt8>, count m: Int, height hh: Int, width ww: Int) -> Tensor {
+    /// Frames uint8 [M, H, W, C] as the encoder reads them: a palette for a per-pixel encoder, else images.
+    func input(frames: UnsafeBufferPointer<UInt8>, count m: Int, height hh: Int, width ww: Int) -> EncoderInput {
+        defer { Profiler.endSpan("encoder input") }
+        return perPixel ? .palette(PixelPalette(frames: frames, count: m, height: hh, width: ww, channels: imageChannels))
+            : .images(images(frames: frames, count: m, height: hh, width: ww))
+    }
+
+    /// Frames uint8 [M, H, W, C] to images [M, H, W, C(+2)] in [0, 1] (coordinates in [-1, 1]).
+    func images(frames: UnsafeBufferPointer<UInt8>, count m: Int, height hh: Int, width ww: Int) -> Tensor {
         let c = imageChannels, cin = inputChannels
         if cin == c { return try! Tensor(bytes: frames, shape: [m, hh, ww, c], scale: 1 / 255) }
         let x = Tensor.zeros([m, hh, ww, cin])
@@ -112,16 +123,32 @@ final class Encoder: Module {
         return x
     }
 
-    /// Input [M, H, W, Cin] → latents [M, D], and the per-pixel softmax masks [M, H', W', C] (before pooling)
-    /// when the encoder ends in a softmax: the InfoMax regulariser scores them.
-    func encodeWithMasks(_ x: Tensor) throws -> (latent: Tensor, masks: Tensor?) {
-        var h = x
-        for conv in convs { h = try conv(h) }
-        let m = x.shape[0]
-        var masks: Tensor? = nil
-        if let temperature = softmaxTemperature {
-            h = try (temperature == 1 ? h : h * (1 / temperature)).softmax()
-            masks = h
+    /// Input → latents [M, D], and the per-pixel softmax masks (before pooling) when the encoder ends in a
+    /// softmax: the InfoMax regulariser scores them.
+    func encodeWithMasks(_ input: EncoderInput) throws -> (latent: Tensor, masks: MaskRows?) {
+        let m = input.frameCount
+        var h: Tensor
+        var masks: MaskRows? = nil
+        switch input {
+        case .images(let x):
+            h = x
+            for conv in convs { h = try conv(h) }
+            if let temperature = softmaxTemperature {
+                h = try (temperature == 1 ? h : h * (1 / temperature)).softmax()
+                masks = MaskRows(values: try h.reshaped([h.count / h.shape[3], h.shape[3]]), palette: nil, height: h.shape[1], width: h.shape[2])
+            }
+        case .palette(let palette):
+            // The same layers as 1×1 convolutions, on the distinct colours [U, C], then gathered to the pixels.
+            var rows = palette.colours
+            for conv in convs {
+                rows = try Tensor.linear(rows, weight: conv.weight.reshaped([conv.weight.shape[0], conv.weight.shape[3]]),
+                                         bias: conv.bias, activation: conv.activation)
+            }
+            if let temperature = softmaxTemperature {
+                rows = try (temperature == 1 ? rows : rows * (1 / temperature)).softmax()
+                masks = MaskRows(values: rows, palette: palette, height: palette.height, width: palette.width)
+            }
+            h = try rows.indexSelect(palette.index).reshaped([m, palette.height, palette.width, rows.shape[1]])
         }
         if let gaussianPool {
             h = try Tensor.separablePool(h, rows: gaussianPool.rows, cols: gaussianPool.cols)

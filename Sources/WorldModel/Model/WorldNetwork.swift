@@ -66,8 +66,8 @@ final class WorldNetwork {
 
     // MARK: Forward passes
 
-    /// Frames uint8 [M, H, W, C] to the encoder's input [M, H, W, C(+2)].
-    func input(frames: UnsafeBufferPointer<UInt8>, count m: Int) -> Tensor {
+    /// Frames uint8 [M, H, W, C] as the encoder reads them.
+    func input(frames: UnsafeBufferPointer<UInt8>, count m: Int) -> EncoderInput {
         encoder.input(frames: frames, count: m, height: info.height, width: info.width)
     }
 
@@ -76,13 +76,13 @@ final class WorldNetwork {
         try! Tensor(bytes: frames, shape: [m, info.height, info.width, info.channels], scale: 1 / 255)
     }
 
-    /// Encoder (online, or the EMA target with `useTarget`): input [M, H, W, Cin] → latents [M, D].
-    func encode(_ x: Tensor, useTarget: Bool = false) throws -> Tensor {
+    /// Encoder (online, or the EMA target with `useTarget`): M frames → latents [M, D].
+    func encode(_ x: EncoderInput, useTarget: Bool = false) throws -> Tensor {
         try encodeWithMasks(x, useTarget: useTarget).latent
     }
 
     /// `encode`, also returning the per-pixel softmax masks when the encoder ends in a softmax.
-    func encodeWithMasks(_ x: Tensor, useTarget: Bool = false) throws -> (latent: Tensor, masks: Tensor?) {
+    func encodeWithMasks(_ x: EncoderInput, useTarget: Bool = false) throws -> (latent: Tensor, masks: MaskRows?) {
         try (useTarget ? target!.target : encoder).encodeWithMasks(x)
     }
 

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Tensor
 
@@ -44,11 +45,14 @@ enum Objective {
             jepa = try jepa + l
         }
         losses.jepa = Double(try jepa.item())
+        Profiler.enter("heads")
         let (probe, decoded) = try headLosses(network: network, latents: z.detached(), batch: batch)
         losses.probe = Double(try probe.item())
         losses.decoder = Double(try decoded.item())
 
-        try (jepa + probe + decoded).backward()
+        let total = try jepa + probe + decoded
+        Profiler.enter("backward")
+        try total.backward()
         return (losses, z.detached())
     }
 
@@ -58,7 +62,7 @@ enum Objective {
     }
 
     /// Collapse prevention on the online latents (nil with an EMA target, which needs none).
-    private static func regulariser(network: WorldNetwork, latents z: Tensor, masks: Tensor?, batch: EpisodeBatch,
+    private static func regulariser(network: WorldNetwork, latents z: Tensor, masks: MaskRows?, batch: EpisodeBatch,
                                     rng: inout RNG) throws -> Tensor? {
         let config = network.config
         let channels = network.isSpatial ? network.mapChannels : network.latentDimension
@@ -73,9 +77,12 @@ enum Objective {
             let directions = Tensor.randomDirections(dimension: channels, count: config.sigregProjections, rng: &rng)
             return try Tensor.sigreg(z.reshaped([z.count / channels, channels]), directions: directions) * Float(config.sigregWeight)
         case .infomax:
-            let motion = config.infomaxMotion > 0 ? motionWeights(batch: batch, info: network.info, maskShape: masks!.shape) : nil
-            return try infomax(masks!, sharpness: Float(config.infomaxSharpness), motionWeights: motion,
-                               motionShare: Float(config.infomaxMotion)) * Float(config.infomaxWeight)
+            let masks = masks!
+            let motion = config.infomaxMotion > 0
+                ? motionWeights(batch: batch, info: network.info, maskHeight: masks.height, maskWidth: masks.width).map(masks.rowWeights) : nil
+            Profiler.endSpan("motion weights")
+            return try infomax(masks.values, sharpness: Float(config.infomaxSharpness), motionWeights: motion,
+                               motionShare: Float(config.infomaxMotion), shares: masks.shares) * Float(config.infomaxWeight)
         }
     }
 
@@ -123,7 +130,8 @@ enum Objective {
         return try (cov.square().sum() - diagonal.square().sum()) * (1 / Float(c))
     }
 
-    /// InfoMax over per-pixel masks [.., C] (IIC): sharpness·H(p) − H(p̄), p̄ the masks' marginal.
+    /// InfoMax over per-pixel masks [.., C] (IIC): sharpness·H(p) − H(p̄), p̄ the masks' marginal. With
+    /// `shares` ([1, R], summing to 1) each row stands for that share of the pixels (a palette colour).
     /// Minimising it makes every mask decisive per pixel yet all masks used across the batch, so
     /// distinct colours land in distinct channels instead of collapsing onto one.
     ///
@@ -131,12 +139,14 @@ enum Objective {
     /// background outweighs each small object ~50:1 and the masks settle with several objects merged;
     /// weighting by motion (`motionWeights`, one row [1, N] summing to 1) gives each moving object a
     /// comparable share, so merging two of them costs as much as merging with the background.
-    static func infomax(_ masks: Tensor, sharpness: Float, motionWeights: Tensor? = nil, motionShare: Float = 0) throws -> Tensor {
-        let c = masks.shape[masks.rank - 1]
-        let p = try masks.reshaped([masks.count / c, c])
+    static func infomax(_ masks: Tensor, sharpness: Float, motionWeights: Tensor? = nil, motionShare: Float = 0,
+                        shares: Tensor? = nil) throws -> Tensor {
+        let c = masks.shape[masks.rank - 1], r = masks.count / c
+        let p = try masks.reshaped([r, c])
         let logP = try (p + 1e-8).log()
-        let pixelEntropy = try (p * logP).sum(axes: [1]).mean() * -1
-        var marginal = try p.mean(axes: [0])
+        let rowEntropy = try (p * logP).sum(axes: [1])
+        let pixelEntropy = try (shares.map { try $0.matmul(rowEntropy.reshaped([r, 1])).reshaped([]) } ?? rowEntropy.mean()) * -1
+        var marginal = try shares.map { try $0.matmul(p).reshaped([c]) } ?? p.mean(axes: [0])
         if let motionWeights, motionShare > 0 {
             let moving = try motionWeights.matmul(p).reshaped([c])
             marginal = try marginal * (1 - motionShare) + moving * motionShare
@@ -148,13 +158,13 @@ enum Objective {
     /// Per-pixel motion weights for `infomax`: |x(f) − x(f−1)| + |x(f+1) − x(f)| over channels, within
     /// each clip, at the masks' resolution (frames are box-averaged down when the encoder strides),
     /// normalised to sum to 1. Nil when nothing moves.
-    static func motionWeights(batch: EpisodeBatch, info: ModelInfo, maskShape: [Int]) -> Tensor? {
+    static func motionWeights(batch: EpisodeBatch, info: ModelInfo, maskHeight mh: Int, maskWidth mw: Int) -> Tensor? {
         let b = batch.episodes, t = batch.layout.steps, hh = info.height, ww = info.width, ch = info.channels
-        let mh = maskShape[1], mw = maskShape[2], fy = hh / mh, fx = ww / mw
+        let fy = hh / mh, fx = ww / mw
         let frameSize = hh * ww * ch
         var w = [Float](repeating: 0, count: b * t * mh * mw)
-        batch.frames.withUnsafeBufferPointer { f in
-            for c in 0..<b { for s in 0..<t {
+        batch.frames.withUnsafeBufferPointer { f in w.withUnsafeMutableBufferPointer { w in
+            Parallel.forEach(b) { c in for s in 0..<t {
                 let cur = (c * t + s) * frameSize
                 let out = (c * t + s) * mh * mw
                 for neighbour in [s - 1, s + 1] where neighbour >= 0 && neighbour < t {
@@ -167,7 +177,7 @@ enum Objective {
                     } }
                 }
             } }
-        }
+        } }
         let total = w.reduce(0, +)
         guard total > 0 else { return nil }
         let scale = 1 / total

@@ -8,6 +8,7 @@ import Foundation
 ///     RUN/train.log                the log lines
 ///     RUN/checkpoints/step-N.safetensors, RUN/checkpoints/last.safetensors
 ///     RUN/report.html              the report page (`RunReport`), at the end of a run and on demand
+///     RUN/profile.json             where the steps' time went (`--profile` only)
 public struct RunDirectory: Sendable {
     public let url: URL
     public init(_ url: URL) { self.url = url.standardizedFileURL }
@@ -17,6 +18,7 @@ public struct RunDirectory: Sendable {
     public var metrics: URL { url.appendingPathComponent("metrics.csv") }
     public var log: URL { url.appendingPathComponent("train.log") }
     public var report: URL { url.appendingPathComponent("report.html") }
+    public var profile: URL { url.appendingPathComponent("profile.json") }
     public var checkpoints: URL { url.appendingPathComponent("checkpoints") }
     public var lastCheckpoint: URL { checkpoints.appendingPathComponent("last.safetensors") }
     public func checkpoint(step: Int) -> URL { checkpoints.appendingPathComponent("step-\(step).safetensors") }

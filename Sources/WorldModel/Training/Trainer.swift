@@ -79,17 +79,26 @@ public enum Trainer {
         let deadline = options.minutes.map { Date().addingTimeInterval($0 * 60) }
         var lastLoss = Double.nan, stoppedByTime = false
         if options.profile { Profiler.reset(); Profiler.enabled = true }
+        let profileStart = Date()
         while session.step < total {
             let outcome = try session.advance()
+            Profiler.enter("logging")
             lastLoss = outcome.losses.jepa
             if session.step % config.logEvery == 0 || session.step == total { try session.log(outcome) }
             let eta = Double(total - session.step) * session.framesPerStep / max(session.rate, 1e-9)
             session.progress.bar(step: session.step, total: total, loss: outcome.losses.jepa, framesPerSecond: session.rate, eta: eta)
             if let deadline, Date() >= deadline, session.step < total { stoppedByTime = true; break }
             if StopRequest.shared.signal != nil, session.step < total { break }
-            if session.step % config.checkpointEvery == 0 && session.step < total { try session.checkpoint(final: false) }
+            if session.step % config.checkpointEvery == 0 && session.step < total {
+                Profiler.enter("checkpoint")
+                try session.checkpoint(final: false)
+            }
         }
-        if Profiler.enabled { Profiler.enabled = false; writeProfile(steps: session.step - session.startStep) }
+        if Profiler.enabled {
+            Profiler.enter("-")
+            Profiler.enabled = false
+            try writeProfile(TrainingProfile(steps: session.step - session.startStep, wall: Date().timeIntervalSince(profileStart)), run: run)
+        }
         if session.needsFinalCheckpoint { try session.checkpoint(final: true) }
         let seconds = session.elapsed
         let fps = Double(session.step - session.startStep) * session.framesPerStep / max(seconds, 1e-9)
@@ -106,14 +115,9 @@ public enum Trainer {
                             finalLoss: lastLoss, stoppedByTime: stoppedByTime, stoppedBySignal: signal)
     }
 
-    /// `tumble train --profile`: where a training step's time goes, per op, on stderr.
-    private static func writeProfile(steps: Int) {
-        let steps = max(steps, 1)
-        var text = "profile over \(steps) steps:\n   wall/step   CPU/step  calls/step  phase\n"
-        for r in Profiler.report() {
-            text += String(format: "  %8.2f ms  %8.2f ms  %6d  %@\n", r.seconds / Double(steps) * 1000,
-                           r.cpuSeconds / Double(steps) * 1000, r.calls / steps, r.label)
-        }
-        FileHandle.standardError.write(text.data(using: .utf8)!)
+    /// `tumble train --profile`: where the steps' time went, on stderr and in `RUN/profile.json`.
+    private static func writeProfile(_ profile: TrainingProfile, run: RunDirectory) throws {
+        FileHandle.standardError.write(profile.text.data(using: .utf8)!)
+        try AtomicFile.write(profile.json.serialized(), to: run.profile)
     }
 }

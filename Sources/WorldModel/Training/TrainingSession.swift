@@ -68,8 +68,10 @@ final class TrainingSession {
 
     /// Takes the next step; a refused step (divergence) ends the run with the last good checkpoint kept.
     func advance() throws -> TrainingStep.Outcome {
+        Profiler.enter("data")
         let batch = try pending ?? source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: step, rng: &dataRNG)
         pending = nil
+        Profiler.endSpan("next batch")
         let outcome = try TrainingStep.full(network: network, optimizers: optimizers, batch: batch,
                                             learningRate: config.learningRate(at: step), momentumStep: step, rng: &tensorRNG)
         if let refusal = outcome.refusal {

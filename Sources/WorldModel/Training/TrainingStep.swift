@@ -18,7 +18,11 @@ final class Optimizers {
 
     var all: [(prefix: String, optimizer: AdamW)] { [("optim.main", main), ("optim.probe", probe), ("optim.decoder", decoder)] }
 
-    func stepAll() throws { try main.step(); try probe.step(); try decoder.step() }
+    func stepAll() throws {
+        try main.step(); Profiler.endSpan("AdamW main")
+        try probe.step(); Profiler.endSpan("AdamW probe")
+        try decoder.step(); Profiler.endSpan("AdamW decoder")
+    }
 
     /// Global gradient norm of the main parameters, clipped to `maxNorm` (0: never); the norm before clipping.
     func clipMain(maxNorm: Double) -> Double { clipGradNorm(main.parameters, maxNorm: maxNorm) }
@@ -43,15 +47,19 @@ enum TrainingStep {
     /// encoder with the momentum of update number `momentumStep`.
     static func full(network: WorldNetwork, optimizers: Optimizers, batch: EpisodeBatch, learningRate: Double,
                      momentumStep: Int, rng: inout RNG) throws -> Outcome {
+        Profiler.enter("forward")
         optimizers.main.learningRate = Float(learningRate)
         network.zeroGrad()
         let (losses, latents) = try Objective.run(network: network, batch: batch, rng: &rng)
+        Profiler.enter("optimiser")
         let norm = optimizers.clipMain(maxNorm: network.config.gradClip)
+        Profiler.endSpan("clip gradients")
         var outcome = Outcome(losses: losses, gradNorm: norm, latents: latents)
         outcome.refusal = refusal(losses, norm, network.config)
         if outcome.applied {
             try optimizers.stepAll()
             try network.updateTarget(momentum: network.config.emaMomentum(at: momentumStep))
+            Profiler.endSpan("EMA target")
         } else {
             network.zeroGrad()
         }

@@ -69,11 +69,9 @@ final class ObjectsPredictor: Predictor {
         let features = try Tensor.concat(parts, axis: 2)                                       // [M, C, F]
 
         let node = try node0(features)                                                         // [M, C, H]
-        // Edge i←j: relu(U·f_i + V·f_j + b), a second layer, then the mean over j.
-        let receiver = try edgeSource(features).unsqueezed(2)                                  // [M, C, 1, H]
-        let sender = try edgeTarget(features).unsqueezed(1)                                    // [M, 1, C, H]
-        let edges = try edge1((receiver + sender).relu())                                      // [M, C, C, H]
-        let messages = try edges.sum(axes: [2]) * (1 / Float(c))
+        // Edge i←j: relu(U·f_i + V·f_j + b), a second layer (edge.1, relu), then the mean over j.
+        let messages = try Tensor.pairwiseMessages(receivers: edgeSource(features), senders: edgeTarget(features),
+                                                   weight: edge1.weight, bias: edge1.bias!)    // [M, C, H]
         let hidden = try node1(Tensor.concat([node, messages], axis: 2))
         let correction = try out(hidden)                                                       // [M, C, 2]
         let maps = try current.reshaped([m, shape.height, shape.width, c])
