@@ -25,7 +25,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Run only suites whose name contains this text.")
     var only: String?
 
-    static var suites: [BenchSuite] { [.physics, .observation, .tensor, .viewer] }
+    static var suites: [BenchSuite] { [.physics, .observation, .tensor, .training, .viewer] }
 
     func validate() throws {
         // A name that matches nothing used to exit 0 with no output, as if it had measured.

@@ -165,8 +165,10 @@ struct ViewCommand: ParsableCommand {
 
 /// Finds `Assets/default-model.safetensors` from the working directory, then from the executable's
 /// directory upwards (so `.build/release/tumble` finds the checkout's Assets/).
-func shippedModel() -> URL? {
-    let name = "Assets/default-model.safetensors"
+func shippedModel() -> URL? { shippedAsset("Assets/default-model.safetensors") }
+
+/// A file of the checkout (`Assets/…`), looked up as `shippedModel` does.
+func shippedAsset(_ name: String) -> URL? {
     var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(name)]
     var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     for _ in 0..<5 {

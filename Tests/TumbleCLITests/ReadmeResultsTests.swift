@@ -101,6 +101,24 @@ final class ReadmeResultsTests: XCTestCase {
         }
     }
 
+    /// The Speed table is docs/bench.json (one `tumble bench --json` run), number for number
+    /// (`scripts/speed_table.py` prints it).
+    func testSpeedTableIsTheRecordedBench() throws {
+        let data = try Data(contentsOf: TumbleProcess.packageRoot.appendingPathComponent("docs/bench.json"))
+        let bench = try JSONSerialization.jsonObject(with: data)
+        let table = try XCTUnwrap(Self.tables(in: try ReadmeTests.readme()).first { $0.header == ["key", "value", "unit"] },
+                                  "README has a Speed table headed key | value | unit")
+        XCTAssertGreaterThanOrEqual(table.rows.count, 10)
+        for row in table.rows {
+            let key = row[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            var node: Any? = bench
+            for part in key.split(separator: ".") { node = (node as? [String: Any])?[String(part)] }
+            let actual = try XCTUnwrap(node as? Double, "docs/bench.json has no number at \(key)")
+            let printed = try XCTUnwrap(Self.number(in: row[1]), "speed row \(key): no number in '\(row[1])'")
+            XCTAssertEqual(printed.text, String(format: "%.\(printed.decimals)f", actual), "speed row \(key): README says \(row[1]), bench.json \(actual)")
+        }
+    }
+
     /// The checkpoint in Assets/ is the one both reports were made with, and the README names it.
     func testShippedCheckpointHashesToTheReportsSHA256() throws {
         let sha = try XCTUnwrap(["/usr/bin/sha256sum", "/bin/sha256sum"].first { FileManager.default.isExecutableFile(atPath: $0) },

@@ -39,6 +39,9 @@ public struct TrainSummary: Sendable {
     public var stoppedByTime: Bool
     /// SIGINT or SIGTERM when a signal stopped the run (checkpoint saved, as for --minutes).
     public var stoppedBySignal: Int32? = nil
+    /// Frames per second of the step loop alone (data, steps, heads, logging, periodic checkpoints), without
+    /// start-up and the final read-out refit: what `tumble bench` reports as the product's training speed.
+    public var loopFramesPerSecond: Double = 0
 }
 
 /// The training loop: checks the request before touching any file, then drives a `TrainingSession` step by
@@ -79,7 +82,7 @@ public enum Trainer {
         let deadline = options.minutes.map { Date().addingTimeInterval($0 * 60) }
         var lastLoss = Double.nan, stoppedByTime = false
         if options.profile { Profiler.reset(); Profiler.enabled = true }
-        let profileStart = Date()
+        let loopStart = Date(), loopFirstStep = session.step
         while session.step < total {
             let outcome = try session.advance()
             Profiler.enter("logging")
@@ -97,8 +100,9 @@ public enum Trainer {
         if Profiler.enabled {
             Profiler.enter("-")
             Profiler.enabled = false
-            try writeProfile(TrainingProfile(steps: session.step - session.startStep, wall: Date().timeIntervalSince(profileStart)), run: run)
+            try writeProfile(TrainingProfile(steps: session.step - session.startStep, wall: Date().timeIntervalSince(loopStart)), run: run)
         }
+        let loopFPS = Double(session.step - loopFirstStep) * session.framesPerStep / max(Date().timeIntervalSince(loopStart), 1e-9)
         if session.needsFinalCheckpoint { try session.checkpoint(final: true) }
         let seconds = session.elapsed
         let fps = Double(session.step - session.startStep) * session.framesPerStep / max(seconds, 1e-9)
@@ -112,7 +116,7 @@ public enum Trainer {
                 : "done: step \(session.step), \(String(format: "%.0f", seconds)) s, \(String(format: "%.0f", fps)) frames/s, checkpoint \(name)")
         }
         return TrainSummary(step: session.step, lastCheckpoint: session.lastCheckpoint, seconds: seconds, framesPerSecond: fps,
-                            finalLoss: lastLoss, stoppedByTime: stoppedByTime, stoppedBySignal: signal)
+                            finalLoss: lastLoss, stoppedByTime: stoppedByTime, stoppedBySignal: signal, loopFramesPerSecond: loopFPS)
     }
 
     /// `tumble train --profile`: where the steps' time went, on stderr and in `RUN/profile.json`.
