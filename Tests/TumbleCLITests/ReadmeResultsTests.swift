@@ -31,7 +31,8 @@ final class ReadmeResultsTests: XCTestCase {
     }
 
     static func surprise(_ type: String) -> [String?] {
-        ["pairs", "pairwise_accuracy", "auroc", "pixel_baseline", "pixel_baseline_auroc"].map { "surprise.\(type).\($0)" }
+        ["pairs", "pairwise_accuracy", "pairwise_accuracy_ci95.0|pairwise_accuracy_ci95.1", "auroc", "pixel_baseline", "pixel_baseline_auroc"]
+            .map { $0.split(separator: "|").map { "surprise.\(type).\($0)" }.joined(separator: "|") }
     }
 
     static func assets(_ name: String) -> URL {
@@ -46,6 +47,7 @@ final class ReadmeResultsTests: XCTestCase {
     static func value(_ path: String, in report: [String: Any]) -> Double? {
         var node: Any = report
         for key in path.split(separator: ".") {
+            if let array = node as? [Any], let i = Int(key), i < array.count { node = array[i]; continue }
             guard let dict = node as? [String: Any], let next = dict[String(key)] else { return nil }
             node = next
         }
@@ -92,10 +94,16 @@ final class ReadmeResultsTests: XCTestCase {
                         XCTAssertEqual(cell, "—", "\(name) row '\(row[0])' has a number where the report has none")
                         continue
                     }
-                    let actual = try XCTUnwrap(Self.value(path, in: report), "\(name) has no number at \(path)")
-                    let printed = try XCTUnwrap(Self.number(in: cell), "\(name) row '\(row[0])': no number in '\(cell)'")
-                    XCTAssertEqual(printed.text, String(format: "%.\(printed.decimals)f", actual),
-                                   "\(name) row '\(row[0])': README says \(cell), \(path) is \(actual)")
+                    // "a|b": an interval printed as "lo–hi".
+                    let parts = path.split(separator: "|").map(String.init)
+                    let texts = parts.count == 1 ? [cell] : cell.components(separatedBy: "–")
+                    XCTAssertEqual(texts.count, parts.count, "\(name) row '\(row[0])': '\(cell)' is not lo–hi")
+                    for (text, part) in zip(texts, parts) {
+                        let actual = try XCTUnwrap(Self.value(part, in: report), "\(name) has no number at \(part)")
+                        let printed = try XCTUnwrap(Self.number(in: text), "\(name) row '\(row[0])': no number in '\(cell)'")
+                        XCTAssertEqual(printed.text, String(format: "%.\(printed.decimals)f", actual),
+                                       "\(name) row '\(row[0])': README says \(cell), \(part) is \(actual)")
+                    }
                 }
             }
         }

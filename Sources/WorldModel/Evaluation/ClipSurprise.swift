@@ -48,9 +48,17 @@ struct ClipSurprise {
                 auroc[r] = SurpriseMetrics.auroc(negatives: pos, positives: imp)
             }
             let pixPos = pairs.map { $0.0.pixel }, pixImp = pairs.map { $0.1.pixel }
-            return SurpriseResult(type: type, pairs: pairs.count, pairwiseAccuracy: accuracy, auroc: auroc,
-                                  pixelPairwiseAccuracy: SurpriseMetrics.pairwiseAccuracy(possible: pixPos, impossible: pixImp),
-                                  pixelAUROC: SurpriseMetrics.auroc(negatives: pixPos, positives: pixImp))
+            var result = SurpriseResult(type: type, pairs: pairs.count, pairwiseAccuracy: accuracy, auroc: auroc,
+                                        pixelPairwiseAccuracy: SurpriseMetrics.pairwiseAccuracy(possible: pixPos, impossible: pixImp),
+                                        pixelAUROC: SurpriseMetrics.auroc(negatives: pixPos, positives: pixImp))
+            // Accuracy is a proportion of pairs (Wilson interval); AUROC is bootstrapped over pairs, each possible
+            // clip resampled with its impossible twin.
+            let pos = pairs.map { $0.0.model[.max]! }, imp = pairs.map { $0.1.model[.max]! }
+            result.pairwiseAccuracyCI95 = SurpriseMetrics.wilson95(accuracy[.max]!, n: pairs.count)
+            result.aurocCI95 = SurpriseMetrics.bootstrap95(count: pairs.count, seed: SurpriseMetrics.seed(for: type)) { idx in
+                SurpriseMetrics.auroc(negatives: idx.map { pos[$0] }, positives: idx.map { imp[$0] })
+            }
+            return result
         }
     }
 }

@@ -92,7 +92,7 @@ public struct EvaluationReport: Equatable, Sendable {
         ("position_error", "mean Euclidean distance in world units between probed and true body positions at t0+k"),
         ("collision", "samples (window, body) where the body touches something in (t0, t0+K] per the dataset's collisions array"),
         ("hits_at_1", "C-SWM: each clip's first-window prediction at step k ranked by L2 against every clip's encoded true latent at that step; ties count against; one query per episode"),
-        ("surprise", "per step: 1-step teacher-forced latent error; per clip: max over steps (mean_over_steps: mean); pairwise_accuracy: possible clip strictly less surprising than its impossible twin (ties 1/2); auroc: tie-aware Mann-Whitney"),
+        ("surprise", "per step: 1-step teacher-forced latent error; per clip: max over steps (mean_over_steps: mean); pairwise_accuracy: possible clip strictly less surprising than its impossible twin (ties 1/2); auroc: tie-aware Mann-Whitney; pairwise_accuracy_ci95: Wilson score 95 % interval over pairs; auroc_ci95: 95 % percentile bootstrap over pairs (2000 resamples, seeded per type)"),
         ("pixel_baseline", "pairwise accuracy of the model-free detector: largest mean absolute frame-to-frame pixel difference per clip"),
         ("verify", "hashes, counts and model-free numbers must match exactly; model-derived numbers exactly or within a relative 1e-4 (near zero: of a hundredth of the largest number beside it) to allow another CPU's BLAS kernels"),
     ]
@@ -125,7 +125,9 @@ public struct EvaluationReport: Equatable, Sendable {
         for s in r.surprise {
             surprise.append((s.type, .object([
                 ("pairwise_accuracy", .finite(s.pairwiseAccuracy[.max]!)),
+                ("pairwise_accuracy_ci95", .array(s.pairwiseAccuracyCI95.map { .finite($0) })),
                 ("auroc", .finite(s.auroc[.max]!)),
+                ("auroc_ci95", .array(s.aurocCI95.map { .finite($0) })),
                 ("pairs", .number(Double(s.pairs))),
                 ("pixel_baseline", .finite(s.pixelPairwiseAccuracy)),
                 ("pixel_baseline_auroc", .finite(s.pixelAUROC)),
@@ -221,10 +223,11 @@ public struct EvaluationReport: Equatable, Sendable {
         }
         if !r.surprise.isEmpty {
             line()
-            line(label("surprise", 16) + "pairs   acc(max)  AUROC(max)  acc(mean)  AUROC(mean)  pixel acc  pixel AUROC")
+            line(label("surprise", 16) + "pairs   acc(max)   95% interval  AUROC(max)  acc(mean)  AUROC(mean)  pixel acc  pixel AUROC")
             for s in r.surprise {
+                let ci = String(format: "  [%.3f, %.3f]", s.pairwiseAccuracyCI95[0], s.pairwiseAccuracyCI95[1])
                 line(label("  " + s.type, 16) + num(Double(s.pairs), 5, 0)
-                     + num(s.pairwiseAccuracy[.max]!, 11) + num(s.auroc[.max]!, 12)
+                     + num(s.pairwiseAccuracy[.max]!, 11) + ci + num(s.auroc[.max]!, 12)
                      + num(s.pairwiseAccuracy[.mean]!, 11) + num(s.auroc[.mean]!, 13)
                      + num(s.pixelPairwiseAccuracy, 11) + num(s.pixelAUROC, 13))
             }

@@ -23,6 +23,9 @@ public struct SurpriseResult: Equatable, Sendable {
     /// Pairwise accuracy and AUROC of the model-free pixel-difference detector.
     public var pixelPairwiseAccuracy: Double
     public var pixelAUROC: Double
+    /// 95 % intervals of the headline (`.max`) accuracy (Wilson, over pairs) and AUROC (bootstrap over pairs), [lo, hi].
+    public var pairwiseAccuracyCI95: [Double] = [.nan, .nan]
+    public var aurocCI95: [Double] = [.nan, .nan]
 }
 
 /// Every number one evaluation produces; `EvaluationReport` turns it into JSON and a table.
