@@ -9,15 +9,17 @@ final class ReadmeResultsTests: XCTestCase {
     /// nil where the README prints "—". Every row of the table must be here, and every row here in the table.
     static let expected: [String: [String: [String?]]] = [
         "default-model-report.json": [
-            "linear probe position R²": ["probe.frames", "probe.position_r2", nil, nil, nil],
-            "position error at k = 1": ["probe.samples"] + baselines("probe", 1),
-            "position error at k = 5": ["probe.samples"] + baselines("probe", 5),
-            "position error at k = 10": ["probe.samples"] + baselines("probe", 10),
+            "linear probe position R²": ["probe.frames", "probe.position_r2", nil, nil, nil, nil],
+            "position error at k = 1": ["probe.samples"] + baselines("probe", 1, interval: true),
+            "position error at k = 5": ["probe.samples"] + baselines("probe", 5, interval: true),
+            "position error at k = 10": ["probe.samples"] + baselines("probe", 10, interval: true),
+            "k = 10 error ÷ copy-last's": ["prediction_episodes", "probe.ratio_to_copy_last.10",
+                                          "probe.ratio_to_copy_last_ci95.10.0|probe.ratio_to_copy_last_ci95.10.1", nil, nil, nil],
             "… the ball collides within 10 steps": ["probe.collision.samples"] + baselines("probe.collision", 10),
             "… the ball does not collide": ["probe.no_collision.samples"] + baselines("probe.no_collision", 10),
-            "Hits@1 at 1 step": ["hits_pool_size", "hits_at_1.1", nil, nil, nil],
-            "Hits@1 at 10 steps": ["hits_pool_size", "hits_at_1.10", nil, nil, nil],
-            "MRR at 10 steps": ["hits_pool_size", "mrr.10", nil, nil, nil],
+            "Hits@1 at 1 step": ["hits_pool_size", "hits_at_1.1", nil, nil, nil, nil],
+            "Hits@1 at 10 steps": ["hits_pool_size", "hits_at_1.10", nil, nil, nil, nil],
+            "MRR at 10 steps": ["hits_pool_size", "mrr.10", nil, nil, nil, nil],
         ],
         "default-model-surprise.json": [
             "teleport": surprise("teleport"),
@@ -26,8 +28,11 @@ final class ReadmeResultsTests: XCTestCase {
         ],
     ]
 
-    static func baselines(_ part: String, _ k: Int) -> [String?] {
-        ["position_error", "baseline_copy_last", "baseline_constant_velocity", "state_constant_velocity"].map { "\(part).\($0).\(k)" }
+    /// The model's error, its interval over episodes (or "—"), and the three baselines at step k.
+    static func baselines(_ part: String, _ k: Int, interval: Bool = false) -> [String?] {
+        let ci: String? = interval ? "\(part).position_error_ci95.\(k).0|\(part).position_error_ci95.\(k).1" : nil
+        return ["\(part).position_error.\(k)", ci]
+            + ["baseline_copy_last", "baseline_constant_velocity", "state_constant_velocity"].map { "\(part).\($0).\(k)" }
     }
 
     static func surprise(_ type: String) -> [String?] {

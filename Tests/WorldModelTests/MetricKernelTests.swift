@@ -137,20 +137,36 @@ final class MetricKernelTests: XCTestCase {
     func testBootstrapIntervalIsSeededAndSensible() {
         let wins = (0..<32).map { $0 % 8 != 0 }            // 28 of 32 pairs right: accuracy 0.875
         func accuracy(_ w: [Bool]) -> ([Int]) -> Double { { idx in Double(idx.filter { w[$0] }.count) / Double(idx.count) } }
-        let a = SurpriseMetrics.bootstrap95(count: 32, seed: 7, accuracy(wins))
-        XCTAssertEqual(a, SurpriseMetrics.bootstrap95(count: 32, seed: 7, accuracy(wins)))
+        let a = Intervals.bootstrap95(count: 32, seed: 7, accuracy(wins))
+        XCTAssertEqual(a, Intervals.bootstrap95(count: 32, seed: 7, accuracy(wins)))
         XCTAssertLessThan(a[0], 0.875); XCTAssertGreaterThan(a[1], 0.875); XCTAssertLessThanOrEqual(a[1], 1)
         XCTAssertGreaterThan(a[0], 0.65)
-        XCTAssertEqual(SurpriseMetrics.bootstrap95(count: 32, seed: 7, accuracy([Bool](repeating: true, count: 32))), [1, 1])
+        XCTAssertEqual(Intervals.bootstrap95(count: 32, seed: 7, accuracy([Bool](repeating: true, count: 32))), [1, 1])
         let many = (0..<512).map { $0 % 8 != 0 }
-        let b = SurpriseMetrics.bootstrap95(count: 512, seed: 7, accuracy(many))
+        let b = Intervals.bootstrap95(count: 512, seed: 7, accuracy(many))
         XCTAssertLessThan(b[1] - b[0], (a[1] - a[0]) / 2)
-        XCTAssertTrue(SurpriseMetrics.bootstrap95(count: 0, seed: 7, accuracy([])).allSatisfy(\.isNaN))
+        XCTAssertTrue(Intervals.bootstrap95(count: 0, seed: 7, accuracy([])).allSatisfy(\.isNaN))
         XCTAssertNotEqual(SurpriseMetrics.seed(for: "vanish"), SurpriseMetrics.seed(for: "teleport"))
         // Wilson: 32 of 32 right still leaves room below 1; 16 of 32 is centred on 0.5.
-        let perfect = SurpriseMetrics.wilson95(1, n: 32)
+        let perfect = Intervals.wilson95(1, n: 32)
         XCTAssertEqual(perfect[0], 0.8928, accuracy: 1e-3); XCTAssertEqual(perfect[1], 1)
-        let half = SurpriseMetrics.wilson95(0.5, n: 32)
+        let half = Intervals.wilson95(0.5, n: 32)
         XCTAssertEqual(half[0] + half[1], 1, accuracy: 1e-12); XCTAssertEqual(half[0], 0.3361, accuracy: 1e-3)
+    }
+
+    /// Intervals over episodes resample whole episodes: identical episodes give a point, and the ratio's
+    /// interval brackets the pooled ratio.
+    func testEpisodeErrorIntervals() {
+        var same = EpisodeErrors(horizon: 2)
+        for e in 0..<10 { for k in 1...2 { same.add(episode: e, step: k, model: Double(k), copyLast: 4) } }
+        let a = same.intervals()
+        XCTAssertEqual(a.error, [[1, 1], [2, 2]])
+        XCTAssertEqual(a.ratio, [[0.25, 0.25], [0.5, 0.5]])
+        var mixed = EpisodeErrors(horizon: 1)
+        for e in 0..<40 { for _ in 0..<3 { mixed.add(episode: e, step: 1, model: e % 2 == 0 ? 1 : 3, copyLast: 4) } }
+        let b = mixed.intervals()
+        XCTAssertLessThan(b.error[0][0], 2); XCTAssertGreaterThan(b.error[0][1], 2)
+        XCTAssertLessThan(b.ratio[0][0], 0.5); XCTAssertGreaterThan(b.ratio[0][1], 0.5)
+        XCTAssertEqual(b.error, mixed.intervals().error)
     }
 }

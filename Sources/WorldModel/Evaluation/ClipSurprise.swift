@@ -54,8 +54,8 @@ struct ClipSurprise {
             // Accuracy is a proportion of pairs (Wilson interval); AUROC is bootstrapped over pairs, each possible
             // clip resampled with its impossible twin.
             let pos = pairs.map { $0.0.model[.max]! }, imp = pairs.map { $0.1.model[.max]! }
-            result.pairwiseAccuracyCI95 = SurpriseMetrics.wilson95(accuracy[.max]!, n: pairs.count)
-            result.aurocCI95 = SurpriseMetrics.bootstrap95(count: pairs.count, seed: SurpriseMetrics.seed(for: type)) { idx in
+            result.pairwiseAccuracyCI95 = Intervals.wilson95(accuracy[.max]!, n: pairs.count)
+            result.aurocCI95 = Intervals.bootstrap95(count: pairs.count, seed: SurpriseMetrics.seed(for: type)) { idx in
                 SurpriseMetrics.auroc(negatives: idx.map { pos[$0] }, positives: idx.map { imp[$0] })
             }
             return result

@@ -89,7 +89,7 @@ public struct EvaluationReport: Equatable, Sendable {
     static let definitions: [(String, String)] = [
         ("latent_error", "mean over rollout windows of ||z_hat(t0+k) - z(t0+k)||^2 / D, rolled out k steps from true latents"),
         ("position_r2", "linear probe on encoded held-out frames; 1 - sum SS_res / sum SS_tot over x and y of every body, each coordinate centred on its own mean"),
-        ("position_error", "mean Euclidean distance in world units between probed and true body positions at t0+k"),
+        ("position_error", "mean Euclidean distance in world units between probed and true body positions at t0+k; ratio_to_copy_last: position_error / baseline_copy_last; *_ci95: 95 % percentile bootstrap over episodes (2000 resamples, one fixed seed, every k resampling the same episodes)"),
         ("collision", "samples (window, body) where the body touches something in (t0, t0+K] per the dataset's collisions array"),
         ("hits_at_1", "C-SWM: each clip's first-window prediction at step k ranked by L2 against every clip's encoded true latent at that step; ties count against; one query per episode"),
         ("surprise", "per step: 1-step teacher-forced latent error; per clip: max over steps (mean_over_steps: mean); pairwise_accuracy: possible clip strictly less surprising than its impossible twin (ties 1/2); auroc: tie-aware Mann-Whitney; pairwise_accuracy_ci95: Wilson score 95 % interval over pairs; auroc_ci95: 95 % percentile bootstrap over pairs (2000 resamples, seeded per type)"),
@@ -116,6 +116,13 @@ public struct EvaluationReport: Equatable, Sendable {
         ]
         probe.append(("frames", .number(Double(r.probeFrames))))
         probe += group(r.positionErrors)
+        func intervals(_ values: [[Double]]) -> JSONValue {
+            .object(values.enumerated().map { (String($0.offset + 1), .array($0.element.map(JSONValue.finite))) })
+        }
+        let g = r.positionErrors
+        probe.append(("position_error_ci95", intervals(r.positionErrorCI95)))
+        probe.append(("ratio_to_copy_last", steps(zip(g.model, g.copyLast).map { $1 > 0 ? $0 / $1 : .nan })))
+        probe.append(("ratio_to_copy_last_ci95", intervals(r.ratioToCopyLastCI95)))
         if let c = r.positionErrorsCollision, let n = r.positionErrorsNoCollision {
             probe.append(("collision", .object(group(c))))
             probe.append(("no_collision", .object(group(n))))
@@ -208,6 +215,12 @@ public struct EvaluationReport: Equatable, Sendable {
             line(label("  reference: const. velocity (states)") + g.stateConstantVelocity.map { num($0) }.joined())
         }
         errors("position error, world units", r.positionErrors)
+        if r.positionErrorCI95.count == r.horizon, r.horizon > 0 {
+            let g = r.positionErrors, k = r.horizon
+            func pair(_ v: [Double]) -> String { String(format: "[%.3f, %.3f]", v[0], v[1]) }
+            line(String(format: "  95%% intervals over episodes at k = %d: model %@, model / copy last %.3f %@", k,
+                        pair(r.positionErrorCI95[k - 1]), g.model[k - 1] / g.copyLast[k - 1], pair(r.ratioToCopyLastCI95[k - 1])))
+        }
         if let c = r.positionErrorsCollision, let n = r.positionErrorsNoCollision {
             errors("  …body collides within the horizon", c)
             errors("  …no collision within the horizon", n)

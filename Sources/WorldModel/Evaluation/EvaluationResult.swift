@@ -57,6 +57,10 @@ public struct EvaluationResult: Equatable, Sendable {
     /// Samples whose body touches something within the K-step window (nil without collision data).
     public var positionErrorsCollision: PositionErrorGroup?
     public var positionErrorsNoCollision: PositionErrorGroup?
+    /// Per step k: 95 % bootstrap intervals over episodes of the model's position error and of its ratio to
+    /// copy-last's, [lo, hi] each.
+    public var positionErrorCI95: [[Double]] = []
+    public var ratioToCopyLastCI95: [[Double]] = []
 
     /// Hits@1 and MRR per rollout step, one query per episode.
     public var ranking: [Int: RankingScore]

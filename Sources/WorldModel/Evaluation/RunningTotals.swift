@@ -28,6 +28,8 @@ struct RunningTotals {
     var distances: [[DistanceAccumulator]]
     var groupSamples = [0, 0, 0]
     var sawCollisions = false
+    /// The model's and copy-last's errors per episode, for intervals over episodes.
+    var episodeErrors: EpisodeErrors
 
     /// Per ranking step: predicted and true latents of each clip's first window, in dataset order.
     var rankingPredicted: [Int: [Float]] = [:]
@@ -49,6 +51,7 @@ struct RunningTotals {
         latentMoments = MomentAccumulator(dimension: model.latentDimension)
         positionR2 = R2Accumulator(coordinates: layout.bodies * 2)
         distances = Array(repeating: Array(repeating: DistanceAccumulator(horizon: horizon), count: 4), count: 3)
+        episodeErrors = EpisodeErrors(horizon: options.horizon)
         for k in rankingSteps { rankingPredicted[k] = []; rankingTruth[k] = [] }
     }
 
@@ -190,6 +193,7 @@ struct RunningTotals {
     private mutating func addPositionErrors(step k: Int, batch b: EpisodeBatch, clips: [Int], starts: [Int], probed: [Float],
                                             predictedStates: [Float], collides: [Bool]) {
         let t = steps, n = bodies, f = 2, sf = EpisodeLayout.stateFields, w = starts.count, kk = Double(k)
+        let firstEpisode = predictionEpisodes - clips.count   // this batch's clips were counted before the rollouts
         for (i, e) in clips.enumerated() {
             for (j, t0) in starts.enumerated() {
                 let r = i * w + j
@@ -207,6 +211,9 @@ struct RunningTotals {
                     // Copy last: probe of the last seen frame, held.
                     let lx = Double(probed[pLast]), ly = Double(probed[pLast + 1])
                     add(reference: 1, group: group, step: k, lx, ly, tx, ty)
+                    let mx = Double(predictedStates[pModel]) - tx, my = Double(predictedStates[pModel + 1]) - ty
+                    episodeErrors.add(episode: firstEpisode + i, step: k, model: (mx * mx + my * my).squareRoot(),
+                                      copyLast: ((lx - tx) * (lx - tx) + (ly - ty) * (ly - ty)).squareRoot())
                     // Constant velocity of the probe of the last two seen frames.
                     let vx = lx - Double(probed[pBefore]), vy = ly - Double(probed[pBefore + 1])
                     add(reference: 2, group: group, step: k, lx + kk * vx, ly + kk * vy, tx, ty)
@@ -323,7 +330,8 @@ struct RunningTotals {
                                               count: pred.count / latentDimension, dimension: latentDimension)
         }
         let std = latentMoments.standardDeviations
-        return EvaluationResult(
+        let intervals = episodeErrors.intervals()
+        var result = EvaluationResult(
             horizon: horizon, historyLength: historyLength, episodes: episodes,
             predictionEpisodes: predictionEpisodes, windows: windows,
             latentError: latentError.means, latentErrorCopyLast: latentErrorCopyLast.means,
@@ -335,5 +343,8 @@ struct RunningTotals {
             positionErrorsCollision: sawCollisions ? group(1) : nil,
             positionErrorsNoCollision: sawCollisions ? group(2) : nil,
             ranking: ranking, surprise: try ClipSurprise.score(clips))
+        result.positionErrorCI95 = intervals.error
+        result.ratioToCopyLastCI95 = intervals.ratio
+        return result
     }
 }

@@ -56,37 +56,6 @@ public enum SurpriseMetrics {
         return u / (Double(nPos) * Double(nNeg))
     }
 
-    /// Percentile bootstrap 95 % interval of `statistic` over `count` items (pairs): `resamples` draws of
-    /// `count` indices with replacement from SplitMix64(`seed`), so a re-run (`eval --verify`) gives the same
-    /// bounds. [lo, hi]; [NaN, NaN] when there is nothing to resample.
-    public static func bootstrap95(count: Int, seed: UInt64, resamples: Int = 2000, _ statistic: ([Int]) -> Double) -> [Double] {
-        guard count > 0 else { return [.nan, .nan] }
-        var rng = SplitMix64(seed: seed)
-        var values = [Double]()
-        values.reserveCapacity(resamples)
-        var sample = [Int](repeating: 0, count: count)
-        for _ in 0..<resamples {
-            for i in 0..<count { sample[i] = Int(rng.next() % UInt64(count)) }
-            let v = statistic(sample)
-            if !v.isNaN { values.append(v) }
-        }
-        guard !values.isEmpty else { return [.nan, .nan] }
-        values.sort()
-        let lo = values[Int((0.025 * Double(values.count)).rounded(.down))]
-        let hi = values[min(values.count - 1, Int((0.975 * Double(values.count)).rounded(.up)) - 1)]
-        return [lo, hi]
-    }
-
-    /// Wilson score 95 % interval of a proportion `p` over `n` trials, [lo, hi]. Unlike a bootstrap it does
-    /// not collapse to a point when every pair is right (32 of 32 gives [0.89, 1.00]).
-    public static func wilson95(_ p: Double, n: Int) -> [Double] {
-        guard n > 0, p.isFinite else { return [.nan, .nan] }
-        let z = 1.959964, nn = Double(n), z2 = z * z
-        let centre = (p + z2 / (2 * nn)) / (1 + z2 / nn)
-        let half = z * ((p * (1 - p) / nn + z2 / (4 * nn * nn)).squareRoot()) / (1 + z2 / nn)
-        return [max(0, centre - half), min(1, centre + half)]
-    }
-
     /// A stable seed per violation type (FNV-1a of its name), so intervals do not depend on which other
     /// types a dataset holds.
     static func seed(for type: String) -> UInt64 {
