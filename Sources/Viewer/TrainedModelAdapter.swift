@@ -32,15 +32,10 @@ public final class TrainedModelAdapter: ViewerModel, StateReadingModel {
     /// ẑ(t+1), predicted at the last `imagine`.
     private var predictedNext: [Float]?
 
-    /// Also limits OpenBLAS to one thread: the window's inference is one frame at a time, too small to
-    /// share, and OpenBLAS's idle workers spin (sched_yield) on the core the window draws with, which made
-    /// a 2-core frame four times slower. (The live learner runs single-threaded beside it.)
-    ///
     /// `learning` configures live learning: by default the predictor fine-tunes with the encoder frozen.
     public init(model: TrainedModel, learning: OnlineLearner.Options = OnlineLearner.Options()) {
         initialModel = model
         self.model = model
-        BLAS.threads = 1
         do {
             learner = try OnlineLearner(model: model, options: learning)
             learningUnavailable = nil
@@ -60,7 +55,6 @@ public final class TrainedModelAdapter: ViewerModel, StateReadingModel {
         learningUnavailable = nil
         initialModel = learner.model
         model = learner.model
-        BLAS.threads = 1
     }
 
     /// Loads a checkpoint written by `tumble train`; a missing, truncated or foreign file throws an error
