@@ -42,7 +42,7 @@ final class EvalDatasetTests: XCTestCase {
         let result = try Evaluator(model: model).evaluate(source, name: data.path)
         XCTAssertEqual(result.episodes, 12)
         XCTAssertEqual(result.predictionEpisodes, 6)
-        XCTAssertEqual(result.ranking[10]?.poolSize, 6)
+        XCTAssertEqual(result.ranking[10]?.model.poolSize, 6)
         XCTAssertNotNil(result.positionErrorsCollision)      // recorded collisions split the errors
         XCTAssertEqual(result.surprise.reduce(0) { $0 + $1.pairs }, 6)
         XCTAssertTrue(Set(result.surprise.map(\.type)).isSubset(of: ["vanish", "teleport", "passThrough"]))

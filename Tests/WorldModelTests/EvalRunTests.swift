@@ -118,7 +118,7 @@ final class EvalRunTests: XCTestCase {
         for text in ["latent error", "model rollout", "copy last latent", "probe position R² 1.000",
                      "baseline: copy last (probe)", "baseline: const. velocity (probe)",
                      "reference: const. velocity (states)", "body collides within the horizon",
-                     "pool of 12 episodes", "teleport", "vanish", "pixel acc"] {
+                     "12 queries, pool of 12", "timing", "teleport", "vanish", "pixel acc"] {
             XCTAssertTrue(table.contains(text), "table lacks \"\(text)\":\n\(table)")
         }
         // Latent errors are shown in a unit that leaves significant digits, never as a row of zeros.

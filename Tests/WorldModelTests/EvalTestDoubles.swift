@@ -15,6 +15,12 @@ final class OracleModel: EvaluableModel {
     private(set) var encodedFrames = 0
     /// When set, `encode` returns NaN (a broken checkpoint).
     var poisoned = false
+    /// Velocity gain of the predictor: 1 extrapolates exactly, 0 copies the last latent (a model that lags).
+    var gain: Float = 1
+    /// What `untrained(seed:)` returns (nil: no untrained baseline).
+    var untrainedFactory: ((UInt64) -> OracleModel)?
+    /// Seeds `untrained(seed:)` was asked for.
+    private(set) var untrainedRequests: [UInt64] = []
 
     init(bodies: Int) { self.bodies = bodies }
 
@@ -50,7 +56,7 @@ final class OracleModel: EvaluableModel {
             for j in 0..<d {
                 let last = history[(r * h + h - 1) * d + j]
                 let before = h > 1 ? history[(r * h + h - 2) * d + j] : last
-                out[r * d + j] = last + (last - before)
+                out[r * d + j] = last + gain * (last - before)
             }
         }
         return out
@@ -62,6 +68,11 @@ final class OracleModel: EvaluableModel {
     }
 
     func probePositions(latents: [Float], count: Int) throws -> [Float] { latents }
+
+    func untrained(seed: UInt64) throws -> EvaluableModel? {
+        untrainedRequests.append(seed)
+        return untrainedFactory?(seed)
+    }
 
     func decode(latents: [Float], count: Int) throws -> [UInt8] {
         OracleModel.frame(positions: latents)

@@ -44,7 +44,7 @@ final class EvalTrainedModelTests: XCTestCase {
         let report = try EvaluationRun.run(request, tumbleVersion: "test", loadModel: load, openData: open)
         let r = report.result
         XCTAssertEqual(r.predictionEpisodes, 16)
-        XCTAssertEqual(r.ranking[10]?.poolSize, 16)
+        XCTAssertEqual(r.ranking[10]?.model.poolSize, 16)
         XCTAssertTrue(r.latentError.allSatisfy(\.isFinite))
         XCTAssertTrue(r.positionErrors.model.allSatisfy(\.isFinite))
         XCTAssertTrue(r.positionR2.isFinite)
@@ -68,6 +68,20 @@ final class EvalTrainedModelTests: XCTestCase {
 
     /// `model.config_sha256` hashes the config text the checkpoint stores, not today's serialisation of
     /// it (which gains keys as tumble adds settings), so a report made by an older tumble still verifies.
+    func testUntrainedCopyHasTheArchitectureButFreshWeights() throws {
+        let trained = try TrainedModel.load(checkpoint: RunDirectory(try runDirectory()).lastCheckpoint)
+        let frames = ToyBounce.episodes(seeds: [9100], steps: 4).frames
+        let a = try XCTUnwrap(try trained.untrained(seed: 1)), again = try XCTUnwrap(try trained.untrained(seed: 1))
+        let b = try XCTUnwrap(try trained.untrained(seed: 2))
+        XCTAssertEqual(a.latentDimension, trained.latentDimension)
+        XCTAssertEqual(a.frameShape, trained.frameShape)
+        let za = try a.encode(frames: frames, count: 4)
+        XCTAssertEqual(za, try again.encode(frames: frames, count: 4), "same seed, same weights")
+        XCTAssertNotEqual(za, try b.encode(frames: frames, count: 4))
+        XCTAssertNotEqual(za, try trained.encode(frames: frames, count: 4))
+        XCTAssertTrue(za.allSatisfy(\.isFinite))
+    }
+
     func testConfigDigestIsOfTheStoredConfigText() throws {
         let run = try runDirectory()
         let contents = try ModelCheckpoint.readContents(RunDirectory(run).lastCheckpoint)

@@ -20,7 +20,7 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertEqual(result.positionR2, 1)                    // the probe reads positions exactly
         XCTAssertTrue(result.positionR2PerCoordinate[1].isNaN)  // y never varies
         XCTAssertNil(result.positionErrorsCollision)            // no collision record in the data
-        XCTAssertEqual(result.ranking[1]?.poolSize, 1)
+        XCTAssertEqual(result.ranking[1]?.model.poolSize, 1)
         XCTAssertNil(result.ranking[5])                         // beyond the horizon
     }
 
@@ -47,8 +47,8 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertGreaterThan(collision.model[9], 0.1)
         XCTAssertGreaterThan(free.copyLast[9], free.copyLast[0])
         XCTAssertEqual(result.positionR2, 1, accuracy: 1e-12)
-        XCTAssertEqual(result.ranking[1]?.hitsAt1, 1)
-        XCTAssertEqual(result.ranking[10]?.poolSize, 24)
+        XCTAssertEqual(result.ranking[1]?.model.hitsAt1, 1)
+        XCTAssertEqual(result.ranking[10]?.model.poolSize, 24)
         XCTAssertGreaterThan(result.latentStdMin, 0.5)
         XCTAssertTrue(result.surprise.isEmpty)
     }

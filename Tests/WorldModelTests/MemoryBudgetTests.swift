@@ -59,7 +59,7 @@ final class MemoryBudgetTests: XCTestCase {
     func testEvaluationIsRefusedWhenOneShardWouldNotFit() throws {
         let source = try DatasetEpisodes(directory: try recorded())
         XCTAssertThrowsError(try EvaluationMemory.check(model: OracleModel(bodies: 8), source: source, budget: MemoryBudget(available: 10_000))) {
-            XCTAssertTrue("\($0)".contains("evaluating shard-00000.npz (3 episodes of 8 steps) needs about"), "\($0)")
+            XCTAssertTrue("\($0)".contains("evaluating 6 episodes of 8 steps (largest shard shard-00000.npz, 3 episodes) needs about"), "\($0)")
             XCTAssertTrue("\($0)".contains("smaller --episodes-per-shard"), "\($0)")
         }
         XCTAssertNoThrow(try EvaluationMemory.check(model: OracleModel(bodies: 8), source: source, budget: MemoryBudget(available: 1 << 30)))

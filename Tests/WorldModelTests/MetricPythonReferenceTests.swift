@@ -41,6 +41,7 @@ final class MetricPythonReferenceTests: XCTestCase {
             ("predicted", .array(predicted.map { .number(Double($0)) })),
             ("n", .number(Double(n))), ("d", .number(Double(d))),
         ])
+        let percentileInput = negatives + positives
         let script = """
         import json, sys
         import numpy as np
@@ -58,7 +59,8 @@ final class MetricPythonReferenceTests: XCTestCase {
         dist = ((pr[:, None, :] - tr[None, :, :]) ** 2).sum(axis=2)
         own = np.diag(dist)
         rank = 1 + (dist <= own[:, None]).sum(axis=1) - 1   # ties against; exclude self
-        print(json.dumps({'r2': list(1 - res / tot), 'pooled': 1 - res.sum() / tot.sum(), 'auroc': auroc,
+        p90 = float(np.percentile(np.concatenate([neg, pos]), 90))
+        print(json.dumps({'p90': p90, 'r2': list(1 - res / tot), 'pooled': 1 - res.sum() / tot.sum(), 'auroc': auroc,
                           'hits': float((rank == 1).mean()), 'mrr': float((1.0 / rank).mean())}))
         """
         let output = try PythonCheck.run(python, script: script, input: input.serialized())
@@ -68,6 +70,7 @@ final class MetricPythonReferenceTests: XCTestCase {
         XCTAssertEqual(r2.pooled, try XCTUnwrap(reference["pooled"]?.doubleValue), accuracy: 1e-10)
         XCTAssertEqual(SurpriseMetrics.auroc(negatives: negatives, positives: positives),
                        try XCTUnwrap(reference["auroc"]?.doubleValue), accuracy: 1e-12)
+        XCTAssertEqual(SurpriseMetrics.percentile(percentileInput, 90), try XCTUnwrap(reference["p90"]?.doubleValue), accuracy: 1e-12)
         XCTAssertEqual(ranking.hitsAt1, try XCTUnwrap(reference["hits"]?.doubleValue), accuracy: 1e-12)
         XCTAssertEqual(ranking.meanReciprocalRank, try XCTUnwrap(reference["mrr"]?.doubleValue), accuracy: 1e-12)
         XCTAssertGreaterThan(ranking.hitsAt1, 0)

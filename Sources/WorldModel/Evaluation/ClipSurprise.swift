@@ -1,3 +1,5 @@
+import Common
+
 /// One violation-dataset clip's surprise under both definitions and the pixel detector.
 struct ClipSurprise {
     var pair: Int64
@@ -7,8 +9,65 @@ struct ClipSurprise {
     var model: [SurpriseMetrics.Reduction: Double]
     var pixel: Double
 
-    /// Matches each possible clip with its impossible twin and scores every violation type.
-    static func score(_ clips: [ClipSurprise]) throws -> [SurpriseResult] {
+    /// Every clip of a violation batch: the per-step surprise is the 1-step teacher-forced latent error
+    /// ‖ẑ(t) − z(t)‖²/D for t = history…T−1 (`latents` are the batch's encoded frames, [E, T, D]), reduced per
+    /// clip; `pixel: false` skips the model-free detector (the untrained baselines do not need it again).
+    static func clips(batch b: EpisodeBatch, latents: [Float], steps t: Int, calls: ModelCalls, pixel withPixel: Bool = true) throws -> [ClipSurprise] {
+        let h = calls.model.historyLength, a = calls.model.actionDimension, d = calls.model.latentDimension, e = b.episodes
+        let perClip = t - h
+        let frameSize = b.frames.count / max(1, e * t)
+        var pixel = [Double](repeating: .nan, count: e)
+        if withPixel {
+            b.frames.withUnsafeBufferPointer { fp in
+                pixel.withUnsafeMutableBufferPointer { out in
+                    let base = fp.baseAddress!, o = out.baseAddress!
+                    Parallel.forEach(e) { clip in
+                        let clipFrames = UnsafeBufferPointer(start: base + clip * t * frameSize, count: t * frameSize)
+                        o[clip] = PixelBaseline.clipScore(clipFrames, steps: t, frameSize: frameSize)
+                    }
+                }
+            }
+        }
+        // Rows (clip, step), predicted in chunks so memory stays bounded by one model batch, not by clips × steps × history.
+        let rows = e * perClip
+        var stepErrors = [Double](repeating: 0, count: rows)
+        var chunkStart = 0
+        while chunkStart < rows {
+            let count = min(calls.maximumBatch, rows - chunkStart)
+            var history = [Float](repeating: 0, count: count * h * d)
+            var actions = [Float](repeating: 0, count: count * a)
+            for i in 0..<count {
+                let r = chunkStart + i, clip = r / perClip, step = h + r % perClip
+                let from = (clip * t + step - h) * d
+                history.replaceSubrange((i * h * d)..<((i + 1) * h * d), with: latents[from..<(from + h * d)])
+                if a > 0 {
+                    let af = (clip * t + step - 1) * a
+                    actions.replaceSubrange((i * a)..<((i + 1) * a), with: b.actions[af..<(af + a)])
+                }
+            }
+            let predicted = try calls.predict(history: history, actions: actions, count: count)
+            predicted.withUnsafeBufferPointer { pp in
+                latents.withUnsafeBufferPointer { zp in
+                    for i in 0..<count {
+                        let r = chunkStart + i, clip = r / perClip, step = h + r % perClip
+                        stepErrors[r] = squaredDistance(pp.baseAddress! + i * d, zp.baseAddress! + (clip * t + step) * d, d) / Double(d)
+                    }
+                }
+            }
+            chunkStart += count
+        }
+        return (0..<e).map { clip in
+            let slice = stepErrors[(clip * perClip)..<((clip + 1) * perClip)]
+            return ClipSurprise(
+                pair: b.pair![clip], impossible: b.violationFrame![clip] >= 0, type: b.violationType![clip],
+                seed: b.seeds[clip],
+                model: [.max: SurpriseMetrics.clipSurprise(slice, .max), .mean: SurpriseMetrics.clipSurprise(slice, .mean)],
+                pixel: pixel[clip])
+        }
+    }
+
+    /// Matches each possible clip with its impossible twin, per violation type (sorted by type, then pair).
+    static func pairs(_ clips: [ClipSurprise]) throws -> [(type: String, pairs: [(possible: ClipSurprise, impossible: ClipSurprise)])] {
         var byPair: [Int64: (possible: ClipSurprise?, impossible: ClipSurprise?)] = [:]
         for c in clips {
             var entry = byPair[c.pair] ?? (nil, nil)
@@ -21,7 +80,7 @@ struct ClipSurprise {
             }
             byPair[c.pair] = entry
         }
-        var byType: [String: [(ClipSurprise, ClipSurprise)]] = [:]
+        var byType: [String: [(possible: ClipSurprise, impossible: ClipSurprise)]] = [:]
         for id in byPair.keys.sorted() {
             let entry = byPair[id]!
             guard let possible = entry.possible else {
@@ -38,25 +97,70 @@ struct ClipSurprise {
             }
             byType[impossible.type, default: []].append((possible, impossible))
         }
-        return byType.keys.sorted().map { type in
-            let pairs = byType[type]!
+        return byType.keys.sorted().map { ($0, byType[$0]!) }
+    }
+
+    /// Absolute-accuracy thresholds: the 90th percentile over every possible clip, per definition and for the pixel detector.
+    static func thresholds(_ clips: [ClipSurprise]) -> (model: [SurpriseMetrics.Reduction: Double], pixel: Double, possible: Int) {
+        let possible = clips.filter { !$0.impossible }
+        var model: [SurpriseMetrics.Reduction: Double] = [:]
+        for r in SurpriseMetrics.Reduction.allCases {
+            model[r] = SurpriseMetrics.percentile(possible.map { $0.model[r]! }, SurpriseMetrics.absoluteThresholdPercentile)
+        }
+        return (model, SurpriseMetrics.percentile(possible.map(\.pixel), SurpriseMetrics.absoluteThresholdPercentile), possible.count)
+    }
+
+    /// Scores every violation type; `untrained` holds the same clips (same order) scored by untrained networks.
+    static func score(_ clips: [ClipSurprise], untrained: [[ClipSurprise]] = []) throws -> [SurpriseResult] {
+        let limits = thresholds(clips)
+        let untrainedTypes = try untrained.map { (try pairs($0), thresholds($0).model) }
+        return try pairs(clips).enumerated().map { index, entry in
+            let (type, pairs) = entry
             var accuracy: [SurpriseMetrics.Reduction: Double] = [:]
             var auroc: [SurpriseMetrics.Reduction: Double] = [:]
+            var absolute: [SurpriseMetrics.Reduction: Double] = [:]
             for r in SurpriseMetrics.Reduction.allCases {
-                let pos = pairs.map { $0.0.model[r]! }, imp = pairs.map { $0.1.model[r]! }
+                let pos = pairs.map { $0.possible.model[r]! }, imp = pairs.map { $0.impossible.model[r]! }
                 accuracy[r] = SurpriseMetrics.pairwiseAccuracy(possible: pos, impossible: imp)
                 auroc[r] = SurpriseMetrics.auroc(negatives: pos, positives: imp)
+                absolute[r] = SurpriseMetrics.absoluteAccuracy(possible: pos, impossible: imp, threshold: limits.model[r]!)
             }
-            let pixPos = pairs.map { $0.0.pixel }, pixImp = pairs.map { $0.1.pixel }
+            let pixPos = pairs.map { $0.possible.pixel }, pixImp = pairs.map { $0.impossible.pixel }
             var result = SurpriseResult(type: type, pairs: pairs.count, pairwiseAccuracy: accuracy, auroc: auroc,
                                         pixelPairwiseAccuracy: SurpriseMetrics.pairwiseAccuracy(possible: pixPos, impossible: pixImp),
                                         pixelAUROC: SurpriseMetrics.auroc(negatives: pixPos, positives: pixImp))
-            // Accuracy is a proportion of pairs (Wilson interval); AUROC is bootstrapped over pairs, each possible
-            // clip resampled with its impossible twin.
-            let pos = pairs.map { $0.0.model[.max]! }, imp = pairs.map { $0.1.model[.max]! }
+            result.absoluteAccuracy = absolute
+            result.pixelAbsoluteAccuracy = SurpriseMetrics.absoluteAccuracy(possible: pixPos, impossible: pixImp, threshold: limits.pixel)
+            // Accuracy is a proportion of pairs (Wilson interval); AUROC and absolute accuracy are bootstrapped over pairs,
+            // each possible clip resampled with its impossible twin.
+            let pos = pairs.map { $0.possible.model[.max]! }, imp = pairs.map { $0.impossible.model[.max]! }
+            let seed = SurpriseMetrics.seed(for: type)
             result.pairwiseAccuracyCI95 = Intervals.wilson95(accuracy[.max]!, n: pairs.count)
-            result.aurocCI95 = Intervals.bootstrap95(count: pairs.count, seed: SurpriseMetrics.seed(for: type)) { idx in
+            result.aurocCI95 = Intervals.bootstrap95(count: pairs.count, seed: seed) { idx in
                 SurpriseMetrics.auroc(negatives: idx.map { pos[$0] }, positives: idx.map { imp[$0] })
+            }
+            result.absoluteAccuracyCI95 = Intervals.bootstrap95(count: pairs.count, seed: seed) { idx in
+                SurpriseMetrics.absoluteAccuracy(possible: idx.map { pos[$0] }, impossible: idx.map { imp[$0] },
+                                                 threshold: limits.model[.max]!)
+            }
+            if !untrainedTypes.isEmpty {
+                var acc: [SurpriseMetrics.Reduction: [Double]] = [:], roc = acc, abs = acc
+                for (typed, threshold) in untrainedTypes {
+                    guard index < typed.count, typed[index].type == type else {
+                        throw EvaluationError.malformedPair(pair: -1, problem: "untrained scoring saw other pairs than the model's")
+                    }
+                    let p = typed[index].pairs
+                    for r in SurpriseMetrics.Reduction.allCases {
+                        let up = p.map { $0.possible.model[r]! }, ui = p.map { $0.impossible.model[r]! }
+                        acc[r, default: []].append(SurpriseMetrics.pairwiseAccuracy(possible: up, impossible: ui))
+                        roc[r, default: []].append(SurpriseMetrics.auroc(negatives: up, positives: ui))
+                        abs[r, default: []].append(SurpriseMetrics.absoluteAccuracy(possible: up, impossible: ui, threshold: threshold[r]!))
+                    }
+                }
+                result.untrained = UntrainedSurprise(initialisations: untrainedTypes.count,
+                                                     pairwiseAccuracy: acc.mapValues(MeanSD.init),
+                                                     auroc: roc.mapValues(MeanSD.init),
+                                                     absoluteAccuracy: abs.mapValues(MeanSD.init))
             }
             return result
         }

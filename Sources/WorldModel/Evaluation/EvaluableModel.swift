@@ -49,8 +49,12 @@ public protocol EvaluableModel {
     func probePositions(latents: [Float], count: Int) throws -> [Float]
     /// Decoder: latents [count, D] → uint8 frames [count, H, W, C].
     func decode(latents: [Float], count: Int) throws -> [UInt8]
+    /// The same architecture with freshly drawn weights from `seed`, never trained: the untrained baseline of the
+    /// surprise metrics. nil when the model cannot make one.
+    func untrained(seed: UInt64) throws -> EvaluableModel?
 }
 
 extension EvaluableModel {
     public var reportMetadata: [String: String] { [:] }
+    public func untrained(seed: UInt64) throws -> EvaluableModel? { nil }
 }

@@ -91,7 +91,11 @@ public struct EvaluationReport: Equatable, Sendable {
         ("position_r2", "linear probe on encoded held-out frames; 1 - sum SS_res / sum SS_tot over x and y of every body, each coordinate centred on its own mean"),
         ("position_error", "mean Euclidean distance in world units between probed and true body positions at t0+k; ratio_to_copy_last: position_error / baseline_copy_last; *_ci95: 95 % percentile bootstrap over episodes (2000 resamples, one fixed seed, every k resampling the same episodes)"),
         ("collision", "samples (window, body) where the body touches something in (t0, t0+K] per the dataset's collisions array"),
-        ("hits_at_1", "C-SWM: each clip's first-window prediction at step k ranked by L2 against every clip's encoded true latent at that step; ties count against; one query per episode"),
+        ("hits_at_1", "C-SWM: each clip's first-window prediction at step k ranked by L2 against every clip's encoded true latent at that step; ties count against; one query per episode; hits_at_1_ci95: Wilson score 95 % interval over episodes; baselines in latent space: copy_last z(t0), constant_velocity z(t0) + k (z(t0) - z(t0-1))"),
+        ("pooled_hits_at_1", "every rollout window of every clip is a query, ranked against the encoded true latents z(t0+k) of all windows of all clips; pooled_hits_at_1_ci95: 95 % percentile bootstrap over episodes (2000 resamples, fixed seed), ranks held fixed"),
+        ("timing_hits_at_1", "every rollout window's prediction at step k ranked against the encoded latents of all frames of its own clip (timing_pool_size of them); right when frame t0+k is strictly the nearest, so a prediction a step early or late misses; interval as for pooled_hits_at_1"),
+        ("absolute_accuracy", "IntPhys absolute accuracy: a clip alone is called impossible when its surprise is above surprise_threshold (the 90th percentile, linear interpolation, of the surprise of every possible clip in the dataset); fraction of the type's possible and impossible clips called right; chance 0.5; absolute_accuracy_ci95: 95 % percentile bootstrap over pairs, threshold fixed"),
+        ("untrained", "the same network at untrained_seeds random initialisations, never trained, scored on the same pairs (each initialisation with its own threshold): mean, sample SD and mean +- 1.96 SD over initialisations"),
         ("surprise", "per step: 1-step teacher-forced latent error; per clip: max over steps (mean_over_steps: mean); pairwise_accuracy: possible clip strictly less surprising than its impossible twin (ties 1/2); auroc: tie-aware Mann-Whitney; pairwise_accuracy_ci95: Wilson score 95 % interval over pairs; auroc_ci95: 95 % percentile bootstrap over pairs (2000 resamples, seeded per type)"),
         ("pixel_baseline", "pairwise accuracy of the model-free detector: largest mean absolute frame-to-frame pixel difference per clip"),
         ("verify", "hashes, counts and model-free numbers must match exactly; model-derived numbers exactly or within a relative 1e-4 (near zero: of a hundredth of the largest number beside it) to allow another CPU's BLAS kernels"),
@@ -127,22 +131,60 @@ public struct EvaluationReport: Equatable, Sendable {
             probe.append(("collision", .object(group(c))))
             probe.append(("no_collision", .object(group(n))))
         }
-        let rankingSteps = r.ranking.keys.sorted()
         var surprise: [(String, JSONValue)] = []
+        func interval(_ v: [Double]) -> JSONValue { .array(v.map { .finite($0) }) }
+        func spread(_ m: MeanSD?) -> JSONValue {
+            guard let m else { return .null }
+            return .object([("mean", .finite(m.mean)), ("sd", .finite(m.sd)), ("range95", interval(m.range95))])
+        }
         for s in r.surprise {
-            surprise.append((s.type, .object([
+            var fields: [(String, JSONValue)] = [
                 ("pairwise_accuracy", .finite(s.pairwiseAccuracy[.max]!)),
-                ("pairwise_accuracy_ci95", .array(s.pairwiseAccuracyCI95.map { .finite($0) })),
+                ("pairwise_accuracy_ci95", interval(s.pairwiseAccuracyCI95)),
                 ("auroc", .finite(s.auroc[.max]!)),
-                ("auroc_ci95", .array(s.aurocCI95.map { .finite($0) })),
+                ("auroc_ci95", interval(s.aurocCI95)),
+                ("absolute_accuracy", .finite(s.absoluteAccuracy[.max] ?? .nan)),
+                ("absolute_accuracy_ci95", interval(s.absoluteAccuracyCI95)),
                 ("pairs", .number(Double(s.pairs))),
                 ("pixel_baseline", .finite(s.pixelPairwiseAccuracy)),
                 ("pixel_baseline_auroc", .finite(s.pixelAUROC)),
+                ("pixel_baseline_absolute_accuracy", .finite(s.pixelAbsoluteAccuracy)),
                 ("mean_over_steps", .object([
                     ("pairwise_accuracy", .finite(s.pairwiseAccuracy[.mean]!)),
                     ("auroc", .finite(s.auroc[.mean]!)),
+                    ("absolute_accuracy", .finite(s.absoluteAccuracy[.mean] ?? .nan)),
                 ])),
-            ])))
+            ]
+            if let u = s.untrained {
+                fields.append(("untrained", .object([
+                    ("initialisations", .number(Double(u.initialisations))),
+                    ("pairwise_accuracy", spread(u.pairwiseAccuracy[.max])),
+                    ("auroc", spread(u.auroc[.max])),
+                    ("absolute_accuracy", spread(u.absoluteAccuracy[.max])),
+                    ("mean_over_steps", .object([
+                        ("pairwise_accuracy", spread(u.pairwiseAccuracy[.mean])),
+                        ("auroc", spread(u.auroc[.mean])),
+                        ("absolute_accuracy", spread(u.absoluteAccuracy[.mean])),
+                    ])),
+                ])))
+            }
+            surprise.append((s.type, .object(fields)))
+        }
+        /// One ranking protocol's keys, each prefixed (`hits_at_1`, `pooled_hits_at_1`, …).
+        func ranking(_ prefix: String, _ table: [Int: RankingComparison], poolKey: String) -> [(String, JSONValue)] {
+            let ks = table.keys.sorted()
+            func per(_ f: (RankingComparison) -> Double) -> JSONValue { .object(ks.map { (String($0), .finite(f(table[$0]!))) }) }
+            func baseline(_ f: @escaping (RankingComparison) -> RankingScore) -> JSONValue {
+                .object([("hits_at_1", per { f($0).hitsAt1 }), ("mrr", per { f($0).meanReciprocalRank })])
+            }
+            return [
+                (prefix + "hits_at_1", per { $0.model.hitsAt1 }),
+                (prefix + "hits_at_1_ci95", .object(ks.map { (String($0), interval(table[$0]!.hitsAt1CI95)) })),
+                (prefix + "mrr", per { $0.model.meanReciprocalRank }),
+                (poolKey, .number(Double(table[ks.first ?? 0]?.model.poolSize ?? 0))),
+                ((prefix.isEmpty ? "hits_" : prefix) + "queries", .number(Double(table[ks.first ?? 0]?.queries ?? 0))),
+                ((prefix.isEmpty ? "hits_" : prefix) + "baselines", .object([("copy_last", baseline(\.copyLast)), ("constant_velocity", baseline(\.constantVelocity))])),
+            ]
         }
         return .object([
             ("tumble_version", .string(tumbleVersion)),
@@ -168,10 +210,18 @@ public struct EvaluationReport: Equatable, Sendable {
             ("latent_error_copy_last", steps(r.latentErrorCopyLast)),
             ("latent_std", .object([("mean", .finite(r.latentStdMean)), ("min", .finite(r.latentStdMin))])),
             ("probe", .object(probe)),
-            ("hits_at_1", .object(rankingSteps.map { (String($0), .finite(r.ranking[$0]!.hitsAt1)) })),
-            ("mrr", .object(rankingSteps.map { (String($0), .finite(r.ranking[$0]!.meanReciprocalRank)) })),
-            ("hits_pool_size", .number(Double(r.ranking[rankingSteps.first ?? 0]?.poolSize ?? 0))),
+        ] + ranking("", r.ranking, poolKey: "hits_pool_size")
+          + ranking("pooled_", r.pooledRanking, poolKey: "pooled_pool_size")
+          + ranking("timing_", r.timingRanking, poolKey: "timing_pool_size") + [
             ("surprise", .object(surprise)),
+            ("surprise_threshold", .object([
+                ("percentile", .number(SurpriseMetrics.absoluteThresholdPercentile)),
+                ("possible_clips", .number(Double(r.possibleClips))),
+                ("max", .finite(r.surpriseThreshold[.max] ?? .nan)),
+                ("mean_over_steps", .finite(r.surpriseThreshold[.mean] ?? .nan)),
+                ("pixel_baseline", .finite(r.pixelThreshold)),
+            ])),
+            ("untrained_seeds", .array(r.untrainedSeeds.map { .string(String($0)) })),
             ("definitions", .object(Self.definitions.map { ($0.0, .string($0.1)) })),
         ])
     }
@@ -227,12 +277,20 @@ public struct EvaluationReport: Equatable, Sendable {
         }
         if !r.ranking.isEmpty {
             line()
-            let pool = r.ranking.values.first!.poolSize
-            line("ranking (C-SWM, pool of \(pool) episodes)" + String(repeating: " ", count: 4) + "  hits@1      MRR")
-            for step in r.ranking.keys.sorted() {
-                let s = r.ranking[step]!
-                line(label("  \(step) step\(step == 1 ? "" : "s")", 40) + num(s.hitsAt1, 8) + num(s.meanReciprocalRank, 9))
+            line(label("ranking: Hits@1 (MRR)", 40) + "model      95% interval     copy last   const. velocity")
+            func rows(_ title: String, _ table: [Int: RankingComparison]) {
+                guard let any = table.values.first else { return }
+                line("  \(title): \(any.queries) queries, pool of \(any.model.poolSize)")
+                for step in table.keys.sorted() {
+                    let c = table[step]!
+                    func score(_ s: RankingScore) -> String { num(s.hitsAt1, 6) + " (" + num(s.meanReciprocalRank, 5) + ")" }
+                    line(label("    \(step) step\(step == 1 ? "" : "s")", 40) + score(c.model)
+                         + String(format: "  [%.3f, %.3f]", c.hitsAt1CI95[0], c.hitsAt1CI95[1]) + "  " + score(c.copyLast) + "  " + score(c.constantVelocity))
+                }
             }
+            rows("first window of each episode against every episode (C-SWM)", r.ranking)
+            rows("every window against every window (pooled)", r.pooledRanking)
+            rows("every window against its own episode's frames (timing)", r.timingRanking)
         }
         if !r.surprise.isEmpty {
             line()
@@ -243,6 +301,20 @@ public struct EvaluationReport: Equatable, Sendable {
                      + num(s.pairwiseAccuracy[.max]!, 11) + ci + num(s.auroc[.max]!, 12)
                      + num(s.pairwiseAccuracy[.mean]!, 11) + num(s.auroc[.mean]!, 13)
                      + num(s.pixelPairwiseAccuracy, 11) + num(s.pixelAUROC, 13))
+            }
+            line()
+            line(String(format: "absolute accuracy: one clip at a time, impossible above the %.0fth percentile of %d possible clips' surprise",
+                        SurpriseMetrics.absoluteThresholdPercentile, r.possibleClips))
+            line(label("", 16) + "abs(max)   95% interval   abs(mean)  pixel abs   untrained acc(max)   untrained abs(max)   (mean ± 1.96 SD, \(r.untrainedSeeds.count) inits)")
+            for s in r.surprise {
+                func band(_ m: MeanSD?) -> String {
+                    guard let m else { return "                 –" }
+                    return String(format: "%11.3f ± %.3f", m.mean, 1.96 * m.sd)
+                }
+                line(label("  " + s.type, 16) + num(s.absoluteAccuracy[.max] ?? .nan, 8)
+                     + String(format: "  [%.3f, %.3f]", s.absoluteAccuracyCI95[0], s.absoluteAccuracyCI95[1])
+                     + num(s.absoluteAccuracy[.mean] ?? .nan, 11) + num(s.pixelAbsoluteAccuracy, 11)
+                     + band(s.untrained?.pairwiseAccuracy[.max]) + "  " + band(s.untrained?.absoluteAccuracy[.max]))
             }
         }
         return out

@@ -26,6 +26,54 @@ public struct SurpriseResult: Equatable, Sendable {
     /// 95 % intervals of the headline (`.max`) accuracy (Wilson, over pairs) and AUROC (bootstrap over pairs), [lo, hi].
     public var pairwiseAccuracyCI95: [Double] = [.nan, .nan]
     public var aurocCI95: [Double] = [.nan, .nan]
+    /// Absolute (single-clip) accuracy per definition: a clip is called impossible when its surprise exceeds the
+    /// 90th percentile of the possible clips' (`EvaluationResult.surpriseThreshold`); the fraction of this type's
+    /// clips, possible and impossible, called right.
+    public var absoluteAccuracy: [SurpriseMetrics.Reduction: Double] = [:]
+    /// 95 % bootstrap interval over pairs of the headline absolute accuracy (threshold held fixed).
+    public var absoluteAccuracyCI95: [Double] = [.nan, .nan]
+    /// The pixel detector's absolute accuracy, thresholded the same way on its own scores.
+    public var pixelAbsoluteAccuracy: Double = .nan
+    /// The same network at random initialisations (nil when the model offers none).
+    public var untrained: UntrainedSurprise?
+}
+
+/// Surprise scores of the untrained network over several random initialisations: what the architecture
+/// alone, before any learning, gets right.
+public struct UntrainedSurprise: Equatable, Sendable {
+    public var initialisations: Int
+    public var pairwiseAccuracy: [SurpriseMetrics.Reduction: MeanSD]
+    public var auroc: [SurpriseMetrics.Reduction: MeanSD]
+    public var absoluteAccuracy: [SurpriseMetrics.Reduction: MeanSD]
+}
+
+/// Mean and sample standard deviation of a few values (n − 1 in the denominator).
+public struct MeanSD: Equatable, Sendable {
+    public var mean: Double
+    public var sd: Double
+
+    public init(_ values: [Double]) {
+        let n = Double(values.count)
+        mean = values.isEmpty ? .nan : values.reduce(0, +) / n
+        let m = mean
+        sd = values.count < 2 ? .nan : (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)).squareRoot()
+    }
+
+    /// mean ± 1.96 SD, [lo, hi].
+    public var range95: [Double] { [mean - 1.96 * sd, mean + 1.96 * sd] }
+}
+
+/// One ranking protocol at one rollout step: the model beside the latent-space baselines.
+public struct RankingComparison: Equatable, Sendable {
+    public var model: RankingScore
+    /// ẑ(t0+k) = z(t0).
+    public var copyLast: RankingScore
+    /// ẑ(t0+k) = z(t0) + k·(z(t0) − z(t0−1)).
+    public var constantVelocity: RankingScore
+    /// 95 % interval of the model's Hits@1, [lo, hi].
+    public var hitsAt1CI95: [Double]
+    /// Queries ranked (one per episode for the first-window protocol, one per window otherwise).
+    public var queries: Int
 }
 
 /// Every number one evaluation produces; `EvaluationReport` turns it into JSON and a table.
@@ -62,9 +110,21 @@ public struct EvaluationResult: Equatable, Sendable {
     public var positionErrorCI95: [[Double]] = []
     public var ratioToCopyLastCI95: [[Double]] = []
 
-    /// Hits@1 and MRR per rollout step, one query per episode.
-    public var ranking: [Int: RankingScore]
+    /// Hits@1 and MRR per rollout step, C-SWM: each episode's first window against every episode's true latent.
+    public var ranking: [Int: RankingComparison]
+    /// Every window of every episode against the true latents of all windows.
+    public var pooledRanking: [Int: RankingComparison] = [:]
+    /// Every window against all frames of its own episode: is the prediction at the right moment?
+    public var timingRanking: [Int: RankingComparison] = [:]
 
     /// Per violation type, sorted by name; empty for ordinary datasets.
     public var surprise: [SurpriseResult]
+    /// The absolute-accuracy thresholds: 90th percentile of surprise over every possible clip, per definition, and the
+    /// pixel detector's.
+    public var surpriseThreshold: [SurpriseMetrics.Reduction: Double] = [:]
+    public var pixelThreshold: Double = .nan
+    /// Possible clips the thresholds are taken over.
+    public var possibleClips: Int = 0
+    /// Seeds of the untrained initialisations scored beside the model (empty: none).
+    public var untrainedSeeds: [UInt64] = []
 }

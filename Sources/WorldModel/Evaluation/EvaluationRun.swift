@@ -74,7 +74,7 @@ public enum EvaluationRun {
         let source = try episodes(request, locations: locations, openData: openData)
         let checkpointSHA = try FileDigest.sha256(of: checkpointURL)
         let model = try loadModel(checkpointURL)
-        try EvaluationMemory.check(model: model, source: source)
+        try EvaluationMemory.check(model: model, source: source, options: EvaluationOptions(horizon: request.horizon))
         let evaluator = Evaluator(model: model, options: EvaluationOptions(horizon: request.horizon))
         let name = request.live.map { "scene \($0.scene) (seed \($0.seed))" } ?? request.data
         let result = try evaluator.evaluate(source, name: name, progress: progress)

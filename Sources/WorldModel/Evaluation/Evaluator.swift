@@ -6,12 +6,19 @@ public struct EvaluationOptions: Equatable, Sendable {
     public var rankingSteps: [Int]
     /// Largest number of rows handed to one model call, bounding the model's memory.
     public var maximumBatch: Int
+    /// Seeds of the untrained initialisations whose surprise scores stand beside the model's on violation pairs.
+    public var untrainedSeeds: [UInt64]
 
-    public init(horizon: Int = 10, rankingSteps: [Int] = [1, 5, 10], maximumBatch: Int = 256) {
+    public init(horizon: Int = 10, rankingSteps: [Int] = [1, 5, 10], maximumBatch: Int = 256,
+                untrainedSeeds: [UInt64] = EvaluationOptions.defaultUntrainedSeeds) {
         self.horizon = horizon
         self.rankingSteps = rankingSteps
         self.maximumBatch = maximumBatch
+        self.untrainedSeeds = untrainedSeeds
     }
+
+    /// Five initialisations: enough for a mean ± 1.96 SD band, few enough to cost five passes over the pairs.
+    public static let defaultUntrainedSeeds: [UInt64] = [1, 2, 3, 4, 5]
 }
 
 /// Runs a model over a held-out dataset and computes every metric of the report.
@@ -22,9 +29,11 @@ public struct EvaluationOptions: Equatable, Sendable {
 ///   z(t0−h+1…t0) the predictor rolls out K steps feeding back its own predictions, with the dataset's
 ///   actions a(t0…t0+K−1);
 /// - Hits@1/MRR use the first window of each clip only (one query per episode); the pool at step k is
-///   every clip's encoded true latent z(t0+k).
+///   every clip's encoded true latent z(t0+k). Pooled rankings use every window against every window's
+///   z(t0+k); timing rankings every window against all frames of its own clip (see `WindowRanking`).
 /// Per violation pair: the per-step surprise is the 1-step teacher-forced latent error
-/// ‖ẑ(t) − z(t)‖²/D for t = history…T−1, reduced per clip by max (headline) or mean.
+/// ‖ẑ(t) − z(t)‖²/D for t = history…T−1, reduced per clip by max (headline) or mean; the same network at
+/// `options.untrainedSeeds` initialisations scores the same pairs again (the untrained baseline).
 public struct Evaluator {
     public let model: EvaluableModel
     public let options: EvaluationOptions
@@ -82,11 +91,32 @@ public struct Evaluator {
         try checkCompatibility(source, name: name)
         try source.verifyIntegrity()
         var state = RunningTotals(model: model, layout: source.layout, options: options)
+        var violationBatches: [Int] = []
+        var total = source.batchCount
         for index in 0..<source.batchCount {
             let batch = try source.batch(index)
             try validate(batch, index: index, layout: source.layout)
             try process(batch, into: &state, layout: source.layout)
-            progress?(index + 1, source.batchCount)
+            if batch.violationFrame != nil { violationBatches.append(index) }
+            if index == 0 && batch.violationFrame != nil { total += source.batchCount * options.untrainedSeeds.count }
+            progress?(index + 1, total)
+        }
+        if !violationBatches.isEmpty {
+            var done = source.batchCount
+            for seed in options.untrainedSeeds {
+                guard let untrained = try model.untrained(seed: seed) else { break }
+                let calls = ModelCalls(model: untrained, maximumBatch: options.maximumBatch)
+                var clips: [ClipSurprise] = []
+                for index in violationBatches {
+                    let batch = try source.batch(index)
+                    let latents = try calls.encode(batch.frames, count: batch.episodes * source.layout.steps)
+                    clips += try ClipSurprise.clips(batch: batch, latents: latents, steps: source.layout.steps, calls: calls, pixel: false)
+                    done += 1
+                    progress?(done, total)
+                }
+                state.untrainedClips.append(clips)
+                state.untrainedSeeds.append(seed)
+            }
         }
         return try state.finish(name: name)
     }
@@ -122,7 +152,7 @@ public struct Evaluator {
 
     func process(_ b: EpisodeBatch, into totals: inout RunningTotals, layout: EpisodeLayout) throws {
         let calls = ModelCalls(model: model, maximumBatch: options.maximumBatch)
-        let t = layout.steps, d = model.latentDimension
+        let t = layout.steps
         let latents = try calls.encode(b.frames, count: b.episodes * t)
 
         let possible = (0..<b.episodes).filter { e in (b.violationFrame?[e] ?? -1) < 0 }
@@ -130,7 +160,7 @@ public struct Evaluator {
             try totals.addPrediction(batch: b, clips: possible, latents: latents, calls: calls)
         }
         if b.violationFrame != nil {
-            try totals.addSurprise(batch: b, latents: latents, latentDimension: d, calls: calls)
+            try totals.addSurprise(batch: b, latents: latents, calls: calls)
         }
         totals.episodes += b.episodes
     }

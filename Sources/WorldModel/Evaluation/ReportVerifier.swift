@@ -36,7 +36,9 @@ public struct ReportVerifier {
     /// Keys (last path component) whose numbers never depend on the model's arithmetic.
     static let exactKeys: Set<String> = [
         "episodes", "prediction_episodes", "windows", "horizon", "history", "frames", "samples", "pairs",
-        "hits_pool_size", "pixel_baseline", "pixel_baseline_auroc",
+        "hits_pool_size", "pixel_baseline", "pixel_baseline_auroc", "pixel_baseline_absolute_accuracy",
+        "pooled_pool_size", "timing_pool_size", "hits_queries", "pooled_queries", "timing_queries",
+        "possible_clips", "percentile", "initialisations",
     ]
 
     public func compare(stored: JSONValue, rerun: JSONValue) -> Outcome {

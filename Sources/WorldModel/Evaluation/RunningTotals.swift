@@ -31,11 +31,13 @@ struct RunningTotals {
     /// The model's and copy-last's errors per episode, for intervals over episodes.
     var episodeErrors: EpisodeErrors
 
-    /// Per ranking step: predicted and true latents of each clip's first window, in dataset order.
-    var rankingPredicted: [Int: [Float]] = [:]
-    var rankingTruth: [Int: [Float]] = [:]
+    /// Every window's predictions and true latents at the ranking steps, and its timing ranks.
+    var ranking: WindowRanking
 
     var clips: [ClipSurprise] = []
+    /// The same clips scored by each untrained initialisation, and those initialisations' seeds.
+    var untrainedClips: [[ClipSurprise]] = []
+    var untrainedSeeds: [UInt64] = []
 
     init(model: EvaluableModel, layout: EpisodeLayout, options: EvaluationOptions) {
         historyLength = model.historyLength
@@ -45,14 +47,14 @@ struct RunningTotals {
         actionDimension = layout.actionDimension
         steps = layout.steps
         firstStart = max(model.historyLength - 1, 1)
-        rankingSteps = options.rankingSteps.filter { (1...options.horizon).contains($0) }.sorted()
+        rankingSteps = Array(Set(options.rankingSteps.filter { (1...max(1, options.horizon)).contains($0) })).sorted()
         latentError = LatentErrorAccumulator(horizon: horizon)
         latentErrorCopyLast = LatentErrorAccumulator(horizon: horizon)
         latentMoments = MomentAccumulator(dimension: model.latentDimension)
         positionR2 = R2Accumulator(coordinates: layout.bodies * 2)
         distances = Array(repeating: Array(repeating: DistanceAccumulator(horizon: horizon), count: 4), count: 3)
         episodeErrors = EpisodeErrors(horizon: options.horizon)
-        for k in rankingSteps { rankingPredicted[k] = []; rankingTruth[k] = [] }
+        ranking = WindowRanking(steps: rankingSteps, dimension: model.latentDimension)
     }
 
     /// Window starts within one clip: t0 = firstStart, firstStart + K, … while t0 + K ≤ T − 1.
@@ -92,7 +94,7 @@ struct RunningTotals {
             addLatentErrors(step: k, z: z, predicted: predicted, clips: p, starts: starts)
             addPositionErrors(step: k, batch: b, clips: clips, starts: starts, probed: probed, predictedStates: predictedStates,
                               collides: collides)
-            addRanking(step: k, z: z, predicted: predicted, clips: p, starts: starts)
+            addRanking(step: k, z: z, predicted: predicted, clips: p, starts: starts, firstEpisode: predictionEpisodes - p)
             // Slide the history: drop the oldest latent, append the prediction.
             if k < horizon { slide(&history, predicted, rows: rows) }
         }
@@ -226,15 +228,15 @@ struct RunningTotals {
         }
     }
 
-    /// Ranking queries at step k: each clip's first window's prediction and the true latent it should match.
-    private mutating func addRanking(step k: Int, z: [Float], predicted: [Float], clips p: Int, starts: [Int]) {
-        guard rankingPredicted[k] != nil, let t0 = starts.first else { return }
+    /// Ranking queries at step k: every window's prediction, and the latents it is ranked against.
+    private mutating func addRanking(step k: Int, z: [Float], predicted: [Float], clips p: Int, starts: [Int], firstEpisode: Int) {
         let t = steps, d = latentDimension, w = starts.count
-        for i in 0..<p {
-            let r = i * w
-            rankingPredicted[k]! += predicted[(r * d)..<((r + 1) * d)]
-            let at = (i * t + t0 + k) * d
-            rankingTruth[k]! += z[at..<(at + d)]
+        z.withUnsafeBufferPointer { zp in
+            predicted.withUnsafeBufferPointer { pp in
+                ranking.add(clips: p, firstEpisode: firstEpisode, frames: t, starts: starts,
+                            episodeZ: { zp.baseAddress! + $0 * t * d }, step: k,
+                            prediction: { i, j in pp.baseAddress! + (i * w + j) * d })
+            }
         }
     }
 
@@ -261,58 +263,8 @@ struct RunningTotals {
 
     // MARK: - Surprise on violation pairs
 
-    mutating func addSurprise(batch b: EpisodeBatch, latents: [Float], latentDimension d: Int, calls: ModelCalls) throws {
-        let t = steps, h = historyLength, a = actionDimension, e = b.episodes
-        let perClip = t - h
-        let frameSize = b.frames.count / max(1, e * t)
-        // Pixel detector, one clip per index.
-        var pixel = [Double](repeating: 0, count: e)
-        b.frames.withUnsafeBufferPointer { fp in
-            pixel.withUnsafeMutableBufferPointer { out in
-                let base = fp.baseAddress!, o = out.baseAddress!
-                Parallel.forEach(e) { clip in
-                    let clipFrames = UnsafeBufferPointer(start: base + clip * t * frameSize, count: t * frameSize)
-                    o[clip] = PixelBaseline.clipScore(clipFrames, steps: t, frameSize: frameSize)
-                }
-            }
-        }
-        // 1-step teacher-forced errors at t = h … T−1 for every clip; rows (clip, step), predicted in
-        // chunks so memory stays bounded by one model batch, not by clips × steps × history.
-        let rows = e * perClip
-        var stepErrors = [Double](repeating: 0, count: rows)
-        var chunkStart = 0
-        while chunkStart < rows {
-            let count = min(calls.maximumBatch, rows - chunkStart)
-            var history = [Float](repeating: 0, count: count * h * d)
-            var actions = [Float](repeating: 0, count: count * a)
-            for i in 0..<count {
-                let r = chunkStart + i, clip = r / perClip, step = h + r % perClip
-                let from = (clip * t + step - h) * d
-                history.replaceSubrange((i * h * d)..<((i + 1) * h * d), with: latents[from..<(from + h * d)])
-                if a > 0 {
-                    let af = (clip * t + step - 1) * a
-                    actions.replaceSubrange((i * a)..<((i + 1) * a), with: b.actions[af..<(af + a)])
-                }
-            }
-            let predicted = try calls.predict(history: history, actions: actions, count: count)
-            predicted.withUnsafeBufferPointer { pp in
-                latents.withUnsafeBufferPointer { zp in
-                    for i in 0..<count {
-                        let r = chunkStart + i, clip = r / perClip, step = h + r % perClip
-                        stepErrors[r] = squaredDistance(pp.baseAddress! + i * d, zp.baseAddress! + (clip * t + step) * d, d) / Double(d)
-                    }
-                }
-            }
-            chunkStart += count
-        }
-        for clip in 0..<e {
-            let slice = stepErrors[(clip * perClip)..<((clip + 1) * perClip)]
-            clips.append(ClipSurprise(
-                pair: b.pair![clip], impossible: b.violationFrame![clip] >= 0, type: b.violationType![clip],
-                seed: b.seeds[clip],
-                model: [.max: SurpriseMetrics.clipSurprise(slice, .max), .mean: SurpriseMetrics.clipSurprise(slice, .mean)],
-                pixel: pixel[clip]))
-        }
+    mutating func addSurprise(batch b: EpisodeBatch, latents: [Float], calls: ModelCalls) throws {
+        clips += try ClipSurprise.clips(batch: b, latents: latents, steps: steps, calls: calls)
     }
 
     // MARK: - Result
@@ -323,11 +275,24 @@ struct RunningTotals {
             PositionErrorGroup(samples: groupSamples[g], model: distances[g][0].means, copyLast: distances[g][1].means,
                                constantVelocity: distances[g][2].means, stateConstantVelocity: distances[g][3].means)
         }
-        var ranking: [Int: RankingScore] = [:]
-        for k in rankingSteps where predictionEpisodes > 0 {
-            let pred = rankingPredicted[k]!, truth = rankingTruth[k]!
-            ranking[k] = RankingMetrics.score(predicted: pred, truth: truth,
-                                              count: pred.count / latentDimension, dimension: latentDimension)
+        var first: [Int: RankingComparison] = [:], pooled = first, timing = first
+        if windows > 0 {
+            // One query per episode: its Hits@1 is a proportion of independent trials (Wilson). Pooled and timing
+            // queries share episodes, so their intervals resample whole episodes.
+            func comparisons(_ s: WindowRanking.Scores, wilson: Bool) -> [Int: RankingComparison] {
+                var out: [Int: RankingComparison] = [:]
+                for k in rankingSteps {
+                    let r = s.byReference[k]!
+                    let queries = s.episodes.count
+                    out[k] = RankingComparison(model: r[.model]!, copyLast: r[.copyLast]!, constantVelocity: r[.constantVelocity]!,
+                                               hitsAt1CI95: wilson ? Intervals.wilson95(r[.model]!.hitsAt1, n: queries) : s.hitsInterval(step: k),
+                                               queries: queries)
+                }
+                return out
+            }
+            first = comparisons(ranking.pooled(firstOnly: true), wilson: true)
+            pooled = comparisons(ranking.pooled(firstOnly: false), wilson: false)
+            timing = comparisons(ranking.timing(), wilson: false)
         }
         let std = latentMoments.standardDeviations
         let intervals = episodeErrors.intervals()
@@ -342,7 +307,16 @@ struct RunningTotals {
             positionErrors: group(0),
             positionErrorsCollision: sawCollisions ? group(1) : nil,
             positionErrorsNoCollision: sawCollisions ? group(2) : nil,
-            ranking: ranking, surprise: try ClipSurprise.score(clips))
+            ranking: first, surprise: try ClipSurprise.score(clips, untrained: untrainedClips))
+        result.pooledRanking = pooled
+        result.timingRanking = timing
+        if !clips.isEmpty {
+            let limits = ClipSurprise.thresholds(clips)
+            result.surpriseThreshold = limits.model
+            result.pixelThreshold = limits.pixel
+            result.possibleClips = limits.possible
+        }
+        if !untrainedClips.isEmpty { result.untrainedSeeds = untrainedSeeds }
         result.positionErrorCI95 = intervals.error
         result.ratioToCopyLastCI95 = intervals.ratio
         return result

@@ -56,6 +56,27 @@ public enum SurpriseMetrics {
         return u / (Double(nPos) * Double(nNeg))
     }
 
+    /// Percentile of the possible clips' surprise above which a single clip is called impossible.
+    public static let absoluteThresholdPercentile = 90.0
+
+    /// The `p`-th percentile with linear interpolation between order statistics (NumPy's default). NaN when empty.
+    public static func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let sorted = values.sorted()
+        let x = p / 100 * Double(sorted.count - 1)
+        let lo = Int(x.rounded(.down)), hi = min(sorted.count - 1, lo + 1)
+        return sorted[lo] + (x - Double(lo)) * (sorted[hi] - sorted[lo])
+    }
+
+    /// Absolute accuracy, IntPhys-style: each clip alone is called impossible when its surprise is above `threshold`;
+    /// the fraction of all given clips (possible and impossible) called right. NaN when there are none.
+    public static func absoluteAccuracy(possible: [Double], impossible: [Double], threshold: Double) -> Double {
+        let n = possible.count + impossible.count
+        guard n > 0 else { return .nan }
+        let right = possible.filter { $0 <= threshold }.count + impossible.filter { $0 > threshold }.count
+        return Double(right) / Double(n)
+    }
+
     /// A stable seed per violation type (FNV-1a of its name), so intervals do not depend on which other
     /// types a dataset holds.
     static func seed(for type: String) -> UInt64 {

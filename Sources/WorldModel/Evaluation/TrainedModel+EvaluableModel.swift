@@ -53,4 +53,12 @@ extension TrainedModel: EvaluableModel {
     public func decode(latents: [Float], count: Int) throws -> [UInt8] {
         try decode(latents: latents)
     }
+
+    /// The checkpoint's config with `seed` in place of its own, initialised and never trained.
+    public func untrained(seed: UInt64) throws -> EvaluableModel? {
+        var fresh = config
+        try fresh.override(["seed=\(seed)"])
+        return TrainedModel(config: fresh, checkpointSHA256: "", trainingSeeds: trainingSeeds, info: info, step: 0,
+                            network: try WorldNetwork(config: fresh, info: info))
+    }
 }
