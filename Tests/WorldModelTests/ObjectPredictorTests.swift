@@ -101,6 +101,24 @@ final class ObjectPredictorTests: XCTestCase {
         try PredictorChecks.assertGradients(checked, step: 1e-3, absolute: 2e-4, relative: 3e-2, nonzero: 1e-4, loss: exactLoss)
     }
 
+    func testCentroidLossIsTheMassWeightedSquaredCentroidDistance() throws {
+        // One sample, 8×8 map, 2 channels: channel 0 a unit mass at cell (x 2, y 3) in p and at (5, 3) in q; channel 1
+        // empty in q, so it has no centroid to match whatever p holds there.
+        let moments = MapMoments(height: 8, width: 8, channels: 2)
+        var p = [Float](repeating: 0, count: 8 * 8 * 2), q = p
+        p[(3 * 8 + 2) * 2] = 1; q[(3 * 8 + 5) * 2] = 1
+        p[(6 * 8 + 6) * 2 + 1] = 1
+        let loss = try moments.centroidLoss(Tensor(p, shape: [1, 128]), Tensor(q, shape: [1, 128])).item()
+        // Centroids divide by mass + 0.01; the mean runs over 1 × 2 channels × 2 axes.
+        XCTAssertEqual(Double(loss), Double(3 / Float(1.01)) * Double(3 / Float(1.01)) / 4, accuracy: 1e-5)
+        XCTAssertEqual(try moments.centroidLoss(Tensor(q, shape: [1, 128]), Tensor(q, shape: [1, 128])).item(), 0)
+        // Its gradient moves the predicted mass toward the target's centroid: more gain on the far side.
+        let pt = try Tensor(p.map { $0 * 0.5 + 0.01 }, shape: [1, 128], requiresGrad: true)
+        try moments.centroidLoss(pt, Tensor(q, shape: [1, 128])).backward()
+        let g = try XCTUnwrap(pt.grad).scalars
+        XCTAssertLessThan(g[(3 * 8 + 7) * 2], g[(3 * 8 + 0) * 2], "mass at x = 7 lowers the loss, mass at x = 0 raises it")
+    }
+
     func testObjectsPredictorNeedsAMap() {
         XCTAssertThrowsError(try ToyBounce.config(["model.latent=global", "model.predictor.kind=objects"])) { error in
             XCTAssertTrue("\(error)".contains("model.predictor.kind"), "\(error)")

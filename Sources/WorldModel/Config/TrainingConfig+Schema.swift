@@ -64,6 +64,8 @@ extension TrainingConfig {
                     doc: "Autoregressive rollout steps in the rollout loss (0: teacher forcing only)."),
         ConfigEntry(key: "objective.rollout_weight", kind: .double(min: 0, max: 1e6, minInclusive: true), defaultValue: .double(1.0),
                     doc: "Weight of the rollout loss beside the teacher-forced one."),
+        ConfigEntry(key: "objective.centroid_weight", kind: .double(min: 0, max: 1e6, minInclusive: true), defaultValue: .double(3e-5),
+                    doc: "Spatial latents: weight of a second latent-space term beside every teacher-forced and rollout loss, the squared distance (cells²) between each channel's predicted and target centroid, weighted by the target channel's mass. The latent MSE of a blob grows slowly with a wrong displacement, so alone it rewards moving too little; this term makes predictions keep time. Spatial latents only: global and keypoint latents have no maps, and leave it unused."),
         ConfigEntry(key: "objective.vicreg_std", kind: .double(min: 0, max: 1e6, minInclusive: true), defaultValue: .double(1.0),
                     doc: "VICReg variance hinge weight (std of every latent unit over the batch ≥ vicreg_gamma)."),
         ConfigEntry(key: "objective.vicreg_gamma", kind: .double(min: 0, max: 1e6, minInclusive: false), defaultValue: .double(1.0),

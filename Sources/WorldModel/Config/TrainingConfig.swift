@@ -208,6 +208,7 @@ extension TrainingConfig {
     public var loss: LatentLoss { LatentLoss(rawValue: string("objective.loss"))! }
     public var rolloutSteps: Int { int("objective.rollout_steps") }
     public var rolloutWeight: Double { double("objective.rollout_weight") }
+    public var centroidWeight: Double { double("objective.centroid_weight") }
     public var vicregStd: Double { double("objective.vicreg_std") }
     public var vicregCov: Double { double("objective.vicreg_cov") }
     public var vicregGamma: Double { double("objective.vicreg_gamma") }

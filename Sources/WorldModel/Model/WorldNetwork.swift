@@ -37,6 +37,10 @@ final class WorldNetwork {
 
     var latentDimension: Int { encoder.latentDimension }
     var mapHeight: Int { encoder.mapHeight }
+    /// Moments of the latent's channel maps (spatial latents only; the centroid loss reads them).
+    var mapMoments: MapMoments? {
+        isSpatial ? MapMoments(height: encoder.mapHeight, width: encoder.mapWidth, channels: encoder.mapChannels) : nil
+    }
     var mapWidth: Int { encoder.mapWidth }
     var mapChannels: Int { encoder.mapChannels }
     var isSpatial: Bool { config.latentKind == .spatial }

@@ -27,12 +27,16 @@ extension Objective {
             for c in 0..<b { for j in 0..<count { let base = (c * t + start + j) * a; out += actions[base..<(base + a)] } }
             return out
         }
+        let moments = config.centroidWeight > 0 ? network.mapMoments : nil   // nil for latents without maps
         func latentLoss(_ p: Tensor, _ q: Tensor) throws -> Tensor {
+            let loss: Tensor
             switch config.loss {
-            case .mse: return try Tensor.mse(p, q)
-            case .l1: return try Tensor.l1(p, q)
-            case .smoothL1: return try Tensor.smoothL1(p, q)
+            case .mse: loss = try Tensor.mse(p, q)
+            case .l1: loss = try Tensor.l1(p, q)
+            case .smoothL1: loss = try Tensor.smoothL1(p, q)
             }
+            guard let moments else { return loss }
+            return try loss + moments.centroidLoss(p, q) * Float(config.centroidWeight)
         }
         // Teacher forcing over t = 1 … T-2.
         let tfCount = t - 2

@@ -10,8 +10,7 @@ import Tensor
 final class ObjectsPredictor: Predictor {
     let node0: Linear, edgeSource: Linear, edgeTarget: Linear, edge1: Linear, node1: Linear, out: Linear
     let shape: LatentShape
-    /// The moment basis (1, x, y, x², y²) over the map's cells, [h·w, 5].
-    let basis: Tensor
+    let moments: MapMoments
 
     /// Per-channel features: mass, centroid, velocity, spread (+ action) = 7 + A.
     static func featureCount(actions a: Int) -> Int { 7 + a }
@@ -26,34 +25,13 @@ final class ObjectsPredictor: Predictor {
         edge1 = Linear(h, h, activation: .relu, initialise: zeroBias, rng: &rng)
         node1 = Linear(2 * h, h, activation: .relu, initialise: zeroBias, rng: &rng)
         out = Linear(h, 2, initialise: .residual(0.1), rng: &rng)
-        basis = Self.momentBasis(height: shape.height, width: shape.width)
+        moments = MapMoments(height: shape.height, width: shape.width, channels: shape.channels)
+
     }
 
     var parameters: [(name: String, tensor: Tensor)] {
         prefixed("node.0", node0) + prefixed("edge.source", edgeSource) + prefixed("edge.target", edgeTarget)
             + prefixed("edge.1", edge1) + prefixed("node.1", node1) + prefixed("out", out)
-    }
-
-    /// Constant [h·w, 5] basis (1, x, y, x², y²) in cell units (x along a row, y down the rows).
-    static func momentBasis(height: Int, width: Int) -> Tensor {
-        var v = [Float](); v.reserveCapacity(height * width * 5)
-        for y in 0..<height { for x in 0..<width {
-            let fx = Float(x), fy = Float(y)
-            v += [1, fx, fy, fx * fx, fy * fy]
-        } }
-        return try! Tensor(v, shape: [height * width, 5])
-    }
-
-    /// Mass [M, C, 1], centroid [M, C, 2] (cells, (x, y)) and variance [M, C, 2] of every channel's map.
-    func moments(_ z: Tensor) throws -> (mass: Tensor, centroid: Tensor, variance: Tensor) {
-        let m = z.shape[0], p = shape.height * shape.width, c = shape.channels
-        let moments = try z.reshaped([m, p, c]).permuted([0, 2, 1]).matmul(basis)     // [M, C, 5]
-        let mass = try moments.slice(axis: 2, 0..<1)
-        // A small floor keeps empty channels (mass ≈ 0) finite; a ball's mass is ≈ 1, biased by 1 %.
-        let denominator = try mass + Float(0.01)
-        let centroid = try moments.slice(axis: 2, 1..<3) / denominator
-        let variance = try moments.slice(axis: 2, 3..<5) / denominator - centroid.square()
-        return (mass, centroid, variance)
     }
 
     /// ẑ(t+1): every channel of z(t) moved by constant velocity + the interaction network's correction.
