@@ -121,6 +121,8 @@ final class ObservationStreamTests: XCTestCase {
                 XCTAssertNotEqual(p, q)
             case .passThrough:
                 XCTAssertNotEqual(Array(possible.states[last..<(last + sb)]), Array(impossible.states[last..<(last + sb)]))
+            case .immutability:
+                XCTAssertEqual(Array(possible.states), Array(impossible.states), "only a colour changed")
             }
         }
         XCTAssertEqual(seen, Set(ViolationType.allCases), "each preferred type was possible in bounce")
