@@ -35,11 +35,12 @@ extension World {
         log.append(.violation(violation), at: stepIndex)
     }
 
-    /// Chooses a violation that a viewer cannot miss yet is fair: the body is fully inside the camera view now.
-    /// `vanish` picks any such body; `teleport` also a free target at least a third of the view away, inside the view;
-    /// `passThrough` a body whose free-flight path (velocity and gravity) reaches a wall within `passThroughHorizon`
-    /// seconds at a point the camera sees; `immutability` any such body and a `freshColour`. Returns `nil` when the
-    /// scene does not support the type or nothing qualifies.
+    /// Chooses a violation that a viewer cannot miss yet is fair: the body is fully inside the camera view now (every
+    /// shape at its pose, not its bounding circle, so a wide box on the floor counts). `vanish` picks any such body;
+    /// `teleport` also a free target at least a third of the view away, inside the view; `passThrough` a body whose
+    /// free-flight path (velocity and gravity) reaches a wall within `passThroughHorizon` seconds at a point the
+    /// camera sees; `immutability` any such body and a `freshColour`. Returns `nil` when the scene does not support
+    /// the type or nothing qualifies.
     public func planViolation(_ type: ViolationType, rng: inout SplitMix64) -> Violation? {
         guard scene.violations.contains(type) else { return nil }
         var states = [Float](repeating: 0, count: rows.count * 6)
@@ -47,10 +48,7 @@ extension World {
         let view = camera
         let radii = rowRadii()
         func position(_ row: Int) -> SIMD2<Float> { SIMD2(states[6 * row], states[6 * row + 1]) }
-        func inView(_ p: SIMD2<Float>, _ r: Float) -> Bool {
-            p.x - r >= view.minX && p.x + r <= view.maxX && p.y - r >= view.minY && p.y + r <= view.maxY
-        }
-        var candidates = (0..<rows.count).filter { bodyMask[$0] && inView(position($0), radii[$0]) }
+        var candidates = (0..<rows.count).filter { bodyMask[$0] && fullyInView($0, states: states) }
         // Shuffle with the caller's stream (Fisher–Yates), so choices are reproducible.
         if candidates.count > 1 {
             for i in stride(from: candidates.count - 1, to: 0, by: -1) { candidates.swapAt(i, rng.integer(0, i)) }
@@ -118,6 +116,28 @@ extension World {
 
     /// How far ahead (seconds) `planViolation(.passThrough)` looks for a wall.
     public static let passThroughHorizon: Float = 1.0
+
+    /// Whether every shape of body `row` lies inside the camera view at the pose in `states`.
+    func fullyInView(_ row: Int, states: [Float]) -> Bool {
+        let view = camera
+        let p = SIMD2(states[6 * row], states[6 * row + 1]), angle = states[6 * row + 2]
+        func inside(_ q: SIMD2<Float>, _ r: Float) -> Bool {
+            q.x - r >= view.minX && q.x + r <= view.maxX && q.y - r >= view.minY && q.y + r <= view.maxY
+        }
+        var any = false
+        for body in drawn where body.row == row {
+            for shape in body.shapes {
+                any = true
+                switch shape {
+                case let .circle(c, r):
+                    if !inside(p + Geometry.rotate(c, angle), r) { return false }
+                case let .polygon(v):
+                    if !v.allSatisfy({ inside(p + Geometry.rotate($0, angle), 0) }) { return false }
+                }
+            }
+        }
+        return any
+    }
 
     /// Bounding radius of each row's body (0 for absent rows).
     func rowRadii() -> [Float] {

@@ -240,4 +240,28 @@ final class ViolationTests: XCTestCase {
             XCTAssertEqual(try JSONDecoder().decode(ViolationType.self, from: JSONEncoder().encode(t)), t)
         }
     }
+
+    /// "Fully in view" means every shape at its pose: a wide box resting on the floor qualifies although its bounding
+    /// circle dips below the frame, and then pass-through drops it through the floor.
+    func testAWideBoxOnTheFloorIsInViewAndCanPassThroughIt() throws {
+        let w = try World(scene: try Scene.load("tower"))
+        var found = false
+        for seed in 0..<40 where !found {
+            w.reset(seed: UInt64(seed))
+            let s = w.states(), radius = w.rowRadii()[0]
+            guard s[1] - radius < w.camera.minY else { continue }   // box0's bounding circle leaves the frame
+            found = true
+            XCTAssertTrue(w.fullyInView(0, states: s), "seed \(seed): its corners are all inside")
+            var rng = SplitMix64(seed: 0), seen = false
+            for _ in 0..<64 {
+                if case .passThrough(0)? = w.planViolation(.passThrough, rng: &rng) { seen = true; break }
+            }
+            XCTAssertTrue(seen, "seed \(seed): the resting bottom box is a pass-through candidate")
+        }
+        XCTAssertTrue(found, "some tower has a bottom box wider than its bounding circle allows")
+        let b = try bounce()
+        var s = b.states()
+        s[0] = b.camera.maxX - 0.5   // a ball half out of the frame
+        XCTAssertFalse(b.fullyInView(0, states: s))
+    }
 }
