@@ -63,7 +63,8 @@ bodies:
     linearDamping: 0.35
     angularDamping: 0.35
     color: ["#f5c81e", "#2850d2", "#dc2828", "#7828a0", "#f07814", "#1e8c3c", "#8c1e1e", "#141414", "#e6b4c8"]
-violations: [vanish, teleport, passThrough, immutability]
+# no passThrough: damped balls often reach no cushion within a clip (half the seeds at 32 steps, 2 % at 128)
+violations: [vanish, teleport, immutability]
 
 """####),
         ("tower", ####"""
@@ -201,7 +202,8 @@ actor:
   body: pusher
   force: 20
   policy: {theta: 1.5, sigma: 1.5, push: block, goal: [16, 16], gain: 1}
-violations: [vanish, teleport, passThrough, immutability]
+# no passThrough: the damped pusher and block seldom reach a wall within a clip (under 10 % of seeds)
+violations: [vanish, teleport, immutability]
 
 """####),
         ("pile500", ####"""

@@ -98,8 +98,10 @@ final class ObservationStreamTests: XCTestCase {
         var seen: Set<ViolationType> = []
         for (i, type) in ViolationType.allCases.enumerated() {
             let seed = EpisodeSeeds.seed(base: 7, index: i)
-            let label = try stream.recordPair(seed: seed, steps: t, preferred: type, types: ViolationType.allCases,
+            let label = try stream.recordPair(seed: seed, steps: t, type: type, pair: i,
                                               possible: possible.slots, impossible: impossible.slots)
+            XCTAssertEqual(label.type, type, "a pair never switches type")
+            XCTAssertEqual(label.violation.type, type)
             seen.insert(label.type)
             XCTAssertGreaterThan(label.frame, 0)
             XCTAssertLessThan(label.frame, t)
