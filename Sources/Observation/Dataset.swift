@@ -117,7 +117,7 @@ public struct DatasetShard: Sendable {
     public let violationFrame: [Int32]?
     /// [E] with violations: the pair index shared by both clips.
     public let pair: [Int64]?
-    /// [E] with violations: `vanish`, `teleport` or `passThrough`.
+    /// [E] with violations: `vanish`, `teleport`, `passThrough` or `immutability`.
     public let violationType: [String]?
 
     public var episodeCount: Int { episodes.count }

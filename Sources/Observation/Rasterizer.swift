@@ -34,10 +34,7 @@ public struct Rasterizer: Sendable, Equatable {
     public var frameByteCount: Int { width * height * channels }
 
     /// Rec. 601 luma, rounded: what a colour becomes in a grey frame.
-    public static func grey(_ c: SIMD3<UInt8>) -> UInt8 {
-        let r = 299 * Int(c.x), g = 587 * Int(c.y), b = 114 * Int(c.z)
-        return UInt8((r + g + b + 500) / 1000)
-    }
+    public static func grey(_ c: SIMD3<UInt8>) -> UInt8 { Drawable.luma(c) }
 
     /// Clears `frame` to the background and draws `drawables` in order (later ones on top).
     /// `frame` must hold at least `frameByteCount` bytes.

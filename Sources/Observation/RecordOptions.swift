@@ -59,7 +59,7 @@ public struct RecordOptions {
         guard workers >= 1 else { throw RecordError("workers must be at least 1") }
         if violations {
             guard !scene.violations.isEmpty else {
-                throw RecordError("--violations: scene \(scene.name) lists no violation types (add `violations: [vanish, teleport, passThrough]` to it)")
+                throw RecordError("--violations: scene \(scene.name) lists no violation types (add `violations: [vanish, teleport, passThrough, immutability]` to it)")
             }
             guard episodes % 2 == 0 else {
                 throw RecordError("--violations records matched pairs: --episodes must be even (got \(episodes))")

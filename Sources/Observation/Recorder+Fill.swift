@@ -108,13 +108,14 @@ extension Recorder {
     }
 
     /// Records job `j` of a `--violations` recording: pair p as slots 2j (possible) and 2j+1
-    /// (impossible), which share seed, pair index and type label and differ in `violation_frame`.
+    /// (impossible), which share seed, pair index and type label and differ in `violation_frame`. Pair p is always
+    /// of type `types[p mod len]`, so every type has the same number of pairs, give or take one.
     func recordPair(job j: Int, firstEpisode: Int, stream: ObservationStream, into slices: ShardSlices) throws {
         let types = violationTypes
         let i = 2 * j, p = (firstEpisode + i) / 2
         let seed = EpisodeSeeds.seed(base: plan.seeds.base, index: p)
-        let label = try stream.recordPair(seed: seed, steps: plan.steps, preferred: types[p % types.count],
-                                          types: types, possible: slices.slots(i), impossible: slices.slots(i + 1))
+        let label = try stream.recordPair(seed: seed, steps: plan.steps, type: types[p % types.count], pair: p,
+                                          possible: slices.slots(i), impossible: slices.slots(i + 1))
         for k in [i, i + 1] {
             slices.seeds[k] = Int64(bitPattern: seed)
             slices.pairs![k] = Int64(p)

@@ -105,7 +105,7 @@ public final class Recorder {
             episodesPerShard: m, shardCount: shardCount, arrays: arrays,
             violations: options.violations
                 ? .init(types: violationTypes.map(\.rawValue), pairs: options.episodes / 2,
-                        layout: "episode 2p is the possible clip (violation_frame -1), 2p+1 the impossible one; both share seed, actions and every frame before violation_frame; pair p uses violation_type types[p mod len(types)] unless the world offers none at that moment")
+                        layout: "episode 2p is the possible clip (violation_frame -1), 2p+1 the impossible one; both share seed, actions and every frame before violation_frame; pair p always has violation_type types[p mod len(types)], its event injected after an observation s with max(1, T//5) <= s <= min(T-2, max(1, T//5, T//2)); if no such moment shows that type, the recording fails rather than switch type")
                 : nil,
             part: options.part, shards: [], complete: false)
     }

@@ -22,6 +22,13 @@ public struct Drawable: Sendable, Equatable {
         self.color = color
         self.body = body
     }
+
+    /// Rec. 601 luma, rounded: what a colour becomes in a grey frame. Here, not in the rasteriser, because the
+    /// immutability planner must know which colours a grey camera can tell apart.
+    @inlinable public static func luma(_ c: SIMD3<UInt8>) -> UInt8 {
+        let r = 299 * Int(c.x), g = 587 * Int(c.y), b = 114 * Int(c.z)
+        return UInt8((r + g + b + 500) / 1000)
+    }
 }
 
 /// The rectangle of the world that a camera sees, in world units (y up).

@@ -23,7 +23,7 @@ bodies:
     friction: 0
     restitution: 1
     color: ["#e6403c", "#3cc850", "#466ef0", "#f0c832", "#c850dc", "#3cd2dc", "#fa8c28", "#f0f0f0"]
-violations: [vanish, teleport, passThrough]
+violations: [vanish, teleport, passThrough, immutability]
 
 """####),
         ("billiards", ####"""
@@ -63,7 +63,8 @@ bodies:
     linearDamping: 0.35
     angularDamping: 0.35
     color: ["#f5c81e", "#2850d2", "#dc2828", "#7828a0", "#f07814", "#1e8c3c", "#8c1e1e", "#141414", "#e6b4c8"]
-violations: [vanish, teleport, passThrough]
+# no passThrough: damped balls often reach no cushion within a clip (half the seeds at 32 steps, 2 % at 128)
+violations: [vanish, teleport, immutability]
 
 """####),
         ("tower", ####"""
@@ -93,7 +94,7 @@ bodies:
     friction: 0.4
     restitution: 0.2
     color: [235, 235, 235]
-violations: [vanish, teleport, passThrough]
+violations: [vanish, teleport, passThrough, immutability]
 
 """####),
         ("pendulum", ####"""
@@ -127,7 +128,7 @@ chains:
     bob: 0.5
     angularDamping: 0.02
     color: ["#3c8cdc", "#50c878", "#b45adc"]
-violations: [vanish]
+violations: [vanish, immutability]
 
 """####),
         ("ramp", ####"""
@@ -161,7 +162,7 @@ bodies:
     friction: 0.5
     restitution: 0.1
     color: [170, 160, 150]
-violations: [vanish, teleport, passThrough]
+violations: [vanish, teleport, passThrough, immutability]
 
 """####),
         ("push", ####"""
@@ -201,7 +202,8 @@ actor:
   body: pusher
   force: 20
   policy: {theta: 1.5, sigma: 1.5, push: block, goal: [16, 16], gain: 1}
-violations: [vanish, teleport, passThrough]
+# no passThrough: the damped pusher and block seldom reach a wall within a clip (under 10 % of seeds)
+violations: [vanish, teleport, immutability]
 
 """####),
         ("pile500", ####"""

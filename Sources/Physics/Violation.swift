@@ -6,6 +6,9 @@ public enum ViolationType: String, Codable, CaseIterable, Sendable {
     case teleport
     /// Solidity: a body stops colliding with walls and static obstacles, so it passes through them.
     case passThrough
+    /// Immutability: a visible body changes colour to one nothing in the scene has, keeping its shape and motion.
+    /// (The raw value is 12 characters: the widest a dataset's `<U12` `violation_type` holds.)
+    case immutability
 
     public init(from decoder: Decoder) throws {
         let raw = try decoder.singleValueContainer().decode(String.self)
@@ -22,18 +25,21 @@ public enum Violation: Equatable, Sendable, Codable {
     case vanish(body: Int)
     case teleport(body: Int, to: SIMD2<Float>)
     case passThrough(body: Int)
+    /// The new colour is part of the value, so a replayed log repaints exactly.
+    case immutability(body: Int, color: SIMD3<UInt8>)
 
     public var type: ViolationType {
         switch self {
         case .vanish: return .vanish
         case .teleport: return .teleport
         case .passThrough: return .passThrough
+        case .immutability: return .immutability
         }
     }
 
     public var body: Int {
         switch self {
-        case let .vanish(b), let .teleport(b, _), let .passThrough(b): return b
+        case let .vanish(b), let .teleport(b, _), let .passThrough(b), let .immutability(b, _): return b
         }
     }
 }

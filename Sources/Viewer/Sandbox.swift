@@ -285,6 +285,7 @@ struct InjectionUnavailable: Error, CustomStringConvertible {
         case .vanish: return "no body fully in view to vanish right now"
         case .teleport: return "no free place far enough away to teleport a body to right now"
         case .passThrough: return "no body is about to hit a wall right now: try pass-through again in a moment"
+        case .immutability: return "no body fully in view to repaint right now"
         }
     }
 }

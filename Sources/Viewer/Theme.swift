@@ -24,6 +24,7 @@ enum Theme {
         switch kind {
         case "vanish": return RGBA(hex: 0xC297FF)
         case "teleport": return RGBA(hex: 0xFFE066)
+        case "immutability": return RGBA(hex: 0x6CB6FF)
         default: return RGBA(hex: 0xFF7B72)
         }
     }

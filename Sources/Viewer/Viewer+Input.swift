@@ -9,7 +9,7 @@ extension Viewer {
         ("R", "reset with a new seed"),
         ("[  ]", "previous / next scene"),
         ("mouse drag", "steer the actor (push), else pull a body"),
-        ("V  B  N", "inject teleport / vanish / pass-through"),
+        ("V  B  N  M", "inject teleport / vanish / pass-through / immutability"),
         ("L", "live learning on / off"),
         ("1 – 9", "imagination horizon k"),
         ("S", "save a PNG screenshot"),
@@ -83,6 +83,7 @@ extension Viewer {
         case k(SDLK_v) where !isRepeat: inject(.teleport)
         case k(SDLK_b) where !isRepeat: inject(.vanish)
         case k(SDLK_n) where !isRepeat: inject(.passThrough)
+        case k(SDLK_m) where !isRepeat: inject(.immutability)
         case k(SDLK_l) where !isRepeat: toggleLearning()
         case k(SDLK_s) where !isRepeat: requestScreenshot()
         case k(SDLK_h), k(SDLK_QUESTION): if !isRepeat { showHelp.toggle() }

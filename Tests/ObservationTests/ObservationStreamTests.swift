@@ -98,8 +98,10 @@ final class ObservationStreamTests: XCTestCase {
         var seen: Set<ViolationType> = []
         for (i, type) in ViolationType.allCases.enumerated() {
             let seed = EpisodeSeeds.seed(base: 7, index: i)
-            let label = try stream.recordPair(seed: seed, steps: t, preferred: type, types: ViolationType.allCases,
+            let label = try stream.recordPair(seed: seed, steps: t, type: type, pair: i,
                                               possible: possible.slots, impossible: impossible.slots)
+            XCTAssertEqual(label.type, type, "a pair never switches type")
+            XCTAssertEqual(label.violation.type, type)
             seen.insert(label.type)
             XCTAssertGreaterThan(label.frame, 0)
             XCTAssertLessThan(label.frame, t)
@@ -121,6 +123,8 @@ final class ObservationStreamTests: XCTestCase {
                 XCTAssertNotEqual(p, q)
             case .passThrough:
                 XCTAssertNotEqual(Array(possible.states[last..<(last + sb)]), Array(impossible.states[last..<(last + sb)]))
+            case .immutability:
+                XCTAssertEqual(Array(possible.states), Array(impossible.states), "only a colour changed")
             }
         }
         XCTAssertEqual(seen, Set(ViolationType.allCases), "each preferred type was possible in bounce")

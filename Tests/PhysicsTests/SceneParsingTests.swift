@@ -98,7 +98,7 @@ final class SceneParsingTests: XCTestCase {
                     path: "world.width", line: 2, contains: "expected a number, got `ten`")
         assertError(replacing("world: {width: 10, height: 10}", "world: 10"), path: "world", line: 2, contains: "mapping")
         assertError(replacing("violations: [vanish]", "violations: [explode]"), path: "violations[0]", line: 13,
-                    contains: "expected one of vanish, teleport, passThrough, got `explode`")
+                    contains: "expected one of vanish, teleport, passThrough, immutability, got `explode`")
         assertError(replacing("shape: circle", "shape: hexagon"), path: "bodies[0].shape", line: 8, contains: "circle, box, polygon")
         assertError(replacing("[0, 255, 0]", "[0, 256, 0]"), path: "bodies[0].color[1][1]", line: 12, contains: "0...255")
     }

@@ -25,6 +25,7 @@ final class ReadmeResultsTests: XCTestCase {
             "teleport": surprise("teleport"),
             "vanish": surprise("vanish"),
             "pass-through": surprise("passThrough"),
+            "immutability": surprise("immutability"),
         ],
     ]
 

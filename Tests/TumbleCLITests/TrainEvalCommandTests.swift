@@ -277,7 +277,7 @@ final class TrainEvalCommandTests: XCTestCase {
             XCTAssertTrue(m.values.allSatisfy { (0...1).contains($0) }, "\(key): \(m)")
         }
         let surprise = try XCTUnwrap(report["surprise"] as? [String: [String: Any]])
-        XCTAssertEqual(Set(surprise.keys), ["vanish", "teleport", "passThrough"])
+        XCTAssertEqual(Set(surprise.keys), ["vanish", "teleport", "passThrough", "immutability"], "4 pairs: one of each type")
         for (type, s) in surprise {
             for key in ["pairwise_accuracy", "auroc", "pixel_baseline"] {
                 XCTAssertNotNil((s[key] as? Double).map { (0...1).contains($0) }, "surprise.\(type).\(key)")

@@ -45,7 +45,9 @@ final class EvalDatasetTests: XCTestCase {
         XCTAssertEqual(result.ranking[10]?.model.poolSize, 6)
         XCTAssertNotNil(result.positionErrorsCollision)      // recorded collisions split the errors
         XCTAssertEqual(result.surprise.reduce(0) { $0 + $1.pairs }, 6)
-        XCTAssertTrue(Set(result.surprise.map(\.type)).isSubset(of: ["vanish", "teleport", "passThrough"]))
+        // Pair p is of type types[p mod 4] (bounce lists vanish, teleport, passThrough, immutability).
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: result.surprise.map { ($0.type, $0.pairs) }),
+                       ["vanish": 2, "teleport": 2, "passThrough": 1, "immutability": 1])
         for s in result.surprise { XCTAssertTrue((0...1).contains(s.pixelPairwiseAccuracy)) }
         // The model-free reference equals a direct computation on the recorded states.
         XCTAssertTrue(result.positionErrors.stateConstantVelocity.allSatisfy { $0.isFinite && $0 >= 0 })
