@@ -9,7 +9,7 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a checkpoint on held-out data, or verify a report by re-running it.",
         discussion: """
-        Reports latent prediction error (k = 1…K), linear-probe position R² and position error in world units beside copy-last and constant-velocity baselines (also split by whether the body collides within the horizon), Hits@1 and MRR at 1, 5 and 10 steps (C-SWM protocol, one query per episode), and on violation datasets surprise pairwise accuracy and AUROC per violation type beside a model-free pixel-difference detector. Refuses data whose episode seeds were used in training. The JSON report carries the checkpoint and manifest SHA-256, the Tumble version, the exact command and the directory it ran in (relative to the report), so --verify resolves the command's relative paths from any directory.
+        Reports latent prediction error (k = 1…K), linear-probe position R² and position error in world units beside copy-last and constant-velocity baselines (also split by whether the body collides within the horizon), Hits@1 and MRR at 1, 5 and 10 steps (C-SWM: one query per episode; pooled: every window against every window; timing: every window against its own episode's frames) beside latent copy-last and constant velocity, and on violation datasets surprise pairwise (relative) accuracy, absolute accuracy and AUROC per violation type beside a model-free pixel-difference detector and the same network untrained (--untrained initialisations, mean ± 1.96 SD). Headline numbers carry 95 % intervals. Refuses data whose episode seeds were used in training. The JSON report carries the checkpoint and manifest SHA-256, the Tumble version, the exact command and the directory it ran in (relative to the report), so --verify resolves the command's relative paths from any directory.
 
         Examples:
           tumble eval --checkpoint runs/bounce/checkpoints/last.safetensors --data data/bounce-test --json report.json
@@ -41,6 +41,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Rollout horizon K in steps.")
     var horizon: Int = 10
 
+    @Option(help: "On violation datasets: random initialisations of the same network, never trained, scored beside the model (0: none).")
+    var untrained: Int = EvaluationOptions.defaultUntrainedSeeds.count
+
     @Option(help: "Re-run the command recorded in this report and check every number and hash.")
     var verify: String?
 
@@ -67,6 +70,7 @@ struct EvalCommand: ParsableCommand {
             if !(2...100_000).contains(steps) { throw ValidationError("--steps must be 2…100000, got \(steps)") }
         }
         if horizon < 1 { throw ValidationError("--horizon must be ≥ 1, got \(horizon)") }
+        if !(0...100).contains(untrained) { throw ValidationError("--untrained must be 0…100, got \(untrained)") }
     }
 
     func run() throws {
@@ -88,7 +92,8 @@ struct EvalCommand: ParsableCommand {
         }
 
         let live = scene.map { EvaluationRequest.Live(scene: $0, episodes: episodes, steps: steps, seed: seed!) }
-        let request = EvaluationRequest(checkpoint: checkpoint!, data: data ?? "", horizon: horizon, json: json, live: live)
+        var request = EvaluationRequest(checkpoint: checkpoint!, data: data ?? "", horizon: horizon, json: json, live: live)
+        request.untrained = untrained
         let report = try EvaluationRun.run(request, tumbleVersion: TumbleVersion.string,
                                            loadModel: loadModel, openData: openData, progress: progress)
         print(report.table(), terminator: "")

@@ -5,10 +5,11 @@ import XCTest
 /// tables is compared with `Assets/default-model-report.json` or `-surprise.json` at the README's rounding,
 /// and the shipped checkpoint is the one both reports name.
 final class ReadmeResultsTests: XCTestCase {
-    /// Per report, the README's table rows (first cell) and the report value behind each further column;
-    /// nil where the README prints "—". Every row of the table must be here, and every row here in the table.
-    static let expected: [String: [String: [String?]]] = [
-        "default-model-report.json": [
+    /// Per README table (its first header cell, exactly): the report it is
+    /// drawn from, its rows (first cell) and the report value behind each further column; nil where the README prints
+    /// "—". A path "file.json:path" reads another report. Every row of the table must be here, and every row here in it.
+    static let expected: [(table: String, file: String, rows: [String: [String?]])] = [
+        ("`default-model-report.json`", "Assets/default-model-report.json", [
             "linear probe position R²": ["probe.frames", "probe.position_r2", nil, nil, nil, nil],
             "position error at k = 1": ["probe.samples"] + baselines("probe", 1, interval: true),
             "position error at k = 5": ["probe.samples"] + baselines("probe", 5, interval: true),
@@ -17,17 +18,43 @@ final class ReadmeResultsTests: XCTestCase {
                                           "probe.ratio_to_copy_last_ci95.10.0|probe.ratio_to_copy_last_ci95.10.1", nil, nil, nil],
             "… the ball collides within 10 steps": ["probe.collision.samples"] + baselines("probe.collision", 10),
             "… the ball does not collide": ["probe.no_collision.samples"] + baselines("probe.no_collision", 10),
-            "Hits@1 at 1 step": ["hits_pool_size", "hits_at_1.1", nil, nil, nil, nil],
-            "Hits@1 at 10 steps": ["hits_pool_size", "hits_at_1.10", nil, nil, nil, nil],
-            "MRR at 10 steps": ["hits_pool_size", "mrr.10", nil, nil, nil, nil],
-        ],
-        "default-model-surprise.json": [
+        ]),
+        ("`default-model-report.json` rankings", "Assets/default-model-report.json", [
+            "C-SWM, 1 step": ranking("hits_", 1),
+            "C-SWM, 10 steps": ranking("hits_", 10),
+            "pooled, 5 steps": ranking("pooled_", 5),
+            "pooled, 10 steps": ranking("pooled_", 10),
+            "timing, 1 step": ranking("timing_", 1),
+            "timing, 5 steps": ranking("timing_", 5),
+            "timing, 10 steps": ranking("timing_", 10),
+        ]),
+        ("`default-model-surprise.json`", "Assets/default-model-surprise.json", [
             "teleport": surprise("teleport"),
             "vanish": surprise("vanish"),
             "pass-through": surprise("passThrough"),
             "immutability": surprise("immutability"),
-        ],
+        ]),
+        ("`docs/eval/second-set-*.json`", "docs/eval/second-set-report.json", [
+            "k = 10 error ÷ copy-last's": ["prediction_episodes", "probe.ratio_to_copy_last.10",
+                                          "probe.ratio_to_copy_last_ci95.10.0|probe.ratio_to_copy_last_ci95.10.1"],
+            "C-SWM Hits@1, 10 steps": ["hits_queries", "hits_at_1.10", "hits_at_1_ci95.10.0|hits_at_1_ci95.10.1"],
+            "pooled Hits@1, 10 steps": ["pooled_queries", "pooled_hits_at_1.10", "pooled_hits_at_1_ci95.10.0|pooled_hits_at_1_ci95.10.1"],
+            "timing Hits@1, 1 step": ["timing_queries", "timing_hits_at_1.1", "timing_hits_at_1_ci95.1.0|timing_hits_at_1_ci95.1.1"],
+            "timing Hits@1, 5 steps": ["timing_queries", "timing_hits_at_1.5", "timing_hits_at_1_ci95.5.0|timing_hits_at_1_ci95.5.1"],
+        ] .merging(["teleport", "vanish", "passThrough", "immutability"].map { type in
+            ("\(type == "passThrough" ? "pass-through" : type) accuracy",
+             ["pairs", "pairwise_accuracy", "pairwise_accuracy_ci95.0|pairwise_accuracy_ci95.1"].map { part in
+                 part.split(separator: "|").map { "docs/eval/second-set-surprise.json:surprise.\(type).\($0)" }.joined(separator: "|") })
+        }, uniquingKeysWith: { a, _ in a })),
     ]
+
+    /// Queries, pool, the model's Hits@1, its interval and MRR, and the latent copy-last and constant-velocity Hits@1.
+    static func ranking(_ prefix: String, _ k: Int) -> [String?] {
+        let p = prefix == "hits_" ? "" : prefix
+        return ["\(prefix)queries", "\(p == "" ? "hits_" : p)pool_size", "\(p)hits_at_1.\(k)",
+                "\(p)hits_at_1_ci95.\(k).0|\(p)hits_at_1_ci95.\(k).1", "\(p)mrr.\(k)",
+                "\(prefix)baselines.copy_last.hits_at_1.\(k)", "\(prefix)baselines.constant_velocity.hits_at_1.\(k)"]
+    }
 
     /// The model's error, its interval over episodes (or "—"), and the three baselines at step k.
     static func baselines(_ part: String, _ k: Int, interval: Bool = false) -> [String?] {
@@ -36,8 +63,12 @@ final class ReadmeResultsTests: XCTestCase {
             + ["baseline_copy_last", "baseline_constant_velocity", "state_constant_velocity"].map { "\(part).\($0).\(k)" }
     }
 
+    /// Pairs, relative accuracy (max) and its interval, AUROC, relative accuracy (mean), absolute accuracy and its
+    /// interval, the pixel detector's relative and absolute accuracy, and the untrained network's mean ± 1.96 SD.
     static func surprise(_ type: String) -> [String?] {
-        ["pairs", "pairwise_accuracy", "pairwise_accuracy_ci95.0|pairwise_accuracy_ci95.1", "auroc", "pixel_baseline", "pixel_baseline_auroc"]
+        ["pairs", "pairwise_accuracy", "pairwise_accuracy_ci95.0|pairwise_accuracy_ci95.1", "auroc", "mean_over_steps.pairwise_accuracy",
+         "absolute_accuracy", "absolute_accuracy_ci95.0|absolute_accuracy_ci95.1", "pixel_baseline", "pixel_baseline_absolute_accuracy",
+         "untrained.pairwise_accuracy.range95.0|untrained.pairwise_accuracy.range95.1"]
             .map { $0.split(separator: "|").map { "surprise.\(type).\($0)" }.joined(separator: "|") }
     }
 
@@ -45,8 +76,10 @@ final class ReadmeResultsTests: XCTestCase {
         TumbleProcess.packageRoot.appendingPathComponent("Assets").appendingPathComponent(name)
     }
 
-    static func report(_ name: String) throws -> [String: Any] {
-        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: assets(name))) as? [String: Any], name)
+    /// A report by its path from the package root.
+    static func report(_ path: String) throws -> [String: Any] {
+        let url = TumbleProcess.packageRoot.appendingPathComponent(path)
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any], path)
     }
 
     /// The value at a dotted path (`probe.position_error.10`) of a decoded report.
@@ -87,9 +120,9 @@ final class ReadmeResultsTests: XCTestCase {
 
     func testResultsTablesAreTheShippedReports() throws {
         let tables = Self.tables(in: try ReadmeTests.readme())
-        for (name, rows) in Self.expected {
-            let report = try Self.report(name)
-            let table = try XCTUnwrap(tables.first { $0.header.first == "`\(name)`" }, "README has a table headed `\(name)`")
+        for (name, file, rows) in Self.expected {
+            let report = try Self.report(file)
+            let table = try XCTUnwrap(tables.first { $0.header.first == name }, "README has a table headed \(name)")
             XCTAssertEqual(Set(table.rows.map { $0[0] }), Set(rows.keys), "rows of the \(name) table")
             XCTAssertEqual(table.rows.count, rows.count, "no row twice in the \(name) table")
             for row in table.rows {
@@ -105,7 +138,11 @@ final class ReadmeResultsTests: XCTestCase {
                     let texts = parts.count == 1 ? [cell] : cell.components(separatedBy: "–")
                     XCTAssertEqual(texts.count, parts.count, "\(name) row '\(row[0])': '\(cell)' is not lo–hi")
                     for (text, part) in zip(texts, parts) {
-                        let actual = try XCTUnwrap(Self.value(part, in: report), "\(name) has no number at \(part)")
+                        // "file.json:path" reads another report.
+                        let split = part.split(separator: ":", maxSplits: 1).map(String.init)
+                        let source = split.count == 2 ? try Self.report(split[0]) : report
+                        let key = split.last!
+                        let actual = try XCTUnwrap(Self.value(key, in: source), "\(name) has no number at \(part)")
                         let printed = try XCTUnwrap(Self.number(in: text), "\(name) row '\(row[0])': no number in '\(cell)'")
                         XCTAssertEqual(printed.text, String(format: "%.\(printed.decimals)f", actual),
                                        "\(name) row '\(row[0])': README says \(cell), \(part) is \(actual)")
@@ -142,7 +179,8 @@ final class ReadmeResultsTests: XCTestCase {
         XCTAssertSucceeded(r, "sha256sum Assets/default-model.safetensors")
         let digest = String(r.stdout.prefix(64))
         let readme = try ReadmeTests.readme().replacingOccurrences(of: "\n", with: " ")
-        for name in Self.expected.keys.sorted() {
+        for name in ["Assets/default-model-report.json", "Assets/default-model-surprise.json",
+                     "docs/eval/second-set-report.json", "docs/eval/second-set-surprise.json"] {
             let report = try Self.report(name)
             XCTAssertEqual(report["checkpoint_sha256"] as? String, digest, "\(name) names another checkpoint")
             XCTAssertEqual((report["model"] as? [String: Any])?["training_step"] as? String, "1500", name)

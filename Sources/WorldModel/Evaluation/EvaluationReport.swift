@@ -22,6 +22,8 @@ public struct EvaluationRequest: Equatable, Sendable {
     /// Set when the episodes come from a live scene.
     public var live: Live?
     public var horizon: Int
+    /// Untrained initialisations scored beside the model on violation pairs (seeds 1…n).
+    public var untrained: Int = EvaluationOptions.defaultUntrainedSeeds.count
     /// Report path, if one is written.
     public var json: String?
     /// The directory the command ran in, written relative to the report file's directory (".." for
@@ -49,6 +51,7 @@ public struct EvaluationRequest: Equatable, Sendable {
             words += ["--data", data]
         }
         if horizon != 10 { words += ["--horizon", String(horizon)] }
+        if untrained != EvaluationOptions.defaultUntrainedSeeds.count { words += ["--untrained", String(untrained)] }
         if let json { words += ["--json", json] }
         return words.map(shellQuoted).joined(separator: " ")
     }
@@ -196,6 +199,7 @@ public struct EvaluationReport: Equatable, Sendable {
                 ("steps", .number(Double(live.steps))), ("seed", .string(String(live.seed))),
             ] } ?? [("data", .string(request.data))]) + [
                 ("horizon", .number(Double(request.horizon))),
+                ("untrained", .number(Double(request.untrained))),
                 ("json", request.json.map(JSONValue.string) ?? .null),
             ] + (request.workingDirectory.map { [("working_directory", JSONValue.string($0))] } ?? []))),
             ("checkpoint_sha256", .string(checkpointSHA256)),

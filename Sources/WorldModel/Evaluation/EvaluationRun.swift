@@ -75,7 +75,8 @@ public enum EvaluationRun {
         let checkpointSHA = try FileDigest.sha256(of: checkpointURL)
         let model = try loadModel(checkpointURL)
         try EvaluationMemory.check(model: model, source: source, options: EvaluationOptions(horizon: request.horizon))
-        let evaluator = Evaluator(model: model, options: EvaluationOptions(horizon: request.horizon))
+        let evaluator = Evaluator(model: model, options: EvaluationOptions(horizon: request.horizon,
+                                                                           untrainedSeeds: (0..<UInt64(request.untrained)).map { $0 + 1 }))
         let name = request.live.map { "scene \($0.scene) (seed \($0.seed))" } ?? request.data
         let result = try evaluator.evaluate(source, name: name, progress: progress)
         return EvaluationReport(request: request, checkpointSHA256: checkpointSHA,
@@ -153,8 +154,15 @@ public enum EvaluationRun {
             }
             workingDirectory = text
         }
-        return EvaluationRequest(checkpoint: checkpoint, data: data, horizon: Int(horizon), json: inputs["json"]?.stringValue,
-                                 workingDirectory: workingDirectory, live: live)
+        var request = EvaluationRequest(checkpoint: checkpoint, data: data, horizon: Int(horizon), json: inputs["json"]?.stringValue,
+                                        workingDirectory: workingDirectory, live: live)
+        if let value = inputs["untrained"] {
+            guard let n = value.doubleValue, n >= 0, n <= 100, n == n.rounded() else {
+                throw EvaluationError.invalidReport(file: file, field: "inputs.untrained", expected: "a whole number 0…100")
+            }
+            request.untrained = Int(n)
+        }
+        return request
     }
 
     /// `inputs.scene`, `episodes`, `steps`, `seed` of a report made on a live scene; nil for a dataset's.

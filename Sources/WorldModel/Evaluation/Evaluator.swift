@@ -17,7 +17,7 @@ public struct EvaluationOptions: Equatable, Sendable {
         self.untrainedSeeds = untrainedSeeds
     }
 
-    /// Five initialisations: enough for a mean ± 1.96 SD band, few enough to cost five passes over the pairs.
+    /// Five initialisations (seeds 1…5): enough for a mean ± 1.96 SD band, few enough to cost five passes over the pairs.
     public static let defaultUntrainedSeeds: [UInt64] = [1, 2, 3, 4, 5]
 }
 
