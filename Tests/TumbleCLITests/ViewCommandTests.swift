@@ -10,7 +10,7 @@ final class ViewCommandTests: XCTestCase {
         XCTAssertSucceeded(r, "tumble view bounce --frames 30 --screenshot out.png")
         XCTAssertTrue(r.stdout.contains("saved") && r.stdout.contains("30 frames"), r.output)
         // Without --checkpoint the window shows the shipped model: the one its eval reports name by SHA-256.
-        let report = try ReadmeResultsTests.report("default-model-report.json")
+        let report = try ReadmeResultsTests.report("Assets/default-model-report.json")
         let sha = try XCTUnwrap(report["checkpoint_sha256"] as? String)
         XCTAssertTrue(r.stdout.contains("model: bounce · \(sha.prefix(12)) · step 1500"), "shipped model not loaded:\n\(r.output)")
         let png = try Data(contentsOf: dir.appendingPathComponent("out.png"))

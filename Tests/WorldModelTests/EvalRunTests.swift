@@ -369,6 +369,27 @@ final class EvalRunTests: XCTestCase {
         XCTAssertTrue(json["command"]?.stringValue?.contains("--horizon 3") ?? false)
     }
 
+    func testUntrainedInitialisationsAreRecordedAndReRunByVerify() throws {
+        let seen = OracleModel(bodies: 2)
+        seen.untrainedFactory = { seed in let m = OracleModel(bodies: 2); m.gain = Float(seed) * 0.3; return m }
+        model = seen
+        var r = request
+        r.untrained = 3
+        XCTAssertTrue(r.command.hasSuffix("--untrained 3 --json \(reportURL.path)"), r.command)
+        let report = try evaluate(r)
+        XCTAssertEqual(seen.untrainedRequests, [1, 2, 3])
+        XCTAssertEqual(report.result.surprise.first?.untrained?.initialisations, 3)
+        let stored = try JSONValue.parse(Data(contentsOf: reportURL))
+        XCTAssertEqual(stored["inputs"]?["untrained"], .number(3))
+        XCTAssertEqual(stored["untrained_seeds"], .array(["1", "2", "3"].map(JSONValue.string)))
+        // --verify asks for the same three initialisations again and finds every number.
+        let outcome = try verify()
+        XCTAssertTrue(outcome.differences.isEmpty)
+        XCTAssertEqual(seen.untrainedRequests, [1, 2, 3, 1, 2, 3])
+        // The default (5) is left out of the command.
+        XCTAssertFalse(request.command.contains("--untrained"))
+    }
+
     func testCommandIsShellQuoted() {
         let r = EvaluationRequest(checkpoint: "runs/my run/last.safetensors", data: "data/it's", horizon: 5, json: "out.json")
         XCTAssertEqual(r.command, "tumble eval --checkpoint 'runs/my run/last.safetensors' --data 'data/it'\\''s' --horizon 5 --json out.json")
