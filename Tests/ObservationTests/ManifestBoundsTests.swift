@@ -5,13 +5,7 @@ import XCTest
 
 /// Counts and names a hostile manifest or flag can carry: each is an error naming the file and the
 /// field before any memory is sized by it or any file outside the dataset is opened.
-final class ManifestBoundsTests: XCTestCase {
-    var dirs: [URL] = []
-    override func tearDown() {
-        for d in dirs { try? FileManager.default.removeItem(at: d) }
-        dirs = []
-    }
-
+final class ManifestBoundsTests: DirectoryTestCase {
     func options(_ out: URL) throws -> RecordOptions {
         var o = RecordOptions(scene: try Scene.load("bounce"), output: out, tumbleVersion: "test")
         o.episodes = 4

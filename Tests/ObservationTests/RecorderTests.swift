@@ -24,19 +24,7 @@ bodies:
     color: [[200, 60, 60], [60, 200, 60]]
 """
 
-final class RecorderTests: XCTestCase {
-    var dirs: [URL] = []
-    override func tearDown() {
-        for d in dirs { try? FileManager.default.removeItem(at: d) }
-        dirs = []
-    }
-
-    func tempDir() throws -> URL {
-        let d = try makeTemporaryDirectory()
-        dirs.append(d)
-        return d
-    }
-
+final class RecorderTests: DirectoryTestCase {
     func options(_ scene: Scene, _ out: URL, episodes: Int = 8, steps: Int = 10, perShard: Int? = 2,
                  violations: Bool = false, resolution: Int? = 16, seed: UInt64 = 1) -> RecordOptions {
         var o = RecordOptions(scene: scene, output: out, tumbleVersion: "test")
@@ -49,14 +37,6 @@ final class RecorderTests: XCTestCase {
         return o
     }
 
-    /// Every file of a directory, by name.
-    func contents(_ dir: URL) throws -> [String: Data] {
-        var out: [String: Data] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: dir.path) {
-            out[name] = try Data(contentsOf: dir.appendingPathComponent(name))
-        }
-        return out
-    }
 
     func testRecordingIsDeterministicAndIndependentOfThreadCount() throws {
         let scene = try Scene.load("bounce")

@@ -6,19 +6,7 @@ import XCTest
 
 /// Interrupted, corrupted and failing recordings: each must end byte-identical to a clean run or
 /// leave a clear error and no half-written file.
-final class ResumeAndFailureTests: XCTestCase {
-    var dirs: [URL] = []
-    override func tearDown() {
-        for d in dirs { try? FileManager.default.removeItem(at: d) }
-        dirs = []
-    }
-
-    func tempDir() throws -> URL {
-        let d = try makeTemporaryDirectory()
-        dirs.append(d)
-        return d
-    }
-
+final class ResumeAndFailureTests: DirectoryTestCase {
     func options(_ out: URL, resume: Bool = false) throws -> RecordOptions {
         var o = RecordOptions(scene: try Scene.load("bounce"), output: out, tumbleVersion: "test")
         o.episodes = 8
@@ -30,13 +18,6 @@ final class ResumeAndFailureTests: XCTestCase {
         return o
     }
 
-    func contents(_ dir: URL) throws -> [String: Data] {
-        var out: [String: Data] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: dir.path) {
-            out[name] = try Data(contentsOf: dir.appendingPathComponent(name))
-        }
-        return out
-    }
 
     /// A writer whose disk is full after `capacity` bytes in total (ENOSPC from then on).
     final class FullDisk: @unchecked Sendable {

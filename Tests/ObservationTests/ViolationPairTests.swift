@@ -5,19 +5,7 @@ import XCTest
 @testable import Observation
 
 /// Matched pairs: the immutability type's pixels, balanced types in recordings, and the error when a type cannot be made.
-final class ViolationPairTests: XCTestCase {
-    var dirs: [URL] = []
-    override func tearDown() {
-        for d in dirs { try? FileManager.default.removeItem(at: d) }
-        dirs = []
-    }
-
-    func tempDir() throws -> URL {
-        let d = try makeTemporaryDirectory()
-        dirs.append(d)
-        return d
-    }
-
+final class ViolationPairTests: DirectoryTestCase {
     func options(_ scene: Scene, _ out: URL, episodes: Int, steps: Int = 32, seed: UInt64 = 1, workers: Int = 2) -> RecordOptions {
         var o = RecordOptions(scene: scene, output: out, tumbleVersion: "test")
         o.episodes = episodes
@@ -30,13 +18,6 @@ final class ViolationPairTests: XCTestCase {
         return o
     }
 
-    func contents(_ dir: URL) throws -> [String: Data] {
-        var out: [String: Data] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: dir.path) {
-            out[name] = try Data(contentsOf: dir.appendingPathComponent(name))
-        }
-        return out
-    }
 
     /// Types of every pair of a recording, in pair order; each label lies after the injection window's start.
     func pairTypes(_ dir: URL) throws -> [String] {

@@ -101,7 +101,9 @@ struct ClipSurprise {
     }
 
     /// Absolute-accuracy thresholds: the 90th percentile over every possible clip, per definition and for the pixel detector.
-    static func thresholds(_ clips: [ClipSurprise]) -> (model: [SurpriseMetrics.Reduction: Double], pixel: Double, possible: Int) {
+    typealias Thresholds = (model: [SurpriseMetrics.Reduction: Double], pixel: Double, possible: Int)
+
+    static func thresholds(_ clips: [ClipSurprise]) -> Thresholds {
         let possible = clips.filter { !$0.impossible }
         var model: [SurpriseMetrics.Reduction: Double] = [:]
         for r in SurpriseMetrics.Reduction.allCases {
@@ -110,9 +112,9 @@ struct ClipSurprise {
         return (model, SurpriseMetrics.percentile(possible.map(\.pixel), SurpriseMetrics.absoluteThresholdPercentile), possible.count)
     }
 
-    /// Scores every violation type; `untrained` holds the same clips (same order) scored by untrained networks.
-    static func score(_ clips: [ClipSurprise], untrained: [[ClipSurprise]] = []) throws -> [SurpriseResult] {
-        let limits = thresholds(clips)
+    /// Scores every violation type against `limits` (`thresholds(clips)`); `untrained` holds the same clips (same
+    /// order) scored by untrained networks.
+    static func score(_ clips: [ClipSurprise], limits: Thresholds, untrained: [[ClipSurprise]] = []) throws -> [SurpriseResult] {
         let untrainedTypes = try untrained.map { (try pairs($0), thresholds($0).model) }
         return try pairs(clips).enumerated().map { index, entry in
             let (type, pairs) = entry

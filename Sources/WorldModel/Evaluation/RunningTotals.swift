@@ -296,6 +296,7 @@ struct RunningTotals {
         }
         let std = latentMoments.standardDeviations
         let intervals = episodeErrors.intervals()
+        let limits = ClipSurprise.thresholds(clips)
         var result = EvaluationResult(
             horizon: horizon, historyLength: historyLength, episodes: episodes,
             predictionEpisodes: predictionEpisodes, windows: windows,
@@ -307,11 +308,10 @@ struct RunningTotals {
             positionErrors: group(0),
             positionErrorsCollision: sawCollisions ? group(1) : nil,
             positionErrorsNoCollision: sawCollisions ? group(2) : nil,
-            ranking: first, surprise: try ClipSurprise.score(clips, untrained: untrainedClips))
+            ranking: first, surprise: try ClipSurprise.score(clips, limits: limits, untrained: untrainedClips))
         result.pooledRanking = pooled
         result.timingRanking = timing
         if !clips.isEmpty {
-            let limits = ClipSurprise.thresholds(clips)
             result.surpriseThreshold = limits.model
             result.pixelThreshold = limits.pixel
             result.possibleClips = limits.possible

@@ -26,6 +26,7 @@ final class WorldNetwork {
                                 dimension: encoder.latentDimension, actions: info.actionDimension, isSpatial: config.latentKind == .spatial)
         predictor = config.predictorKind.make(config: config, shape: shape, rng: &rng)
         heads = try Heads(config: config, info: info, latent: shape, rng: &rng)
+        mapMoments = shape.isSpatial ? MapMoments(height: shape.height, width: shape.width, channels: shape.channels) : nil
         if config.target == .ema {
             // An exact copy of the encoder at step 0; its own draws are overwritten, so they use a spare generator.
             var spare = RNG(seed: 0)
@@ -38,9 +39,7 @@ final class WorldNetwork {
     var latentDimension: Int { encoder.latentDimension }
     var mapHeight: Int { encoder.mapHeight }
     /// Moments of the latent's channel maps (spatial latents only; the centroid loss reads them).
-    var mapMoments: MapMoments? {
-        isSpatial ? MapMoments(height: encoder.mapHeight, width: encoder.mapWidth, channels: encoder.mapChannels) : nil
-    }
+    let mapMoments: MapMoments?
     var mapWidth: Int { encoder.mapWidth }
     var mapChannels: Int { encoder.mapChannels }
     var isSpatial: Bool { config.latentKind == .spatial }
