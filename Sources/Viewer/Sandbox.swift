@@ -24,7 +24,7 @@ final class Sandbox {
     /// Plans violations (which body, where to).
     private var violationRandom: SplitMix64
     var rasterizer: Rasterizer { stream.rasterizer }
-    let model: ViewerModel?
+    private(set) var model: ViewerModel?
     /// Imagination horizon k, 1...9.
     var horizon: Int { didSet { horizon = min(max(horizon, 1), 9); refreshForecast() } }
 
@@ -117,16 +117,29 @@ final class Sandbox {
     /// Resets with the next seed of the window's seed stream (the R key).
     func resetWithNewSeed() { reset(seed: seedStream.next() & 0xFFFF_FFFF) }
 
-    /// Switches to the scene `offset` places away in the catalogue, wrapping around.
-    func switchScene(by offset: Int) throws {
+    /// The scene `offset` places away in the catalogue, wrapping around.
+    func scene(at offset: Int) -> Scene {
+        let n = scenes.count
+        return scenes[((sceneIndex + offset) % n + n) % n]
+    }
+
+    /// Switches to the scene `offset` places away in the catalogue, wrapping around; with `newModel`, that
+    /// scene's model replaces the current one (`.some(nil)`: no model).
+    func switchScene(by offset: Int, model newModel: ViewerModel?? = nil) throws {
         let n = scenes.count
         let index = ((sceneIndex + offset) % n + n) % n
+        let model = newModel ?? self.model
         try Self.check(model: model, scene: scenes[index])
         let st = try ObservationStream(scene: scenes[index], resolution: model?.frameSize.width)
         let l = try LeadWorld(scene: scenes[index])
         sceneIndex = index
         stream = st
         lead = l
+        if let newModel {
+            self.model = newModel
+            (newModel as? StateOracleModel)?.connect(oracle: self)
+            (newModel as? StateReadingModel)?.connect(states: self)
+        }
         userAction = nil
         userPull = nil
         begin()

@@ -66,6 +66,8 @@ public final class TrainedModelAdapter: ViewerModel, StateReadingModel {
     /// Whether the model started from scratch in this window (no checkpoint behind it).
     public var isFromScratch: Bool { initialModel.checkpointSHA256.isEmpty }
 
+    public var trainedOn: String? { model.info.sceneName }
+
     public var label: String {
         let online = learner?.steps ?? 0
         if isFromScratch { return "\(model.info.sceneName) · new model learning from scratch · \(online) steps" }

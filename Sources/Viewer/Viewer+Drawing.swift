@@ -101,7 +101,9 @@ extension Viewer {
 
         // Row 2: the statistics shrink (least useful first) so the model label keeps as much room as it needs.
         let modelText: String, modelColor: RGBA
-        if let m = s.model { modelText = "model " + m.label; modelColor = Theme.imagined } else {
+        if let m = s.model, let other = m.trainedOn, other != s.scene.name {
+            modelText = "model of \(other), not \(s.scene.name): " + m.label; modelColor = Theme.warning
+        } else if let m = s.model { modelText = "model " + m.label; modelColor = Theme.imagined } else {
             modelText = "no model" + (noModelReason.map { " — \($0)" } ?? ""); modelColor = Theme.warning
         }
         let statVariants = Self.dropping([

@@ -15,9 +15,9 @@ public final class Viewer {
     let fonts: Fonts
     let sandbox: Sandbox
     let eyes: EyePanels
-    let learner: LiveLearner?
+    private(set) var learner: LiveLearner?
     /// Why there is no model, shown in the HUD.
-    let noModelReason: String?
+    private(set) var noModelReason: String?
 
     var painter = WorldPainter()
     var surprisePlot = TimeSeriesPlot(title: "surprise", color: Theme.surprise)
@@ -183,7 +183,25 @@ public final class Viewer {
 
     func switchScene(by offset: Int) {
         do {
-            try sandbox.switchScene(by: offset)
+            if let provider = options.modelForScene {
+                // Each scene its own model: the old one's learning stops with it.
+                let choice = provider(sandbox.scene(at: offset))
+                let model: ViewerModel?, reason: String?
+                switch choice {
+                case .none(let why): (model, reason) = (nil, why)
+                case .kinematicBaseline:
+                    let next = sandbox.scene(at: offset)
+                    (model, reason) = (KinematicBaseline(frameHeight: next.camera.resolution, frameWidth: next.camera.resolution,
+                                                         channels: next.camera.color.channels), nil)
+                case .model(let m): (model, reason) = (m, nil)
+                }
+                try sandbox.switchScene(by: offset, model: .some(model))
+                learner?.stopAndWait()
+                learner = model.flatMap { $0.supportsLearning ? LiveLearner(model: $0) : nil }
+                noModelReason = reason
+            } else {
+                try sandbox.switchScene(by: offset)
+            }
             drag = nil
             afterEpisodeChange(label: sandbox.scene.name)
             say("scene \(sandbox.scene.name)", Theme.text)

@@ -9,6 +9,8 @@
 public protocol ViewerModel: AnyObject {
     /// Shown in the HUD: what this model is, e.g. the short SHA-256 of its checkpoint.
     var label: String { get }
+    /// The scene the model learned, when it learned one (the HUD warns when it is not the scene shown).
+    var trainedOn: String? { get }
     /// The frame the model reads, `height × width × channels` bytes, row-major, top row first.
     var frameSize: (height: Int, width: Int, channels: Int) { get }
     /// Feeds the frame just observed and the action that led to it (nil on the first frame of an episode).
@@ -29,4 +31,8 @@ public protocol ViewerModel: AnyObject {
     /// One online training step on recently observed frames; returns the training loss, or nil when there is
     /// not enough data yet. Called from a background thread.
     func learnStep() -> Float?
+}
+
+extension ViewerModel {
+    public var trainedOn: String? { nil }
 }

@@ -28,6 +28,9 @@ public struct ViewerOptions {
     /// Imagination horizon k (1...9).
     public var horizon: Int = 5
     public var model: ViewerModelChoice
+    /// When set, switching scenes (`[` `]`) shows the model this returns for the new scene instead of keeping `model`:
+    /// each scene its own shipped model.
+    public var modelForScene: ((Scene) -> ViewerModelChoice)?
     /// Key presses to send through SDL's event queue at given frames (demos, docs screenshots): the same
     /// path a keyboard takes. Keys are named as in `ScriptedKey.parse`.
     public var scriptedKeys: [ScriptedKey] = []

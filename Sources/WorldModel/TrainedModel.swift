@@ -1,5 +1,6 @@
 import Foundation
 import Observation
+import Tensor
 
 /// A trained world model loaded from a checkpoint, for evaluation, the viewer and scripts.
 ///
@@ -76,6 +77,16 @@ public final class TrainedModel {
         try network.probeStates(previous: previous, current: current, info: info)
     }
 
+    /// Angle read-out from single latents `[B, D]`: `[B, N, 2]` = (cos sθ, sin sθ) per body, s its rotational symmetry
+    /// (`ModelInfo.data.orientationSymmetry`; bodies with s = 0 read 0). nil for a scene without turning bodies.
+    public func probeAngles(latents: [Float]) throws -> [Float]? {
+        let d = latentDimension
+        guard latents.count % max(d, 1) == 0 else {
+            throw TensorError.shapeMismatch(op: "TrainedModel.probeAngles", lhs: [latents.count], rhs: [-1, d])
+        }
+        return try network.heads.angles(latents, rows: latents.count / d)
+    }
+
     /// Transposed-conv decoder: latents `[B, D]` to frames uint8 `[B, H, W, C]`.
     public func decode(latents: [Float]) throws -> [UInt8] {
         try network.decode(latents: latents, info: info)
@@ -109,6 +120,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     // Checkpoints store one flat JSON object (`__metadata__.info`); its keys are part of the format.
     enum CodingKeys: String, CodingKey {
         case height, width, channels, bodies, actionSize, sceneSHA256, sceneName, stateMean, stateStd, observationHz
+        case orientationSymmetry
     }
 
     public init(from decoder: Swift.Decoder) throws {
@@ -118,7 +130,8 @@ public struct ModelInfo: Codable, Equatable, Sendable {
                                actionDimension: try c.decode(Int.self, forKey: .actionSize),
                                sceneName: try c.decode(String.self, forKey: .sceneName),
                                sceneSHA256: try c.decode(String.self, forKey: .sceneSHA256),
-                               observationHz: try c.decode(Double.self, forKey: .observationHz))
+                               observationHz: try c.decode(Double.self, forKey: .observationHz),
+                               orientationSymmetry: try c.decodeIfPresent([Int].self, forKey: .orientationSymmetry))
         stateMean = try c.decode([Float].self, forKey: .stateMean)
         stateStd = try c.decode([Float].self, forKey: .stateStd)
     }
@@ -131,6 +144,8 @@ public struct ModelInfo: Codable, Equatable, Sendable {
         try c.encode(data.sceneSHA256, forKey: .sceneSHA256); try c.encode(data.sceneName, forKey: .sceneName)
         try c.encode(stateMean, forKey: .stateMean); try c.encode(stateStd, forKey: .stateStd)
         try c.encode(data.observationHz, forKey: .observationHz)
+        // Only where some orientation shows, so checkpoints of scenes without turning bodies keep their bytes.
+        if data.hasTurningBodies { try c.encode(data.orientationSymmetry, forKey: .orientationSymmetry) }
     }
 }
 

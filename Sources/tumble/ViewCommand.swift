@@ -86,6 +86,15 @@ struct ViewCommand: ParsableCommand {
                 + "this is \(scenes[index].name); expect it to be surprised\n").utf8))
         }
         var options = ViewerOptions(scenes: scenes, sceneIndex: index, seed: seed, model: model)
+        if checkpoint == nil && !baseline {
+            // No model named: every scene shows its own shipped model, also after [ and ].
+            let learn = learn
+            options.modelForScene = { scene in
+                (try? Self.model(checkpoint: nil, baseline: false, learn: learn, scene: scene))
+                    ?? .none(reason: "the shipped model of \(scene.name) could not be loaded")
+            }
+        }
+        if frames != nil { print("scene \(scenes[index].name): " + Self.describe(model)) }
         let (w, h) = Self.parseSize(size)!
         options.width = w; options.height = h
         options.vsync = !noVsync
@@ -150,10 +159,11 @@ struct ViewCommand: ParsableCommand {
             return .model(adapter)
         }
         guard let checkpoint else {
-            // The shipped default model: the same file its eval report names by SHA-256.
-            if let shipped = shippedModel() { return try load(shipped) }
-            if learn { return try fromScratch(because: "no --checkpoint and Assets/default-model.safetensors not found") }
-            return .none(reason: "Assets/default-model.safetensors not found; pass --checkpoint FILE or --baseline")
+            // The scene's shipped model: the same file its eval reports name by SHA-256.
+            let name = scene.map { shippedModelPath(scene: $0.name) } ?? shippedModelPath(scene: "bounce")
+            if let shipped = shippedAsset(name) { return try load(shipped) }
+            if learn { return try fromScratch(because: "no --checkpoint and no shipped model for this scene (\(name))") }
+            return .none(reason: "no shipped model for \(scene?.name ?? "this scene") (\(name)); pass --checkpoint FILE or --baseline")
         }
         let url = URL(fileURLWithPath: checkpoint)
         guard FileManager.default.isReadableFile(atPath: url.path) else {
@@ -163,11 +173,26 @@ struct ViewCommand: ParsableCommand {
     }
 }
 
-/// Finds `Assets/default-model.safetensors` from the working directory, then from the executable's
-/// directory upwards (so `.build/release/tumble` finds the checkout's Assets/).
-func shippedModel() -> URL? { shippedAsset("Assets/default-model.safetensors") }
+extension ViewCommand {
+    /// One line saying which model the window shows: its file's SHA-256 and the scene it learned.
+    static func describe(_ choice: ViewerModelChoice) -> String {
+        switch choice {
+        case .none(let reason): return "no model (\(reason))"
+        case .kinematicBaseline: return "constant-velocity baseline on true states (no learned model)"
+        case .model(let m as TrainedModelAdapter) where !m.isFromScratch:
+            return "model sha256 \(m.model.checkpointSHA256), trained on \(m.model.info.sceneName), step \(m.model.step)"
+        case .model(let m): return "model " + m.label
+        }
+    }
+}
 
-/// A file of the checkout (`Assets/…`), looked up as `shippedModel` does.
+/// Where a scene's shipped model lives in the checkout: bounce's is the default model, the others are under Assets/models/.
+func shippedModelPath(scene: String) -> String {
+    scene == "bounce" ? "Assets/default-model.safetensors" : "Assets/models/\(scene).safetensors"
+}
+
+/// A file of the checkout (`Assets/…`), from the working directory, then from the executable's directory upwards
+/// (so `.build/release/tumble` finds the checkout's Assets/).
 func shippedAsset(_ name: String) -> URL? {
     var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(name)]
     var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()

@@ -21,6 +21,12 @@ final class OracleModel: EvaluableModel {
     var untrainedFactory: ((UInt64) -> OracleModel)?
     /// Seeds `untrained(seed:)` was asked for.
     private(set) var untrainedRequests: [UInt64] = []
+    /// Added to every body's x per unit of action 0 (scenes with actions): a model that uses its actions.
+    var actionGain: Float = 0
+    /// Whether the model has a velocity probe (z(t) − z(t−1) per step, what `SyntheticEpisodes` stores as velocity).
+    var velocityProbe = false
+    /// Per body symmetry of an angle read-out that reads θ = x (how `SyntheticEpisodes` turns bodies); nil: none.
+    var angleProbe: [Int]?
 
     init(bodies: Int) { self.bodies = bodies }
 
@@ -57,6 +63,7 @@ final class OracleModel: EvaluableModel {
                 let last = history[(r * h + h - 1) * d + j]
                 let before = h > 1 ? history[(r * h + h - 2) * d + j] : last
                 out[r * d + j] = last + gain * (last - before)
+                if j % 2 == 0, actionDimension > 0 { out[r * d + j] += actionGain * actions[r * actionDimension] }
             }
         }
         return out
@@ -68,6 +75,20 @@ final class OracleModel: EvaluableModel {
     }
 
     func probePositions(latents: [Float], count: Int) throws -> [Float] { latents }
+
+    func probeVelocities(previous: [Float], current: [Float], count: Int) throws -> [Float]? {
+        velocityProbe ? zip(current, previous).map { $0 - $1 } : nil
+    }
+
+    func probeAngles(latents: [Float], count: Int) throws -> [Float]? {
+        guard let symmetry = angleProbe else { return nil }
+        var out = [Float](repeating: 0, count: count * bodies * 2)
+        for r in 0..<count { for n in 0..<bodies where symmetry[n] > 0 {
+            let angle = latents[(r * bodies + n) * 2] * Float(symmetry[n])
+            out[(r * bodies + n) * 2] = cosf(angle); out[(r * bodies + n) * 2 + 1] = sinf(angle)
+        } }
+        return out
+    }
 
     func untrained(seed: UInt64) throws -> EvaluableModel? {
         untrainedRequests.append(seed)
@@ -87,6 +108,10 @@ struct SyntheticEpisodes {
     var violationFrame: [Int32]? = nil
     var pair: [Int64]? = nil
     var violationType: [String]? = nil
+    /// Actions [E][T][A] (nil: a scene without an actor).
+    var actions: [[[Float]]]? = nil
+    /// Per body: its rotational symmetry; bodies with s > 0 turn with θ = x (radians). nil: nothing turns.
+    var orientationSymmetry: [Int]? = nil
 
     var episodes: Int { positions.count }
     var steps: Int { positions[0].count }
@@ -95,8 +120,9 @@ struct SyntheticEpisodes {
     var layout: EpisodeLayout {
         let f = OracleModel.frameShape(bodies: bodies)
         return EpisodeLayout(steps: steps, DataDescription(height: f.height, width: f.width, channels: f.channels, bodies: bodies,
-                                                           actionDimension: 0, sceneName: "test", sceneSHA256: String(repeating: "0", count: 64),
-                                                           observationHz: 15))
+                                                           actionDimension: actions?[0][0].count ?? 0, sceneName: "test",
+                                                           sceneSHA256: String(repeating: "0", count: 64), observationHz: 15,
+                                                           orientationSymmetry: orientationSymmetry))
     }
 
     /// Episodes `range` as one batch.
@@ -108,12 +134,13 @@ struct SyntheticEpisodes {
                 for n in 0..<bodies {
                     let (x, y) = positions[e][t][n]
                     let (px, py) = t > 0 ? positions[e][t - 1][n] : (x, y)
-                    states += [x, y, 0, x - px, y - py, 0]
+                    states += [x, y, (orientationSymmetry?[n] ?? 0) > 0 ? x : 0, x - px, y - py, 0]
                 }
             }
         }
         return EpisodeBatch(
-            layout: layout, episodes: range.count, frames: frames, states: states, actions: [], seeds: Array(seeds[range]),
+            layout: layout, episodes: range.count, frames: frames, states: states,
+            actions: actions.map { a in range.flatMap { a[$0].flatMap { $0 } } } ?? [], seeds: Array(seeds[range]),
             collisions: collisions.map { c in range.flatMap { c[$0].flatMap { $0 } } },
             violationFrame: violationFrame.map { Array($0[range]) },
             pair: pair.map { Array($0[range]) },

@@ -45,6 +45,27 @@ final class SlotLatentTests: XCTestCase {
         XCTAssertGreaterThan(mergeCostMotion, 2 * mergeCostPlain)
     }
 
+    func testMixtureWeightingMakesAMovingBodyPayForBeingIndecisive() throws {
+        // 7 background pixels in mask 0 and one moving pixel, either decisive (mask 1) or spread over 4 masks.
+        let background = [[Float]](repeating: [1, 0, 0, 0], count: 7)
+        let decisive = try masks(background + [[0, 1, 0, 0]]), spread = try masks(background + [[0.25, 0.25, 0.25, 0.25]])
+        let w = try Tensor([0, 0, 0, 0, 0, 0, 0, 1], shape: [1, 8])
+        func score(_ m: Tensor, mixture: Bool) throws -> Double {
+            Double(try Objective.infomax(m, sharpness: 1, motionWeights: w, motionShare: 0.5, mixtureWeighting: mixture).item())
+        }
+        func entropy(_ p: [Double]) -> Double { -p.filter { $0 > 0 }.reduce(0) { $0 + $1 * log($1) } }
+        // Pixel weighting: the spread pixel's H(p) = ln 4 counts 1/8, yet half the marginal is its spread mass.
+        let pbar: [Double] = [0.5 * 7 / 8 + 0.5 * 0.25 + 0.5 * 0.25 / 8, 0.5 * 0.25 + 0.5 * 0.25 / 8,
+                              0.5 * 0.25 + 0.5 * 0.25 / 8, 0.5 * 0.25 + 0.5 * 0.25 / 8]
+        XCTAssertEqual(try score(spread, mixture: false), log(4) / 8 - entropy(pbar), accuracy: 1e-4)
+        XCTAssertLessThan(try score(spread, mixture: false), try score(decisive, mixture: false),
+                          "pixel weighting rewards spreading the lone moving body")
+        // Mixture weighting: its H(p) counts with the same (1/2)(1/8) + 1/2 weight as its mass in the marginal.
+        XCTAssertEqual(try score(spread, mixture: true), log(4) * (0.5 / 8 + 0.5) - entropy(pbar), accuracy: 1e-4)
+        XCTAssertLessThan(try score(decisive, mixture: true), try score(spread, mixture: true),
+                          "mixture weighting makes the decisive mask the better one")
+    }
+
     func testMotionWeightsFollowChangedPixelsAndSumToOne() throws {
         let data = DataDescription(height: 4, width: 4, channels: 3, bodies: 1, actionDimension: 0, sceneName: "t", sceneSHA256: "",
                                    observationHz: 15)

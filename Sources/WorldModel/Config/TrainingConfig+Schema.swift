@@ -36,6 +36,8 @@ extension TrainingConfig {
                     doc: "Softmax masks: mass divides each mask's pooled map by its total (+ normalise_eps), so it becomes a distribution whose centroid is linear in the latent."),
         ConfigEntry(key: "model.encoder.normalise_eps", kind: .double(min: 0, max: 1e6, minInclusive: false), defaultValue: .double(0.05),
                     doc: "Added to each channel's mass before dividing (box pooling: in cells, a ball covers about 2; Gaussian pooling: in pixels, a ball covers about 35), so an empty channel stays near zero instead of amplifying noise."),
+        ConfigEntry(key: "model.encoder.colour_init", kind: .bool, defaultValue: .bool(false),
+                    doc: "Per-pixel softmax encoders: before the first step, fit the encoder so each frequent colour of the first batch (above 0.1 % of its pixels) has a mask of its own (a data-dependent start, as k-means starts a clustering head); InfoMax alone can leave resting bodies of similar colours in one mask."),
         ConfigEntry(key: "model.global_dim", kind: .int(min: 1, max: 65_536), defaultValue: .int(128),
                     doc: "Latent size when model.latent is global."),
         ConfigEntry(key: "model.predictor.kind", kind: .choice(PredictorKind.allCases.map(\.rawValue)), defaultValue: .string("objects"),
@@ -82,6 +84,8 @@ extension TrainingConfig {
                     doc: "InfoMax: weight of the per-pixel entropy H(p) beside the marginal entropy H(mean p) (1: plain mutual information)."),
         ConfigEntry(key: "objective.infomax_motion", kind: .double(min: 0, max: 1, minInclusive: true), defaultValue: .double(0.5),
                     doc: "InfoMax: share of the mask marginal taken over moving pixels (weighted by frame-to-frame change) instead of all pixels. Small moving objects then count as much as the background, so each gets its own mask (common fate)."),
+        ConfigEntry(key: "objective.infomax_weighting", kind: .choice(["pixels", "mixture"]), defaultValue: .string("pixels"),
+                    doc: "InfoMax: which pixel weights the decisiveness term H(p) averages with. pixels: every pixel alike, while the marginal mixes in infomax_motion of motion weight, so a lone moving body scores best spread evenly over all masks. mixture: the same mixed weights as the marginal, so the term is a true mutual information under one distribution and a moving body must be decisive too."),
         ConfigEntry(key: "objective.inverse_dynamics", kind: .double(min: 0, max: 1e6, minInclusive: true), defaultValue: .double(0),
                     doc: "Weight of the inverse-dynamics head (predicts a(t) from z(t), z(t+1)); only scenes with actions."),
 

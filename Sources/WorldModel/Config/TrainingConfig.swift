@@ -187,6 +187,7 @@ extension TrainingConfig {
     public var liveSkip: Int { int("data.live_skip") }
     public var latentKind: LatentKind { LatentKind(rawValue: string("model.latent"))! }
     public var coordChannels: Bool { bool("model.coord_channels") }
+    public var encoderColourInit: Bool { bool("model.encoder.colour_init") }
     public var encoderChannels: [Int] { ints("model.encoder.channels") }
     public var encoderKernels: [Int] { ints("model.encoder.kernels") }
     public var encoderStrides: [Int] { ints("model.encoder.strides") }
@@ -217,6 +218,8 @@ extension TrainingConfig {
     public var infomaxWeight: Double { double("objective.infomax_weight") }
     public var infomaxSharpness: Double { double("objective.infomax_sharpness") }
     public var infomaxMotion: Double { double("objective.infomax_motion") }
+    /// `objective.infomax_weighting: mixture`.
+    public var infomaxMixtureWeighting: Bool { values["objective.infomax_weighting"] == .string("mixture") }
     public var inverseDynamics: Double { double("objective.inverse_dynamics") }
     public var lr: Double { double("optim.lr") }
     public var weightDecay: Double { double("optim.weight_decay") }

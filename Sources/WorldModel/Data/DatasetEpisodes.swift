@@ -1,5 +1,6 @@
 import Foundation
 import Observation
+import Physics
 
 /// A recorded dataset directory (manifest.json + shard-*.npz) as an episode source: one batch per shard.
 ///
@@ -19,7 +20,9 @@ public struct DatasetEpisodes: EpisodeSource {
         let m = dataset.manifest
         description = DataDescription(height: m.frame.height, width: m.frame.width, channels: m.frame.channels, bodies: m.bodies,
                                       actionDimension: m.actionDimension, sceneName: m.scene.name, sceneSHA256: m.scene.sha256,
-                                      observationHz: m.scene.observedHz)
+                                      observationHz: m.scene.observedHz,
+                                      // The recorder validated this text; a scene today's rules reject shows no orientations.
+                                      orientationSymmetry: (try? Scene(yaml: m.scene.text))?.orientationSymmetry)
         layout = EpisodeLayout(steps: m.steps, description)
         seeds = (0..<m.episodes).map { EpisodeSeeds.seed(base: m.seeds.base, episode: $0, pairs: m.violations != nil) }
     }

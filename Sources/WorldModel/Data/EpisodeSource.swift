@@ -11,12 +11,18 @@ public struct DataDescription: Sendable, Equatable {
     /// SHA-256 of the scene text.
     public var sceneSHA256: String
     public var observationHz: Double
+    /// Per body: its rotational symmetry s when its orientation shows in the frames, else 0 (`Scene.orientationSymmetry`).
+    public var orientationSymmetry: [Int]
     public init(height: Int, width: Int, channels: Int, bodies: Int, actionDimension: Int, sceneName: String, sceneSHA256: String,
-                observationHz: Double) {
+                observationHz: Double, orientationSymmetry: [Int]? = nil) {
         self.height = height; self.width = width; self.channels = channels
         self.bodies = bodies; self.actionDimension = actionDimension
         self.sceneName = sceneName; self.sceneSHA256 = sceneSHA256; self.observationHz = observationHz
+        self.orientationSymmetry = orientationSymmetry.flatMap { $0.count == bodies ? $0 : nil } ?? Array(repeating: 0, count: bodies)
     }
+
+    /// Whether any body's orientation shows (the model then has an angle read-out).
+    public var hasTurningBodies: Bool { orientationSymmetry.contains { $0 > 0 } }
 
     public var frame: FrameShape { FrameShape(height: height, width: width, channels: channels) }
 }

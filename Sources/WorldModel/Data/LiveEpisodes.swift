@@ -24,7 +24,8 @@ public final class LiveEpisodes: EpisodeStream {
         let shape = probe.frameShape
         let description = DataDescription(height: shape[0], width: shape[1], channels: shape[2], bodies: probe.bodyCount,
                                           actionDimension: probe.actionDimension, sceneName: scene.name,
-                                          sceneSHA256: FileDigest.sha256(Data(scene.source.utf8)), observationHz: scene.observedHz)
+                                          sceneSHA256: FileDigest.sha256(Data(scene.source.utf8)), observationHz: scene.observedHz,
+                                          orientationSymmetry: scene.orientationSymmetry)
         layout = EpisodeLayout(steps: steps, description)
         self.seedBase = seedBase
         episodeCount = episodes

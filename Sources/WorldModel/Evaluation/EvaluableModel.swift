@@ -47,6 +47,12 @@ public protocol EvaluableModel {
     func trainingSeedOverlap(with seeds: [UInt64]) -> [UInt64]
     /// Linear probe of body positions: latents [count, D] → (x, y) in world units [count, probeBodies, 2].
     func probePositions(latents: [Float], count: Int) throws -> [Float]
+    /// Linear probe of body velocities from consecutive latents: z(t−1), z(t) [count, D] each → (vx, vy) in world
+    /// units per second [count, probeBodies, 2]. nil when the model has no velocity probe.
+    func probeVelocities(previous: [Float], current: [Float], count: Int) throws -> [Float]?
+    /// Angle read-out: latents [count, D] → (cos sθ, sin sθ) per body [count, probeBodies, 2], s the body's rotational
+    /// symmetry. nil when the model has none.
+    func probeAngles(latents: [Float], count: Int) throws -> [Float]?
     /// Decoder: latents [count, D] → uint8 frames [count, H, W, C].
     func decode(latents: [Float], count: Int) throws -> [UInt8]
     /// The same architecture with freshly drawn weights from `seed`, never trained: the untrained baseline of the
@@ -57,4 +63,6 @@ public protocol EvaluableModel {
 extension EvaluableModel {
     public var reportMetadata: [String: String] { [:] }
     public func untrained(seed: UInt64) throws -> EvaluableModel? { nil }
+    public func probeVelocities(previous: [Float], current: [Float], count: Int) throws -> [Float]? { nil }
+    public func probeAngles(latents: [Float], count: Int) throws -> [Float]? { nil }
 }

@@ -93,6 +93,9 @@ public struct EvaluationReport: Equatable, Sendable {
         ("latent_error", "mean over rollout windows of ||z_hat(t0+k) - z(t0+k)||^2 / D, rolled out k steps from true latents"),
         ("position_r2", "linear probe on encoded held-out frames; 1 - sum SS_res / sum SS_tot over x and y of every body, each coordinate centred on its own mean"),
         ("position_error", "mean Euclidean distance in world units between probed and true body positions at t0+k; ratio_to_copy_last: position_error / baseline_copy_last; *_ci95: 95 % percentile bootstrap over episodes (2000 resamples, one fixed seed, every k resampling the same episodes)"),
+        ("velocity_r2", "velocity probe (vx, vy from z(t-1), z(t)) on frames 1..T-1 of the held-out clips, pooled as position_r2; null without a velocity probe"),
+        ("angle_r2", "angle read-out on encoded held-out frames: targets (cos s*angle, sin s*angle) of every body whose orientation shows (s: its rotational symmetry, 1 for a shape with none, 2 for a box; circles excluded), pooled as position_r2; null when no body's orientation shows"),
+        ("position_error_no_actions", "scenes with actions: the model's position error on the same windows rolled out with every action zeroed; ratio_to_no_actions: position_error / position_error_no_actions (below 1: the actions help)"),
         ("collision", "samples (window, body) where the body touches something in (t0, t0+K] per the dataset's collisions array"),
         ("hits_at_1", "C-SWM: each clip's first-window prediction at step k ranked by L2 against every clip's encoded true latent at that step; ties count against; one query per episode; hits_at_1_ci95: Wilson score 95 % interval over episodes; baselines in latent space: copy_last z(t0), constant_velocity z(t0) + k (z(t0) - z(t0-1))"),
         ("pooled_hits_at_1", "every rollout window of every clip is a query, ranked against the encoded true latents z(t0+k) of all windows of all clips; pooled_hits_at_1_ci95: 95 % percentile bootstrap over episodes (2000 resamples, fixed seed), ranks held fixed"),
@@ -120,6 +123,8 @@ public struct EvaluationReport: Equatable, Sendable {
         var probe: [(String, JSONValue)] = [
             ("position_r2", .finite(r.positionR2)),
             ("position_r2_per_coordinate", .array(r.positionR2PerCoordinate.map(JSONValue.finite))),
+            ("velocity_r2", r.velocityR2.map(JSONValue.finite) ?? .null),
+            ("angle_r2", r.angleR2.map(JSONValue.finite) ?? .null),
         ]
         probe.append(("frames", .number(Double(r.probeFrames))))
         probe += group(r.positionErrors)
@@ -130,6 +135,8 @@ public struct EvaluationReport: Equatable, Sendable {
         probe.append(("position_error_ci95", intervals(r.positionErrorCI95)))
         probe.append(("ratio_to_copy_last", steps(zip(g.model, g.copyLast).map { $1 > 0 ? $0 / $1 : .nan })))
         probe.append(("ratio_to_copy_last_ci95", intervals(r.ratioToCopyLastCI95)))
+        probe.append(("position_error_no_actions", r.positionErrorNoActions.map(steps) ?? .null))
+        probe.append(("ratio_to_no_actions", r.positionErrorNoActions.map { steps(zip(g.model, $0).map { $1 > 0 ? $0 / $1 : .nan }) } ?? .null))
         if let c = r.positionErrorsCollision, let n = r.positionErrorsNoCollision {
             probe.append(("collision", .object(group(c))))
             probe.append(("no_collision", .object(group(n))))
@@ -259,7 +266,8 @@ public struct EvaluationReport: Equatable, Sendable {
         line(label("  copy last latent") + r.latentErrorCopyLast.map { num($0 / unit, 7, 4) }.joined())
         line("  latent std per dimension: mean \(String(format: "%.3g", r.latentStdMean)), min \(String(format: "%.3g", r.latentStdMin))")
         line()
-        line("probe position R² \(num(r.positionR2, 0, 3)) over \(r.probeFrames) frames (linear probe, x and y of every body)")
+        line("probe position R² \(num(r.positionR2, 0, 3)) over \(r.probeFrames) frames (linear probe, x and y of every body)"
+             + (r.velocityR2.map { ", velocity R² " + num($0, 0, 3) } ?? "") + (r.angleR2.map { ", angle R² " + num($0, 0, 3) } ?? ""))
         func errors(_ title: String, _ g: PositionErrorGroup) {
             line("\(title) (\(g.samples) samples)")
             line(header)
@@ -274,6 +282,9 @@ public struct EvaluationReport: Equatable, Sendable {
             func pair(_ v: [Double]) -> String { String(format: "[%.3f, %.3f]", v[0], v[1]) }
             line(String(format: "  95%% intervals over episodes at k = %d: model %@, model / copy last %.3f %@", k,
                         pair(r.positionErrorCI95[k - 1]), g.model[k - 1] / g.copyLast[k - 1], pair(r.ratioToCopyLastCI95[k - 1])))
+        }
+        if let none = r.positionErrorNoActions {
+            line(label("  model with actions zeroed") + none.map { num($0) }.joined())
         }
         if let c = r.positionErrorsCollision, let n = r.positionErrorsNoCollision {
             errors("  …body collides within the horizon", c)

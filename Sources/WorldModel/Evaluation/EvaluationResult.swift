@@ -101,7 +101,14 @@ public struct EvaluationResult: Equatable, Sendable {
     /// Per coordinate, ordered body 0 x, body 0 y, body 1 x, …
     public var positionR2PerCoordinate: [Double]
 
+    /// R² of the velocity probe (vx, vy from z(t−1), z(t)) over frames 1…T−1; nil without a velocity probe.
+    public var velocityR2: Double?
+    /// R² of the angle read-out ((cos sθ, sin sθ) of every body whose orientation shows, s its rotational symmetry);
+    /// nil when no body's orientation shows.
+    public var angleR2: Double?
     public var positionErrors: PositionErrorGroup
+    /// Scenes with actions: the model's rollout position error with every action zeroed, k = 1…K.
+    public var positionErrorNoActions: [Double]?
     /// Samples whose body touches something within the K-step window (nil without collision data).
     public var positionErrorsCollision: PositionErrorGroup?
     public var positionErrorsNoCollision: PositionErrorGroup?

@@ -194,6 +194,25 @@ struct ModelCalls {
         }
     }
 
+    /// Angle read-outs [count, N, 2], or nil when the model has none.
+    func angles(_ latents: [Float], count: Int) throws -> [Float]? {
+        let d = model.latentDimension
+        guard count > 0, try model.probeAngles(latents: Array(latents[0..<d]), count: 1) != nil else { return nil }
+        return try chunked(count: count, outWidth: model.probeBodies * 2, call: "probeAngles") { start, rows in
+            try model.probeAngles(latents: Array(latents[(start * d)..<((start + rows) * d)]), count: rows) ?? []
+        }
+    }
+
+    /// Velocities [count, N, 2] from consecutive latents, or nil when the model has no velocity probe.
+    func velocities(previous: [Float], current: [Float], count: Int) throws -> [Float]? {
+        let d = model.latentDimension
+        guard count > 0, try model.probeVelocities(previous: Array(previous[0..<d]), current: Array(current[0..<d]), count: 1) != nil else { return nil }
+        return try chunked(count: count, outWidth: model.probeBodies * 2, call: "probeVelocities") { start, rows in
+            let range = (start * d)..<((start + rows) * d)
+            return try model.probeVelocities(previous: Array(previous[range]), current: Array(current[range]), count: rows) ?? []
+        }
+    }
+
     private func chunked(count: Int, outWidth: Int, call: String,
                          _ body: (Int, Int) throws -> [Float]) throws -> [Float] {
         if count <= maximumBatch {

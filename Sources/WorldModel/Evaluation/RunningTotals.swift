@@ -1,4 +1,5 @@
 import Common
+import Foundation
 
 /// Accumulators that one evaluation carries across dataset batches, in dataset order, so the
 /// result is the same however the data is sharded.
@@ -21,7 +22,14 @@ struct RunningTotals {
     var latentMoments: MomentAccumulator
 
     var positionR2: R2Accumulator
+    /// The velocity probe's R² over frames 1…T−1 (nil when the model has no velocity probe).
+    var velocityR2: R2Accumulator?
+    /// The angle read-out's R² over (cos sθ, sin sθ) of the bodies whose orientation shows (nil: none, or no read-out).
+    var angleR2: R2Accumulator?
+    let orientationSymmetry: [Int]
     var probeFrames = 0
+    /// Scenes with actions: the model's rollout error with every action zeroed (how much it relies on them).
+    var noActionDistances: DistanceAccumulator?
 
     /// Position errors: [group][reference] with groups all / collision / no collision and references
     /// model / copy-last / constant velocity / state constant velocity.
@@ -52,6 +60,10 @@ struct RunningTotals {
         latentErrorCopyLast = LatentErrorAccumulator(horizon: horizon)
         latentMoments = MomentAccumulator(dimension: model.latentDimension)
         positionR2 = R2Accumulator(coordinates: layout.bodies * 2)
+        velocityR2 = R2Accumulator(coordinates: layout.bodies * 2)
+        orientationSymmetry = layout.data.orientationSymmetry
+        angleR2 = layout.data.hasTurningBodies ? R2Accumulator(coordinates: layout.bodies * 2) : nil
+        noActionDistances = layout.actionDimension > 0 ? DistanceAccumulator(horizon: options.horizon) : nil
         distances = Array(repeating: Array(repeating: DistanceAccumulator(horizon: horizon), count: 4), count: 3)
         episodeErrors = EpisodeErrors(horizon: options.horizon)
         ranking = WindowRanking(steps: rankingSteps, dimension: model.latentDimension)
@@ -77,6 +89,8 @@ struct RunningTotals {
         // Probe on every frame: R² and the inputs of the probe baselines.
         let probed = try calls.probe(z, count: p * t)       // [P, T, N, 2]
         addProbeR2(batch: b, clips: clips, probed: probed)
+        try addVelocityR2(batch: b, clips: clips, z: z, calls: calls)
+        try addAngleR2(batch: b, clips: clips, z: z, calls: calls)
         probeFrames += p * t
         predictionEpisodes += p
 
@@ -98,6 +112,28 @@ struct RunningTotals {
             // Slide the history: drop the oldest latent, append the prediction.
             if k < horizon { slide(&history, predicted, rows: rows) }
         }
+        if noActionDistances != nil { try addNoActionRollout(batch: b, clips: clips, z: z, calls: calls) }
+    }
+
+    /// The same windows rolled out with every action zeroed; only the model's position error is kept.
+    private mutating func addNoActionRollout(batch b: EpisodeBatch, clips: [Int], z: [Float], calls: ModelCalls) throws {
+        let starts = windowStarts, rows = clips.count * starts.count, n = bodies, sf = EpisodeLayout.stateFields, t = steps
+        var history = initialHistory(z, clips: clips.count, starts: starts)
+        let zero = [Float](repeating: 0, count: rows * actionDimension)
+        for k in 1...horizon {
+            let predicted = try calls.predict(history: history, actions: zero, count: rows)
+            let states = try calls.probe(predicted, count: rows)
+            for (i, e) in clips.enumerated() {
+                for (j, t0) in starts.enumerated() {
+                    for body in 0..<n where exists(b, e, body) {
+                        let truth = ((e * t + t0 + k) * n + body) * sf, q = ((i * starts.count + j) * n + body) * 2
+                        noActionDistances!.add(step: k, px: Double(states[q]), py: Double(states[q + 1]),
+                                               tx: Double(b.states[truth]), ty: Double(b.states[truth + 1]))
+                    }
+                }
+            }
+            if k < horizon { slide(&history, predicted, rows: rows) }
+        }
     }
 
     private func exists(_ b: EpisodeBatch, _ e: Int, _ body: Int) -> Bool { b.mask?[e * bodies + body] ?? true }
@@ -113,6 +149,52 @@ struct RunningTotals {
                     for axis in 0..<2 {
                         positionR2.add(coordinate: body * 2 + axis, target: Double(b.states[s + axis]),
                                        prediction: Double(probed[q + axis]))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The angle read-out on every frame of the possible clips, over the bodies whose orientation shows.
+    private mutating func addAngleR2(batch b: EpisodeBatch, clips: [Int], z: [Float], calls: ModelCalls) throws {
+        guard angleR2 != nil else { return }
+        let t = steps, n = bodies, sf = EpisodeLayout.stateFields
+        guard let a = try calls.angles(z, count: clips.count * t) else {
+            angleR2 = nil
+            return
+        }
+        for (i, e) in clips.enumerated() {
+            for step in 0..<t {
+                for body in 0..<n where orientationSymmetry[body] > 0 && exists(b, e, body) {
+                    let angle = Double(b.states[((e * t + step) * n + body) * sf + 2]) * Double(orientationSymmetry[body])
+                    let q = ((i * t + step) * n + body) * 2
+                    angleR2!.add(coordinate: body * 2, target: cos(angle), prediction: Double(a[q]))
+                    angleR2!.add(coordinate: body * 2 + 1, target: sin(angle), prediction: Double(a[q + 1]))
+                }
+            }
+        }
+    }
+
+    /// The velocity probe on frames 1…T−1 of the possible clips (from z(t−1), z(t)).
+    private mutating func addVelocityR2(batch b: EpisodeBatch, clips: [Int], z: [Float], calls: ModelCalls) throws {
+        guard velocityR2 != nil, steps > 1 else { return }
+        let t = steps, d = latentDimension, n = bodies, sf = EpisodeLayout.stateFields, p = clips.count
+        var previous = [Float](), current = [Float]()
+        previous.reserveCapacity(p * (t - 1) * d); current.reserveCapacity(p * (t - 1) * d)
+        for i in 0..<p {
+            previous += z[(i * t * d)..<((i * t + t - 1) * d)]
+            current += z[((i * t + 1) * d)..<((i + 1) * t * d)]
+        }
+        guard let v = try calls.velocities(previous: previous, current: current, count: p * (t - 1)) else {
+            velocityR2 = nil
+            return
+        }
+        for (i, e) in clips.enumerated() {
+            for step in 1..<t {
+                for body in 0..<n where exists(b, e, body) {
+                    let s = ((e * t + step) * n + body) * sf, q = ((i * (t - 1) + step - 1) * n + body) * 2
+                    for axis in 0..<2 {
+                        velocityR2!.add(coordinate: body * 2 + axis, target: Double(b.states[s + 3 + axis]), prediction: Double(v[q + axis]))
                     }
                 }
             }
@@ -309,6 +391,9 @@ struct RunningTotals {
             positionErrorsCollision: sawCollisions ? group(1) : nil,
             positionErrorsNoCollision: sawCollisions ? group(2) : nil,
             ranking: first, surprise: try ClipSurprise.score(clips, limits: limits, untrained: untrainedClips))
+        result.velocityR2 = velocityR2?.pooled
+        result.angleR2 = angleR2?.pooled
+        result.positionErrorNoActions = noActionDistances?.means
         result.pooledRanking = pooled
         result.timingRanking = timing
         if !clips.isEmpty {

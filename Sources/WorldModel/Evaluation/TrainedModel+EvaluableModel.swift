@@ -50,6 +50,20 @@ extension TrainedModel: EvaluableModel {
         try probePositions(latents: latents)
     }
 
+    public func probeVelocities(previous: [Float], current: [Float], count: Int) throws -> [Float]? {
+        let states = try probeStates(previous: previous, current: current)
+        var out = [Float](repeating: 0, count: count * info.bodies * 2)
+        for i in 0..<(count * info.bodies) {
+            out[2 * i] = states[4 * i + 2]
+            out[2 * i + 1] = states[4 * i + 3]
+        }
+        return out
+    }
+
+    public func probeAngles(latents: [Float], count: Int) throws -> [Float]? {
+        try probeAngles(latents: latents)
+    }
+
     public func decode(latents: [Float], count: Int) throws -> [UInt8] {
         try decode(latents: latents)
     }

@@ -125,6 +125,18 @@ final class Encoder: Module {
 
     /// Input → latents [M, D], and the per-pixel softmax masks (before pooling) when the encoder ends in a
     /// softmax: the InfoMax regulariser scores them.
+    /// A per-pixel encoder's output for colour rows [U, Cin]: its layers as 1×1 convolutions, then the softmax
+    /// (the masks) when it ends in one.
+    func perColour(_ colours: Tensor) throws -> Tensor {
+        var rows = colours
+        for conv in convs {
+            rows = try Tensor.linear(rows, weight: conv.weight.reshaped([conv.weight.shape[0], conv.weight.shape[3]]),
+                                     bias: conv.bias, activation: conv.activation)
+        }
+        if let temperature = softmaxTemperature { rows = try (temperature == 1 ? rows : rows * (1 / temperature)).softmax() }
+        return rows
+    }
+
     func encodeWithMasks(_ input: EncoderInput) throws -> (latent: Tensor, masks: MaskRows?) {
         let m = input.frameCount
         var h: Tensor
@@ -139,13 +151,8 @@ final class Encoder: Module {
             }
         case .palette(let palette):
             // The same layers as 1×1 convolutions, on the distinct colours [U, C], then gathered to the pixels.
-            var rows = palette.colours
-            for conv in convs {
-                rows = try Tensor.linear(rows, weight: conv.weight.reshaped([conv.weight.shape[0], conv.weight.shape[3]]),
-                                         bias: conv.bias, activation: conv.activation)
-            }
-            if let temperature = softmaxTemperature {
-                rows = try (temperature == 1 ? rows : rows * (1 / temperature)).softmax()
+            let rows = try perColour(palette.colours)
+            if softmaxTemperature != nil {
                 masks = MaskRows(values: rows, palette: palette, height: palette.height, width: palette.width)
             }
             h = try rows.indexSelect(palette.index).reshaped([m, palette.height, palette.width, rows.shape[1]])

@@ -6,11 +6,16 @@ import Tensor
 ///   trained with the encoder by the main optimiser, as EB-JEPA does against collapse;
 /// - a linear probe on detached latents: normalised positions from z(t), velocities from z(t-1), z(t);
 /// - the read-out: the probe inference uses (a copy at periodic checkpoints, refitted at the end of a run);
+/// - scenes whose bodies' orientation shows: an angle read-out, (cos sθ, sin sθ) per body, linear in the
+///   `OrientationFeatures` of z (spatial latents) or in z; fitted only at the end of a run (no online probe);
 /// - a pixel decoder on detached latents: stride-2 transposed convs doubling the map, then a 3×3 conv.
 final class Heads {
     let inverseDynamics: Linear?
     let probePosition: Linear, probeVelocity: Linear
     let readoutPosition: Linear, readoutVelocity: Linear
+    let readoutAngle: Linear?
+    /// What the angle read-out reads (spatial latents; nil: z itself).
+    let orientation: OrientationFeatures?
     /// Global latents only: the linear layer to the decoder's starting map.
     let decoderSeed: Linear?
     let decoderSeedShape: (h: Int, w: Int, c: Int)
@@ -26,7 +31,9 @@ final class Heads {
         probeVelocity = Linear(2 * d, 2 * n, initialise: .zero, rng: &rng)
         readoutPosition = Linear(d, 2 * n, initialise: .zero, rng: &rng)
         readoutVelocity = Linear(2 * d, 2 * n, initialise: .zero, rng: &rng)
-        for p in readoutPosition.parameters + readoutVelocity.parameters { p.tensor.requiresGrad = false }
+        orientation = latent.isSpatial ? OrientationFeatures(height: latent.height, width: latent.width, channels: latent.channels) : nil
+        readoutAngle = info.data.hasTurningBodies ? Linear(orientation?.count ?? d, 2 * n, initialise: .zero, rng: &rng) : nil
+        for p in readoutPosition.parameters + readoutVelocity.parameters + (readoutAngle?.parameters ?? []) { p.tensor.requiresGrad = false }
 
         let layers = config.decoderChannels.count, scale = 1 << layers
         var dc: Int
@@ -64,6 +71,7 @@ final class Heads {
     var parameters: [(name: String, tensor: Tensor)] {
         var out = probePosition.parameters(prefix: "probe.position.") + probeVelocity.parameters(prefix: "probe.velocity.")
         out += readoutPosition.parameters(prefix: "readout.position.") + readoutVelocity.parameters(prefix: "readout.velocity.")
+        if let readoutAngle { out += readoutAngle.parameters(prefix: "readout.angle.") }
         if let decoderSeed { out += decoderSeed.parameters(prefix: "decoder.seed.") }
         for (i, layer) in decoderLayers.enumerated() { out += layer.parameters(prefix: "decoder.\(i).") }
         return out + decoderOut.parameters(prefix: "decoder.out.")
@@ -77,6 +85,18 @@ final class Heads {
     /// Normalised velocities [M, 2N] from consecutive latents.
     func velocities(previous: Tensor, current: Tensor, readout: Bool) throws -> Tensor {
         try (readout ? readoutVelocity : probeVelocity)(Tensor.concat([previous, current], axis: 1))
+    }
+
+    /// The angle read-out's inputs for latents [M, D] (row-major floats).
+    func angleFeatures(_ z: [Float], rows: Int) -> [Float] {
+        orientation.map { $0(z, rows: rows) } ?? z
+    }
+
+    /// (cos sθ, sin sθ) per body [M, 2N] from latents [M, D]; nil without an angle read-out.
+    func angles(_ z: [Float], rows: Int) throws -> [Float]? {
+        guard let readoutAngle else { return nil }
+        let x = try Tensor(angleFeatures(z, rows: rows), shape: [rows, readoutAngle.weight.shape[1]])
+        return try Tensor.noGrad { try readoutAngle(x).scalars }
     }
 
     /// Sets the read-out to the current probe (periodic checkpoints).

@@ -82,7 +82,8 @@ enum Objective {
                 ? motionWeights(batch: batch, info: network.info, maskHeight: masks.height, maskWidth: masks.width).map(masks.rowWeights) : nil
             Profiler.endSpan("motion weights")
             return try infomax(masks.values, sharpness: Float(config.infomaxSharpness), motionWeights: motion,
-                               motionShare: Float(config.infomaxMotion), shares: masks.shares) * Float(config.infomaxWeight)
+                               motionShare: Float(config.infomaxMotion), shares: masks.shares,
+                               mixtureWeighting: config.infomaxMixtureWeighting) * Float(config.infomaxWeight)
         }
     }
 
@@ -139,17 +140,22 @@ enum Objective {
     /// background outweighs each small object ~50:1 and the masks settle with several objects merged;
     /// weighting by motion (`motionWeights`, one row [1, N] summing to 1) gives each moving object a
     /// comparable share, so merging two of them costs as much as merging with the background.
+    /// With `mixtureWeighting` the entropy H(p) is averaged under the same mixed weights as the marginal.
     static func infomax(_ masks: Tensor, sharpness: Float, motionWeights: Tensor? = nil, motionShare: Float = 0,
-                        shares: Tensor? = nil) throws -> Tensor {
+                        shares: Tensor? = nil, mixtureWeighting: Bool = false) throws -> Tensor {
         let c = masks.shape[masks.rank - 1], r = masks.count / c
         let p = try masks.reshaped([r, c])
         let logP = try (p + 1e-8).log()
         let rowEntropy = try (p * logP).sum(axes: [1])
-        let pixelEntropy = try (shares.map { try $0.matmul(rowEntropy.reshaped([r, 1])).reshaped([]) } ?? rowEntropy.mean()) * -1
+        var pixelEntropy = try (shares.map { try $0.matmul(rowEntropy.reshaped([r, 1])).reshaped([]) } ?? rowEntropy.mean()) * -1
         var marginal = try shares.map { try $0.matmul(p).reshaped([c]) } ?? p.mean(axes: [0])
         if let motionWeights, motionShare > 0 {
             let moving = try motionWeights.matmul(p).reshaped([c])
             marginal = try marginal * (1 - motionShare) + moving * motionShare
+            if mixtureWeighting {
+                let movingEntropy = try motionWeights.matmul(rowEntropy.reshaped([r, 1])).reshaped([]) * -1
+                pixelEntropy = try pixelEntropy * (1 - motionShare) + movingEntropy * motionShare
+            }
         }
         let marginalEntropy = try (marginal * (marginal + 1e-8).log()).sum() * -1
         return try pixelEntropy * sharpness - marginalEntropy

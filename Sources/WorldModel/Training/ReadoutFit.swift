@@ -10,7 +10,7 @@ import Tensor
 /// The fit depends only on the network and on batches drawn at fixed batch indices after the last
 /// step (with a copy of the data generator), so it is reproduced exactly when a run is resumed.
 enum ReadoutFit {
-    struct Result { var positionR2: Double; var velocityR2: Double; var batches: Int }
+    struct Result { var positionR2: Double; var velocityR2: Double; var angleR2: Double = .nan; var batches: Int }
 
     static func run(network: WorldNetwork, source: ClipSampler, config: TrainingConfig, firstBatch: Int,
                     dataRNG: SplitMix64) throws -> Result {
@@ -18,13 +18,14 @@ enum ReadoutFit {
         guard batches > 0 else { return Result(positionR2: .nan, velocityR2: .nan, batches: 0) }
         let b = config.batchClips, t = config.clipLength, d = network.latentDimension, n = network.info.bodies
         var rng = dataRNG
-        var latents = [Float](), positions = [Float](), velocities = [Float](), pairs = [Float]()
+        var latents = [Float](), positions = [Float](), velocities = [Float](), pairs = [Float](), angles = [Float]()
         try Tensor.noGrad {
             for i in 0..<batches {
                 let batch = try source.batch(clips: b, length: t, batchIndex: firstBatch + i, rng: &rng)
                 let z = try batch.frames.withUnsafeBufferPointer { try network.encode(network.input(frames: $0, count: b * t)) }.scalars
                 let (p, v) = Objective.normalisedStates(batch: batch, info: network.info)
                 latents += z; positions += p.scalars; velocities += v.scalars
+                if network.heads.readoutAngle != nil { angles += angleTargets(batch: batch, info: network.info) }
                 for c in 0..<b { for f in 1..<t {
                     let prev = (c * t + f - 1) * d, cur = (c * t + f) * d
                     pairs += z[prev..<(prev + d)]; pairs += z[cur..<(cur + d)]
@@ -36,7 +37,24 @@ enum ReadoutFit {
         try deriveVelocity(network: network)
         let vel = try heldOutR2(inputs: pairs, width: 2 * d, targets: velocities, outputs: 2 * n, from: pairs.count / (2 * d) - max(1, pairs.count / (2 * d) / 10),
                                 weight: network.heads.readoutVelocity.weight, bias: network.heads.readoutVelocity.bias!)
-        return Result(positionR2: pos, velocityR2: vel, batches: batches)
+        var angle = Double.nan
+        if let readout = network.heads.readoutAngle {
+            let features = network.heads.angleFeatures(latents, rows: latents.count / d)
+            angle = try fit(inputs: features, width: readout.weight.shape[1], targets: angles, outputs: 2 * n, config: config,
+                            weight: readout.weight, bias: readout.bias!)
+        }
+        return Result(positionR2: pos, velocityR2: vel, angleR2: angle, batches: batches)
+    }
+
+    /// The angle read-out's targets [B·T, 2N]: (cos sθ, sin sθ) of every body whose orientation shows, 0 for the rest.
+    static func angleTargets(batch: EpisodeBatch, info: ModelInfo) -> [Float] {
+        let rows = batch.episodes * batch.layout.steps, n = info.bodies, symmetry = info.data.orientationSymmetry
+        var out = [Float](repeating: 0, count: rows * 2 * n)
+        for r in 0..<rows { for i in 0..<n where symmetry[i] > 0 {
+            let angle = batch.states[(r * n + i) * 6 + 2] * Float(symmetry[i])
+            out[(r * n + i) * 2] = cosf(angle); out[(r * n + i) * 2 + 1] = sinf(angle)
+        } }
+        return out
     }
 
     /// The velocity read-out as the finite difference of the position read-out over one observation

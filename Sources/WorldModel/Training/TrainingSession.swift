@@ -51,6 +51,7 @@ final class TrainingSession {
             pending = first
         }
         network = try WorldNetwork(config: config, info: info)
+        if let pending, config.encoderColourInit { try ColourSeparation.run(network: network, batch: pending) }
         optimizers = Optimizers(network: network, config: config)
         if let resumed { try resumed.restore(into: network, optimizers: optimizers) }
         self.resumed = resumed != nil
@@ -121,7 +122,8 @@ final class TrainingSession {
             batchesSeen += fit.batches
             if fit.batches > 0 {
                 progress.log(String(format: "read-out fitted on %d fresh frames: held-out R² position %.3f, velocity %.3f",
-                                    fit.batches * Int(framesPerStep), fit.positionR2, fit.velocityR2))
+                                    fit.batches * Int(framesPerStep), fit.positionR2, fit.velocityR2)
+                             + (fit.angleR2.isNaN ? "" : String(format: ", angle %.3f", fit.angleR2)))
             }
         } else {
             try network.copyProbeToReadout()

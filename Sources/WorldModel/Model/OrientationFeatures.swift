@@ -1,0 +1,55 @@
+import Foundation
+
+/// What the angle read-out sees of a spatial latent: per channel map, its mass, centroid and the orientation of
+/// its shape. A linear map of z cannot read an angle (turning a box about its centre leaves every linear read of its
+/// map but the second moments' cross terms changing with its position), so the read-out is linear in these
+/// fixed, parameter-free functions of z instead:
+/// - mass m and centroid (x̄, ȳ): pinned chains' angles follow from where their links are;
+/// - the complex central moments μ_n = Σ p (d_x + i d_y)^n for n = 2 and 4, raw and divided by Σ p |d|^n: arg μ_n = nφ
+///   for a shape with n-fold symmetry, so (Re, Im) of μ₂ track (cos 2θ, sin 2θ) of a box and μ₄ those of a square.
+///   Isotropic blurring (the encoder's Gaussian pooling) leaves μ_n for n ≥ 1 unchanged, so the pooled map keeps them.
+/// Coordinates are in map widths, centred on the map. Non-spatial latents are read as they are.
+struct OrientationFeatures {
+    let height: Int, width: Int, channels: Int
+    /// Features per channel.
+    static let perChannel = 11
+
+    var count: Int { channels * Self.perChannel }
+
+    /// Features [rows, count] of latents [rows, h·w·C] (channel last, as the encoder lays them out).
+    func callAsFunction(_ z: [Float], rows: Int) -> [Float] {
+        let p = height * width, c = channels, f = Self.perChannel
+        var out = [Float](repeating: 0, count: rows * c * f)
+        let scale = 1 / Float(max(width, height)), cx = Float(width - 1) / 2, cy = Float(height - 1) / 2
+        z.withUnsafeBufferPointer { zp in out.withUnsafeMutableBufferPointer { op in
+            for r in 0..<rows {
+                let row = zp.baseAddress! + r * p * c
+                for ch in 0..<c {
+                    var m: Double = 0, sx: Double = 0, sy: Double = 0
+                    for cell in 0..<p {
+                        let v = Double(row[cell * c + ch])
+                        m += v; sx += v * Double((Float(cell % width) - cx) * scale); sy += v * Double((Float(cell / width) - cy) * scale)
+                    }
+                    let denominator = m + 0.01, mx = sx / denominator, my = sy / denominator
+                    // Central complex moments of orders 2 and 4, and their radial norms.
+                    var re2: Double = 0, im2: Double = 0, n2: Double = 0, re4: Double = 0, im4: Double = 0, n4: Double = 0
+                    for cell in 0..<p {
+                        let v = Double(row[cell * c + ch])
+                        if v == 0 { continue }
+                        let dx = Double((Float(cell % width) - cx) * scale) - mx, dy = Double((Float(cell / width) - cy) * scale) - my
+                        let a = dx * dx - dy * dy, b = 2 * dx * dy, r2 = dx * dx + dy * dy
+                        re2 += v * a; im2 += v * b; n2 += v * r2
+                        re4 += v * (a * a - b * b); im4 += v * 2 * a * b; n4 += v * r2 * r2
+                    }
+                    re2 /= denominator; im2 /= denominator; n2 /= denominator
+                    re4 /= denominator; im4 /= denominator; n4 /= denominator
+                    let o = op.baseAddress! + (r * c + ch) * f
+                    let values = [m, mx, my, re2 * 100, im2 * 100, re2 / (n2 + 1e-6), im2 / (n2 + 1e-6),
+                                  re4 * 1e4, im4 * 1e4, re4 / (n4 + 1e-9), im4 / (n4 + 1e-9)]
+                    for (i, v) in values.enumerated() { o[i] = Float(v) }
+                }
+            }
+        } }
+        return out
+    }
+}

@@ -1,0 +1,42 @@
+import Tensor
+
+/// `model.encoder.colour_init`: a data-dependent start for a per-pixel softmax encoder, as clustering heads are
+/// started from k-means. InfoMax alone settles with several resting bodies of similar colours in one mask, and
+/// once a mask is decisive its softmax saturates, so no gradient splits it again (tower: three boxes per mask, the
+/// ball in none). Before the first step, the encoder is fitted for a few hundred Adam steps so that each of the
+/// first batch's frequent colours (above `minimumShare` of its pixels, most frequent first, at most one per mask)
+/// lands in a mask of its own; InfoMax and the JEPA losses train on from there. It reads pixels only, no states.
+enum ColourSeparation {
+    static let minimumShare: Float = 0.001
+    static let steps = 300
+
+    /// Fits the encoder of `network` on `batch`'s colours; returns how many colours got a mask (0: the encoder is
+    /// not per-pixel or has no softmax, and nothing changed).
+    @discardableResult
+    static func run(network: WorldNetwork, batch: EpisodeBatch) throws -> Int {
+        guard network.config.encoderSoftmax else { return 0 }
+        let input = batch.frames.withUnsafeBufferPointer { network.input(frames: $0, count: batch.episodes * batch.layout.steps) }
+        guard case .palette(let palette) = input else { return 0 }
+        let masks = network.mapChannels, total = palette.counts.reduce(0, +)
+        let frequent = palette.counts.indices.filter { palette.counts[$0] >= minimumShare * total }
+            .sorted { palette.counts[$0] != palette.counts[$1] ? palette.counts[$0] > palette.counts[$1] : $0 < $1 }
+            .prefix(masks)
+        let k = frequent.count
+        guard k > 1 else { return 0 }
+        let colours = try palette.colours.indexSelect(Array(frequent))
+        var target = [Float](repeating: 0, count: k * masks)
+        for i in 0..<k { target[i * masks + i] = -1 / Float(k) }
+        let weights = try Tensor(target, shape: [k, masks])
+        let parameters = network.encoder.parameters(prefix: "encoder.")
+        let adam = AdamW(parameters, learningRate: 0.01, weightDecay: 0)
+        for _ in 0..<steps {
+            for p in parameters { p.tensor.zeroGrad() }
+            // Cross-entropy of colour i against mask i.
+            let loss = try ((network.encoder.perColour(colours) + 1e-8).log() * weights).sum()
+            try loss.backward()
+            try adam.step()
+        }
+        for p in parameters { p.tensor.zeroGrad() }
+        return k
+    }
+}
