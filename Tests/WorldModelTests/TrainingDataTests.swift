@@ -67,7 +67,7 @@ final class TrainingDataTests: XCTestCase {
 
     func testLiveSceneStreamGivesFreshSeedsFromTheRecorderRule() throws {
         let live = try LiveEpisodes(scene: try Scene.load("bounce"), seedBase: 77, episodes: Int.max, steps: 4)
-        let source = ClipSampler(.fresh(live, seedBase: live.seedBase, skip: 0))
+        let source = ClipSampler(.fresh(live, seedBase: live.seedBase, skip: 0, windows: 1))
         var rng = SplitMix64(seed: 1)
         let a = try source.batch(clips: 3, length: 4, batchIndex: 0, rng: &rng)
         let b = try source.batch(clips: 3, length: 4, batchIndex: 1, rng: &rng)
@@ -82,6 +82,27 @@ final class TrainingDataTests: XCTestCase {
         let buffer = EpisodeBuffer(steps: 4, for: stream)
         stream.record(seed: used.all[0], into: buffer)
         XCTAssertEqual(Array(a.frames[0..<(4 * 64 * 64 * 3)]), Array(buffer.frames))
+    }
+
+    /// `data.live_windows`: each fresh episode gives W consecutive clips, so training sees its later frames too.
+    func testLiveWindowsCutConsecutiveClipsFromEachEpisode() throws {
+        let live = try LiveEpisodes(scene: try Scene.load("tower"), seedBase: 5, episodes: Int.max, steps: 2 + 3 * 4, perBatch: 2)
+        let source = ClipSampler(.fresh(live, seedBase: live.seedBase, skip: 2, windows: 3))
+        var rng = SplitMix64(seed: 1)
+        let batch = try source.batch(clips: 6, length: 4, batchIndex: 1, rng: &rng)
+        let used = source.seedsUsed(afterBatches: 2, clips: 6)
+        XCTAssertEqual(used.all, (0..<4).map { EpisodeSeeds.seed(base: 5, index: $0) })       // two episodes a batch
+        let stream = try ObservationStream(scene: try Scene.load("tower"))
+        let buffer = EpisodeBuffer(steps: 14, for: stream)
+        stream.record(seed: used.all[3], into: buffer)                                          // batch 1's second episode
+        let frame = 64 * 64 * 3
+        for window in 0..<3 {
+            let start = 2 + window * 4, slot = 3 + window
+            XCTAssertEqual(Array(batch.frames[(slot * 4 * frame)..<((slot + 1) * 4 * frame)]),
+                           Array(buffer.frames[(start * frame)..<((start + 4) * frame)]), "window \(window)")
+        }
+        var config = TrainingConfig()
+        XCTAssertThrowsError(try config.override(["data.live_windows=3"])) { XCTAssertTrue("\($0)".contains("data.batch_clips"), "\($0)") }
     }
 
     /// A dataset larger than the shard cache trains with memory bounded by one shard: the clips are the same

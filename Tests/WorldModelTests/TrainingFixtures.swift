@@ -55,7 +55,7 @@ enum ToyBounce {
 
     /// A live sampler over the toy world (fresh seeds per clip, like `--scene`), cut for `config`'s batches.
     static func liveSource(seedBase: UInt64 = 99, clipLength: Int = 5) -> ClipSampler {
-        ClipSampler(.fresh(ToyEpisodes(seedBase: seedBase, perBatch: 4, steps: clipLength), seedBase: seedBase, skip: 0))
+        ClipSampler(.fresh(ToyEpisodes(seedBase: seedBase, perBatch: 4, steps: clipLength), seedBase: seedBase, skip: 0, windows: 1))
     }
 }
 

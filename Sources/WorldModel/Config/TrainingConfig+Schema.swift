@@ -12,6 +12,8 @@ extension TrainingConfig {
                     doc: "Clips per optimisation step."),
         ConfigEntry(key: "data.live_skip", kind: .int(min: 0, max: 10_000), defaultValue: .int(0),
                     doc: "Live streams: frames dropped at the start of each fresh episode before the clip."),
+        ConfigEntry(key: "data.live_windows", kind: .int(min: 1, max: 1_000), defaultValue: .int(1),
+                    doc: "Live streams: consecutive clips cut from each fresh episode (it runs live_skip + live_windows × clip_length frames). 1 trains on every episode's first frames only, enough where nothing changes with time (bounce); a stack that topples or a ball that arrives needs the later frames too. data.batch_clips must be a multiple."),
 
         // Model
         ConfigEntry(key: "model.latent", kind: .choice(["spatial", "global", "keypoints"]), defaultValue: .string("spatial"),

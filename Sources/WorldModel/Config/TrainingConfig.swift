@@ -135,6 +135,9 @@ public struct TrainingConfig: Equatable, Sendable {
         if clipLength < 2 + max(rolloutSteps, 1) {
             throw fail("data.clip_length", "expected ≥ \(2 + max(rolloutSteps, 1)) frames: 2 of history plus objective.rollout_steps = \(rolloutSteps) predicted")
         }
+        if batchClips % liveWindows != 0 {
+            throw fail("data.live_windows", "data.batch_clips (\(batchClips)) must be a multiple of it, got \(liveWindows)")
+        }
         if emaEnd < emaStart { throw fail("objective.ema_end", "expected ≥ objective.ema_start (\(emaStart)), got \(emaEnd)") }
         if warmupSteps > scheduleSteps { throw fail("optim.warmup_steps", "expected ≤ optim.schedule_steps (\(scheduleSteps)), got \(warmupSteps)") }
     }
@@ -184,6 +187,7 @@ extension TrainingConfig {
     public var seed: UInt64 { UInt64(int("seed")) }
     public var clipLength: Int { int("data.clip_length") }
     public var batchClips: Int { int("data.batch_clips") }
+    public var liveWindows: Int { int("data.live_windows") }
     public var liveSkip: Int { int("data.live_skip") }
     public var latentKind: LatentKind { LatentKind(rawValue: string("model.latent"))! }
     public var coordChannels: Bool { bool("model.coord_channels") }

@@ -8,14 +8,14 @@ import Physics
 ///
 /// - a recorded dataset: each clip's episode and start are drawn uniformly over the whole dataset; the shards
 ///   are read through a `ShardCache`, so a dataset larger than memory trains with memory bounded by the cache;
-/// - a live scene: batch i is the source's batch i (fresh episodes, never seen twice), each episode's frames
-///   after the first `skip`.
+/// - a live scene: batch i of B clips comes from fresh episodes (never seen twice), `windows` consecutive clips of
+///   each, after its first `skip` frames.
 final class ClipSampler {
     enum Draw {
         case uniform(ShardCache)
-        /// Training batch i of B clips is episodes i·B ..< (i+1)·B of `source`, whose seeds follow `EpisodeSeeds`
-        /// from `seedBase`.
-        case fresh(EpisodeStream, seedBase: UInt64, skip: Int)
+        /// Training batch i of B clips is episodes i·B/W ..< (i+1)·B/W of `source` (W = `windows`), whose seeds follow
+        /// `EpisodeSeeds` from `seedBase`; clip j is window j mod W of episode j / W.
+        case fresh(EpisodeStream, seedBase: UInt64, skip: Int, windows: Int)
     }
     let draw: Draw
     let description: DataDescription
@@ -24,7 +24,7 @@ final class ClipSampler {
         self.draw = draw
         switch draw {
         case .uniform(let cache): description = cache.source.layout.data
-        case .fresh(let source, _, _): description = source.layout.data
+        case .fresh(let source, _, _, _): description = source.layout.data
         }
     }
 
@@ -44,8 +44,9 @@ final class ClipSampler {
                 throw RunError.data(source: nameOrPath, message: "\(error)")
             }
             let live = try LiveEpisodes(scene: scene, seedBase: SplitMix64.derive(config.seed, 0x5EED), episodes: Int.max,
-                                        steps: config.liveSkip + config.clipLength, perBatch: config.batchClips)
-            return ClipSampler(.fresh(live, seedBase: live.seedBase, skip: config.liveSkip))
+                                        steps: config.liveSkip + config.liveWindows * config.clipLength,
+                                        perBatch: config.batchClips / config.liveWindows)
+            return ClipSampler(.fresh(live, seedBase: live.seedBase, skip: config.liveSkip, windows: config.liveWindows))
         case .dataset(let url):
             let dataset = try DatasetEpisodes(directory: url)
             let manifest = url.appendingPathComponent(DatasetManifest.fileName).path
@@ -63,11 +64,14 @@ final class ClipSampler {
     /// A batch of `clips` clips of `length` frames; `batchIndex` counts batches since the run began.
     func batch(clips: Int, length: Int, batchIndex: Int, rng: inout SplitMix64) throws -> EpisodeBatch {
         switch draw {
-        case .fresh(let source, _, let skip):
-            precondition(source.layout.steps == skip + length, "live episodes are cut for the config's clips")
-            let episodes = try source.episodes(first: batchIndex * clips, count: clips)
+        case .fresh(let source, _, let skip, let windows):
+            precondition(source.layout.steps == skip + windows * length && clips % windows == 0, "live episodes are cut for the config's clips")
+            let perBatch = clips / windows
+            let episodes = try source.episodes(first: batchIndex * perBatch, count: perBatch)
             var out = EpisodeBatch(zeroed: clips, length: length, like: source.layout)
-            for slot in 0..<clips { episodes.copyClip(episode: slot, start: skip, into: &out, slot: slot) }
+            for slot in 0..<clips {
+                episodes.copyClip(episode: slot / windows, start: skip + (slot % windows) * length, into: &out, slot: slot)
+            }
             return out
         case .uniform(let cache):
             let layout = cache.source.layout, total = cache.source.seeds.count
@@ -91,7 +95,7 @@ final class ClipSampler {
     /// The episode seeds seen after `batches` batches (the rule for live streams, the list for datasets).
     func seedsUsed(afterBatches batches: Int, clips: Int) -> TrainingSeeds {
         switch draw {
-        case .fresh(_, let base, _): return .derived(base: base, count: batches * clips)
+        case .fresh(_, let base, _, let windows): return .derived(base: base, count: batches * (clips / windows))
         case .uniform(let cache): return .list(cache.source.seeds)
         }
     }
