@@ -150,6 +150,19 @@ void tb_world_step(tb_world *w, float dt, int32_t vi, int32_t pi, int32_t count)
 
 int32_t tb_world_body_id_count(const tb_world *w) { return int32_t(w->bodies.size()); }
 
+void tb_world_counts(const tb_world *w, int32_t *dynamic_bodies, int32_t *awake, int32_t *touching_contacts) {
+    int32_t n = 0, a = 0, c = 0;
+    for (const b2Body *b = w->world.GetBodyList(); b; b = b->GetNext()) {
+        if (b->GetType() != b2_dynamicBody) continue;
+        ++n;
+        if (b->IsAwake()) ++a;
+    }
+    for (const b2Contact *k = w->world.GetContactList(); k; k = k->GetNext()) {
+        if (k->IsTouching()) ++c;
+    }
+    *dynamic_bodies = n; *awake = a; *touching_contacts = c;
+}
+
 int32_t tb_body_create(tb_world *w, const tb_body_def *d) {
     b2BodyDef def;
     def.type = d->type == TB_STATIC ? b2_staticBody : (d->type == TB_KINEMATIC ? b2_kinematicBody : b2_dynamicBody);

@@ -58,7 +58,7 @@ extension World {
         def.linear_damping = body.linearDamping; def.angular_damping = body.angularDamping
         def.fixed_rotation = body.fixedRotation ? 1 : 0
         def.bullet = body.bullet ? 1 : 0
-        def.allow_sleep = 0
+        def.allow_sleep = allowSleep ? 1 : 0
         let id = tb_body_create(handle, &def)
         var sd = tb_default_shape_def()
         sd.density = body.density

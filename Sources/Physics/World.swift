@@ -24,6 +24,16 @@ public final class World {
     public internal(set) var seed: UInt64 = 0
     /// The world rectangle the camera sees.
     public var camera: CameraRect { scene.cameraRect }
+    /// Box2D sleeping for the bodies built at the next `reset`. Off by default: a sleeping body's wake-up depends
+    /// on history, so datasets never use it; the window offers it to show what it changes.
+    public var allowSleep = false
+
+    /// Dynamic bodies, how many of them are awake, and contacts whose shapes touch right now.
+    public var counts: (bodies: Int, awake: Int, contacts: Int) {
+        var n: Int32 = 0, a: Int32 = 0, c: Int32 = 0
+        tb_world_counts(handle, &n, &a, &c)
+        return (Int(n), Int(a), Int(c))
+    }
 
     // Scene-derived, fixed for the world's life.
     let rows: RowMap

@@ -52,6 +52,8 @@ void tb_world_set_gravity(tb_world *w, float gx, float gy);
 void tb_world_step(tb_world *w, float dt, int32_t velocity_iterations, int32_t position_iterations, int32_t count);
 /// Number of body ids handed out so far (removed ones included).
 int32_t tb_world_body_id_count(const tb_world *w);
+/// Live counts for the window's panel: dynamic bodies, of them awake, and contacts whose shapes touch.
+void tb_world_counts(const tb_world *w, int32_t *dynamic_bodies, int32_t *awake, int32_t *touching_contacts);
 
 // Bodies and shapes ----------------------------------------------------------------------------------
 
