@@ -26,6 +26,20 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable, Codable {
         return Self.mix(state)
     }
 
+    /// The inverse of `mix`, so a given output can be traced back to the seed that yields it.
+    static func unmix(_ x: UInt64) -> UInt64 {
+        var z = x ^ (x >> 31) ^ (x >> 62)
+        z = z &* 0x3196_42B2_D24D_8EC3
+        z = z ^ (z >> 27) ^ (z >> 54)
+        z = z &* 0x96DE_1B17_3F11_9089
+        return z ^ (z >> 30) ^ (z >> 60)
+    }
+
+    /// The seed whose stream's output `index` is `value` (`output(index, seed: result) == value`).
+    public static func seed(yielding value: UInt64, at index: Int) -> UInt64 {
+        unmix(value) &- UInt64(index + 1) &* gamma
+    }
+
     /// Output `index` (0-based) of the stream seeded with `seed`, without drawing the ones before it.
     public static func output(_ index: Int, seed: UInt64) -> UInt64 {
         mix(seed &+ UInt64(index + 1) &* gamma)
