@@ -4,6 +4,9 @@ import Foundation
 /// The training report: one self-contained `report.html` (inline CSS, inline SVG plots, frames as
 /// base64 PNG data URIs; no scripts, no server, no network) that opens in any browser.
 ///
+/// Layout: the plots sit in a grid (two columns at 1280 px, one on a narrow screen) and scale with it; a strip
+/// table takes the page's width with equal columns, so its frames shrink to fit rather than run off the edge.
+///
 /// `tumble train` calls `write(runDirectory:strips:)` at the end of a run and on demand. The page holds
 /// plots of the loss terms and collapse monitors from the run's `metrics.csv`, strips of actual vs
 /// decoded-predicted frames, and the resolved `config.yaml`.
@@ -90,12 +93,14 @@ public enum ReportPage {
         <style>
         body{font:14px/1.45 system-ui,-apple-system,"DejaVu Sans",sans-serif;margin:24px auto;max-width:1320px;padding:0 16px;color:#222}
         h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}
-        .charts{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0}figcaption{font-size:12px;color:#666;max-width:640px}
+        .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,540px),1fr));gap:14px 20px}
+        figure{margin:0;min-width:0}figure svg{display:block;width:100%;height:auto}figcaption{font-size:12px;color:#666}
         svg .t{font:600 13px sans-serif}svg .a{font:11px sans-serif;fill:#555}svg .l{font:11px sans-serif}svg .n{font:12px sans-serif;fill:#999}
         svg .f{fill:#fafafa;stroke:#bbb}svg .g{stroke:#e4e4e4}
-        table.strip{border-collapse:collapse;margin:8px 0 20px}table.strip td,table.strip th{padding:2px;text-align:center;font-size:11px;color:#555}
-        table.strip th.row{text-align:right;padding-right:8px;white-space:nowrap}
-        img.frame{image-rendering:pixelated;image-rendering:crisp-edges;display:block}
+        table.strip{border-collapse:collapse;margin:8px 0 20px;width:100%;table-layout:fixed}
+        table.strip td,table.strip th{padding:2px;text-align:center;font-size:11px;color:#555}
+        table.strip th.row{width:7.5em;text-align:right;padding-right:8px}
+        img.frame{image-rendering:pixelated;image-rendering:crisp-edges;display:block;width:100%;max-width:128px;height:auto;margin:0 auto}
         table.sum td{padding:1px 12px 1px 0}.n{color:#666}pre{background:#f6f6f6;padding:8px;overflow:auto}
         </style></head><body>
         \(body)</body></html>
