@@ -150,6 +150,8 @@ void tb_world_step(tb_world *w, float dt, int32_t vi, int32_t pi, int32_t count)
 
 int32_t tb_world_body_id_count(const tb_world *w) { return int32_t(w->bodies.size()); }
 
+void tb_world_set_allow_sleeping(tb_world *w, int32_t allow) { w->world.SetAllowSleeping(allow != 0); }
+
 void tb_world_counts(const tb_world *w, int32_t *dynamic_bodies, int32_t *awake, int32_t *touching_contacts) {
     int32_t n = 0, a = 0, c = 0;
     for (const b2Body *b = w->world.GetBodyList(); b; b = b->GetNext()) {

@@ -111,6 +111,7 @@ public final class World {
                                       attempts: Scene.episodeAttempts, maxCounts: false, strict: false)
         tb_world_destroy(handle)
         handle = tb_world_create(scene.gravity.x, scene.gravity.y)
+        tb_world_set_allow_sleeping(handle, allowSleep ? 1 : 0)
         build(layout)
         policyRNG = Self.policyStream(seed: seed)
         noise = .zero

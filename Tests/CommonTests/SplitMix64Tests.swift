@@ -1,4 +1,4 @@
-import Common
+@testable import Common
 import XCTest
 
 /// The shared stream's rules: every draw here is in shipped scenes, datasets or checkpoints.
@@ -19,5 +19,20 @@ final class SplitMix64Tests: XCTestCase {
         XCTAssertEqual(a.state, b.state)
         XCTAssertNotEqual(a.derived(1), a.derived(2))
         XCTAssertNotEqual(SplitMix64.derive(5, 1), SplitMix64.derive(5, 2))
+    }
+
+    /// A played episode's dataset names its seed through the seed rule: the base whose output 0 is that seed.
+    func testSeedYieldingInvertsTheStream() {
+        var g = SplitMix64(seed: 12345)
+        for i in 0..<200 {
+            let value = g.next()
+            XCTAssertEqual(SplitMix64.unmix(SplitMix64.mix(value)), value)
+            for index in [0, 1, 17] {
+                XCTAssertEqual(SplitMix64.output(index, seed: SplitMix64.seed(yielding: value, at: index)), value, "value \(i)")
+            }
+        }
+        for edge: UInt64 in [0, 1, .max, 0x8000_0000_0000_0000] {
+            XCTAssertEqual(SplitMix64.output(0, seed: SplitMix64.seed(yielding: edge, at: 0)), edge)
+        }
     }
 }

@@ -48,6 +48,8 @@ tb_shape_def tb_default_shape_def(void);
 tb_world *tb_world_create(float gravity_x, float gravity_y);
 void tb_world_destroy(tb_world *w);
 void tb_world_set_gravity(tb_world *w, float gx, float gy);
+/// Box2D's world-wide sleeping switch (off from `tb_world_create`: datasets never sleep). Bodies also need `allow_sleep`.
+void tb_world_set_allow_sleeping(tb_world *w, int32_t allow);
 /// Advances `count` fixed steps; persistent forces are re-applied before each one.
 void tb_world_step(tb_world *w, float dt, int32_t velocity_iterations, int32_t position_iterations, int32_t count);
 /// Number of body ids handed out so far (removed ones included).
