@@ -159,6 +159,19 @@ final class ReportPageTests: XCTestCase {
         XCTAssertEqual(png.pixels, Array(strip().actual[0..<48]))
     }
 
+    /// At 1280 px the plots sit in a grid and scale with it, and a strip is as wide as the page: its frames shrink
+    /// to their column instead of running off the edge (checked by eye in a headless browser; these rules make it so).
+    func testPageLaysOutPlotsInAGridAndFitsStripsToTheWidth() throws {
+        let html = try ReportPage.html(metrics: try MetricsTable(csv: csv, source: "m"), strips: [strip()], config: nil, title: "t")
+        let style = try XCTUnwrap(html.components(separatedBy: "<style>").last?.components(separatedBy: "</style>").first)
+        XCTAssertTrue(style.contains(".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,540px),1fr))"))
+        XCTAssertTrue(style.contains("figure svg{display:block;width:100%;height:auto}"), "plots must scale with their cell")
+        XCTAssertTrue(style.contains("table.strip{border-collapse:collapse;margin:8px 0 20px;width:100%;table-layout:fixed}"))
+        XCTAssertTrue(style.contains("img.frame{") && style.contains("width:100%;max-width:128px;height:auto"))
+        // Every chart keeps its viewBox, so scaling keeps its proportions.
+        XCTAssertEqual(html.components(separatedBy: "<svg ").count, html.components(separatedBy: "viewBox=\"0 0 640 260\"").count)
+    }
+
     func testStripWithWrongSizeIsRejected() {
         var bad = strip()
         bad.predicted.removeLast()
