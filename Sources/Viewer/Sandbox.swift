@@ -17,7 +17,7 @@ final class Sandbox {
     private(set) var stream: ObservationStream
     var world: World { stream.world }
     /// The simulator running ahead of `world` (the true future); see `LeadWorld`.
-    private var lead: LeadWorld
+    var lead: LeadWorld
     private(set) var seed: UInt64
     /// Draws new seeds for R (reset): a stream of its own, so runs are reproducible from `--seed`.
     private var seedStream: SplitMix64
@@ -25,6 +25,20 @@ final class Sandbox {
     private var violationRandom: SplitMix64
     var rasterizer: Rasterizer { stream.rasterizer }
     private(set) var model: ViewerModel?
+    /// The physics panel's settings, applied to every scene shown (see `PhysicsSettings`).
+    private(set) var physics = PhysicsSettings()
+    /// The episode's observations so far (see `Timeline`).
+    var timeline = Timeline()
+    /// Milliseconds spent since the window last took them (`takeTimings`): physics, raster, model.
+    var timings = StepTimings()
+    /// Whether the masks and the probe read-out are wanted (they cost a little model time per observation).
+    var wantsMasks = false { didSet { if wantsMasks != oldValue { refreshInsight() } } }
+    var wantsReadout = false { didSet { if wantsReadout != oldValue { refreshInsight() } } }
+    /// The model's object masks and probe read-out of the frame shown (nil when not wanted or not available).
+    var masks: ObjectMasks?
+    var readout: [SIMD4<Float>]?
+    /// Counts up whenever `masks` changes, so the overlay redraws its image only then.
+    var masksVersion = 0
     /// Imagination horizon k, 1...9.
     var horizon: Int { didSet { horizon = min(max(horizon, 1), 9); refreshForecast() } }
 
@@ -32,24 +46,26 @@ final class Sandbox {
     /// Steps since the window opened (continues across resets; the plot's time axis).
     private(set) var tick = 0
     /// (x, y, angle, vx, vy, ω) per dynamic body, now and one step ago.
-    private(set) var states: [Float] = []
-    private(set) var previousStates: [Float] = []
-    private(set) var mask: [Bool] = []
-    private(set) var previousMask: [Bool] = []
-    private(set) var drawables: [Drawable] = []
-    /// False right after a reset or an injected violation: the window must not interpolate across it.
-    private(set) var continuous = false
+    var states: [Float] = []
+    var previousStates: [Float] = []
+    var mask: [Bool] = []
+    var previousMask: [Bool] = []
+    var drawables: [Drawable] = []
+    /// False right after a reset, an injected violation or a jump in the timeline: the window must not interpolate across it.
+    var continuous = false
     /// The frame the model just read (`rasterizer` layout).
-    private(set) var frame: [UInt8] = []
+    var frame: [UInt8] = []
     /// The decoder's picture of `frame`, made one step earlier; valid when `hasPredictedFrame`.
     private(set) var predictedFrame: [UInt8] = []
-    private(set) var hasPredictedFrame = false
+    var hasPredictedFrame = false
     private var nextPredictedFrame: [UInt8] = []
-    private var hasNextPredictedFrame = false
+    var hasNextPredictedFrame = false
     /// Surprise of `frame` (nil before the model has a prediction).
-    private(set) var surprise: Float?
+    var surprise: Float?
     /// The action applied in the last step (empty on scenes without an actor).
-    private(set) var lastAction: [Float] = []
+    var lastAction: [Float] = []
+    /// Per body, whether it began touching something in the last step.
+    private(set) var collisions: [Bool] = []
     /// The model's rollout: per step, per body, world position. `[0]` is the predicted next state.
     private(set) var imagined: [[SIMD2<Float>]] = []
     /// The simulator forked ahead `horizon` steps: per step, per body, position (NaN when absent).
@@ -76,8 +92,7 @@ final class Sandbox {
         self.horizon = min(max(horizon, 1), 9)
         try Self.check(model: model)
         try Self.check(model: model, scene: scenes[sceneIndex])
-        stream = try ObservationStream(scene: scenes[sceneIndex], resolution: model?.frameSize.width)
-        lead = try LeadWorld(scene: scenes[sceneIndex])
+        (stream, lead) = try Self.worlds(scenes[sceneIndex], physics: physics, model: model)
         (model as? StateOracleModel)?.connect(oracle: self)
         (model as? StateReadingModel)?.connect(states: self)
         begin()
@@ -123,6 +138,33 @@ final class Sandbox {
         return scenes[((sceneIndex + offset) % n + n) % n]
     }
 
+    /// The scene as its file says, before the physics panel's settings.
+    var sceneAsWritten: Scene { scenes[sceneIndex] }
+    /// Whether the physics panel makes this world differ from its scene file.
+    var physicsModified: Bool { physics.differs(from: sceneAsWritten) }
+
+    /// The shown world's stream and its lead for `scene` under `physics`.
+    static func worlds(_ scene: Scene, physics: PhysicsSettings, model: ViewerModel?) throws -> (ObservationStream, LeadWorld) {
+        let s = physics.applied(to: scene)
+        let stream = try ObservationStream(scene: s, resolution: model?.frameSize.width)
+        let lead = try LeadWorld(scene: s)
+        stream.world.allowSleep = physics.sleep
+        lead.world.allowSleep = physics.sleep
+        return (stream, lead)
+    }
+
+    /// Applies new physics settings: the episode restarts with the same seed under them. While they differ from the
+    /// scene file, the model gets no frames to learn from.
+    func setPhysics(_ p: PhysicsSettings) throws {
+        let (st, l) = try Self.worlds(scenes[sceneIndex], physics: p, model: model)
+        physics = p
+        stream = st
+        lead = l
+        userAction = nil
+        userPull = nil
+        begin()
+    }
+
     /// Switches to the scene `offset` places away in the catalogue, wrapping around; with `newModel`, that
     /// scene's model replaces the current one (`.some(nil)`: no model).
     func switchScene(by offset: Int, model newModel: ViewerModel?? = nil) throws {
@@ -130,8 +172,7 @@ final class Sandbox {
         let index = ((sceneIndex + offset) % n + n) % n
         let model = newModel ?? self.model
         try Self.check(model: model, scene: scenes[index])
-        let st = try ObservationStream(scene: scenes[index], resolution: model?.frameSize.width)
-        let l = try LeadWorld(scene: scenes[index])
+        let (st, l) = try Self.worlds(scenes[index], physics: physics, model: model)
         sceneIndex = index
         stream = st
         lead = l
@@ -147,6 +188,8 @@ final class Sandbox {
 
     private func begin() {
         userPull = nil   // the grabbed body is somewhere else (or someone else) in the new episode
+        model?.setLearningFromObserved(!physicsModified)
+        timeline.clear()
         stream.reset(seed: seed)
         lead.restart(seed: seed, input: userInput)
         let n = world.bodyCount
@@ -158,6 +201,7 @@ final class Sandbox {
         lastAction = []
         model?.resetHistory()
         capture()
+        collisions = [Bool](repeating: false, count: n)
         previousStates = states; previousMask = mask
         continuous = false
         surprise = nil
@@ -165,6 +209,8 @@ final class Sandbox {
             _ = frame.withUnsafeBufferPointer { model.observe(frame: $0, action: nil) }
         }
         refreshForecast()
+        refreshInsight()
+        appendToTimeline()
     }
 
     /// One observation interval.
@@ -175,22 +221,35 @@ final class Sandbox {
                 action.withUnsafeMutableBufferPointer { world.policyAction(into: $0) }
             }
         }
+        timeline.dropFuture()   // stepping from a past observation continues the episode from there
+        let t0 = Self.now()
         previousStates = states; previousMask = mask
         if !userInput.applyPull(to: world) { userPull = nil }   // the pulled body is gone
-        action.withUnsafeBufferPointer { stream.step(action: $0.isEmpty ? nil : $0) }
+        action.withUnsafeBufferPointer { world.step(action: $0.isEmpty ? nil : $0) }
+        let t1 = Self.now()
+        // The stream's own rasteriser and draw list (`ObservationStream.render`): the same bytes `step` renders.
+        frame.withUnsafeMutableBufferPointer { stream.render(into: $0) }
+        let t2 = Self.now()
         lastAction = action
         tick += 1
-        capture()
+        captureState()
+        for i in collisions.indices { collisions[i] = world.collidedThisStep(body: i) }
         lead.advance(following: world, action: action, input: userInput)
+        let t3 = Self.now()
         continuous = true
         if let model {
-            swap(&predictedFrame, &nextPredictedFrame)
-            hasPredictedFrame = hasNextPredictedFrame
+            swapPredictedFrames()
             surprise = frame.withUnsafeBufferPointer { f in
                 action.withUnsafeBufferPointer { a in model.observe(frame: f, action: a.isEmpty ? nil : a) }
             }
         }
         refreshForecast()
+        refreshInsight()
+        let t4 = Self.now()
+        timings.physics += (t1 - t0) + (t3 - t2)
+        timings.raster += t2 - t1
+        timings.model += t4 - t3
+        appendToTimeline()
     }
 
     /// Injects a violation of `type` now, on a body the world picks. Returns what happened, for the HUD.
@@ -201,6 +260,7 @@ final class Sandbox {
             throw InjectionUnavailable(type: type)
         }
         try world.inject(v)
+        timeline.markViolation()
         lead.resynchronise(with: world, input: userInput)
         previousStates = states; previousMask = mask
         captureState()   // the model sees the violation in the next step's frame, not before
@@ -219,6 +279,12 @@ final class Sandbox {
         states.withUnsafeMutableBufferPointer { world.exportStates(into: $0) }
         mask = world.bodyMask
         world.drawables(into: &drawables)
+    }
+
+    /// The forecast made before this observation becomes the prediction of it.
+    func swapPredictedFrames() {
+        swap(&predictedFrame, &nextPredictedFrame)
+        hasPredictedFrame = hasNextPredictedFrame
     }
 
     /// Recomputes both futures for the current horizon: the true one from the lead world, the imagined one

@@ -119,13 +119,28 @@ extension SoftwareRasterizer {
         let W = width, IW = image.width
         let src = image.argb
         let px = pixels
-        do {
+        if !image.blended {
             for y in y0..<y1 {
                 let ty = min(image.height - 1, Int((Float(y) + 0.5 - r.y) * sy))
                 for x in x0..<x1 {
                     let tx = min(IW - 1, Int((Float(x) + 0.5 - r.x) * sx))
                     px[y * W + x] = 0xFF00_0000 | src[ty * IW + tx]
                 }
+            }
+            return
+        }
+        // Source-over with the texel's alpha; fully transparent texels (most of a mask overlay) cost one test.
+        for y in y0..<y1 {
+            let ty = min(image.height - 1, Int((Float(y) + 0.5 - r.y) * sy))
+            for x in x0..<x1 {
+                let s = src[ty * IW + min(IW - 1, Int((Float(x) + 0.5 - r.x) * sx))]
+                let a = s >> 24
+                guard a > 0 else { continue }
+                let d = px[y * W + x], ia = 255 - a
+                let rr = ((s >> 16 & 0xFF) * a + (d >> 16 & 0xFF) * ia + 127) / 255
+                let gg = ((s >> 8 & 0xFF) * a + (d >> 8 & 0xFF) * ia + 127) / 255
+                let bb = ((s & 0xFF) * a + (d & 0xFF) * ia + 127) / 255
+                px[y * W + x] = 0xFF00_0000 | rr << 16 | gg << 8 | bb
             }
         }
     }

@@ -19,6 +19,8 @@ enum Theme {
     static let loss = RGBA(hex: 0x7EE787)
     static let grid = RGBA(hex: 0x232A34)
     static let dragLine = RGBA(hex: 0xFFFFFF, alpha: 200)
+    /// The probe's read-out of a body (P), beside the true state.
+    static let probe = RGBA(hex: 0xC8FF5A)
 
     static func violation(_ kind: String) -> RGBA {
         switch kind {

@@ -31,6 +31,10 @@ public final class TrainedModelAdapter: ViewerModel, StateReadingModel {
     private var currentFrame: [UInt8]?
     /// ẑ(t+1), predicted at the last `imagine`.
     private var predictedNext: [Float]?
+    /// The masks of `currentFrame`, computed when first asked for.
+    private var masksOfCurrent: ObjectMasks??
+    /// False while the window's physics differs from the scene: frames are then not handed to the learner.
+    private var feedsLearner = true
 
     /// `learning` configures live learning: by default the predictor fine-tunes with the encoder frozen.
     public init(model: TrainedModel, learning: OnlineLearner.Options = OnlineLearner.Options()) {
@@ -82,7 +86,8 @@ public final class TrainedModelAdapter: ViewerModel, StateReadingModel {
     func connect(states sandbox: Sandbox) { self.sandbox = sandbox }
 
     public func observe(frame: UnsafeBufferPointer<UInt8>, action: UnsafeBufferPointer<Float>?) -> Float? {
-        if let learner {
+        masksOfCurrent = nil
+        if let learner, feedsLearner {
             if let states = sandbox?.states, !states.isEmpty {
                 _ = states.withUnsafeBufferPointer { learner.observe(frame: frame, states: $0, actionBefore: action) }
             } else {
@@ -133,8 +138,28 @@ public final class TrainedModelAdapter: ViewerModel, StateReadingModel {
     }
 
     public func resetHistory() {
-        previous = nil; current = nil; currentFrame = nil; predictedNext = nil
+        previous = nil; current = nil; currentFrame = nil; predictedNext = nil; masksOfCurrent = nil
         learner?.breakSequence()
+    }
+
+    public func objectMasks() -> ObjectMasks? {
+        if let cached = masksOfCurrent { return cached }
+        guard let f = currentFrame else { return nil }
+        let masks = (try? model.masks(frame: f)).map { ObjectMasks(values: $0.values, count: $0.count, height: $0.height, width: $0.width) }
+        masksOfCurrent = .some(masks)
+        return masks
+    }
+
+    public func probeReadout() -> [SIMD4<Float>]? {
+        guard let z = current, let s = try? model.probeStates(previous: previous ?? z, current: z) else { return nil }
+        let n = model.info.bodies
+        guard s.count == n * 4 else { return nil }
+        return (0..<n).map { SIMD4(s[$0 * 4], s[$0 * 4 + 1], s[$0 * 4 + 2], s[$0 * 4 + 3]) }
+    }
+
+    public func setLearningFromObserved(_ on: Bool) {
+        if feedsLearner && !on { learner?.breakSequence() }
+        feedsLearner = on
     }
 
     public var supportsLearning: Bool { learner != nil }

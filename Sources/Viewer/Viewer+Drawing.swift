@@ -12,15 +12,24 @@ extension Viewer {
         let layout = Layout(width: w, height: h, frameWidth: r.width, frameHeight: r.height,
                             showLoss: learning || !lossPlot.series.isEmpty,
                             worldAspect: (cam.maxX - cam.minX) / max(cam.maxY - cam.minY, 1e-6))
-        let t = WorldTransform(camera: sandbox.world.camera, fitting: layout.world)
+        let t = WorldTransform(home: WorldTransform(camera: cam, fitting: layout.world), view: camera)
         lastTransform = t
+        lastWorldArea = layout.world
         canvas.resetStats()
         canvas.beginFrame(clear: Theme.background)
 
         canvas.textLayer = 0
         painter.drawWorld(sandbox, transform: t, alpha: alpha, canvas: canvas)
+        if showMasks, let m = sandbox.masks {
+            // The masks cover what the model's frame shows: the scene camera's rectangle.
+            let a = t.screen([cam.minX, cam.maxY]), b = t.screen([cam.maxX, cam.minY])
+            maskOverlay.draw(m, version: sandbox.masksVersion, in: Rect(x: a.x, y: a.y, w: b.x - a.x, h: b.y - a.y), canvas: canvas)
+        }
         painter.drawForecast(sandbox, transform: t, alpha: alpha, canvas: canvas)
+        if showProbe { drawProbeMarks(t) }
         drawDrag(t)
+        // Zoomed in, the world reaches under the status bar: cover it before the bar's translucent box.
+        if !camera.isHome { canvas.fillRect(x: layout.hud.x, y: layout.hud.y, w: layout.hud.w, h: layout.hud.h, color: Theme.background) }
 
         if let side = layout.sidebar {
             canvas.fillRect(x: side.x, y: 0, w: side.w, h: side.h, color: Theme.background.mix(Theme.panel, 0.5))
@@ -40,6 +49,11 @@ extension Viewer {
         }
         if let r = layout.legend { drawLegend(r) }
         drawHUD(layout.hud, world: layout.world)
+        drawTimeline(layout.world)
+        canvas.textLayer = 2   // the panels are boxes over the world: their text may cover the world's, not each other's
+        let panels = showPanels ? drawPanels(layout.world) : nil
+        if showProbe { drawProbeTable(layout.world, panels: panels) }
+        canvas.textLayer = 0
         drawFlash(layout.world)
         if showHelp {
             canvas.textLayer = 1   // an opaque overlay: may cover the text beneath it
@@ -88,6 +102,9 @@ extension Viewer {
         var items: [(String, Int)] = [(paused ? "⏸ paused" : "▶ running", 0)]
         if isHeadless { items.append(("headless", 4)) }
         items.append(("horizon \(s.horizon)", 2))
+        if !s.timeline.isLive, let e = s.timeline.current { items.insert(("past: step \(e.step)", 0), at: 1) }
+        if s.physicsModified { items.insert(("physics modified", 0), at: 1) }
+        if !camera.isHome { items.append((String(format: "zoom %.2g×", camera.zoom), 3)) }
         if let learner { items.append((learner.isRunning ? "learning" : "learning off", 3)) }
         if let d = drag { items.append((d.kind == .steer ? "steering actor" : "pulling body \(d.body)", 1)) }
         let mode = Self.fit(Self.dropping(items), width: right - end - 16, font: fonts.regular)

@@ -1,5 +1,6 @@
 import CSDL2
 import Foundation
+import Observation
 import Physics
 
 /// The sandbox window: the actual world with the model's ghosts and imagined futures, the model's-eye
@@ -38,6 +39,26 @@ public final class Viewer {
     var clock: Double = 0
     var smoothedLoss: Float?
     var lastTransform: WorldTransform?
+
+    /// The view (zoom and pan); the model's frames never depend on it.
+    var camera = ViewCamera()
+    /// The pointer's last position in window pixels (Z/X and the wheel zoom about it).
+    var pointer: SIMD2<Float>?
+    /// The pointer position a right-drag pan last moved the view from.
+    var panFrom: SIMD2<Float>?
+    /// Whether the left button is moving the timeline's knob, and where the bar was last drawn.
+    var scrubbing = false
+    var lastScrubBar: Rect?
+    /// The world's rectangle in the window when last drawn (a zoomed viewport reaches beyond it).
+    var lastWorldArea: Rect?
+    /// Overlays and panels (M, P, Tab).
+    var showMasks = false { didSet { sandbox.wantsMasks = showMasks } }
+    var showProbe = false { didSet { sandbox.wantsReadout = showProbe } }
+    var showPanels = false
+    let maskOverlay = MaskOverlay()
+    var profile = FrameProfile()
+    /// Where the last recording of the episode went.
+    var lastRecording: String?
 
     /// A mouse drag. On a scene with an actor, the actor is steered towards the pointer through its action, so
     /// the model sees the drag exactly as it sees the recording policy. Without an actor, the grabbed body is
@@ -78,6 +99,13 @@ public final class Viewer {
         sandbox = try Sandbox(scenes: options.scenes, sceneIndex: options.sceneIndex, seed: options.seed,
                               model: model, horizon: options.horizon)
         learner = model.flatMap { $0.supportsLearning ? LiveLearner(model: $0) : nil }
+        let s = options.settings
+        if s.physics != sandbox.physics {
+            do { try sandbox.setPhysics(s.physics) } catch { say("physics settings not applied: \(error)", Theme.warning) }
+        }
+        showMasks = s.masks
+        showProbe = s.probe
+        showPanels = s.panels
         if options.learn {
             if let learner { learner.start() } else {
                 say(model == nil ? "--learn: no model to train" : "--learn: this model cannot learn online", Theme.warning)
@@ -110,17 +138,42 @@ public final class Viewer {
             frameRate.add(seconds: wall)
             if let n = options.frames, frameCount == n - 1, let shot = options.screenshot { pendingScreenshot = shot }
             advance(seconds: isHeadless ? 1.0 / 60 : wall)
+            let drawStart = Sandbox.now()
             if let written = try render() { saved = written }
+            profile.add(sandbox.takeTimings(), draw: Sandbox.now() - drawStart)
             surface.present()
             frameCount += 1
             if let n = options.frames, frameCount >= n { break }
         }
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         learner?.stopAndWait()
+        var recorded: String?
+        if let dir = options.recordDirectory {
+            // What was shown when the window closed; a headless run fails loudly, a window says why on stderr.
+            do { recorded = try writeRecording(to: dir) } catch {
+                if isHeadless { throw error }
+                FileHandle.standardError.write(Data("tumble view: --record \(dir.path): \(error)\n".utf8))
+            }
+        }
+        if let file = options.settingsFile {
+            do { try settings.save(file) } catch {
+                FileHandle.standardError.write(Data("tumble view: settings not saved to \(file.path): \(error)\n".utf8))
+            }
+        }
         return ViewerSummary(frames: frameCount, steps: sandbox.tick,
                              framesPerSecond: total > 0 ? Double(frameCount) / total : 0, screenshot: saved,
                              learningSteps: learner?.stepCount ?? 0, learningSeconds: learner?.secondsOn ?? 0,
-                             learningCPUSeconds: learner?.cpuSecondsInSteps ?? 0, learningLastLoss: learner?.lastLoss)
+                             learningCPUSeconds: learner?.cpuSecondsInSteps ?? 0, learningLastLoss: learner?.lastLoss,
+                             recording: recorded)
+    }
+
+    /// What the window would remember now (see `ViewerSettings`).
+    var settings: ViewerSettings {
+        var s = ViewerSettings()
+        s.horizon = sandbox.horizon
+        s.masks = showMasks; s.probe = showProbe; s.panels = showPanels
+        s.physics = sandbox.physics
+        return s
     }
 
     // MARK: simulation clock
@@ -164,15 +217,113 @@ public final class Viewer {
 
     func togglePause() {
         paused.toggle()
-        say(paused ? "paused" : "running", Theme.text)
+        if !paused, !sandbox.timeline.isLive, let e = sandbox.timeline.current {
+            say("resumed from step \(e.step): the later observations are replaced", Theme.accent)
+        } else {
+            say(paused ? "paused" : "running", Theme.text)
+        }
     }
 
-    /// → : pause if needed and advance exactly one observation.
+    /// → : pause if needed and advance exactly one observation: the next kept one when looking at the past, else a
+    /// new one.
     func singleStep() {
         paused = true
-        stepWorld()
+        if sandbox.timeline.isLive { stepWorld() } else { sandbox.show(timelineIndex: sandbox.timeline.cursor + 1) }
         accumulator = 0
         alpha = 1
+    }
+
+    /// ← : pause if needed and show the previous kept observation.
+    func stepBack() {
+        paused = true
+        guard sandbox.timeline.cursor > 0 else { say("this is the first kept observation", Theme.dimText); return }
+        sandbox.show(timelineIndex: sandbox.timeline.cursor - 1)
+        accumulator = 0
+        alpha = 1
+    }
+
+    /// Shows the kept observation at `fraction` (0...1) of the timeline (a click or drag on the scrub bar).
+    func scrub(to fraction: Float) {
+        let n = sandbox.timeline.entries.count
+        guard n > 0 else { return }
+        paused = true
+        sandbox.show(timelineIndex: Int((min(max(fraction, 0), 1) * Float(n - 1)).rounded()))
+        accumulator = 0
+        alpha = 1
+    }
+
+    // MARK: camera
+
+    /// Zooms by `factor` about window pixel `p` (the pointer), or about the view's centre without one.
+    func zoom(by factor: Float, aboutPixel p: SIMD2<Float>?) {
+        let base = sandbox.world.camera
+        var anchor = ViewCamera.center(camera.visible(base))
+        if let p, let t = lastTransform, lastWorldArea?.contains(p) ?? t.viewport.contains(p) { anchor = t.world(p) }
+        camera.zoom(by: factor, about: anchor, base: base)
+    }
+
+    func resetCamera() { camera.home() }
+
+    // MARK: overlays, physics, recording
+
+    func toggleMasks() {
+        showMasks.toggle()
+        guard showMasks else { say("masks off", Theme.text); return }
+        if sandbox.masks == nil {
+            say(sandbox.model == nil ? "masks: no model" : "masks: this model's encoder has no masks", Theme.warning)
+        } else {
+            say("masks: one colour per mask, stronger where the model is sure; background left clear", Theme.text)
+        }
+    }
+
+    func toggleProbe() {
+        showProbe.toggle()
+        say(showProbe ? "probe read-out beside the true states" : "probe read-out off", Theme.probe)
+    }
+
+    func togglePanels() { showPanels.toggle() }
+
+    /// Applies new physics settings (the episode restarts with the same seed), and says what that means for the model.
+    func changePhysics(_ change: (inout PhysicsSettings, Scene) -> Void) {
+        var p = sandbox.physics
+        change(&p, sandbox.sceneAsWritten)
+        do {
+            try sandbox.setPhysics(p)
+            drag = nil
+            afterEpisodeChange(label: "physics")
+            showPanels = true
+            say(sandbox.physicsModified ? "physics differs from the scene file: no live learning, no recording"
+                : "the scene file's own physics", sandbox.physicsModified ? Theme.warning : Theme.text)
+        } catch {
+            say("\(error)", Theme.warning)
+        }
+    }
+
+    /// D: writes the episode up to the observation shown as a dataset in a new directory here.
+    func recordEpisode() {
+        let dir = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        var url = dir.appendingPathComponent("tumble-\(sandbox.scene.name)-seed\(sandbox.seed)-step\(sandbox.timeline.current?.step ?? 0)")
+        var n = 2
+        while FileManager.default.fileExists(atPath: url.path) {
+            url = dir.appendingPathComponent("tumble-\(sandbox.scene.name)-seed\(sandbox.seed)-step\(sandbox.timeline.current?.step ?? 0)-\(n)")
+            n += 1
+        }
+        do {
+            let path = try writeRecording(to: url)
+            say("recorded \(sandbox.timeline.recordable.count) observations to \(path)", Theme.text)
+        } catch {
+            say("\(error)", Theme.warning)
+        }
+    }
+
+    /// Writes the episode shown as a dataset in `dir` (new or empty), in `tumble record`'s format.
+    @discardableResult
+    func writeRecording(to dir: URL) throws -> String {
+        let episode = try sandbox.playedEpisode()
+        try Recorder.write(played: episode, scene: sandbox.sceneAsWritten, resolution: sandbox.rasterizer.width, to: dir,
+                           tumbleVersion: options.tumbleVersion)
+        lastRecording = dir.path
+        return dir.path
     }
 
     func resetWithNewSeed() {
@@ -250,7 +401,12 @@ public final class Viewer {
     // MARK: drag
 
     func beginDrag(atPixel p: SIMD2<Float>) {
-        guard let t = lastTransform, t.viewport.contains(p) else { return }
+        if let bar = lastScrubBar, bar.inset(-6).contains(p) {
+            scrubbing = true
+            scrub(to: (p.x - bar.x) / max(bar.w, 1))
+            return
+        }
+        guard let t = lastTransform, t.viewport.contains(p), lastWorldArea?.contains(p) ?? true else { return }
         let w = t.world(p)
         if sandbox.hasActor {
             if let actor = sandbox.actorBody { drag = DragState(kind: .steer, body: actor, target: w) }
@@ -263,11 +419,18 @@ public final class Viewer {
     }
 
     func moveDrag(toPixel p: SIMD2<Float>) {
+        pointer = p
+        if let from = panFrom, let t = lastTransform {
+            camera.drag(byPixels: p - from, scale: t.scale)
+            panFrom = p
+        }
+        if scrubbing, let bar = lastScrubBar { scrub(to: (p.x - bar.x) / max(bar.w, 1)); return }
         guard drag != nil, let t = lastTransform else { return }
         drag!.target = t.world(p)
     }
 
     func endDrag() {
+        scrubbing = false
         drag = nil
         sandbox.userAction = nil
         sandbox.userPull = nil

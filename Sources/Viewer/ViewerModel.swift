@@ -31,8 +31,38 @@ public protocol ViewerModel: AnyObject {
     /// One online training step on recently observed frames; returns the training loss, or nil when there is
     /// not enough data yet. Called from a background thread.
     func learnStep() -> Float?
+    /// Optional (defaults below): the model's object masks, the probe's read-out, and a switch for live learning's input.
+    func objectMasks() -> ObjectMasks?
+    func probeReadout() -> [SIMD4<Float>]?
+    func setLearningFromObserved(_ on: Bool)
 }
 
 extension ViewerModel {
     public var trainedOn: String? { nil }
 }
+
+/// The encoder's object masks of the frame last observed: per mask pixel (`height × width`, row-major), the
+/// share of each of `count` masks (each pixel's shares sum to 1).
+public struct ObjectMasks: Equatable {
+    public var values: [Float]
+    public var count: Int
+    public var height: Int
+    public var width: Int
+
+    public init(values: [Float], count: Int, height: Int, width: Int) {
+        self.values = values; self.count = count; self.height = height; self.width = width
+    }
+}
+
+/// What a model can show of its inside, when it has it; the defaults say it has none.
+extension ViewerModel {
+    /// The object masks of the frame last observed, or nil (no masks in this model's encoder).
+    public func objectMasks() -> ObjectMasks? { nil }
+    /// The probe's read-out of every body from the frames last observed: x, y, vx, vy per body in scene order
+    /// (world units), or nil.
+    public func probeReadout() -> [SIMD4<Float>]? { nil }
+    /// Whether observed frames may go to live learning. The window turns it off while its physics differs from the
+    /// scene the model learns, so such frames never enter the model's data unnoticed.
+    public func setLearningFromObserved(_ on: Bool) {}
+}
+

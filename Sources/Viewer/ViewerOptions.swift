@@ -1,3 +1,4 @@
+import Foundation
 import Physics
 
 /// Which model the window shows.
@@ -34,6 +35,14 @@ public struct ViewerOptions {
     /// Key presses to send through SDL's event queue at given frames (demos, docs screenshots): the same
     /// path a keyboard takes. Keys are named as in `ScriptedKey.parse`.
     public var scriptedKeys: [ScriptedKey] = []
+    /// Overlays, panels and physics to start with (the window's remembered settings; the horizon is `horizon`).
+    public var settings = ViewerSettings()
+    /// Where to save the settings when the window closes (nil: nowhere, as for headless runs).
+    public var settingsFile: URL?
+    /// Write the episode shown when the window closes to this directory as a dataset (`--record`).
+    public var recordDirectory: URL?
+    /// Written into recorded datasets' manifests.
+    public var tumbleVersion = "unknown"
 
     public init(scenes: [Scene], sceneIndex: Int = 0, seed: UInt64 = 1, model: ViewerModelChoice) {
         self.scenes = scenes; self.sceneIndex = sceneIndex; self.seed = seed; self.model = model
@@ -54,6 +63,8 @@ public struct ViewerSummary: Equatable {
     public var learningCPUSeconds: Double = 0
     /// The loss of the last live-learning step, if any.
     public var learningLastLoss: Float?
+    /// The dataset directory `--record` wrote, if any.
+    public var recording: String?
 }
 
 /// A key press at a frame, e.g. `120:b` (vanish at frame 120) or `30:space`.
@@ -61,7 +72,7 @@ public struct ScriptedKey: Equatable {
     public var frame: Int
     public var key: String
 
-    /// Parses `FRAME:KEY`; KEY is a letter or digit, or one of space, right, [, ], ?, esc.
+    /// Parses `FRAME:KEY`; KEY is a letter or digit, or one of space, left, right, home, tab, [, ], ?, esc.
     public static func parse(_ text: String) -> ScriptedKey? {
         let parts = text.split(separator: ":", maxSplits: 1)
         guard parts.count == 2, let f = Int(parts[0]), f >= 0 else { return nil }

@@ -27,4 +27,13 @@ final class ScriptedModel: ViewerModel {
     func resetHistory() { resets += 1 }
     var supportsLearning: Bool { false }
     func learnStep() -> Float? { nil }
+    /// What M and P show, when set.
+    var masks: ObjectMasks?
+    var readout: [SIMD4<Float>]?
+    func objectMasks() -> ObjectMasks? { masks }
+    func probeReadout() -> [SIMD4<Float>]? { readout }
+    /// Every switch of live learning's input, in order.
+    private(set) var learningSwitches: [Bool] = []
+    var learningFromObserved: Bool { learningSwitches.last ?? true }
+    func setLearningFromObserved(_ on: Bool) { learningSwitches.append(on) }
 }

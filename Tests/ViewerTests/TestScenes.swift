@@ -115,16 +115,25 @@ enum SyntheticInput {
         XCTAssertEqual(SDL_PushEvent(&e), 1, String(cString: SDL_GetError()))
     }
 
-    static func mouse(_ type: SDL_EventType, x: Float, y: Float) {
+    static func mouse(_ type: SDL_EventType, x: Float, y: Float, button: Int32 = SDL_BUTTON_LEFT) {
         var e = SDL_Event()
         e.type = type.rawValue
         if type == SDL_MOUSEMOTION {
             e.motion.x = Int32(x.rounded()); e.motion.y = Int32(y.rounded()); e.motion.state = 1
         } else {
             e.button.x = Int32(x.rounded()); e.button.y = Int32(y.rounded())
-            e.button.button = UInt8(SDL_BUTTON_LEFT)
+            e.button.button = UInt8(button)
             e.button.state = UInt8(type == SDL_MOUSEBUTTONDOWN ? SDL_PRESSED : SDL_RELEASED)
         }
+        XCTAssertEqual(SDL_PushEvent(&e), 1, String(cString: SDL_GetError()))
+    }
+
+    /// `notches` of the mouse wheel (positive: away from the user, zoom in).
+    static func wheel(_ notches: Int32) {
+        var e = SDL_Event()
+        e.type = SDL_MOUSEWHEEL.rawValue
+        e.wheel.y = notches
+        e.wheel.direction = SDL_MOUSEWHEEL_NORMAL.rawValue
         XCTAssertEqual(SDL_PushEvent(&e), 1, String(cString: SDL_GetError()))
     }
 }

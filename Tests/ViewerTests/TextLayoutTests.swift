@@ -48,6 +48,21 @@ final class TextLayoutTests: XCTestCase {
         XCTAssertTrue(p.contains { $0.hasPrefix("'stray'") }, "\(p)")
     }
 
+    /// The panels, the probe table and the timeline at every size: none of their text overlaps, all of it in the window.
+    func testPanelsProbeTableAndTimelineKeepTheirTextApart() throws {
+        for (w, h) in Self.sizes {
+            let model = ScriptedModel()
+            let v = try TestScenes.viewer(model: .model(model), width: w, height: h)
+            model.readout = (0..<v.sandbox.world.bodyCount).map { _ in SIMD4(5, 5, 1, 1) }
+            for _ in 0..<24 { v.advance(seconds: 1.0 / 60) }
+            v.showPanels = true
+            v.showProbe = true
+            v.togglePause()
+            v.stepBack()
+            try checkText(v, "\(w)×\(h) panels, probe table, timeline")
+        }
+    }
+
     /// The busiest window: a model, the loss plot, markers on the surprise plot, a drag, a message.
     func testNoTextOverlapsAtAnyWindowSize() throws {
         for (w, h) in Self.sizes {

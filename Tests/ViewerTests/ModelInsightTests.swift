@@ -1,0 +1,107 @@
+import CSDL2
+import Physics
+@testable import Viewer
+import WorldModel
+import XCTest
+
+/// M (the model's object masks over the world) and P (the probe's read-out beside the true states), read back
+/// from the pixels.
+final class ModelInsightTests: XCTestCase {
+    /// Masks over a 64×64 frame: mask 0 everywhere (background) except a block of rows 8..<24, columns 8..<24
+    /// owned wholly by mask 1, and rows 40..<56, columns 40..<56 owned by mask 2 with a share of 0.5.
+    static func scriptedMasks() -> ObjectMasks {
+        let c = 4
+        var v = [Float](repeating: 0, count: 64 * 64 * c)
+        for y in 0..<64 {
+            for x in 0..<64 {
+                let i = (y * 64 + x) * c
+                if (8..<24).contains(y) && (8..<24).contains(x) { v[i + 1] = 1 } else if (40..<56).contains(y) && (40..<56).contains(x) {
+                    v[i + 2] = 0.5; v[i] = 0.5 / 3; v[i + 1] = 0.5 / 3; v[i + 3] = 0.5 / 3
+                } else { v[i] = 1 }
+            }
+        }
+        return ObjectMasks(values: v, count: c, height: 64, width: 64)
+    }
+
+    func testMKeyOverlaysEachMaskInItsColourWithAlphaByConfidence() throws {
+        let model = ScriptedModel()
+        model.masks = Self.scriptedMasks()
+        let v = try TestScenes.viewer(model: .model(model), width: 1280, height: 720)
+        model.probe = []   // no ghosts over the checked pixels
+        v.sandbox.refreshForecast()
+        _ = try v.render()
+        let off = try Pixels(v)
+        SyntheticInput.key(SDLK_m)
+        v.pollEvents()
+        XCTAssertTrue(v.showMasks)
+        _ = try v.render()
+        let on = try Pixels(v)
+        let t = try XCTUnwrap(v.lastTransform)
+        let cam = v.sandbox.world.camera
+        // Window position of frame pixel (x, y)'s centre.
+        func at(_ x: Float, _ y: Float) -> SIMD2<Float> {
+            t.screen([cam.minX + (x + 0.5) / 64 * (cam.maxX - cam.minX), cam.maxY - (y + 0.5) / 64 * (cam.maxY - cam.minY)])
+        }
+        func distance(_ a: SIMD3<Int>, _ b: RGBA) -> Int { max(abs(a.x - Int(b.r)), abs(a.y - Int(b.g)), abs(a.z - Int(b.b))) }
+        func moved(_ p: SIMD2<Float>) -> Int { let d = on.at(p) &- off.at(p); return abs(d.x) + abs(d.y) + abs(d.z) }
+        let sure = at(16, 16), unsure = at(48, 48), background = at(32, 4)
+        XCTAssertLessThan(distance(on.at(sure), MaskOverlay.color(1)), distance(off.at(sure), MaskOverlay.color(1)) - 60,
+                          "mask 1's pixels did not take its colour")
+        XCTAssertLessThan(distance(on.at(unsure), MaskOverlay.color(2)), distance(off.at(unsure), MaskOverlay.color(2)))
+        XCTAssertGreaterThan(moved(sure), 2 * moved(unsure), "a half-sure pixel must be fainter than a sure one")
+        XCTAssertEqual(moved(background), 0, "the background mask must be left clear")
+        XCTAssertEqual(v.maskOverlay.shownMasks, 2)
+
+        SyntheticInput.key(SDLK_m)
+        v.pollEvents()
+        _ = try v.render()
+        XCTAssertEqual(try Pixels(v).at(sure), off.at(sure))
+    }
+
+    /// A real (untrained) world model of the shipped architecture: its masks are per-pixel shares summing to 1.
+    func testAWorldModelGivesMasksOfItsEncoder() throws {
+        let scene = try TestScenes.scene(TestScenes.bounce)
+        let adapter = try TrainedModelAdapter(learningFromScratch: scene)
+        let v = try TestScenes.viewer(model: .model(adapter))
+        SyntheticInput.key(SDLK_m)
+        v.pollEvents()
+        let m = try XCTUnwrap(v.sandbox.masks)
+        XCTAssertEqual(m.count, adapter.model.config.encoderChannels.last)
+        XCTAssertEqual([m.height, m.width], [64, 64])
+        for i in stride(from: 0, to: m.height * m.width, by: 97) {
+            let row = m.values[(i * m.count)..<((i + 1) * m.count)]
+            XCTAssertEqual(row.reduce(0, +), 1, accuracy: 1e-4)
+        }
+        for _ in 0..<4 { v.advance(seconds: 1.0 / 60) }
+        XCTAssertNotNil(v.sandbox.masks, "masks follow every observation")
+    }
+
+    func testPKeyDrawsTheProbeReadOutBesideTheTrueStates() throws {
+        let model = ScriptedModel()
+        let v = try TestScenes.viewer(model: .model(model), width: 1280, height: 720)
+        let n = v.sandbox.world.bodyCount
+        model.readout = (0..<n).map { b in SIMD4(v.sandbox.states[b * 6] + 2, v.sandbox.states[b * 6 + 1], 0, 0) }
+        model.probe = []
+        v.sandbox.refreshForecast()
+        SyntheticInput.key(SDLK_p)
+        v.pollEvents()
+        XCTAssertEqual(v.sandbox.readout?.count, n)
+        v.canvas.textBoxes = []
+        _ = try v.render()
+        let px = try Pixels(v)
+        let t = try XCTUnwrap(v.lastTransform)
+        let cross = SIMD3(Int(Theme.probe.r), Int(Theme.probe.g), Int(Theme.probe.b))
+        var hits = 0
+        for b in 0..<n {
+            guard let p = v.sandbox.position(of: b) else { continue }
+            let c = t.screen(p + SIMD2(2, 0)) + SIMD2(0, 4)   // on the cross's vertical arm
+            let d = px.at(c) &- cross
+            if max(abs(d.x), abs(d.y), abs(d.z)) < 40 { hits += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(hits, n - 2, "probe crosses missing 2 m right of the bodies")
+        let texts = v.canvas.textBoxes!.map(\.text)
+        XCTAssertTrue(texts.contains { $0.hasPrefix("PROBE vs TRUE") }, "\(texts)")
+        XCTAssertTrue(texts.contains { $0.hasPrefix("#0  probe") })
+        XCTAssertTrue(texts.contains { $0.contains("2.00 m") }, "the table gives each body's error: \(texts)")
+    }
+}
