@@ -17,8 +17,10 @@ extension BenchSuite {
         BenchSuite(name: "viewer") {
             let scene = try Scene.load(ViewCommand.catalogueNames.first ?? "bounce")
             /// Wall-clock and process CPU milliseconds per frame (CPU time stays meaningful on a busy machine).
-            func measure(_ model: ViewerModelChoice, scene: Scene, frames: Int) throws -> (wall: Double, cpu: Double) {
+            func measure(_ model: ViewerModelChoice, scene: Scene, frames: Int,
+                         settings: ViewerSettings = ViewerSettings()) throws -> (wall: Double, cpu: Double) {
                 var o = ViewerOptions(scenes: [scene], seed: 1, model: model)
+                o.settings = settings
                 o.width = 1280; o.height = 720
                 o.frames = frames
                 o.vsync = false
@@ -43,6 +45,11 @@ extension BenchSuite {
             _ = try measure(shipped, scene: scene, frames: 30)   // warm-up: fonts, caches
             let model = try measure(shipped, scene: scene, frames: 600)
             let busy = try measure(shipped, scene: everyFrame, frames: 300)
+            // M and Tab on: the model's masks over the world, the physics, profiler and counts panels.
+            var insight = ViewerSettings()
+            insight.masks = true
+            insight.panels = true
+            let overlays = try measure(shipped, scene: scene, frames: 600, settings: insight)
             let baseline = try measure(.kinematicBaseline, scene: scene, frames: 600)
             let none = try measure(.none(reason: "bench"), scene: scene, frames: 600)
             let where_ = "1280×720, CPU raster, \(scene.name)"
@@ -55,6 +62,9 @@ extension BenchSuite {
                 BenchFigure(key: "view_frame_ms_model_every_frame", value: busy.wall,
                             unit: "ms/frame wall, observed at 60 Hz: the model runs in every frame"),
                 BenchFigure(key: "view_frame_cpu_ms_model_every_frame", value: busy.cpu, unit: "CPU ms/frame, same"),
+                BenchFigure(key: "view_frame_ms_masks_panels", value: overlays.wall,
+                            unit: "ms/frame wall, as view_frame_ms with the masks overlay (M) and the panels (Tab) on"),
+                BenchFigure(key: "view_frame_cpu_ms_masks_panels", value: overlays.cpu, unit: "CPU ms/frame, same"),
                 BenchFigure(key: "view_frame_ms_baseline", value: baseline.wall, unit: "ms/frame wall (\(where_), baseline model)"),
                 BenchFigure(key: "view_frame_ms_no_model", value: none.wall, unit: "ms/frame wall (\(where_), no model)"),
             ]

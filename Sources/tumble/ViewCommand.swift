@@ -10,8 +10,12 @@ struct ViewCommand: ParsableCommand {
         commandName: "view",
         abstract: "Open the sandbox window: the world, the model's predictions beside the true future, surprise.",
         discussion: """
-            Keys: Space pause · → step · R reset · [ ] scene · drag steers the actor or pulls a body · V/B/N inject \
-            teleport/vanish/pass-through · L live learning · 1–9 horizon · S screenshot · H help · Esc quit.
+            Keys: Space pause · ← → step back/forward · R reset · [ ] scene · drag steers the actor or pulls a body · \
+            wheel/Z/X zoom · right-drag pan · Home reset view · V/B/N/C inject teleport/vanish/pass-through/colour change · \
+            M masks · P probe · Tab panels · O/I/Y physics · 0 file's physics · D record · L live learning · \
+            1–9 horizon · S screenshot · H help (every key) · Esc quit.
+            Overlays, panels, horizon and physics are remembered in $XDG_CONFIG_HOME/tumble/view.json (else \
+            ~/.config/tumble/view.json); headless runs neither read nor write it.
             Headless (no display needed): tumble view bounce --frames 120 --screenshot out.png
             """)
 
@@ -39,8 +43,11 @@ struct ViewCommand: ParsableCommand {
     @Option(help: "Window size in pixels, WIDTHxHEIGHT.")
     var size: String = "1280x720"
 
-    @Option(help: "Imagination horizon k, 1–9.")
-    var horizon: Int = 5
+    @Option(help: "Imagination horizon k, 1–9 (default: the remembered one, else 5).")
+    var horizon: Int?
+
+    @Option(help: ArgumentHelp("When the window closes (or the headless run ends), write the episode shown, with your drags and pushes as actions, as a dataset in DIR (new or empty), in tumble record's format.", valueName: "DIR"))
+    var record: String?
 
     @Flag(help: "Don't wait for vertical sync (measure the loop's own speed).")
     var noVsync = false
@@ -53,11 +60,23 @@ struct ViewCommand: ParsableCommand {
 
     func validate() throws {
         if let frames, frames < 1 { throw ValidationError("--frames must be at least 1, got \(frames)") }
-        guard (1...9).contains(horizon) else { throw ValidationError("--horizon must be 1…9, got \(horizon)") }
+        if let horizon, !(1...9).contains(horizon) { throw ValidationError("--horizon must be 1…9, got \(horizon)") }
+        if let record { try Self.checkRecordDirectory(record) }
         guard Self.parseSize(size) != nil else { throw ValidationError("--size must look like 1280x720 (each 320…8192), got '\(size)'") }
         if baseline && checkpoint != nil { throw ValidationError("--baseline and --checkpoint are exclusive") }
         for p in presses where ScriptedKey.parse(p) == nil {
             throw ValidationError("--press expects FRAME:KEY with KEY a letter, digit, space, right, [, ], ? or esc; got '\(p)'")
+        }
+    }
+
+    /// `--record DIR` must be new or empty, checked before the window opens rather than after a session of play.
+    static func checkRecordDirectory(_ path: String) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return }
+        guard isDir.boolValue else { throw ValidationError("--record \(path): expected a directory (new or empty), found a file") }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        guard entries.isEmpty else {
+            throw ValidationError("--record \(path): expected a new or empty directory, it holds \(entries.count) entr\(entries.count == 1 ? "y" : "ies") (e.g. \(entries.sorted()[0]))")
         }
     }
 
@@ -99,9 +118,18 @@ struct ViewCommand: ParsableCommand {
         options.width = w; options.height = h
         options.vsync = !noVsync
         options.learn = learn
-        options.horizon = horizon
         options.scriptedKeys = presses.compactMap(ScriptedKey.parse)
         options.frames = frames ?? (screenshot == nil ? nil : 120)
+        options.tumbleVersion = TumbleVersion.string
+        options.recordDirectory = record.map { URL(fileURLWithPath: $0) }
+        // A window remembers its settings; a headless run uses the defaults so its picture never depends on who runs it.
+        if options.frames == nil, let file = ViewerSettings.defaultFile() {
+            options.settingsFile = file
+            do { options.settings = try ViewerSettings.load(file) } catch {
+                FileHandle.standardError.write(Data("tumble view: \(error); using the defaults (the file is rewritten on exit)\n".utf8))
+            }
+        }
+        options.horizon = horizon ?? options.settings.horizon
         if let screenshot { options.screenshot = URL(fileURLWithPath: screenshot).path }
 
         let viewer: Viewer
@@ -114,6 +142,7 @@ struct ViewCommand: ParsableCommand {
         if let shot = summary.screenshot {
             print("saved \(shot) (\(summary.frames) frames, \(summary.steps) observations)")
         }
+        if let dir = summary.recording { print("recorded the episode shown to \(dir)") }
         if options.frames != nil {
             // Headless runs draw back to back: the loop's own speed, and what live learning did beside it.
             var line = String(format: "drew %d frames at %.1f frames/s (%.2f ms/frame)", summary.frames, summary.framesPerSecond,

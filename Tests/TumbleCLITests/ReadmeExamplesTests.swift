@@ -15,10 +15,12 @@ final class ReadmeExamplesTests: XCTestCase {
         return String(text[..<hash.lowerBound]).trimmingCharacters(in: .whitespaces)
     }
 
-    /// Lines that run `tumble record`, `train` or `eval` (also inside a `for … do … done`), in README order.
+    /// Lines that run `tumble record`, `train` or `eval` (also inside a `for … do … done`), or record a dataset with
+    /// a headless `tumble view --record`, in README order.
     static func examples(in blocks: [String]) -> [String] {
         blocks.flatMap { $0.split(separator: "\n").map(code) }.filter {
             $0.range(of: #"^(for .*; do )?tumble (record|train|eval)( |$)"#, options: .regularExpression) != nil
+                || $0.range(of: #"^SDL_VIDEODRIVER=dummy tumble view .*--record "#, options: .regularExpression) != nil
         }
     }
 
@@ -29,7 +31,9 @@ final class ReadmeExamplesTests: XCTestCase {
             s.replacingOccurrences(of: pattern, with: with, options: .regularExpression)
         }
         var s = line
-        if s.contains("tumble record") || (s.contains("tumble eval") && s.contains("--scene")) {
+        if s.contains("tumble view") {
+            s = replacing(#"--frames [0-9]+"#, "--frames 240", in: s)
+        } else if s.contains("tumble record") || (s.contains("tumble eval") && s.contains("--scene")) {
             s = replacing(#"--episodes [0-9]+"#, "--episodes 8", in: s)
             s = replacing(#"--steps [0-9]+"#, "--steps 16", in: s)
             s = replacing(#"--episodes-per-shard [0-9]+"#, "--episodes-per-shard 2", in: s)
@@ -53,13 +57,16 @@ final class ReadmeExamplesTests: XCTestCase {
                        "tumble train --scene bounce --out R --steps 2 --set data.batch_clips=2 --set probe.refit_batches=1")
         XCTAssertEqual(Self.shrunk("tumble train --out R --report"), "tumble train --out R --report")
         XCTAssertEqual(Self.code("tumble view   # a comment"), "tumble view")
+        XCTAssertEqual(Self.shrunk("SDL_VIDEODRIVER=dummy tumble view push --frames 1200 --record D"),
+                       "SDL_VIDEODRIVER=dummy tumble view push --frames 240 --record D")
     }
 
     func testRecordTrainEvalExamplesRunAsWritten() throws {
         let binary = try XCTUnwrap(TumbleProcess.binary, "the tumble binary of this build")
         let blocks = ReadmeTests.blocks("sh", in: try ReadmeTests.readme()).filter { !Self.isShippedModelBlock($0) }
         let lines = Self.examples(in: blocks)
-        for command in ["tumble record", "tumble train", "tumble eval --checkpoint", "tumble eval --verify", "--resume", "--join"] {
+        for command in ["tumble record", "tumble train", "tumble eval --checkpoint", "tumble eval --verify", "--resume", "--join",
+                        "tumble view push --frames 1200 --record"] {
             XCTAssertTrue(lines.contains { $0.contains(command) }, "README shows an example with `\(command)`")
         }
         let dir = try temporaryDirectory("readme-examples", for: self)

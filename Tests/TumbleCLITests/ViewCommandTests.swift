@@ -39,4 +39,26 @@ final class ViewCommandTests: XCTestCase {
             XCTAssertTrue(bad.stderr.contains(needle), "expected '\(needle)' in:\n\(bad.output)")
         }
     }
+
+    /// --record: the episode shown becomes a dataset that NumPy's checker accepts; a directory in use is refused
+    /// before the window opens, naming what is in it.
+    func testRecordWritesTheEpisodeShownAsADataset() throws {
+        let dir = try temporaryDirectory("view-record", for: self)
+        let env = ["SDL_VIDEODRIVER": "dummy", "DISPLAY": ""]
+        let r = try TumbleProcess.tumble(["view", "push", "--frames", "120", "--press", "60:d", "--record", "played"], in: dir, environment: env)
+        XCTAssertSucceeded(r, "tumble view push --frames 120 --record played")
+        XCTAssertTrue(r.stdout.contains("recorded the episode shown to \(dir.appendingPathComponent("played").path)"), r.output)
+        let check = try TumbleProcess.run(URL(fileURLWithPath: "/usr/bin/env"),
+                                          ["python3", TumbleProcess.packageRoot.appendingPathComponent("scripts/check_dataset.py").path, "played"],
+                                          in: dir)
+        XCTAssertSucceeded(check, "scripts/check_dataset.py played")
+        XCTAssertTrue(check.stdout.contains("1 episodes, 31 frames"), check.output)
+        // D at frame 60 wrote the first 16 observations (0…15) to a directory of its own.
+        let entries = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        XCTAssertEqual(entries.filter { $0.hasPrefix("tumble-push-seed1-step15") }.count, 1, "\(entries)")
+
+        let again = try TumbleProcess.tumble(["view", "push", "--frames", "5", "--record", "played"], in: dir, environment: env)
+        XCTAssertFailed(again, "--record into a recording")
+        XCTAssertTrue(again.stderr.contains("--record played: expected a new or empty directory"), again.output)
+    }
 }
