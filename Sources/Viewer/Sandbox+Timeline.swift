@@ -79,7 +79,7 @@ extension Sandbox {
     }
 
     /// The episode up to the observation shown, as a dataset episode: frames, states, the actions the user (or the
-    /// policy) applied, collisions and the rows present. Nil when there is nothing to record (see `RecordRefusal`).
+    /// policy) applied, collisions and the rows present. Throws a `RecordRefusal` saying why when it cannot be recorded.
     func playedEpisode() throws -> PlayedEpisode {
         if physicsModified { throw RecordRefusal.physicsModified }
         let entries = timeline.recordable

@@ -129,18 +129,30 @@ extension SoftwareRasterizer {
             }
             return
         }
-        // Source-over with the texel's alpha; fully transparent texels (most of a mask overlay) cost one test.
+        // Source-over with the texel's alpha, one run of columns per texel: a transparent texel (most of a mask
+        // overlay) skips its whole run with one test instead of one per pixel.
+        var runs: [(texel: Int, from: Int, to: Int)] = []
+        var x = x0
+        while x < x1 {
+            let t = min(IW - 1, Int((Float(x) + 0.5 - r.x) * sx))
+            var e = x + 1
+            while e < x1 && min(IW - 1, Int((Float(e) + 0.5 - r.x) * sx)) == t { e += 1 }
+            runs.append((t, x, e))
+            x = e
+        }
         for y in y0..<y1 {
-            let ty = min(image.height - 1, Int((Float(y) + 0.5 - r.y) * sy))
-            for x in x0..<x1 {
-                let s = src[ty * IW + min(IW - 1, Int((Float(x) + 0.5 - r.x) * sx))]
-                let a = s >> 24
+            let row = min(image.height - 1, Int((Float(y) + 0.5 - r.y) * sy)) * IW, base = y * W
+            for run in runs {
+                let s = src[row + run.texel], a = s >> 24
                 guard a > 0 else { continue }
-                let d = px[y * W + x], ia = 255 - a
-                let rr = ((s >> 16 & 0xFF) * a + (d >> 16 & 0xFF) * ia + 127) / 255
-                let gg = ((s >> 8 & 0xFF) * a + (d >> 8 & 0xFF) * ia + 127) / 255
-                let bb = ((s & 0xFF) * a + (d & 0xFF) * ia + 127) / 255
-                px[y * W + x] = 0xFF00_0000 | rr << 16 | gg << 8 | bb
+                let ia = 255 - a
+                let sr = (s >> 16 & 0xFF) * a + 127, sg = (s >> 8 & 0xFF) * a + 127, sb = (s & 0xFF) * a + 127
+                for i in (base + run.from)..<(base + run.to) {
+                    let d = px[i]
+                    let rr = (sr + (d >> 16 & 0xFF) * ia) / 255, gg = (sg + (d >> 8 & 0xFF) * ia) / 255
+                    let bb = (sb + (d & 0xFF) * ia) / 255
+                    px[i] = 0xFF00_0000 | rr << 16 | gg << 8 | bb
+                }
             }
         }
     }

@@ -19,6 +19,9 @@ extension Viewer {
         canvas.beginFrame(clear: Theme.background)
 
         canvas.textLayer = 0
+        // The masks are of the newest observation: with them on, the world is drawn at that observation too (15 Hz
+        // steps rather than interpolated motion), so each mask lies exactly on the body it binds.
+        let alpha = showMasks && sandbox.masks != nil ? 1 : self.alpha
         painter.drawWorld(sandbox, transform: t, alpha: alpha, canvas: canvas)
         if showMasks, let m = sandbox.masks {
             // The masks cover what the model's frame shows: the scene camera's rectangle.
@@ -26,8 +29,8 @@ extension Viewer {
             maskOverlay.draw(m, version: sandbox.masksVersion, in: Rect(x: a.x, y: a.y, w: b.x - a.x, h: b.y - a.y), canvas: canvas)
         }
         painter.drawForecast(sandbox, transform: t, alpha: alpha, canvas: canvas)
-        if showProbe { drawProbeMarks(t) }
-        drawDrag(t)
+        if showProbe { drawProbeMarks(t, alpha: alpha) }
+        drawDrag(t, alpha: alpha)
         // Zoomed in, the world reaches under the status bar: cover it before the bar's translucent box.
         if !camera.isHome { canvas.fillRect(x: layout.hud.x, y: layout.hud.y, w: layout.hud.w, h: layout.hud.h, color: Theme.background) }
 
@@ -75,7 +78,7 @@ extension Viewer {
         }
     }
 
-    private func drawDrag(_ t: WorldTransform) {
+    private func drawDrag(_ t: WorldTransform, alpha: Float) {
         guard let d = drag, let p = dragAnchor else { return }
         // From the body as drawn (interpolated), not from its newest state.
         let a = t.screen(WorldPainter.apply(WorldPainter.pose(sandbox: sandbox, body: d.body, alpha: alpha), p))

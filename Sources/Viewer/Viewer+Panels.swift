@@ -48,7 +48,7 @@ extension Viewer {
     }
 
     /// The probe's read-out of each body (a cross) joined to the body as drawn, so a miss shows as a line.
-    func drawProbeMarks(_ t: WorldTransform) {
+    func drawProbeMarks(_ t: WorldTransform, alpha: Float) {
         guard let r = sandbox.readout else { return }
         for b in 0..<min(r.count, sandbox.mask.count) {
             guard let now = sandbox.position(of: b), r[b].x.isFinite, r[b].y.isFinite else { continue }

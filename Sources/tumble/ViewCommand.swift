@@ -65,7 +65,7 @@ struct ViewCommand: ParsableCommand {
         guard Self.parseSize(size) != nil else { throw ValidationError("--size must look like 1280x720 (each 320…8192), got '\(size)'") }
         if baseline && checkpoint != nil { throw ValidationError("--baseline and --checkpoint are exclusive") }
         for p in presses where ScriptedKey.parse(p) == nil {
-            throw ValidationError("--press expects FRAME:KEY with KEY a letter, digit, space, right, [, ], ? or esc; got '\(p)'")
+            throw ValidationError("--press expects FRAME:KEY with KEY a letter, digit, space, left, right, home, tab, [, ], ? or esc; got '\(p)'")
         }
     }
 

@@ -58,6 +58,34 @@ final class ModelInsightTests: XCTestCase {
         XCTAssertEqual(try Pixels(v).at(sure), off.at(sure))
     }
 
+    /// The masks are of the newest observation, so with M on the bodies are drawn at that observation, not
+    /// interpolated up to one interval behind it: every ball's disc is read back around its newest centre.
+    func testWithMasksTheWorldIsDrawnAtTheMasksObservation() throws {
+        let model = ScriptedModel()
+        model.masks = ObjectMasks(values: [Float](repeating: 1, count: 64 * 64), count: 1, height: 64, width: 64)   // all background
+        let v = try TestScenes.viewer(model: .model(model), width: 1280, height: 720)
+        model.probe = []
+        SyntheticInput.key(SDLK_m)
+        v.pollEvents()
+        for _ in 0..<22 { v.advance(seconds: 1.0 / 60) }      // half-way between two observations
+        XCTAssertEqual(v.alpha, 0.5, accuracy: 1e-3)
+        _ = try v.render()
+        let px = try Pixels(v), t = try XCTUnwrap(v.lastTransform)
+        var onNewest = 0, balls = 0
+        for d in v.sandbox.drawables where d.body >= 0 {
+            guard case let .circle(c, r, _) = d.geometry else { continue }
+            balls += 1
+            let fill = SIMD3(Int(d.color.x), Int(d.color.y), Int(d.color.z))
+            let hits = (0..<8).filter { i in
+                let a = Float(i) * .pi / 4 + 0.3
+                let q = px.at(t.screen(c) + SIMD2(cosf(a), sinf(a)) * r * t.scale * 0.88) &- fill
+                return max(abs(q.x), abs(q.y), abs(q.z)) < 40
+            }.count
+            if hits >= 7 { onNewest += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(onNewest, balls - 1, "balls not drawn at the observation the masks show")
+    }
+
     /// A real (untrained) world model of the shipped architecture: its masks are per-pixel shares summing to 1.
     func testAWorldModelGivesMasksOfItsEncoder() throws {
         let scene = try TestScenes.scene(TestScenes.bounce)

@@ -92,6 +92,7 @@ final class PanelsAndSettingsTests: XCTestCase {
         o.horizon = saved.horizon
         let second = try Viewer(options: o)
         XCTAssertTrue(second.showMasks && second.showPanels)
+        XCTAssertTrue(second.sandbox.wantsMasks, "remembered masks must be computed, not only flagged")
         XCTAssertEqual(second.sandbox.horizon, 3)
         XCTAssertEqual(second.sandbox.scene.observeEvery, 8)
 
