@@ -47,6 +47,8 @@ public final class Viewer {
     var panFrom: SIMD2<Float>?
     /// Whether the left button is moving the timeline's knob, and where the bar was last drawn.
     var scrubbing = false
+    /// Where a drag along the bar last pointed: applied once per frame, since every jump replays the episode.
+    var pendingScrub: Float?
     var lastScrubBar: Rect?
     /// The world's rectangle in the window when last drawn (a zoomed viewport reaches beyond it).
     var lastWorldArea: Rect?
@@ -183,6 +185,7 @@ public final class Viewer {
     /// Advances the display clock by `seconds`: steps the world once per observation interval that elapsed.
     func advance(seconds: Double) {
         clock += seconds
+        if let f = pendingScrub { pendingScrub = nil; scrub(to: f) }
         updateDragAction()
         drainLosses()
         guard !paused else { return }
@@ -333,12 +336,13 @@ public final class Viewer {
             camera.drag(byPixels: p - from, scale: t.scale)
             panFrom = p
         }
-        if scrubbing, let bar = lastScrubBar { scrub(to: (p.x - bar.x) / max(bar.w, 1)); return }
+        if scrubbing, let bar = lastScrubBar { pendingScrub = (p.x - bar.x) / max(bar.w, 1); return }
         guard drag != nil, let t = lastTransform else { return }
         drag!.target = t.world(p)
     }
 
     func endDrag() {
+        if let f = pendingScrub { pendingScrub = nil; scrub(to: f) }
         scrubbing = false
         drag = nil
         sandbox.userAction = nil

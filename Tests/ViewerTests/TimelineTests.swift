@@ -81,6 +81,18 @@ final class TimelineTests: XCTestCase {
         let px = try Pixels(v)
         XCTAssertEqual(px.at([bar.x + bar.w * 0.25, bar.y + bar.h / 2]), knob)
         XCTAssertNotEqual(px.at([bar.maxX - 2, bar.y + bar.h / 2]), knob, "the knob stayed at the end")
+
+        // Dragging along the bar: many motions in one frame cost one jump, to where the pointer is at the end.
+        SyntheticInput.mouse(SDL_MOUSEBUTTONDOWN, x: bar.x, y: bar.y + bar.h / 2)
+        for i in 1...10 { SyntheticInput.mouse(SDL_MOUSEMOTION, x: bar.x + bar.w * Float(i) / 20, y: bar.y + bar.h / 2) }
+        v.pollEvents()
+        XCTAssertEqual(v.sandbox.world.stepIndex, 0, "the press jumps at once")
+        v.advance(seconds: 1.0 / 60)
+        XCTAssertEqual(v.sandbox.world.stepIndex, 6, "half-way along 0...12")
+        SyntheticInput.mouse(SDL_MOUSEBUTTONUP, x: bar.x + bar.w * 0.5, y: bar.y + bar.h / 2)
+        v.pollEvents()
+        XCTAssertFalse(v.scrubbing)
+        XCTAssertTrue(v.paused)
     }
 
     func testAViolationIsMarkedAndNotRecorded() throws {
