@@ -266,6 +266,7 @@ public final class Viewer {
                 try sandbox.switchScene(by: offset)
             }
             drag = nil
+            camera.home()   // another world: the old zoom and pan mean nothing there
             afterEpisodeChange(label: sandbox.scene.name)
             say("scene \(sandbox.scene.name)", Theme.text)
         } catch {

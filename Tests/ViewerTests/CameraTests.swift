@@ -81,6 +81,13 @@ final class CameraTests: XCTestCase {
         XCTAssertTrue(v.camera.isHome)
         XCTAssertEqual(v.lastTransform?.origin, home.origin)
         XCTAssertEqual(v.lastTransform?.scale, home.scale)
+
+        // Another scene starts at home: zoom and pan belong to the world they were made in.
+        SyntheticInput.key(SDLK_x)
+        SyntheticInput.key(SDLK_RIGHTBRACKET)
+        v.pollEvents()
+        XCTAssertEqual(v.sandbox.scene.name, "push")
+        XCTAssertTrue(v.camera.isHome)
     }
 
     /// Zoomed far in, the world is larger than its rectangle: the status bar and the sidebar must still cover it.
