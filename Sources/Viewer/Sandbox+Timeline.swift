@@ -76,6 +76,7 @@ extension Sandbox {
         masks = wantsMasks ? model?.objectMasks() : nil
         masksVersion &+= 1
         readout = wantsReadout ? model?.probeReadout() : nil
+        readoutAngles = wantsReadout ? model?.probeAngles() : nil
     }
 
     /// The episode up to the observation shown, as a dataset episode: frames, states, the actions the user (or the

@@ -37,6 +37,7 @@ final class Sandbox {
     /// The model's object masks and probe read-out of the frame shown (nil when not wanted or not available).
     var masks: ObjectMasks?
     var readout: [SIMD4<Float>]?
+    var readoutAngles: [Float?]?
     /// Counts up whenever `masks` changes, so the overlay redraws its image only then.
     var masksVersion = 0
     /// Imagination horizon k, 1...9.

@@ -157,6 +157,15 @@ public final class TrainedModelAdapter: ViewerModel, StateReadingModel {
         return (0..<n).map { SIMD4(s[$0 * 4], s[$0 * 4 + 1], s[$0 * 4 + 2], s[$0 * 4 + 3]) }
     }
 
+    public func probeAngles() -> [Float?]? {
+        guard let z = current, let cs = (try? model.probeAngles(latents: z)) ?? nil else { return nil }
+        let symmetry = model.info.data.orientationSymmetry, n = model.info.bodies
+        guard cs.count == n * 2, symmetry.count == n else { return nil }
+        return (0..<n).map { b in
+            symmetry[b] > 0 ? ProbeAngle.wrap(atan2f(cs[b * 2 + 1], cs[b * 2]) / Float(symmetry[b]), symmetry: symmetry[b]) : nil
+        }
+    }
+
     public func setLearningFromObserved(_ on: Bool) {
         if feedsLearner && !on { learner?.breakSequence() }
         feedsLearner = on

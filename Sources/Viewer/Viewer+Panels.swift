@@ -67,13 +67,24 @@ extension Viewer {
         let lh = fonts.small.lineHeight + 2
         var rows: [(String, RGBA)] = []
         if let r = s.readout {
-            rows.append(("PROBE vs TRUE   x, y (m) · vx, vy (m/s) · error", Theme.dimText))
+            let angles = s.readoutAngles, symmetry = s.scene.orientationSymmetry
+            let turning = angles?.contains { $0 != nil } ?? false
+            rows.append(("PROBE vs TRUE   x, y (m) · vx, vy (m/s)" + (turning ? " · angle" : "") + " · error", Theme.dimText))
             for b in 0..<min(r.count, s.mask.count) where s.mask[b] {
                 let st = s.states
                 let tx = st[b * 6], ty = st[b * 6 + 1], tvx = st[b * 6 + 3], tvy = st[b * 6 + 4]
                 let err = ((r[b].x - tx) * (r[b].x - tx) + (r[b].y - ty) * (r[b].y - ty)).squareRoot()
-                rows.append((String(format: "#%d  probe %5.2f %5.2f · %5.1f %5.1f", b, r[b].x, r[b].y, r[b].z, r[b].w), Theme.probe))
-                rows.append((String(format: "      true %5.2f %5.2f · %5.1f %5.1f   %.2f m", tx, ty, tvx, tvy, err), Theme.text))
+                // An angle only where the body's turning shows, compared within its symmetry (a square repeats every 90°).
+                var probeAngle = "", trueAngle = ""
+                if let a = angles, b < a.count, let pa = a[b], b < symmetry.count, symmetry[b] > 0 {
+                    let degrees: (Float) -> String = { String(format: " · %3.0f°", $0 * 180 / .pi) }
+                    probeAngle = degrees(pa)
+                    trueAngle = degrees(ProbeAngle.wrap(st[b * 6 + 2], symmetry: symmetry[b]))
+                }
+                rows.append((String(format: "#%d  probe %5.2f %5.2f · %5.1f %5.1f", b, r[b].x, r[b].y, r[b].z, r[b].w) + probeAngle,
+                             Theme.probe))
+                rows.append((String(format: "      true %5.2f %5.2f · %5.1f %5.1f", tx, ty, tvx, tvy) + trueAngle
+                             + String(format: "   %.2f m", err), Theme.text))
             }
         } else {
             rows.append((s.model == nil ? "probe: no model" : "probe: this model has no read-out", Theme.dimText))

@@ -34,6 +34,7 @@ public protocol ViewerModel: AnyObject {
     /// Optional (defaults below): the model's object masks, the probe's read-out, and a switch for live learning's input.
     func objectMasks() -> ObjectMasks?
     func probeReadout() -> [SIMD4<Float>]?
+    func probeAngles() -> [Float?]?
     func setLearningFromObserved(_ on: Bool)
 }
 
@@ -61,8 +62,21 @@ extension ViewerModel {
     /// The probe's read-out of every body from the frames last observed: x, y, vx, vy per body in scene order
     /// (world units), or nil.
     public func probeReadout() -> [SIMD4<Float>]? { nil }
+    /// The probe's angle of every body (radians, in [0, 2π/s) for a body of rotational symmetry s), nil for a body
+    /// whose turning does not show (a disc) or for a model without an angle read-out.
+    public func probeAngles() -> [Float?]? { nil }
     /// Whether observed frames may go to live learning. The window turns it off while its physics differs from the
     /// scene the model learns, so such frames never enter the model's data unnoticed.
     public func setLearningFromObserved(_ on: Bool) {}
 }
 
+
+/// Angles as a probe of a body with rotational symmetry s can read them: only modulo 2π/s.
+public enum ProbeAngle {
+    /// `angle` (radians) wrapped into [0, 2π/s).
+    public static func wrap(_ angle: Float, symmetry s: Int) -> Float {
+        let period = 2 * Float.pi / Float(max(s, 1))
+        let r = angle.truncatingRemainder(dividingBy: period)
+        return r < 0 ? r + period : r
+    }
+}

@@ -132,4 +132,29 @@ final class ModelInsightTests: XCTestCase {
         XCTAssertTrue(texts.contains { $0.hasPrefix("#0  probe") })
         XCTAssertTrue(texts.contains { $0.contains("2.00 m") }, "the table gives each body's error: \(texts)")
     }
+
+    /// Where a body's turning shows (push's block, a rectangle: symmetry 2), the table gives the probe's angle beside the
+    /// true one, both within the symmetry; a disc gets none.
+    func testProbeTableGivesAnglesWhereTheyShow() throws {
+        let model = ScriptedModel()
+        let v = try TestScenes.viewer(scene: 1, model: .model(model), width: 1280, height: 720)
+        let symmetry = v.sandbox.scene.orientationSymmetry
+        XCTAssertEqual(symmetry.count, 2)
+        XCTAssertEqual(symmetry[0], 0, "the pusher is a disc")
+        XCTAssertGreaterThan(symmetry[1], 0, "the block's turning shows")
+        model.readout = (0..<2).map { b in SIMD4(v.sandbox.states[b * 6], v.sandbox.states[b * 6 + 1], 0, 0) }
+        model.angles = [nil, 0.3]
+        SyntheticInput.key(SDLK_p)
+        v.pollEvents()
+        let texts = try { () -> [String] in v.canvas.textBoxes = []; _ = try v.render(); return v.canvas.textBoxes!.map(\.text) }()
+        XCTAssertTrue(texts.contains { $0.hasSuffix("· angle · error") }, "\(texts)")
+        let block = try XCTUnwrap(texts.first { $0.hasPrefix("#1  probe") })
+        XCTAssertTrue(block.hasSuffix(String(format: " · %3.0f°", 0.3 * 180 / Float.pi)), block)
+        let truth = ProbeAngle.wrap(v.sandbox.states[1 * 6 + 2], symmetry: symmetry[1])
+        XCTAssertTrue(texts.contains { $0.contains(String(format: " · %3.0f°", truth * 180 / .pi)) && $0.contains("true") }, "\(texts)")
+        XCTAssertFalse(try XCTUnwrap(texts.first { $0.hasPrefix("#0  probe") }).contains("°"), "a disc has no angle to read")
+
+        XCTAssertEqual(ProbeAngle.wrap(-0.1, symmetry: 4), .pi / 2 - 0.1, accuracy: 1e-6)
+        XCTAssertEqual(ProbeAngle.wrap(7, symmetry: 1), 7 - 2 * .pi, accuracy: 1e-5)
+    }
 }

@@ -32,6 +32,8 @@ final class ScriptedModel: ViewerModel {
     var readout: [SIMD4<Float>]?
     func objectMasks() -> ObjectMasks? { masks }
     func probeReadout() -> [SIMD4<Float>]? { readout }
+    var angles: [Float?]?
+    func probeAngles() -> [Float?]? { angles }
     /// Every switch of live learning's input, in order.
     private(set) var learningSwitches: [Bool] = []
     var learningFromObserved: Bool { learningSwitches.last ?? true }
