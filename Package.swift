@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Layers, lowest first: Common (SplitMix64, atomic writes, SHA-256, ordered JSON, parallel-for; Foundation and
-/// Crypto only) → C shims → Physics → Observation; CBLAS → Tensor; both → WorldModel → Viewer → tumble.
+/// Crypto only) → C shims → Physics → Observation; CBLAS → Tensor; both and CMPI → WorldModel → Viewer → tumble.
 /// A lower layer never imports a higher one.
 /// Release builds keep Swift's bounds, overflow and precondition checks (-O), except in the two CPU
 /// rasterisers (Observation, Viewer), where `tumble bench` shows them costing far more than 3 % (README, Speed).
@@ -36,6 +36,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
         .systemLibrary(name: "CSDL2", path: "Sources/CSDL2", pkgConfig: "sdl2"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
+        // Open MPI (Debian's libopenmpi-dev): linked always, initialised only under mpirun/srun (README, Scaling out).
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
 
         // Building blocks every layer shares
         .target(name: "Common", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: fast),
@@ -46,7 +48,7 @@ let package = Package(
 
         // Learning
         .target(name: "Tensor", dependencies: ["Common", "CBLAS"], swiftSettings: tensor),
-        .target(name: "WorldModel", dependencies: ["Common", "Tensor", "Observation", "Yams"], swiftSettings: fast),
+        .target(name: "WorldModel", dependencies: ["Common", "Tensor", "Observation", "CMPI", "Yams"], swiftSettings: fast),
 
         // Showing
         .target(name: "Viewer", dependencies: ["WorldModel", "CSDL2"], swiftSettings: raster),
