@@ -8,6 +8,8 @@ public enum RunError: Error, CustomStringConvertible {
     case data(source: String, message: String)
     case divergence(step: Int, message: String)
     case checkpoint(path: String, message: String)
+    /// A data-parallel run's launch or collectives (`Ranks`).
+    case ranks(String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum RunError: Error, CustomStringConvertible {
         case .data(let s, let m): return "\(s): \(m)"
         case .divergence(let step, let m): return "training stopped at step \(step): \(m)"
         case .checkpoint(let p, let m): return "\(p): \(m)"
+        case .ranks(let m): return "data-parallel training: \(m)"
         }
     }
 }
