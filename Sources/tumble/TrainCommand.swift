@@ -12,6 +12,8 @@ struct TrainCommand: ParsableCommand {
 
         --resume continues a stopped run to the same result as an uninterrupted one, on the data named in run.json; it refuses a config that differs from the run's, and a --scene/--data that names other data. --report rewrites report.html from the run's metrics and last checkpoint, also while the run trains.
 
+        Under `mpirun -np K` or `srun --mpi=pmix` it trains data-parallel: each rank computes 1/K of every batch, one allreduce a step averages the gradients, rank 0 writes the run. The run directory and data must be at the same path on every node. TUMBLE_MPI_TIMEOUT (seconds, default 300) bounds a rank's wait for the others.
+
         Examples:
           tumble train --scene bounce --out runs/bounce --minutes 15
           tumble train --out runs/bounce --resume --minutes 15
@@ -99,18 +101,22 @@ struct TrainCommand: ParsableCommand {
         let recorded = resume ? try RunRecord.read(run.record) : nil
         let source = try resume ? resumeSource(given: given, recorded: recorded, run: run) : given!
 
+        // MPI ends (MPI_Finalize) only after a run that succeeded: a rank that fails exits without it, and the
+        // launcher then stops the others instead of leaving them waiting for it.
+        let ranks = try Ranks.launch()
         let summary: TrainSummary
         StopRequest.shared.install()
         do {
             summary = try Trainer.train(TrainOptions(data: source, run: runURL, config: resolved, minutes: minutes, resume: resume, quiet: quiet,
-                                                        profile: profile))
-        } catch let error as RunError {
+                                                        profile: profile, ranks: ranks))
+        } catch let error as RunError where ranks.isLeader {
             // A diverged run keeps its last good checkpoint; its page shows the curves up to the blow-up.
             if case .divergence = error, let page = try? RunReport.write(run: run.url, data: source) {
                 FileHandle.standardError.write(Data("report (up to the divergence): \(page.path)\n".utf8))
             }
             throw error
         }
+        guard ranks.isLeader else { ranks.finish(); return }
         // A run made before run.json existed gets one now that its data has trained it.
         if resume && recorded == nil { try RunRecord(source).write(to: run.record) }
         let how = summary.stoppedBySignal.map { "stopped (\(StopRequest.name($0)))" } ?? (summary.stoppedByTime ? "stopped (time)" : "finished")
@@ -122,6 +128,7 @@ struct TrainCommand: ParsableCommand {
             throw RunError.io(path: run.report.path, message: "training ended, but the report page could not be written: \(error) "
                               + "(the checkpoint is saved; retry with `tumble train --out \(out) --report`)")
         }
+        ranks.finish()
         // Stopped by a signal: saved and reported, but the shell should still see the interruption.
         if let signal = summary.stoppedBySignal { throw ExitCode(128 + signal) }
     }

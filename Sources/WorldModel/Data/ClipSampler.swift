@@ -35,8 +35,9 @@ final class ClipSampler {
     }
 
     /// The sampler for `tumble train`'s data. Everything that can be wrong with the input is found here, before
-    /// the run directory is touched.
-    static func make(_ data: TrainingData, config: TrainingConfig) throws -> ClipSampler {
+    /// the run directory is touched. `sharing` processes on this machine (data-parallel ranks) split its cores
+    /// and its cache budget.
+    static func make(_ data: TrainingData, config: TrainingConfig, sharing: Int = 1) throws -> ClipSampler {
         switch data {
         case .scene(let nameOrPath):
             let scene: Scene
@@ -45,7 +46,7 @@ final class ClipSampler {
             }
             let live = try LiveEpisodes(scene: scene, seedBase: SplitMix64.derive(config.seed, 0x5EED), episodes: Int.max,
                                         steps: config.liveSkip + config.liveWindows * config.clipLength,
-                                        perBatch: config.batchClips / config.liveWindows)
+                                        perBatch: config.batchClips / config.liveWindows, workers: max(1, Parallel.cores / sharing))
             return ClipSampler(.fresh(live, seedBase: live.seedBase, skip: config.liveSkip, windows: config.liveWindows))
         case .dataset(let url):
             let dataset = try DatasetEpisodes(directory: url)
@@ -57,20 +58,24 @@ final class ClipSampler {
             // Every shard's checksum now (streamed), so a corrupt file stops the run before anything is written;
             // each shard is checked again whenever it is decoded.
             try dataset.verifyIntegrity()
-            return ClipSampler(.uniform(ShardCache(dataset, budgetBytes: cacheBudget())))
+            return ClipSampler(.uniform(ShardCache(dataset, budgetBytes: cacheBudget() / sharing)))
         }
     }
 
-    /// A batch of `clips` clips of `length` frames; `batchIndex` counts batches since the run began.
-    func batch(clips: Int, length: Int, batchIndex: Int, rng: inout SplitMix64) throws -> EpisodeBatch {
+    /// A batch of `clips` clips of `length` frames; `batchIndex` counts batches since the run began. `slots` keeps
+    /// only those clips of it (one rank's share of a data-parallel batch): the generator advances as for the
+    /// whole batch, and only the share's episodes are simulated or its shards read.
+    func batch(clips: Int, length: Int, batchIndex: Int, rng: inout SplitMix64, slots: Range<Int>? = nil) throws -> EpisodeBatch {
+        let slots = slots ?? 0..<clips
         switch draw {
         case .fresh(let source, _, let skip, let windows):
             precondition(source.layout.steps == skip + windows * length && clips % windows == 0, "live episodes are cut for the config's clips")
-            let perBatch = clips / windows
-            let episodes = try source.episodes(first: batchIndex * perBatch, count: perBatch)
-            var out = EpisodeBatch(zeroed: clips, length: length, like: source.layout)
-            for slot in 0..<clips {
-                episodes.copyClip(episode: slot / windows, start: skip + (slot % windows) * length, into: &out, slot: slot)
+            // Only the episodes the share's clips come from (whole episodes when the share is a multiple of windows).
+            let first = slots.lowerBound / windows, last = (slots.upperBound - 1) / windows
+            let episodes = try source.episodes(first: batchIndex * (clips / windows) + first, count: last - first + 1)
+            var out = EpisodeBatch(zeroed: slots.count, length: length, like: source.layout)
+            for (slot, clip) in slots.enumerated() {
+                episodes.copyClip(episode: clip / windows - first, start: skip + (clip % windows) * length, into: &out, slot: slot)
             }
             return out
         case .uniform(let cache):
@@ -79,13 +84,13 @@ final class ClipSampler {
                 throw RunError.data(source: description.sceneName, message: "episodes have \(layout.steps) frames; data.clip_length is \(length)")
             }
             // Draw every clip first (the generator's order), then read each shard once per batch.
-            let draws = (0..<clips).map { _ in (episode: rng.below(total), start: rng.below(layout.steps - length + 1)) }
-            var out = EpisodeBatch(zeroed: clips, length: length, like: layout)
+            let draws = (0..<clips).map { _ in (episode: rng.below(total), start: rng.below(layout.steps - length + 1)) }[slots]
+            var out = EpisodeBatch(zeroed: slots.count, length: length, like: layout)
             let located = draws.map { cache.source.locate(episode: $0.episode) }
             for shard in Set(located.map(\.batch)).sorted() {
                 let episodes = try cache.batch(shard)
                 for (slot, place) in located.enumerated() where place.batch == shard {
-                    episodes.copyClip(episode: place.offset, start: draws[slot].start, into: &out, slot: slot)
+                    episodes.copyClip(episode: place.offset, start: draws[slots.lowerBound + slot].start, into: &out, slot: slot)
                 }
             }
             return out

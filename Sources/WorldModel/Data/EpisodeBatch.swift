@@ -65,4 +65,11 @@ public struct EpisodeBatch: Sendable {
         copy(actions, &target.actions, layout.actionDimension)
         target.seeds[slot] = seeds[episode]
     }
+
+    /// Episodes `range` as a batch of their own (one rank's share of a data-parallel batch).
+    public func clips(_ range: Range<Int>) -> EpisodeBatch {
+        var out = EpisodeBatch(zeroed: range.count, length: layout.steps, like: layout)
+        for (slot, episode) in range.enumerated() { copyClip(episode: episode, start: 0, into: &out, slot: slot) }
+        return out
+    }
 }

@@ -4,7 +4,8 @@ import Tensor
 
 /// A training checkpoint: one safetensors file holding the model (online encoder and predictor, EMA
 /// target, probe, decoder), the three optimisers' moments, and in `__metadata__` the resolved config,
-/// what the model was trained on, the step, both generators and the training seeds.
+/// what the model was trained on, the step, both generators, the training seeds and the number of ranks
+/// (data-parallel processes) that wrote it.
 ///
 /// Loading checks before building anything: the file's structure (the safetensors reader rejects a
 /// truncated or inconsistent file), the format tag, the config, and that every tensor the config's
@@ -21,6 +22,8 @@ enum ModelCheckpoint {
         var seeds: TrainingSeeds
         var dataRNG: UInt64
         var tensorRNG: RNG
+        /// Data-parallel ranks of the run that wrote it (1 for a plain run).
+        var ranks: Int = 1
         /// Tensors by name (filled when read from a file).
         var tensors: [String: Tensor] = [:]
         var metadata: [String: String] = [:]
@@ -53,6 +56,7 @@ enum ModelCheckpoint {
             "training_seeds": try jsonString(c.seeds),
             "data_rng": String(c.dataRNG, radix: 16),
             "latent_dimension": String(network.latentDimension),
+            "ranks": String(c.ranks),
         ]
         file.add(c.tensorRNG, key: "tensor_rng")
         for (prefix, opt) in optimizers.all { file.add(opt, prefix: prefix + ".") }
@@ -103,8 +107,15 @@ enum ModelCheckpoint {
         do { tensorRNG = try RNG(stateString: try field("tensor_rng")) } catch {
             throw RunError.checkpoint(path: path, message: "__metadata__.tensor_rng: \(error)")
         }
+        var ranks = 1
+        if let text = meta["ranks"] {
+            guard let n = Int(text), n >= 1 else {
+                throw RunError.checkpoint(path: path, message: "__metadata__.ranks: expected a whole number ≥ 1, got \"\(text)\"")
+            }
+            ranks = n
+        }
         return Contents(config: config, info: info, step: step, seeds: seeds, dataRNG: dataRNG, tensorRNG: tensorRNG,
-                        tensors: file.tensors, metadata: meta, path: path)
+                        ranks: ranks, tensors: file.tensors, metadata: meta, path: path)
     }
 
     /// A loaded model for inference: contents checked against the architecture its config builds.

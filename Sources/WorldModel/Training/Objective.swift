@@ -18,7 +18,9 @@ struct StepLosses {
 /// - heads on detached latents: probe (normalised positions and velocities) and decoder (pixels of
 ///   each clip's last frame), so their gradients never reach the encoder.
 enum Objective {
-    static func run(network: WorldNetwork, batch: EpisodeBatch, rng: inout RNG) throws -> (StepLosses, Tensor) {
+    /// With `ranks` in parallel, `batch` is this rank's share of the global batch and the losses are this rank's
+    /// part: averaging the ranks' gradients gives the global batch's (`Objective+Ranks.swift`).
+    static func run(network: WorldNetwork, batch: EpisodeBatch, rng: inout RNG, ranks: Ranks = .single) throws -> (StepLosses, Tensor) {
         let config = network.config
         let b = batch.episodes, t = batch.layout.steps, m = b * t
         let x = batch.frames.withUnsafeBufferPointer { network.input(frames: $0, count: m) }
@@ -35,7 +37,7 @@ enum Objective {
         var jepa = predictive.total
         losses.prediction = predictive.prediction
         losses.rollout = predictive.rollout
-        if let reg = try regulariser(network: network, latents: z, masks: masks, batch: batch, rng: &rng) {
+        if let reg = try regulariser(network: network, latents: z, masks: masks, batch: batch, rng: &rng, ranks: ranks) {
             losses.regulariser = Double(try reg.item())
             jepa = try jepa + reg
         }
@@ -63,7 +65,7 @@ enum Objective {
 
     /// Collapse prevention on the online latents (nil with an EMA target, which needs none).
     private static func regulariser(network: WorldNetwork, latents z: Tensor, masks: MaskRows?, batch: EpisodeBatch,
-                                    rng: inout RNG) throws -> Tensor? {
+                                    rng: inout RNG, ranks: Ranks) throws -> Tensor? {
         let config = network.config
         let channels = network.isSpatial ? network.mapChannels : network.latentDimension
         switch config.target {
@@ -76,6 +78,8 @@ enum Objective {
         case .sigreg:
             let directions = Tensor.randomDirections(dimension: channels, count: config.sigregProjections, rng: &rng)
             return try Tensor.sigreg(z.reshaped([z.count / channels, channels]), directions: directions) * Float(config.sigregWeight)
+        case .infomax where ranks.isParallel:
+            return try infomaxAcrossRanks(masks!, batch: batch, network: network, ranks: ranks) * Float(config.infomaxWeight)
         case .infomax:
             let masks = masks!
             let motion = config.infomaxMotion > 0
@@ -165,6 +169,15 @@ enum Objective {
     /// each clip, at the masks' resolution (frames are box-averaged down when the encoder strides),
     /// normalised to sum to 1. Nil when nothing moves.
     static func motionWeights(batch: EpisodeBatch, info: ModelInfo, maskHeight mh: Int, maskWidth mw: Int) -> Tensor? {
+        var (w, total) = motionTotals(batch: batch, info: info, maskHeight: mh, maskWidth: mw)
+        guard total > 0 else { return nil }
+        let scale = 1 / total
+        for i in w.indices { w[i] *= scale }
+        return try! Tensor(w, shape: [1, w.count])
+    }
+
+    /// `motionWeights` before normalising: each pixel's motion and their total.
+    static func motionTotals(batch: EpisodeBatch, info: ModelInfo, maskHeight mh: Int, maskWidth mw: Int) -> (weights: [Float], total: Float) {
         let b = batch.episodes, t = batch.layout.steps, hh = info.height, ww = info.width, ch = info.channels
         let fy = hh / mh, fx = ww / mw
         let frameSize = hh * ww * ch
@@ -184,11 +197,7 @@ enum Objective {
                 }
             } }
         } }
-        let total = w.reduce(0, +)
-        guard total > 0 else { return nil }
-        let scale = 1 / total
-        for i in w.indices { w[i] *= scale }
-        return try! Tensor(w, shape: [1, w.count])
+        return (w, w.reduce(0, +))
     }
 
     /// Probe targets from states [B, T, N, 6]: positions [M, 2N] (all frames) and velocities

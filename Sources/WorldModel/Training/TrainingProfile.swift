@@ -12,7 +12,7 @@ struct TrainingProfile {
     var spans: [Profiler.Span]
     var details: [Profiler.Detail]
 
-    static let phases = ["data", "forward", "heads", "backward", "optimiser", "logging", "checkpoint"]
+    static let phases = ["data", "forward", "heads", "backward", "allreduce", "optimiser", "logging", "checkpoint"]
 
     init(steps: Int, wall: Double) {
         self.steps = max(steps, 1); self.wall = wall

@@ -6,6 +6,10 @@ import Tensor
 /// `checkpoint`, and `finish` (read-out refit, last checkpoint, profile). `Trainer.train` drives them.
 /// Everything a step depends on (parameters, moments, EMA, both generators, step) is in the checkpoint, so a
 /// resumed run continues to the same bytes as an uninterrupted one.
+///
+/// Data-parallel (`options.ranks`): every rank draws the same global batch and computes clips `slots` of it;
+/// one `GradientExchange` a step averages gradients and losses, so every rank takes the same optimiser step.
+/// Rank 0 alone writes the log, metrics and checkpoints.
 final class TrainingSession {
     let options: TrainOptions
     let run: RunDirectory
@@ -20,7 +24,14 @@ final class TrainingSession {
     private var pending: EpisodeBatch?
     private let resumed: Bool
     let startStep: Int
-    private let metrics: MetricsLog
+    private let metrics: MetricsLog?
+    let ranks: Ranks
+    /// This rank's clips of each global batch.
+    let slots: Range<Int>
+    private let exchange: GradientExchange?
+    /// Every rank's stop votes after the last step (data-parallel runs stop together).
+    private(set) var votes = GradientExchange.Votes()
+    var localVotes: () -> GradientExchange.Votes = { GradientExchange.Votes() }
     let progress: ProgressReporter
     private(set) var lastCheckpoint: URL
     private let started = Date()
@@ -31,6 +42,9 @@ final class TrainingSession {
     init(options: TrainOptions, run: RunDirectory, source: ClipSampler, resumed: ModelCheckpoint.Contents?) throws {
         self.options = options; self.run = run; self.source = source
         let config = options.config, desc = source.description
+        ranks = options.ranks
+        let share = config.batchClips / ranks.count
+        slots = (ranks.rank * share)..<((ranks.rank + 1) * share)
         dataRNG = SplitMix64(seed: SplitMix64.derive(config.seed, 0xDA7A))
         tensorRNG = RNG(seed: SplitMix64.derive(config.seed, 0x7E45))
         step = 0
@@ -44,37 +58,52 @@ final class TrainingSession {
             dataRNG = SplitMix64(seed: 0); dataRNG.state = resumed.dataRNG
             tensorRNG = resumed.tensorRNG
         } else {
-            // The first batch also sets the probe's target normalisation.
+            // The first batch also sets the probe's target normalisation (every rank reads all of it, so all agree).
             let first = try source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: 0, rng: &dataRNG)
             let stats = Objective.stateStatistics(first, bodies: desc.bodies)
             info = ModelInfo(data: desc, stateMean: stats.mean, stateStd: stats.std)
-            pending = first
+            pending = ranks.isParallel ? first.clips(slots) : first
         }
         network = try WorldNetwork(config: config, info: info)
         if let pending, config.encoderColourInit { try ColourSeparation.run(network: network, batch: pending) }
         optimizers = Optimizers(network: network, config: config)
         if let resumed { try resumed.restore(into: network, optimizers: optimizers) }
+        exchange = ranks.isParallel ? GradientExchange(ranks: ranks, network: network, optimizers: optimizers) : nil
         self.resumed = resumed != nil
         startStep = step
         lastCheckpoint = run.lastCheckpoint
 
-        // Files: resolved config first (a fresh run), metrics and log.
-        try run.ensureWritable()
-        if resumed == nil { try AtomicFile.write(config.yaml, to: run.config) }
-        metrics = try MetricsLog(url: run.metrics, resumeAt: resumed == nil ? nil : step)
-        progress = ProgressReporter(logURL: run.log, quiet: options.quiet)
+        // Files (rank 0 only): resolved config first (a fresh run), metrics and log.
+        if ranks.isLeader {
+            try run.ensureWritable()
+            if resumed == nil { try AtomicFile.write(config.yaml, to: run.config) }
+            metrics = try MetricsLog(url: run.metrics, resumeAt: resumed == nil ? nil : step)
+            progress = ProgressReporter(logURL: run.log, quiet: options.quiet)
+        } else {
+            metrics = nil
+            progress = ProgressReporter(logURL: nil, quiet: true)
+        }
         let trainable = network.online.reduce(0) { $0 + $1.tensor.count }, heads = network.heads.parameters.reduce(0) { $0 + $1.tensor.count }
+        if ranks.usesMPI {
+            let from = resumed.map { $0.ranks == ranks.count ? "" : "; the checkpoint was written by \($0.ranks) rank\($0.ranks == 1 ? "" : "s"): the same batches continue, summed in another order" } ?? ""
+            progress.log("data-parallel: \(ranks.count) rank\(ranks.count == 1 ? "" : "s") (\(ranks.local) on this machine), \(share) of \(config.batchClips) clips each, \(exchange.map { "\($0.bytes) bytes" } ?? "no") allreduce a step\(from)")
+        }
         progress.log("\(resumed == nil ? "training" : "resuming at step \(step)") \(desc.sceneName) \(desc.height)×\(desc.width)×\(desc.channels), \(desc.bodies) bodies; \(config.latentKind.rawValue) latent D=\(network.latentDimension), target \(config.target.rawValue), \(trainable) trainable + \(heads) head parameters; \(config.steps) steps of \(config.batchClips)×\(config.clipLength) frames")
     }
 
     /// Takes the next step; a refused step (divergence) ends the run with the last good checkpoint kept.
     func advance() throws -> TrainingStep.Outcome {
         Profiler.enter("data")
-        let batch = try pending ?? source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: step, rng: &dataRNG)
+        let batch = try pending ?? source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: step, rng: &dataRNG,
+                                                slots: ranks.isParallel ? slots : nil)
         pending = nil
         Profiler.endSpan("next batch")
+        let exchangeStep: ((inout StepLosses) throws -> Void)? = exchange.map { exchange in
+            { [self] losses in votes = try exchange.exchange(losses: &losses, votes: localVotes()) }
+        }
         let outcome = try TrainingStep.full(network: network, optimizers: optimizers, batch: batch,
-                                            learningRate: config.learningRate(at: step), momentumStep: step, rng: &tensorRNG)
+                                            learningRate: config.learningRate(at: step), momentumStep: step, rng: &tensorRNG,
+                                            ranks: ranks, exchange: exchangeStep)
         if let refusal = outcome.refusal {
             let l = outcome.losses
             let kept = FileManager.default.fileExists(atPath: run.lastCheckpoint.path)
@@ -93,6 +122,7 @@ final class TrainingSession {
 
     /// One metrics row and one log line (every `train.log_every` steps and at the end).
     func log(_ outcome: TrainingStep.Outcome) throws {
+        guard let metrics else { return }
         let losses = outcome.losses, latents = outcome.latents!
         let stats = latents.withUnsafeBufferPointer {
             CollapseMonitor.measure($0, batch: latents.shape[0], channels: network.isSpatial ? network.mapChannels : network.latentDimension,
@@ -116,6 +146,7 @@ final class TrainingSession {
     /// Writes `step-N.safetensors` and `last.safetensors`. The final one first refits the read-out on fresh
     /// clips; periodic ones copy the training probe into it.
     func checkpoint(final: Bool) throws {
+        guard ranks.isLeader else { return }
         var batchesSeen = step
         if final {
             let fit = try ReadoutFit.run(network: network, source: source, config: config, firstBatch: step, dataRNG: dataRNG)
@@ -129,7 +160,8 @@ final class TrainingSession {
             try network.copyProbeToReadout()
         }
         let seeds = source.seedsUsed(afterBatches: batchesSeen, clips: config.batchClips)
-        let contents = ModelCheckpoint.Contents(config: config, info: info, step: step, seeds: seeds, dataRNG: dataRNG.state, tensorRNG: tensorRNG)
+        let contents = ModelCheckpoint.Contents(config: config, info: info, step: step, seeds: seeds, dataRNG: dataRNG.state, tensorRNG: tensorRNG,
+                                                ranks: ranks.count)
         let data = try ModelCheckpoint.encode(contents, network: network, optimizers: optimizers)
         try AtomicFile.write(data, to: run.checkpoint(step: step))
         try AtomicFile.write(data, to: run.lastCheckpoint)

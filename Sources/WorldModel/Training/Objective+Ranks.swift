@@ -1,0 +1,44 @@
+import Tensor
+
+/// The objective when the global batch is split over ranks. Each rank's losses are means over its own share
+/// and the ranks' gradients are averaged (`GradientExchange`), which gives the global batch's gradient for every
+/// term that is a mean over clips or pixels. InfoMax's marginal entropy is not: H(p̄) is taken over the whole
+/// batch's masks. Each rank therefore sums its share's marginals with the others' first (a second, small
+/// allreduce of 2C + 1 floats), uses the global p̄ in the forward pass, and back-propagates K times its own
+/// share's part, so the average over ranks is the global gradient. VICReg and SIGReg couple the batch more
+/// deeply (covariances, characteristic functions) and are refused under MPI (`Trainer`).
+extension Objective {
+    /// `infomax` of the whole global batch, from this rank's `masks` (before `infomax_weight`).
+    static func infomaxAcrossRanks(_ masks: MaskRows, batch: EpisodeBatch, network: WorldNetwork, ranks: Ranks) throws -> Tensor {
+        let config = network.config, k = Float(ranks.count)
+        let sharpness = Float(config.infomaxSharpness), motionShare = Float(config.infomaxMotion)
+        let c = masks.values.shape[masks.values.rank - 1], r = masks.values.count / c
+        let p = try masks.values.reshaped([r, c])
+        let rowEntropy = try (p * (p + 1e-8).log()).sum(axes: [1])
+        // A mean over this rank's pixels: the average over ranks is the global batch's (equal shares).
+        let pixelEntropy = try (masks.shares.map { try $0.matmul(rowEntropy.reshaped([r, 1])).reshaped([]) } ?? rowEntropy.mean()) * -1
+        let mean = try masks.shares.map { try $0.matmul(p).reshaped([c]) } ?? p.mean(axes: [0])
+        var moving: Tensor? = nil, motionTotal: Float = 0
+        if motionShare > 0 {
+            let raw = motionTotals(batch: batch, info: network.info, maskHeight: masks.height, maskWidth: masks.width)
+            moving = try masks.rowWeights(Tensor(raw.weights, shape: [1, raw.weights.count])).matmul(p).reshaped([c])
+            motionTotal = raw.total
+        }
+        Profiler.endSpan("motion weights")
+        var totals = mean.scalars + (moving?.scalars ?? [Float](repeating: 0, count: c)) + [motionTotal]
+        Profiler.enter("allreduce")
+        try ranks.sum(&totals, what: "the InfoMax marginal allreduce")
+        Profiler.endSpan("MPI_Allreduce marginal")
+        Profiler.enter("forward")
+        // Forward: the global value exactly ((x − x) is 0); backward: K × this rank's part.
+        var marginal = try (mean - mean.detached()) + Tensor(Array(totals[0..<c]), shape: [c]) * (1 / k)
+        let globalMotion = totals[2 * c]
+        if let moving, globalMotion > 0 {
+            let movingGlobal = try (moving - moving.detached()) * (k / globalMotion)
+                + Tensor(Array(totals[c..<(2 * c)]), shape: [c]) * (1 / globalMotion)
+            marginal = try marginal * (1 - motionShare) + movingGlobal * motionShare
+        }
+        let marginalEntropy = try (marginal * (marginal + 1e-8).log()).sum() * -1
+        return try pixelEntropy * sharpness - marginalEntropy
+    }
+}
