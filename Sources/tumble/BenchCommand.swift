@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WorldModel
 
 /// One benchmark figure: a dotted key (`physics_steps_per_s.bounce`) and its value.
 struct BenchFigure {
@@ -25,7 +26,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Run only suites whose name contains this text.")
     var only: String?
 
-    static var suites: [BenchSuite] { [.physics, .observation, .tensor, .training, .viewer] }
+    static var suites: [BenchSuite] { [.physics, .observation, .tensor, .training, .allreduce, .viewer] }
 
     func validate() throws {
         // A name that matches nothing used to exit 0 with no output, as if it had measured.
@@ -35,6 +36,14 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Started by mpirun (the allreduce suite starts itself so): only the allreduce is measured, rank 0 reports.
+        let ranks = try Ranks.launch()
+        if ranks.usesMPI {
+            let figures = try AllreduceBench.measure(ranks)
+            if ranks.isLeader { print(Self.jsonObject(figures)) }
+            ranks.finish()
+            return
+        }
         var figures: [BenchFigure] = []
         for suite in Self.suites where only.map({ suite.name.contains($0) }) ?? true {
             if !json { FileHandle.standardError.write("bench: \(suite.name)…\n".data(using: .utf8)!) }
