@@ -8,15 +8,18 @@ import Foundation
 /// A thread that must keep to one core (a background learner beside a window: see `fanOut`) runs the
 /// same parts in order on itself, so its results are the same bytes either way.
 public enum Parallel {
-    /// Cores available to this process, read once: the online cores, or fewer when the process is bound to some
-    /// (taskset, or mpirun binding each rank to its own cores).
-    public static let cores: Int = {
-        let online = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Cores available to this process, read once. Work is split into parts by this count, so results depend on
+    /// it and not on `allowedCores` or `fanOut`.
+    public static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Cores this process may run on: `cores`, or fewer when it is bound to some (taskset, or mpirun binding each
+    /// rank to its own core). A process bound to one core should not fan out (`fanOut`).
+    public static let allowedCores: Int = {
         // Linux's affinity mask, e.g. "Cpus_allowed:\tff,ffffffff" (Glibc's sched_getaffinity is not imported).
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) else { return online }
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) else { return cores }
         let bound = line.dropFirst("Cpus_allowed:".count).reduce(0) { $0 + (Int(String($1), radix: 16)?.nonzeroBitCount ?? 0) }
-        return max(1, min(online, bound))
+        return max(1, min(cores, bound))
     }()
     /// Elementwise loops shorter than this run serially.
     public static let grain = 1 << 15

@@ -46,7 +46,8 @@ final class ClipSampler {
             }
             let live = try LiveEpisodes(scene: scene, seedBase: SplitMix64.derive(config.seed, 0x5EED), episodes: Int.max,
                                         steps: config.liveSkip + config.liveWindows * config.clipLength,
-                                        perBatch: config.batchClips / config.liveWindows, workers: max(1, Parallel.cores / sharing))
+                                        perBatch: config.batchClips / config.liveWindows,
+                                        workers: max(1, min(Parallel.allowedCores, Parallel.cores / sharing)))
             return ClipSampler(.fresh(live, seedBase: live.seedBase, skip: config.liveSkip, windows: config.liveWindows))
         case .dataset(let url):
             let dataset = try DatasetEpisodes(directory: url)

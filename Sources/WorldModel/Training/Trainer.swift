@@ -57,6 +57,9 @@ public enum Trainer {
     static func train(_ options: TrainOptions, source given: ClipSampler?) throws -> TrainSummary {
         let run = RunDirectory(options.run), ranks = options.ranks
         try checkSplit(options.config, ranks: ranks)
+        // A rank bound to one core (mpirun's default for 2 ranks here) runs its loops' parts in turn on its own
+        // thread: the same parts, so the same bytes as a process that spreads them over the cores.
+        if ranks.usesMPI { Parallel.fanOut = min(Parallel.allowedCores, Parallel.cores / ranks.local) > 1 }
         // Everything that can be wrong is checked before any file is touched.
         var resumed: ModelCheckpoint.Contents? = nil
         let restart = options.resume && run.holdsRunWithoutCheckpoint  // nothing to resume: start it again
