@@ -7,6 +7,7 @@ import Glibc
 /// Ctrl-C and SIGTERM ask a training run to stop after its current step, so it saves a checkpoint
 /// and its report like a run stopped by --minutes instead of losing everything since the last one.
 /// A second signal ends the process at once (the default action), for a run that will not stop.
+/// SIGUSR1 asks the same: `mpirun` forwards it to every rank, while it answers Ctrl-C by tearing the job down.
 public final class StopRequest: @unchecked Sendable {
     public static let shared = StopRequest()
 
@@ -31,9 +32,9 @@ public final class StopRequest: @unchecked Sendable {
         received = nil
     }
 
-    /// Routes SIGINT and SIGTERM here; after the first, the next one gets its default action.
+    /// Routes SIGINT, SIGTERM and SIGUSR1 here; after the first, the next one gets its default action.
     public func install() {
-        for sig in [SIGINT, SIGTERM] {
+        for sig in [SIGINT, SIGTERM, SIGUSR1] {
             Glibc.signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [weak self] in
@@ -41,6 +42,7 @@ public final class StopRequest: @unchecked Sendable {
                 self.request(sig)
                 Glibc.signal(SIGINT, SIG_DFL)
                 Glibc.signal(SIGTERM, SIG_DFL)
+                Glibc.signal(SIGUSR1, SIG_DFL)
             }
             source.resume()
             lock.lock(); sources.append(source); lock.unlock()
@@ -52,6 +54,7 @@ public final class StopRequest: @unchecked Sendable {
         switch signal {
         case SIGINT: return "SIGINT"
         case SIGTERM: return "SIGTERM"
+        case SIGUSR1: return "SIGUSR1"
         default: return "signal \(signal)"
         }
     }
