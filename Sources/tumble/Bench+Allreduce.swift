@@ -22,7 +22,7 @@ enum AllreduceBench {
         process.executableURL = mpirun
         var arguments = ["-np", String(ranks), "--oversubscribe"]
         if getuid() == 0 { arguments.append("--allow-run-as-root") }
-        process.arguments = arguments + [CommandLine.arguments[0], "bench", "--only", "allreduce", "--json"]
+        process.arguments = arguments + [Bundle.main.executablePath ?? CommandLine.arguments[0], "bench", "--only", "allreduce", "--json"]
         let out = Pipe()
         process.standardOutput = out
         try process.run()
