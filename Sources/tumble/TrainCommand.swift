@@ -109,10 +109,15 @@ struct TrainCommand: ParsableCommand {
         do {
             summary = try Trainer.train(TrainOptions(data: source, run: runURL, config: resolved, minutes: minutes, resume: resume, quiet: quiet,
                                                         profile: profile, ranks: ranks))
-        } catch let error as RunError where ranks.isLeader {
-            // A diverged run keeps its last good checkpoint; its page shows the curves up to the blow-up.
-            if case .divergence = error, let page = try? RunReport.write(run: run.url, data: source) {
-                FileHandle.standardError.write(Data("report (up to the divergence): \(page.path)\n".utf8))
+        } catch let error as RunError {
+            // A diverged run keeps its last good checkpoint; its page shows the curves up to the blow-up. Every rank
+            // refuses the same step (the losses are averaged first), so all end MPI together, none torn down mid-write.
+            if case .divergence = error {
+                if ranks.isLeader, let page = try? RunReport.write(run: run.url, data: source) {
+                    FileHandle.standardError.write(Data("report (up to the divergence): \(page.path)\n".utf8))
+                }
+                ranks.finish()
+                if !ranks.isLeader { throw ExitCode.failure }   // rank 0 prints the same message
             }
             throw error
         }

@@ -58,6 +58,7 @@ final class DataParallelTrainTests: XCTestCase {
         // The same checkpoint resumed by one plain process: the same batches, summed in another order.
         let plain = try TumbleProcess.tumble(["train", "--out", "D", "--resume", "--steps", "6"], in: dir)
         XCTAssertSucceeded(plain, "resume of a 2-rank run in one process")
+        XCTAssertTrue(plain.stderr.contains("the checkpoint was written by 2 ranks, this run has 1 rank"), plain.output)
         XCTAssertEqual(try SafetensorsFile(checkpoint(dir, "D")).metadata["ranks"], "1")
         try assertClose(SafetensorsFile(checkpoint(dir, "D")), SafetensorsFile(checkpoint(dir, "A")), "K=2 resumed with K=1 vs K=2")
     }
@@ -80,6 +81,16 @@ final class DataParallelTrainTests: XCTestCase {
         XCTAssertNotEqual(sigreg.status, 0)
         XCTAssertTrue(sigreg.stderr.contains("objective.target=sigreg"), sigreg.output)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("S/checkpoints").path))
+    }
+
+    /// Every rank refuses the same diverging step (losses are averaged first); rank 0 writes the page and all exit.
+    func testADivergedRunStopsEveryRankAndLeavesItsPage() throws {
+        let dir = try makeDirectory("mpi-diverge")
+        let r = try mpi(2, Self.train + ["--out", "R", "--steps", "6", "--set", "train.max_loss=1e-12"], in: dir)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("exceeded train.max_loss"), r.output)
+        XCTAssertTrue(r.stderr.contains("report (up to the divergence)"), r.output)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("R/report.html").path))
     }
 
     /// A rank killed mid-run: mpirun notices, stops the other rank and fails, within seconds.

@@ -84,9 +84,12 @@ final class TrainingSession {
             progress = ProgressReporter(logURL: nil, quiet: true)
         }
         let trainable = network.online.reduce(0) { $0 + $1.tensor.count }, heads = network.heads.parameters.reduce(0) { $0 + $1.tensor.count }
+        func counted(_ n: Int) -> String { "\(n) rank\(n == 1 ? "" : "s")" }
         if ranks.usesMPI {
-            let from = resumed.map { $0.ranks == ranks.count ? "" : "; the checkpoint was written by \($0.ranks) rank\($0.ranks == 1 ? "" : "s"): the same batches continue, summed in another order" } ?? ""
-            progress.log("data-parallel: \(ranks.count) rank\(ranks.count == 1 ? "" : "s") (\(ranks.local) on this machine), \(share) of \(config.batchClips) clips each, \(exchange.map { "\($0.bytes) bytes" } ?? "no") allreduce a step\(from)")
+            progress.log("data-parallel: \(counted(ranks.count)) (\(ranks.local) on this machine), \(share) of \(config.batchClips) clips each, \(exchange.map { "\($0.bytes) bytes" } ?? "no") allreduce a step")
+        }
+        if let resumed, resumed.ranks != ranks.count {
+            progress.log("the checkpoint was written by \(counted(resumed.ranks)), this run has \(counted(ranks.count)): the same batches continue, their sums in another order (not byte-identical to continuing on \(counted(resumed.ranks)))")
         }
         progress.log("\(resumed == nil ? "training" : "resuming at step \(step)") \(desc.sceneName) \(desc.height)×\(desc.width)×\(desc.channels), \(desc.bodies) bodies; \(config.latentKind.rawValue) latent D=\(network.latentDimension), target \(config.target.rawValue), \(trainable) trainable + \(heads) head parameters; \(config.steps) steps of \(config.batchClips)×\(config.clipLength) frames")
     }
