@@ -48,6 +48,7 @@ final class TrainingSession {
         dataRNG = SplitMix64(seed: SplitMix64.derive(config.seed, 0xDA7A))
         tensorRNG = RNG(seed: SplitMix64.derive(config.seed, 0x7E45))
         step = 0
+        var first: EpisodeBatch? = nil
         if let resumed {
             info = resumed.info
             guard info.height == desc.height, info.width == desc.width, info.channels == desc.channels,
@@ -58,14 +59,16 @@ final class TrainingSession {
             dataRNG = SplitMix64(seed: 0); dataRNG.state = resumed.dataRNG
             tensorRNG = resumed.tensorRNG
         } else {
-            // The first batch also sets the probe's target normalisation (every rank reads all of it, so all agree).
-            let first = try source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: 0, rng: &dataRNG)
-            let stats = Objective.stateStatistics(first, bodies: desc.bodies)
+            // The first batch also sets the probe's target normalisation and the colour start (every rank reads all
+            // of it, so all agree).
+            let batch = try source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: 0, rng: &dataRNG)
+            let stats = Objective.stateStatistics(batch, bodies: desc.bodies)
             info = ModelInfo(data: desc, stateMean: stats.mean, stateStd: stats.std)
-            pending = ranks.isParallel ? first.clips(slots) : first
+            pending = ranks.isParallel ? batch.clips(slots) : batch
+            first = batch
         }
         network = try WorldNetwork(config: config, info: info)
-        if let pending, config.encoderColourInit { try ColourSeparation.run(network: network, batch: pending) }
+        if let first, config.encoderColourInit { try ColourSeparation.run(network: network, batch: first) }
         optimizers = Optimizers(network: network, config: config)
         if let resumed { try resumed.restore(into: network, optimizers: optimizers) }
         exchange = ranks.isParallel ? GradientExchange(ranks: ranks, network: network, optimizers: optimizers) : nil
