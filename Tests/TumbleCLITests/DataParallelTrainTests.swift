@@ -83,6 +83,17 @@ final class DataParallelTrainTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("S/checkpoints").path))
     }
 
+    /// `tumble bench --only allreduce` starts 2 ranks itself and reports the transfer of a step's buffer.
+    func testBenchReportsTheAllreduceBetweenTwoLocalRanks() throws {
+        let r = try TumbleProcess.tumble(["bench", "--only", "allreduce", "--json"], in: TumbleProcess.packageRoot)
+        XCTAssertSucceeded(r, "bench --only allreduce")
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.output)
+        XCTAssertGreaterThan(object["allreduce_gb_per_s"] as? Double ?? 0, 0, r.stdout)
+        let bytes = try XCTUnwrap(object["allreduce_bytes"] as? [String: Double], r.stdout)
+        XCTAssertGreaterThan(bytes["reference"] ?? 0, bytes["default"] ?? .infinity, "the reference model is the larger")
+        XCTAssertEqual((bytes["default"] ?? 1).truncatingRemainder(dividingBy: 4), 0, "float32 gradients")
+    }
+
     /// Every rank refuses the same diverging step (losses are averaged first); rank 0 writes the page and all exit.
     func testADivergedRunStopsEveryRankAndLeavesItsPage() throws {
         let dir = try makeDirectory("mpi-diverge")
