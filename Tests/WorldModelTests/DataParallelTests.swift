@@ -33,6 +33,16 @@ final class DataParallelTests: XCTestCase {
         XCTAssertTrue(Set(a.seeds).isDisjoint(with: b.seeds), "two ranks must never simulate the same episode")
     }
 
+    /// With `data.live_windows` = 2 each episode gives two consecutive clips; shares of 2 clips are whole episodes.
+    func testRankSharesOfAWindowedLiveBatchMakeTheWholeBatch() throws {
+        let sampler = ClipSampler(.fresh(ToyEpisodes(seedBase: 3, perBatch: 2, steps: 10), seedBase: 3, skip: 0, windows: 2))
+        try assertSharesMakeTheBatch(sampler)
+        var rng = SplitMix64(seed: 1)
+        let a = try sampler.batch(clips: 4, length: 5, batchIndex: 1, rng: &rng, slots: 0..<2)
+        let b = try sampler.batch(clips: 4, length: 5, batchIndex: 1, rng: &rng, slots: 2..<4)
+        XCTAssertTrue(Set(a.seeds).isDisjoint(with: b.seeds), "shares of whole episodes never share one")
+    }
+
     func testRankSharesOfADatasetBatchMakeTheWholeBatch() throws {
         let data = ToyBounce.temporaryDirectory("dp-data")
         defer { try? FileManager.default.removeItem(at: data) }
