@@ -56,8 +56,9 @@ enum ModelCheckpoint {
             "training_seeds": try jsonString(c.seeds),
             "data_rng": String(c.dataRNG, radix: 16),
             "latent_dimension": String(network.latentDimension),
-            "ranks": String(c.ranks),
         ]
+        // Only under MPI: a single process's checkpoint keeps the bytes it had before ranks existed (absent = 1).
+        if c.ranks > 1 { file.metadata["ranks"] = String(c.ranks) }
         file.add(c.tensorRNG, key: "tensor_rng")
         for (prefix, opt) in optimizers.all { file.add(opt, prefix: prefix + ".") }
         return Data(try file.encoded())
