@@ -168,7 +168,7 @@ public final class Viewer {
                              framesPerSecond: total > 0 ? Double(frameCount) / total : 0, screenshot: saved,
                              learningSteps: learner?.stepCount ?? 0, learningSeconds: learner?.secondsOn ?? 0,
                              learningCPUSeconds: learner?.cpuSecondsInSteps ?? 0, learningLastLoss: learner?.lastLoss,
-                             recording: recorded)
+                             recording: recorded, modelLabel: sandbox.model?.label)
     }
 
     /// What the window would remember now (see `ViewerSettings`).

@@ -65,6 +65,8 @@ public struct ViewerSummary: Equatable {
     public var learningLastLoss: Float?
     /// The dataset directory `--record` wrote, if any.
     public var recording: String?
+    /// The HUD label of the model shown when the run ended (nil: none); scenes switched with `[` `]` may have changed it.
+    public var modelLabel: String?
 }
 
 /// A key press at a frame, e.g. `120:b` (vanish at frame 120) or `30:space`.

@@ -153,7 +153,7 @@ struct ViewCommand: ParsableCommand {
                                summary.learningCPUSeconds * 1000 / Double(max(summary.learningSteps, 1)))
                 line += summary.learningLastLoss.map { String(format: ", last loss %.4g", Double($0)) } ?? ""
             }
-            if case let .model(m) = model { line += "; model: " + m.label }
+            if let label = summary.modelLabel { line += "; model: " + label }
             print(line)
         }
     }

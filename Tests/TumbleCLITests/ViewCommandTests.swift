@@ -23,6 +23,32 @@ final class ViewCommandTests: XCTestCase {
         XCTAssertEqual(String(decoding: png.suffix(8).prefix(4), as: UTF8.self), "IEND", "complete file")
     }
 
+    /// Every scene opens with its own shipped model (the one its reports name), also after `]` switches scenes; a
+    /// model of another scene is named as such.
+    func testEachSceneShowsItsOwnShippedModel() throws {
+        let dir = try temporaryDirectory("view-scenes", for: self)
+        let env = ["SDL_VIDEODRIVER": "dummy", "DISPLAY": ""]
+        func sha(_ scene: String) throws -> String {
+            let file = scene == "bounce" ? "Assets/default-model-report.json" : "Assets/models/\(scene)-report.json"
+            return try XCTUnwrap(try ReadmeResultsTests.report(file)["checkpoint_sha256"] as? String)
+        }
+        for scene in ["tower", "push", "pendulum", "billiards", "ramp"] {
+            let r = try TumbleProcess.tumble(["view", scene, "--frames", "2"], in: dir, environment: env)
+            XCTAssertSucceeded(r, "tumble view \(scene) --frames 2")
+            XCTAssertTrue(r.stdout.contains("scene \(scene): model sha256 \(try sha(scene)), trained on \(scene)"), r.output)
+        }
+        // billiards, then `]`: the next scene in the catalogue (tower) with tower's model.
+        let switched = try TumbleProcess.tumble(["view", "billiards", "--frames", "6", "--press", "2:]"], in: dir, environment: env)
+        XCTAssertSucceeded(switched, "tumble view billiards --press 2:]")
+        XCTAssertTrue(switched.stdout.contains("model: tower · \(try sha("tower").prefix(12))"), switched.output)
+        // A checkpoint named on the command line stays for every scene, and the output says whose it is.
+        let other = try TumbleProcess.tumble(["view", "tower", "--frames", "2", "--checkpoint", ReadmeResultsTests.assets("default-model.safetensors").path],
+                                             in: dir, environment: env)
+        XCTAssertSucceeded(other, "tumble view tower --checkpoint bounce's model")
+        XCTAssertTrue(other.stdout.contains("trained on bounce"), other.output)
+        XCTAssertTrue(other.stderr.contains("trained on bounce, this is tower"), other.output)
+    }
+
     func testWindowSizeAndBadFlags() throws {
         let dir = try temporaryDirectory("view-size", for: self)
         let env = ["SDL_VIDEODRIVER": "dummy", "DISPLAY": ""]

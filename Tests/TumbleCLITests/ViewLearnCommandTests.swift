@@ -6,12 +6,13 @@ import XCTest
 final class ViewLearnCommandTests: XCTestCase {
     private let env = ["SDL_VIDEODRIVER": "dummy", "DISPLAY": ""]
 
-    func testLearnOnASceneTheShippedModelCannotTrainOnStartsFromScratch() throws {
+    func testLearnOnASceneTheCheckpointCannotTrainOnStartsFromScratch() throws {
         let dir = try temporaryDirectory("view-learn", for: self)
-        // The shipped model watches bounce (no actions); push has an actor, so its predictor cannot learn push.
+        // Bounce's model has no actions; push has an actor, so its predictor cannot learn push.
         // 240 frames are 60 observations of push: clips for the learner thread well before the window stops.
-        let r = try TumbleProcess.tumble(["view", "push", "--learn", "--frames", "240"], in: dir, environment: env)
-        XCTAssertSucceeded(r, "tumble view push --learn --frames 240")
+        let bounce = TumbleProcess.packageRoot.appendingPathComponent("Assets/default-model.safetensors").path
+        let r = try TumbleProcess.tumble(["view", "push", "--checkpoint", bounce, "--learn", "--frames", "240"], in: dir, environment: env)
+        XCTAssertSucceeded(r, "tumble view push --checkpoint bounce's model --learn --frames 240")
         XCTAssertTrue(r.stderr.contains("from scratch") && r.stderr.contains("action"), r.output)
         XCTAssertTrue(r.stdout.contains("drew 240 frames") && r.stdout.contains("new model learning from scratch"), r.output)
         let (steps, loss) = try Self.learning(in: r.stdout)
