@@ -48,6 +48,43 @@ final class ReadmeResultsTests: XCTestCase {
         }, uniquingKeysWith: { a, _ in a })),
     ]
 
+    /// The per-scene tables (`scripts/scene_table.py`): each scene's shipped reports, bounce's being the default model's.
+    static let sceneTables: [(table: String, file: String, rows: [String: [String?]])] = {
+        let scenes = ["bounce", "billiards", "tower", "pendulum", "ramp", "push"]
+        let turning: Set = ["tower", "pendulum", "ramp", "push"], violations: [String: [String]] = [
+            "bounce": ["teleport", "vanish", "passThrough", "immutability"], "billiards": ["teleport", "vanish", "immutability"],
+            "tower": ["teleport", "vanish", "passThrough", "immutability"], "pendulum": ["vanish", "immutability"],
+            "ramp": ["teleport", "vanish", "passThrough", "immutability"], "push": ["teleport", "vanish", "immutability"]]
+        func file(_ scene: String, _ kind: String) -> String {
+            scene == "bounce" ? "Assets/default-model-\(kind).json" : "Assets/models/\(scene)-\(kind).json"
+        }
+        var prediction: [String: [String?]] = [:], surprise: [String: [String?]] = [:]
+        for s in scenes {
+            let f = file(s, "report") + ":"
+            var row: [String?] = [f + "prediction_episodes", f + "probe.position_r2"]
+            row.append(turning.contains(s) ? f + "probe.angle_r2" : nil)
+            row.append(f + "probe.velocity_r2")
+            for key in ["position_error.5", "baseline_copy_last.5", "baseline_constant_velocity.5", "position_error.10"] {
+                row.append(f + "probe." + key)
+            }
+            row.append(f + "probe.position_error_ci95.10.0|" + f + "probe.position_error_ci95.10.1")
+            for key in ["baseline_copy_last.10", "baseline_constant_velocity.10", "ratio_to_copy_last.10"] {
+                row.append(f + "probe." + key)
+            }
+            row.append(s == "push" ? f + "probe.ratio_to_no_actions.10" : nil)
+            prediction[s] = row
+            for type in violations[s]! {
+                let g = file(s, "surprise") + ":surprise.\(type)."
+                let interval = g + "pairwise_accuracy_ci95.0|" + g + "pairwise_accuracy_ci95.1"
+                let untrained = g + "untrained.pairwise_accuracy.range95.0|" + g + "untrained.pairwise_accuracy.range95.1"
+                let label: String = type == "passThrough" ? "pass-through" : type
+                surprise["\(s), \(label)"] = [g + "pairs", g + "pairwise_accuracy", interval, g + "pixel_baseline", untrained]
+            }
+        }
+        return [("scene (`Assets/models/`)", file("tower", "report"), prediction),
+                ("scene, violation (`Assets/models/`)", file("tower", "surprise"), surprise)]
+    }()
+
     /// Queries, pool, the model's Hits@1, its interval and MRR, and the latent copy-last and constant-velocity Hits@1.
     static func ranking(_ prefix: String, _ k: Int) -> [String?] {
         let p = prefix == "hits_" ? "" : prefix
@@ -120,7 +157,7 @@ final class ReadmeResultsTests: XCTestCase {
 
     func testResultsTablesAreTheShippedReports() throws {
         let tables = Self.tables(in: try ReadmeTests.readme())
-        for (name, file, rows) in Self.expected {
+        for (name, file, rows) in Self.expected + Self.sceneTables {
             let report = try Self.report(file)
             let table = try XCTUnwrap(tables.first { $0.header.first == name }, "README has a table headed \(name)")
             XCTAssertEqual(Set(table.rows.map { $0[0] }), Set(rows.keys), "rows of the \(name) table")
@@ -187,5 +224,26 @@ final class ReadmeResultsTests: XCTestCase {
         }
         XCTAssertTrue(readme.contains("SHA-256 `\(digest.prefix(12))…`"), "README names the shipped checkpoint by its SHA-256")
         XCTAssertTrue(readme.contains("run for its 1,500 steps"), "README gives the shipped model's step count")
+    }
+
+    /// Every other scene's shipped checkpoint is the one its two reports were made with, trained by its committed config.
+    func testEachScenesCheckpointHashesToItsReports() throws {
+        let sha = try XCTUnwrap(["/usr/bin/sha256sum", "/bin/sha256sum"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                "sha256sum (coreutils) not found")
+        for scene in ["billiards", "tower", "pendulum", "ramp", "push"] {
+            let r = try TumbleProcess.run(URL(fileURLWithPath: sha), [Self.assets("models/\(scene).safetensors").path],
+                                          in: TumbleProcess.packageRoot)
+            XCTAssertSucceeded(r, "sha256sum Assets/models/\(scene).safetensors")
+            let digest = String(r.stdout.prefix(64))
+            for kind in ["report", "surprise"] {
+                let report = try Self.report("Assets/models/\(scene)-\(kind).json")
+                XCTAssertEqual(report["checkpoint_sha256"] as? String, digest, "\(scene)-\(kind).json names another checkpoint")
+                let scenes = (report["model"] as? [String: Any])?["scene"] as? String
+                XCTAssertTrue(scenes?.hasPrefix("\(scene) ") ?? false, "\(scene)-\(kind).json: model of \(scenes ?? "?")")
+                XCTAssertEqual((report["inputs"] as? [String: Any])?["untrained"] as? Int, 5, "\(scene)-\(kind).json: untrained baseline")
+            }
+            let config = try String(contentsOf: Self.assets("models/\(scene).yaml"), encoding: .utf8)
+            XCTAssertTrue(config.contains("tumble train --scene \(scene) --config Assets/models/\(scene).yaml"), "\(scene).yaml says how to reproduce it")
+        }
     }
 }
