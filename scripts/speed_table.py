@@ -24,6 +24,9 @@ ROWS = [
     ("view_frame_ms", 1, "ms per window frame, 1280×720, CPU raster, shipped default model"),
     ("view_frame_ms_model_every_frame", 1, "ms per window frame with the model run in every frame"),
     ("view_frames_per_s", 0, "frames/s implied by `view_frame_ms` (a 60 Hz display needs 60)"),
+    ("view_frame_ms_masks_panels", 1, "ms per window frame with the masks overlay (M) and the panels (Tab) on"),
+    ("allreduce_gb_per_s", 2, "GB/s, one gradient allreduce between 2 local ranks (reference config's buffer)"),
+    ("allreduce_ms.default", 2, "ms per step's allreduce, shipped config, 2 local ranks"),
 ]
 
 
