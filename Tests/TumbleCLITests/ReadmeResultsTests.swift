@@ -81,7 +81,23 @@ final class ReadmeResultsTests: XCTestCase {
                 surprise["\(s), \(label)"] = [g + "pairs", g + "pairwise_accuracy", interval, g + "pixel_baseline", untrained]
             }
         }
+        var second: [String: [String?]] = [:]
+        for s in scenes.dropFirst() {
+            let f = "docs/eval/second-set-\(s)-report.json:probe.", g = "docs/eval/second-set-\(s)-surprise.json:surprise."
+            var row: [String?] = ["docs/eval/second-set-\(s)-report.json:prediction_episodes", f + "position_r2"]
+            row.append(turning.contains(s) ? f + "angle_r2" : nil)
+            for key in ["position_error.10", "baseline_copy_last.10", "baseline_constant_velocity.10", "ratio_to_copy_last.10"] {
+                row.append(f + key)
+            }
+            row.append(s == "push" ? f + "ratio_to_no_actions.10" : nil)
+            row.append(g + violations[s]![0] + ".pairs")
+            for type in ["teleport", "vanish", "passThrough", "immutability"] {
+                row.append(violations[s]!.contains(type) ? g + type + ".pairwise_accuracy" : nil)
+            }
+            second[s] = row
+        }
         return [("scene (`Assets/models/`)", file("tower", "report"), prediction),
+                ("scene (second set, `docs/eval/`)", "docs/eval/second-set-tower-report.json", second),
                 ("scene, violation (`Assets/models/`)", file("tower", "surprise"), surprise)]
     }()
 
