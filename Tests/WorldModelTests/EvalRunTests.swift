@@ -180,6 +180,17 @@ final class EvalRunTests: XCTestCase {
         XCTAssertThrowsError(try verify()) { XCTAssertTrue("\($0)".contains("is not valid JSON"), "\($0)") }
     }
 
+    /// Found by fuzzing: a horizon beyond Int.max trapped in the conversion; now it is a named field error.
+    func testVerifyRefusesAHorizonOutOfRange() throws {
+        for horizon in ["11111111111111111111111111110", "1e300", "100001", "0", "2.5"] {
+            try Data("{\"inputs\": {\"checkpoint\": \"c\", \"data\": \"d\", \"horizon\": \(horizon)}}".utf8).write(to: reportURL)
+            XCTAssertThrowsError(try verify(), horizon) {
+                guard case let .invalidReport(_, field, _)? = $0 as? EvaluationError else { return XCTFail("\($0)") }
+                XCTAssertEqual(field, "inputs.horizon", horizon)
+            }
+        }
+    }
+
     func testVerifierToleranceAppliesToModelNumbersOnly() {
         func report(latent: Double, pixel: Double, pairs: Double) -> JSONValue {
             .object([("latent_error", .object([("1", .number(latent))])),

@@ -132,6 +132,9 @@ public enum EvaluationRun {
     }
 
     /// The inputs a report was made from.
+    /// The longest rollout a report may ask for (episodes are far shorter; the bound keeps hostile reports finite).
+    static let maximumHorizon = 100_000
+
     static func request(from report: JSONValue, file: String) throws -> EvaluationRequest {
         guard let inputs = report["inputs"] else {
             throw EvaluationError.invalidReport(file: file, field: "inputs", expected: "missing; expected {checkpoint, data, horizon}")
@@ -143,8 +146,11 @@ public enum EvaluationRun {
         guard let data = inputs["data"]?.stringValue ?? (live == nil ? nil : "") else {
             throw EvaluationError.invalidReport(file: file, field: "inputs.data", expected: "missing; expected a path (or inputs.scene)")
         }
-        guard let horizon = inputs["horizon"]?.doubleValue, horizon >= 1, horizon == horizon.rounded() else {
-            throw EvaluationError.invalidReport(file: file, field: "inputs.horizon", expected: "missing; expected a whole number ≥ 1")
+        // Bounded before the conversion to Int, which traps above Int.max (a fuzzed report had 1.1e28).
+        guard let horizon = inputs["horizon"]?.doubleValue, horizon >= 1, horizon <= Double(Self.maximumHorizon),
+              horizon == horizon.rounded() else {
+            throw EvaluationError.invalidReport(file: file, field: "inputs.horizon",
+                                                expected: "missing or out of range; expected a whole number 1…\(Self.maximumHorizon)")
         }
         var workingDirectory: String? = nil
         if let value = inputs["working_directory"] {
