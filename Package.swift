@@ -50,13 +50,16 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["Common", "CBLAS"], swiftSettings: tensor),
         .target(name: "WorldModel", dependencies: ["Common", "Tensor", "Observation", "CMPI", "Yams"], swiftSettings: fast),
 
+        // Acting: sampling MPC over the world model (`tumble plan`, the window's goal mode)
+        .target(name: "Planning", dependencies: ["Common", "Physics", "Observation", "WorldModel"], swiftSettings: fast),
+
         // Showing
-        .target(name: "Viewer", dependencies: ["WorldModel", "CSDL2"], swiftSettings: raster),
+        .target(name: "Viewer", dependencies: ["WorldModel", "Planning", "CSDL2"], swiftSettings: raster),
 
         .executableTarget(
             name: "tumble",
             dependencies: [
-                "Physics", "Observation", "Tensor", "WorldModel", "Viewer",
+                "Physics", "Observation", "Tensor", "WorldModel", "Planning", "Viewer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast
@@ -67,6 +70,7 @@ let package = Package(
         .testTarget(name: "ObservationTests", dependencies: ["Common", "Observation"]),
         .testTarget(name: "TensorTests", dependencies: ["Common", "Tensor"]),
         .testTarget(name: "WorldModelTests", dependencies: ["Common", "WorldModel"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Common", "Planning"]),
         .testTarget(name: "ViewerTests", dependencies: ["Viewer"]),
         .testTarget(name: "TumbleCLITests", dependencies: ["tumble"]),
     ],

@@ -184,39 +184,8 @@ public final class World {
         let kick = SIMD2(policyRNG.normal(), policyRNG.normal())
         noise += -p.theta * noise * dt + p.sigma * dt.squareRoot() * kick
         var a = noise
-        if let goal = p.goal, pushRow >= 0 { a += p.gain * steer(goal: goal) }
+        if let goal = p.goal, pushRow >= 0 { a += p.gain * pushSteering(toward: goal) }
         out[0] = Self.clamp(a.x)
         out[1] = Self.clamp(a.y)
-    }
-
-    /// A bounded steering vector: get behind the pushed body (going round it if needed), then drive through it.
-    private func steer(goal: SIMD2<Float>) -> SIMD2<Float> {
-        var s = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
-        var ids = (rowIDs[actorRow], rowIDs[pushRow])
-        withUnsafeMutableBytes(of: &s) { out in
-            withUnsafeBytes(of: &ids) { tb_export_states(handle, $0.baseAddress!.assumingMemoryBound(to: Int32.self), 2,
-                                                         out.baseAddress!.assumingMemoryBound(to: Float.self)) }
-        }
-        let pos = SIMD2(s.0, s.1), vel = SIMD2(s.3, s.4), block = SIMD2(s.6, s.7)
-        let toGoal = goal - block
-        let dist = Geometry.length(toGoal)
-        guard dist > 1e-3 else { return -0.5 * vel }
-        let d = toGoal / dist
-        let reach = actorRadius + pushRadius + 0.15
-        let rel = pos - block
-        let target: SIMD2<Float>
-        if (rel * d).sum() > -0.5 * reach {
-            // On the goal side: go round the block on the side the actor is already on.
-            let perp = SIMD2(-d.y, d.x)
-            let side: Float = Geometry.cross(d, rel) >= 0 ? 1 : -1
-            target = block + perp * side * reach * 1.3 - d * reach * 0.8
-        } else if Geometry.length(pos - (block - d * reach)) > 0.35 * reach {
-            target = block - d * reach
-        } else {
-            target = block + d * reach
-        }
-        let u = (target - pos) * 1.5 - vel * 0.6
-        let n = Geometry.length(u)
-        return n > 1 ? u / n : u
     }
 }

@@ -21,3 +21,23 @@ extension TrainedModel {
         }
     }
 }
+
+extension TrainedModel {
+    /// Each latent map's mass and centroid for latents `[B, D]`: `[B, C, 3]` = (mass, x, y), x along a map row and
+    /// y down the rows, in map cells (cell i spans frame pixels i·H/h … (i+1)·H/h). Nil for a latent without maps.
+    /// The planner compares latents through these: a centroid is defined wherever a mask goes, unlike a linear
+    /// probe, which only reads places training showed it.
+    public func mapCentroids(latents: [Float]) throws -> (values: [Float], channels: Int, height: Int, width: Int)? {
+        guard let moments = network.mapMoments else { return nil }
+        let d = latentDimension
+        guard latents.count % d == 0 else {
+            throw TensorError.shapeMismatch(op: "TrainedModel.mapCentroids", lhs: [latents.count], rhs: [-1, d])
+        }
+        let m = latents.count / d, c = moments.channels
+        let (mass, centroid, _) = try Tensor.noGrad { try moments(Tensor(latents, shape: [m, d])) }
+        let ms = mass.scalars, cs = centroid.scalars
+        var out = [Float](repeating: 0, count: m * c * 3)
+        for i in 0..<(m * c) { out[3 * i] = ms[i]; out[3 * i + 1] = cs[2 * i]; out[3 * i + 2] = cs[2 * i + 1] }
+        return (out, c, moments.height, moments.width)
+    }
+}

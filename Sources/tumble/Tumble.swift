@@ -13,6 +13,7 @@ struct Tumble: ParsableCommand {
             TrainCommand.self,
             EvalCommand.self,
             ViewCommand.self,
+            PlanCommand.self,
         ]
     )
 }

@@ -55,7 +55,7 @@ public enum EvaluationRun {
 
     /// The relative path from directory `base` to directory `target` ("." when equal), after
     /// resolving symbolic links in both.
-    static func relativePath(from base: URL, to target: URL) -> String {
+    public static func relativePath(from base: URL, to target: URL) -> String {
         let b = base.standardizedFileURL.resolvingSymlinksInPath().pathComponents
         let t = target.standardizedFileURL.resolvingSymlinksInPath().pathComponents
         var common = 0
