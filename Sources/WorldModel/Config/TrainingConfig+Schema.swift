@@ -48,6 +48,8 @@ extension TrainingConfig {
                     defaultValue: .ints([512, 512]), doc: "MLP predictor: hidden layer sizes. GRU predictor: the first entry is its hidden size."),
         ConfigEntry(key: "model.predictor.channels", kind: .int(min: 1, max: 1024), defaultValue: .int(48),
                     doc: "Conv predictor: channels of its hidden layers. Objects predictor: width of its node and edge MLPs."),
+        ConfigEntry(key: "model.predictor.action_maps", kind: .choice(["all", "one"]), defaultValue: .string("all"),
+                    doc: "Objects predictor with actions: all gives every map the action. one shares it out by a learned softmax over the maps (C × softmax, so it starts as all): the scene has one actor, so the action should move one map and reach the others only through their contacts. With all, a push model learns that the block drifts to where the actor is told to go, and a planner exploits it."),
         ConfigEntry(key: "model.predictor.layers", kind: .int(min: 2, max: 16), defaultValue: .int(3),
                     doc: "Conv predictor: number of conv layers (the last maps back to latent channels)."),
         ConfigEntry(key: "model.predictor.extrapolate", kind: .choice(["false"]), defaultValue: .string("false"),

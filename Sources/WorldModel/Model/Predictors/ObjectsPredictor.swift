@@ -11,6 +11,8 @@ final class ObjectsPredictor: Predictor {
     let node0: Linear, edgeSource: Linear, edgeTarget: Linear, edge1: Linear, node1: Linear, out: Linear
     let shape: LatentShape
     let moments: MapMoments
+    /// `model.predictor.action_maps: one`: logits [1, 1, C] of how the action is shared out over the maps (else nil).
+    let actionShare: Tensor?
 
     /// Per-channel features: mass, centroid, velocity, spread (+ action) = 7 + A.
     static func featureCount(actions a: Int) -> Int { 7 + a }
@@ -26,12 +28,18 @@ final class ObjectsPredictor: Predictor {
         node1 = Linear(2 * h, h, activation: .relu, initialise: zeroBias, rng: &rng)
         out = Linear(h, 2, initialise: .residual(0.1), rng: &rng)
         moments = MapMoments(height: shape.height, width: shape.width, channels: shape.channels)
-
+        if config.actionToOneMap && shape.actions > 0 {
+            let logits = Tensor.zeros([1, 1, shape.channels]); logits.requiresGrad = true
+            actionShare = logits
+        } else {
+            actionShare = nil
+        }
     }
 
     var parameters: [(name: String, tensor: Tensor)] {
         prefixed("node.0", node0) + prefixed("edge.source", edgeSource) + prefixed("edge.target", edgeTarget)
             + prefixed("edge.1", edge1) + prefixed("node.1", node1) + prefixed("out", out)
+            + (actionShare.map { [("action_share", $0)] } ?? [])
     }
 
     /// ẑ(t+1): every channel of z(t) moved by constant velocity + the interaction network's correction.
@@ -43,7 +51,13 @@ final class ObjectsPredictor: Predictor {
         let scale = 2 / Float(max(shape.width, shape.height))
         var parts = [now.mass, try (now.centroid - centre) * scale, try velocity * 2,
                      try (now.variance.relu() + Float(0.01)).sqrt() * 0.5]
-        if let actions { parts.append(try actions.unsqueezed(1).expand(to: [m, c, actions.shape[1]])) }
+        if let actions {
+            let perMap = try actions.unsqueezed(1).expand(to: [m, c, actions.shape[1]])
+            parts.append(try actionShare.map { logits in
+                let share = try (logits.softmax() * Float(c)).reshaped([1, c, 1])            // C × softmax: starts at 1 each
+                return try perMap * share.expand(to: [m, c, actions.shape[1]])
+            } ?? perMap)
+        }
         let features = try Tensor.concat(parts, axis: 2)                                       // [M, C, F]
 
         let node = try node0(features)                                                         // [M, C, H]
