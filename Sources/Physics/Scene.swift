@@ -239,7 +239,9 @@ extension Scene {
         public var theta: Float
         public var sigma: Float
         public var push: String?
-        public var goal: SIMD2<Float>?
+        /// Where the controller pushes to: drawn anew at every reset from the policy stream (a fixed point when
+        /// both ranges are degenerate). Varied goals show a model the body pushed every way, from every side.
+        public var goal: RandomVector?
         /// Weight of the goal-seeking controller against the noise.
         public var gain: Float
     }
