@@ -5,7 +5,9 @@ final class SamplingPlannerTests: XCTestCase {
     /// Cost: squared distance of every action from a target sequence; both planners must find it.
     private func quadratic(_ target: [Float]) -> ([Float], Int) -> [Float] {
         { samples, n in
-            (0..<n).map { i in zip(samples[(i * target.count)..<((i + 1) * target.count)], target).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+            var costs = [Float](repeating: 0, count: n)
+            for i in 0..<n { for (j, t) in target.enumerated() { let d: Float = samples[i * target.count + j] - t; costs[i] += d * d } }
+            return costs
         }
     }
 
@@ -30,7 +32,8 @@ final class SamplingPlannerTests: XCTestCase {
         let plan = planner.plan { samples, n in
             XCTAssertTrue(samples.allSatisfy { $0 >= -1 && $0 <= 1 })
             // The optimum lies outside the box: the best the planner can do is the corner.
-            let costs = (0..<n).map { i in (0..<4).reduce(Float(0)) { $0 + (samples[i * 4 + $1] - 3) * (samples[i * 4 + $1] - 3) } }
+            var costs = [Float](repeating: 0, count: n)
+            for i in 0..<n { for j in 0..<4 { let d: Float = samples[i * 4 + j] - 3; costs[i] += d * d } }
             lowest = min(lowest, costs.min()!)
             return costs
         }

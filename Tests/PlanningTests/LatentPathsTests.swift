@@ -1,0 +1,55 @@
+import Foundation
+import Observation
+import Physics
+import WorldModel
+import XCTest
+@testable import Planning
+
+/// The shipped push model as path predictor: what it reads from latents must match the true state.
+final class LatentPathsTests: XCTestCase {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func model() throws -> TrainedModel {
+        try TrainedModel.load(checkpoint: Self.packageRoot.appendingPathComponent("Assets/models/push.safetensors"))
+    }
+
+    func testItReadsTheGoalTheBodyAndTheActorFromLatentsWithinHalfAMetre() throws {
+        let task = try PushTask(scene: Scene.load("push"))
+        let m = try model()
+        let runner = try PlanRunner(task: task, resolution: m.info.height)
+        let paths = try LatentPaths(model: m, task: task, frameShape: [m.info.height, m.info.width, m.info.channels])
+        for e in runner.episodes(base: 31, count: 4) {
+            runner.stream.reset(seed: e.seed)
+            let s = Array(runner.stream.states)
+            try paths.begin(episode: e, frame: Array(runner.stream.frame), states: s,
+                            goalFrame: task.goalFrame(stream: runner.stream, episode: e))
+            XCTAssertLessThan(PushTask.length(paths.goal - e.goal), 0.5, "goal read \(paths.goal), true \(e.goal)")
+            // One step of zero action: the path's first point is where the bodies are (they start at rest).
+            let p = try paths.paths(actions: [0, 0], samples: 1, steps: 1)
+            XCTAssertLessThan(PushTask.length(SIMD2(p[0], p[1]) - SIMD2(s[6 * task.actorRow], s[6 * task.actorRow + 1])), 0.5)
+            XCTAssertLessThan(PushTask.length(SIMD2(p[2], p[3]) - SIMD2(s[6 * task.pushedRow], s[6 * task.pushedRow + 1])), 0.5)
+            XCTAssertGreaterThan(paths.bodyWeights.max()!, 0.9, "one map holds the block")
+        }
+    }
+
+    func testAModelOfAnotherSceneIsRefusedByName() throws {
+        let bounce = try TrainedModel.load(checkpoint: Self.packageRoot.appendingPathComponent("Assets/default-model.safetensors"))
+        let task = try PushTask(scene: Scene.load("push"))
+        XCTAssertThrowsError(try LatentPaths(model: bounce, task: task, frameShape: [64, 64, 3])) { error in
+            XCTAssertTrue("\(error)".contains("model of scene bounce, not push"), "\(error)")
+        }
+    }
+
+    func testTheCostPrefersTheBodyAtTheGoalAndTheActorBehindIt() {
+        let cost = PushCost(), goal = SIMD2<Float>(10, 0)
+        // Two one-step paths: body at the goal vs 3 m short; actor behind the body (on the far side from the goal).
+        let paths: [Float] = [6, 0, 9.9, 0,   3, 0, 7, 0]
+        let c = cost(paths: paths, samples: 2, steps: 1, goal: goal)
+        XCTAssertLessThan(c[0], c[1])
+        // Same body, actor behind it vs on the goal side: behind costs less.
+        let sides: [Float] = [3, 0, 5, 0,   7, 0, 5, 0]
+        let d = cost(paths: sides, samples: 2, steps: 1, goal: goal)
+        XCTAssertLessThan(d[0], d[1])
+        XCTAssertEqual(d[0], 2 * 5, accuracy: 1e-5, "actor exactly `contact` behind: only the distance counts (mean + last)")
+    }
+}
