@@ -55,9 +55,11 @@ extension Viewer {
         drawHUD(layout.hud, world: layout.world)
         drawTimeline(layout.world)
         canvas.textLayer = 2   // the panels are boxes over the world: their text may cover the world's, not each other's
-        let panels = showPanels ? drawPanels(layout.world) : nil
+        var panels = showPanels ? drawPanels(layout.world) : nil
+        if let goal = drawGoalPanel(layout.world, below: panels) {
+            panels = panels.map { Rect(x: $0.x, y: $0.y, w: max($0.maxX, goal.maxX) - $0.x, h: goal.maxY - $0.y) } ?? goal
+        }
         if showProbe { drawProbeTable(layout.world, panels: panels) }
-        drawGoalPanel(layout.world, below: panels)
         canvas.textLayer = 0
         drawFlash(layout.world)
         if showHelp {

@@ -83,10 +83,14 @@ extension Viewer {
 
         if let path = g.imaginedPath, let origin = g.planOrigin {
             let actor = ([origin.actor] + path.actor).map(t.screen), body = ([origin.body] + path.body).map(t.screen)
-            canvas.strokePolyline(actor, closed: false, width: 1.5, color: Theme.plan.alpha(170))
+            // A dark casing under each line, so the path stays visible over the bodies it crosses.
+            canvas.strokePolyline(actor, closed: false, width: 4, color: Theme.background.alpha(160))
+            canvas.strokePolyline(body, closed: false, width: 6, color: Theme.background.alpha(160))
+            canvas.strokePolyline(actor, closed: false, width: 1.5, color: Theme.plan.alpha(200))
             canvas.strokePolyline(body, closed: false, width: 3, color: Theme.plan)
-            for p in actor.dropFirst() { canvas.fillCircle(center: p, radius: 2.5, color: Theme.plan.alpha(190)) }
+            for p in actor.dropFirst() { canvas.fillCircle(center: p, radius: 2.5, color: Theme.plan.alpha(200)) }
             for p in body.dropFirst() { canvas.fillCircle(center: p, radius: 4, color: Theme.plan) }
+            if let end = body.last { canvas.strokeCircle(center: end, radius: 8, width: 2, color: Theme.plan) }
         }
         if let read = g.lastPlan?.goal, read.x.isFinite, read.y.isFinite {
             let m = t.screen(read)
@@ -96,9 +100,11 @@ extension Viewer {
     }
 
     /// Goal mode's panel at the world's top left (below the Tab panels when they are open): what to do, the
-    /// distance to the goal, and the planner's cost, time per plan and plan count, with a colour key.
-    func drawGoalPanel(_ area: Rect, below panels: Rect?) {
-        guard goalModeOn else { return }
+    /// distance to the goal, and the planner's cost, time per plan and plan count, with a colour key. Returns the
+    /// rectangle it took (nil when not shown).
+    @discardableResult
+    func drawGoalPanel(_ area: Rect, below panels: Rect?) -> Rect? {
+        guard goalModeOn else { return nil }
         let lh = fonts.small.lineHeight + 3
         var lines: [(String, RGBA, RGBA?)] = []   // text, colour, swatch
         if let g = sandbox.goalRun {
@@ -113,7 +119,7 @@ extension Viewer {
             if let p = g.lastPlan {
                 lines.append((String(format: "plan %d · cost %.3g · %.0f ms per plan (mean %.0f)", g.plans, p.cost, p.milliseconds,
                                      g.meanPlanMilliseconds ?? p.milliseconds), Theme.text, Theme.plan))
-                lines.append(("imagined path: body ● actor ·  × the goal as the model reads it", Theme.dimText, nil))
+                lines.append(("imagined path (thick: \(goalBodyName), thin: actor) · × the goal as the model reads it", Theme.dimText, nil))
             } else {
                 lines.append((g.started ? "planning…" : "the model begins at the next observation", Theme.dimText, Theme.plan))
             }
@@ -124,7 +130,7 @@ extension Viewer {
         let w = min(area.w - 20, (lines.map { fonts.small.measure($0.0) }.max() ?? 0) + 20 + swatch)
         let h = Float(lines.count) * lh + 12
         let x = area.x + 10, y = (panels.map { $0.maxY + 8 } ?? area.y + 10)
-        guard w > 80, y + h < area.maxY - 10 else { return }
+        guard w > 80, y + h < area.maxY - 40 else { return nil }
         canvas.fillRect(x: x, y: y, w: w, h: h, color: Theme.hudBox)
         canvas.strokeRect(x: x, y: y, w: w, h: h, color: sandbox.goalRun?.reached == true ? Theme.goal : Theme.panelEdge)
         var ly = y + 6
@@ -134,5 +140,6 @@ extension Viewer {
             fonts.small.draw(Self.clip(text, toWidth: x + w - 10 - tx, font: fonts.small), x: tx, y: ly, color: color, on: canvas)
             ly += lh
         }
+        return Rect(x: x, y: y, w: w, h: h)
     }
 }

@@ -119,6 +119,43 @@ final class GoalModeTests: XCTestCase {
         XCTAssertTrue(v.running)
     }
 
+    /// The goal panel beside the Tab panels, the probe table and the timeline, placing and planning, at every window
+    /// size: no text overlaps, all of it inside the window.
+    func testGoalPanelTextKeepsApartFromTheOtherPanelsAtEverySize() throws {
+        let push = try TestScenes.scene(TestScenes.push)
+        let model = try TrainedModelAdapter(learningFromScratch: push, config: try LiveLearningTests.tinyConfig())
+        for (w, h) in TextLayoutTests.sizes {
+            let v = try TestScenes.viewer(scene: 1, model: .model(model), width: w, height: h)
+            v.sandbox.plannerSettings.samples = 8
+            v.sandbox.plannerSettings.horizon = 2
+            v.sandbox.plannerSettings.iterations = 1
+            v.toggleGoalMode()
+            XCTAssertTrue(v.placingGoal)
+            v.showPanels = true
+            v.showProbe = true
+            for placed in [false, true] {
+                if placed {
+                    try v.sandbox.startGoal(at: SIMD2(14, 5))
+                    v.placingGoal = false
+                    for _ in 0..<12 { v.advance(seconds: 1.0 / 60) }
+                    XCTAssertNotNil(v.sandbox.goalRun?.lastPlan)
+                    v.togglePause()
+                    v.stepBack()
+                }
+                v.canvas.textBoxes = []
+                _ = try v.render()
+                let boxes = try XCTUnwrap(v.canvas.textBoxes)
+                v.canvas.textBoxes = nil
+                if w >= 960 {
+                    XCTAssertTrue(boxes.contains { $0.text.hasPrefix("GOAL MODE") }, "\(w)×\(h): no goal panel")
+                }
+                for p in TextLayoutTests.problems(boxes, width: w, height: h) {
+                    XCTFail("\(w)×\(h) goal \(placed ? "planning" : "placing"): \(p)")
+                }
+            }
+        }
+    }
+
     /// Esc leaves goal mode instead of closing the window; a reset keeps the goal and the controller begins again.
     func testEscLeavesGoalModeAndResetKeepsTheGoal() throws {
         let push = try TestScenes.scene(TestScenes.push)
