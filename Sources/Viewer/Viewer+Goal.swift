@@ -124,7 +124,7 @@ extension Viewer {
                 lines.append((g.started ? "planning…" : "the model begins at the next observation", Theme.dimText, Theme.plan))
             }
         } else {
-            lines.append(("GOAL MODE   click in the world to place the \(goalBodyName)'s goal · G or Esc leaves", Theme.goal, nil))
+            lines.append(("GOAL MODE   click to place the \(goalBodyName)'s goal · G or Esc leaves", Theme.goal, nil))
         }
         let swatch: Float = 22
         let w = min(area.w - 20, (lines.map { fonts.small.measure($0.0) }.max() ?? 0) + 20 + swatch)
