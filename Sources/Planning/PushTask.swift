@@ -10,6 +10,7 @@ public struct PushEpisode: Equatable, Sendable {
     /// Goal centre (x, y, world units) and angle (radians) of the pushed body.
     public var goal: SIMD2<Float>
     public var goalAngle: Float
+    public init(seed: UInt64, goal: SIMD2<Float>, goalAngle: Float) { self.seed = seed; self.goal = goal; self.goalAngle = goalAngle }
 }
 
 /// What `tumble plan` asks of a scene: an actor that pushes a body (`actor.policy.push`), goals for that body, and

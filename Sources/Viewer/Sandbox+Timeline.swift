@@ -67,6 +67,7 @@ extension Sandbox {
         surprise = e.surprise
         refreshForecast()
         refreshInsight()
+        goalEpisodeChanged()
         timings.physics += t1 - t0
         timings.model += Self.now() - t1
     }

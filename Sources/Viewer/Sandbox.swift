@@ -2,6 +2,7 @@ import Common
 import Foundation
 import Observation
 import Physics
+import Planning
 
 /// The simulation behind the window: one `World`, the frames the model reads, and the model's forecasts.
 ///
@@ -82,6 +83,13 @@ final class Sandbox {
     /// What the user is doing to the world right now.
     var userInput: UserInput { UserInput(action: userAction, pull: userPull) }
 
+    /// Goal mode: the world model plans the actor's actions towards the user's goal (see `Sandbox+Goal`).
+    var goalRun: GoalRun?
+    /// How hard goal mode's planner searches (tests make it small; the window uses `tumble plan`'s defaults).
+    var plannerSettings = PlannerSettings()
+    /// Why goal mode stopped by itself, for the window to say once.
+    var goalNotice: String?
+
     init(scenes: [Scene], sceneIndex: Int, seed: UInt64, model: ViewerModel?, horizon: Int) throws {
         precondition(!scenes.isEmpty)
         self.scenes = scenes
@@ -128,6 +136,7 @@ final class Sandbox {
     func reset(seed newSeed: UInt64) {
         seed = newSeed
         begin()
+        goalEpisodeChanged()
     }
 
     /// Resets with the next seed of the window's seed stream (the R key).
@@ -164,6 +173,7 @@ final class Sandbox {
         userAction = nil
         userPull = nil
         begin()
+        goalEpisodeChanged()
     }
 
     /// Switches to the scene `offset` places away in the catalogue, wrapping around; with `newModel`, that
@@ -184,6 +194,7 @@ final class Sandbox {
         }
         userAction = nil
         userPull = nil
+        goalRun = nil   // a goal belongs to the scene it was placed in
         begin()
     }
 
@@ -216,6 +227,9 @@ final class Sandbox {
 
     /// One observation interval.
     func step() {
+        let tPlan = Self.now()
+        goalActionBeforeStep()
+        timings.model += Self.now() - tPlan
         var action = [Float](repeating: 0, count: world.actionDimension)
         if !action.isEmpty {
             if let u = userAction, u.count == action.count { action = u } else {
@@ -226,10 +240,18 @@ final class Sandbox {
         let t0 = Self.now()
         previousStates = states; previousMask = mask
         if !userInput.applyPull(to: world) { userPull = nil }   // the pulled body is gone
-        action.withUnsafeBufferPointer { world.step(action: $0.isEmpty ? nil : $0) }
-        let t1 = Self.now()
-        // The stream's own rasteriser and draw list (`ObservationStream.render`): the same bytes `step` renders.
-        frame.withUnsafeMutableBufferPointer { stream.render(into: $0) }
+        let t1: Double
+        if goalRun != nil {
+            // Goal mode steps the stream itself, so the planner reads the frame and states it renders.
+            action.withUnsafeBufferPointer { stream.step(action: $0.isEmpty ? nil : $0) }
+            t1 = Self.now()
+            frame.withUnsafeMutableBufferPointer { _ = $0.initialize(from: stream.frame) }
+        } else {
+            action.withUnsafeBufferPointer { world.step(action: $0.isEmpty ? nil : $0) }
+            t1 = Self.now()
+            // The stream's own rasteriser and draw list (`ObservationStream.render`): the same bytes `step` renders.
+            frame.withUnsafeMutableBufferPointer { stream.render(into: $0) }
+        }
         let t2 = Self.now()
         lastAction = action
         tick += 1
@@ -244,6 +266,7 @@ final class Sandbox {
                 action.withUnsafeBufferPointer { a in model.observe(frame: f, action: a.isEmpty ? nil : a) }
             }
         }
+        goalAfterStep(action: action)
         refreshForecast()
         refreshInsight()
         let t4 = Self.now()

@@ -21,6 +21,9 @@ enum Theme {
     static let dragLine = RGBA(hex: 0xFFFFFF, alpha: 200)
     /// The probe's read-out of a body (P), beside the true state.
     static let probe = RGBA(hex: 0xC8FF5A)
+    /// Goal mode: the pushed body's goal, and the planner's imagined path towards it.
+    static let goal = RGBA(hex: 0x7CF5B0)
+    static let plan = RGBA(hex: 0xF06BFF)
 
     static func violation(_ kind: String) -> RGBA {
         switch kind {

@@ -29,6 +29,7 @@ extension Viewer {
             maskOverlay.draw(m, version: sandbox.masksVersion, in: Rect(x: a.x, y: a.y, w: b.x - a.x, h: b.y - a.y), canvas: canvas)
         }
         painter.drawForecast(sandbox, transform: t, alpha: alpha, canvas: canvas)
+        drawGoal(t)
         if showProbe { drawProbeMarks(t, alpha: alpha) }
         drawDrag(t, alpha: alpha)
         // Zoomed in, the world reaches under the status bar: cover it before the bar's translucent box.
@@ -54,7 +55,10 @@ extension Viewer {
         drawHUD(layout.hud, world: layout.world)
         drawTimeline(layout.world)
         canvas.textLayer = 2   // the panels are boxes over the world: their text may cover the world's, not each other's
-        let panels = showPanels ? drawPanels(layout.world) : nil
+        var panels = showPanels ? drawPanels(layout.world) : nil
+        if let goal = drawGoalPanel(layout.world, below: panels) {
+            panels = panels.map { Rect(x: $0.x, y: $0.y, w: max($0.maxX, goal.maxX) - $0.x, h: goal.maxY - $0.y) } ?? goal
+        }
         if showProbe { drawProbeTable(layout.world, panels: panels) }
         canvas.textLayer = 0
         drawFlash(layout.world)
@@ -109,6 +113,7 @@ extension Viewer {
         if s.physicsModified { items.insert(("physics modified", 0), at: 1) }
         if !camera.isHome { items.append((String(format: "zoom %.2g×", camera.zoom), 3)) }
         if let learner { items.append((learner.isRunning ? "learning" : "learning off", 3)) }
+        if goalModeOn { items.insert((sandbox.goalRun?.reached == true ? "goal reached" : placingGoal ? "placing goal" : "goal mode", 0), at: 1) }
         if let d = drag { items.append((d.kind == .steer ? "steering actor" : "pulling body \(d.body)", 1)) }
         let mode = Self.fit(Self.dropping(items), width: right - end - 16, font: fonts.regular)
         let modeW = fonts.regular.measure(mode)

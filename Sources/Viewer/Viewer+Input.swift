@@ -23,9 +23,10 @@ extension Viewer {
         ("D", "record the episode so far as a dataset"),
         ("L", "live learning on / off"),
         ("1 – 9", "imagination horizon k"),
+        ("G", "goal mode (push): click places the goal, the model plans"),
         ("S", "save a PNG screenshot"),
         ("H  ?", "this help"),
-        ("Esc  Q", "quit"),
+        ("Esc  Q", "quit (Esc leaves goal mode first)"),
     ]
 
     /// The SDL key code for a scripted key name (see `ScriptedKey`).
@@ -95,7 +96,9 @@ extension Viewer {
         func k(_ c: SDL_KeyCode) -> SDL_Keycode { SDL_Keycode(c.rawValue) }
         let shift = modifiers & UInt32(KMOD_SHIFT.rawValue) != 0
         switch sym {
+        case k(SDLK_ESCAPE) where goalModeOn: leaveGoalMode()
         case k(SDLK_ESCAPE), k(SDLK_q): running = false
+        case k(SDLK_g) where !isRepeat: toggleGoalMode()
         case k(SDLK_SPACE) where !isRepeat: togglePause()
         case k(SDLK_RIGHT): singleStep()
         case k(SDLK_LEFT): stepBack()

@@ -60,6 +60,8 @@ public final class Viewer {
     var profile = FrameProfile()
     /// Where the last recording of the episode went.
     var lastRecording: String?
+    /// Goal mode is waiting for a click to place the goal (G); once placed, `sandbox.goalRun` plans.
+    var placingGoal = false
 
     /// A mouse drag. On a scene with an actor, the actor is steered towards the pointer through its action, so
     /// the model sees the drag exactly as it sees the recording policy. Without an actor, the grabbed body is
@@ -110,6 +112,9 @@ public final class Viewer {
         // An initialiser's assignments skip `didSet`: hand the wishes to the sandbox here.
         sandbox.wantsMasks = showMasks
         sandbox.wantsReadout = showProbe
+        if let goal = options.goal {
+            do { try sandbox.startGoal(at: goal) } catch { throw ViewerError.goal("\(error)") }
+        }
         if options.learn {
             if let learner { learner.start() } else {
                 say(model == nil ? "--learn: no model to train" : "--learn: this model cannot learn online", Theme.warning)
@@ -168,7 +173,7 @@ public final class Viewer {
                              framesPerSecond: total > 0 ? Double(frameCount) / total : 0, screenshot: saved,
                              learningSteps: learner?.stepCount ?? 0, learningSeconds: learner?.secondsOn ?? 0,
                              learningCPUSeconds: learner?.cpuSecondsInSteps ?? 0, learningLastLoss: learner?.lastLoss,
-                             recording: recorded, modelLabel: sandbox.model?.label)
+                             recording: recorded, modelLabel: sandbox.model?.label, goal: sandbox.goalSummary)
     }
 
     /// What the window would remember now (see `ViewerSettings`).
@@ -204,8 +209,10 @@ public final class Viewer {
     }
 
     func stepWorld() {
+        let wasReached = sandbox.goalRun?.reached ?? true
         sandbox.step()
         if let s = sandbox.surprise { surprisePlot.append(tick: sandbox.tick, value: s) }
+        goalStepped(wasReached: wasReached)
     }
 
     /// Plots the training loss as an exponential moving average over steps (one point per frame), so the
@@ -321,6 +328,7 @@ public final class Viewer {
         }
         guard let t = lastTransform, t.viewport.contains(p), lastWorldArea?.contains(p) ?? true else { return }
         let w = t.world(p)
+        if goalModeOn { placeGoal(at: w); return }   // in goal mode a click places the goal; the planner steers
         if sandbox.hasActor {
             if let actor = sandbox.actorBody { drag = DragState(kind: .steer, body: actor, target: w) }
         } else if let body = sandbox.body(at: w), let at = sandbox.position(of: body) {

@@ -14,6 +14,8 @@ public enum ViewerError: Error, CustomStringConvertible, Equatable {
     case unknownScene(String, known: [String])
     /// The screenshot could not be written.
     case screenshot(path: String, reason: String)
+    /// Goal mode (`--goal`) cannot start: says why.
+    case goal(String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum ViewerError: Error, CustomStringConvertible, Equatable {
         case .unknownScene(let name, let known):
             return "tumble view: unknown scene '\(name)'; shipped scenes: \(known.joined(separator: ", "))"
         case .screenshot(let path, let reason): return "tumble view: cannot write screenshot \(path): \(reason)"
+        case .goal(let why): return "tumble view: --goal: \(why)"
         }
     }
 }

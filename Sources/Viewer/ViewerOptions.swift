@@ -41,6 +41,8 @@ public struct ViewerOptions {
     public var settingsFile: URL?
     /// Write the episode shown when the window closes to this directory as a dataset (`--record`).
     public var recordDirectory: URL?
+    /// Start in goal mode with this goal for the pushed body (world units; `--goal X,Y`).
+    public var goal: SIMD2<Float>?
     /// Written into recorded datasets' manifests.
     public var tumbleVersion = "unknown"
 
@@ -67,6 +69,8 @@ public struct ViewerSummary: Equatable {
     public var recording: String?
     /// The HUD label of the model shown when the run ended (nil: none); scenes switched with `[` `]` may have changed it.
     public var modelLabel: String?
+    /// Goal mode's outcome when the run ended in it (nil otherwise).
+    public var goal: GoalSummary?
 }
 
 /// A key press at a frame, e.g. `120:b` (vanish at frame 120) or `30:space`.

@@ -13,10 +13,15 @@ struct ViewCommand: ParsableCommand {
             Keys: Space pause · ← → step back/forward · R reset · [ ] scene · drag steers the actor or pulls a body · \
             wheel/Z/X zoom · right-drag pan · Home reset view · V/B/N/C inject teleport/vanish/pass-through/colour change · \
             M masks · P probe · Tab panels · O/I/Y physics · 0 file's physics · D record · L live learning · \
-            1–9 horizon · S screenshot · H help (every key) · Esc quit.
+            1–9 horizon · G goal mode · S screenshot · H help (every key) · Esc quit.
+            Goal mode (push): press G and click in the world, or start with --goal X,Y: the scene's model plans the \
+            pusher's actions towards that goal for the pushed body (sampling MPC, as tumble plan), and the window draws \
+            the goal, the plan's imagined path, and the planner's cost, time per plan, plan count and distance to goal. \
+            G or Esc leaves it.
             Overlays, panels, horizon and physics are remembered in $XDG_CONFIG_HOME/tumble/view.json (else \
             ~/.config/tumble/view.json); headless runs neither read nor write it.
             Headless (no display needed): tumble view bounce --frames 120 --screenshot out.png
+            Headless goal mode: tumble view push --goal 14,14 --frames 120 --screenshot out.png (prints the final distance)
             """)
 
     @Argument(help: "Scene name (\(ViewCommand.catalogueNames.joined(separator: ", "))) or a scene YAML file.")
@@ -52,6 +57,9 @@ struct ViewCommand: ParsableCommand {
     @Flag(help: "Don't wait for vertical sync (measure the loop's own speed).")
     var noVsync = false
 
+    @Option(help: ArgumentHelp("Start in goal mode: the model plans the pusher's actions to bring the pushed body's centre to X,Y (world units; push-like scenes).", valueName: "X,Y"))
+    var goal: String?
+
     @Option(name: .customLong("press"), help: ArgumentHelp("Press a key at a frame, FRAME:KEY (e.g. 120:b vanishes a body at frame 120); repeatable.", valueName: "FRAME:KEY"))
     var presses: [String] = []
 
@@ -64,6 +72,9 @@ struct ViewCommand: ParsableCommand {
         if let record { try Self.checkRecordDirectory(record) }
         guard Self.parseSize(size) != nil else { throw ValidationError("--size must look like 1280x720 (each 320…8192), got '\(size)'") }
         if baseline && checkpoint != nil { throw ValidationError("--baseline and --checkpoint are exclusive") }
+        if let goal {
+            do { _ = try GoalOption.parse(goal) } catch { throw ValidationError("\(error)") }
+        }
         for p in presses where ScriptedKey.parse(p) == nil {
             throw ValidationError("--press expects FRAME:KEY with KEY a letter, digit, space, left, right, home, tab, [, ], ? or esc; got '\(p)'")
         }
@@ -105,6 +116,11 @@ struct ViewCommand: ParsableCommand {
                 + "this is \(scenes[index].name); expect it to be surprised\n").utf8))
         }
         var options = ViewerOptions(scenes: scenes, sceneIndex: index, seed: seed, model: model)
+        if let goal {
+            do { options.goal = try GoalOption.parse(goal, scene: scenes[index]) } catch {
+                throw ValidationErrorPassthrough(message: "tumble view: \(error)")
+            }
+        }
         if checkpoint == nil && !baseline {
             // No model named: every scene shows its own shipped model, also after [ and ].
             let learn = learn
@@ -143,6 +159,7 @@ struct ViewCommand: ParsableCommand {
             print("saved \(shot) (\(summary.frames) frames, \(summary.steps) observations)")
         }
         if let dir = summary.recording { print("recorded the episode shown to \(dir)") }
+        if let g = summary.goal, options.frames != nil { print(Self.describe(g)) }
         if options.frames != nil {
             // Headless runs draw back to back: the loop's own speed, and what live learning did beside it.
             var line = String(format: "drew %d frames at %.1f frames/s (%.2f ms/frame)", summary.frames, summary.framesPerSecond,
@@ -203,6 +220,14 @@ struct ViewCommand: ParsableCommand {
 }
 
 extension ViewCommand {
+    /// One line saying how a headless goal-mode run ended.
+    static func describe(_ g: GoalSummary) -> String {
+        let outcome = g.reachedAtStep.map { "reached at step \($0)" } ?? "not reached"
+        let time = g.meanPlanMilliseconds.map { String(format: ", %.0f ms per plan", $0) } ?? ""
+        return String(format: "goal (%g, %g): final distance %.2f m, ", Double(g.goal.x), Double(g.goal.y), Double(g.distance))
+            + "\(outcome) (success within \(String(format: "%g", Double(g.successRadius))) m); \(g.plans) plans\(time)"
+    }
+
     /// One line saying which model the window shows: its file's SHA-256 and the scene it learned.
     static func describe(_ choice: ViewerModelChoice) -> String {
         switch choice {
