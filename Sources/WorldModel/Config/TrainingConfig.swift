@@ -205,8 +205,8 @@ extension TrainingConfig {
     public var predictorKind: PredictorKind { PredictorKind(rawValue: string("model.predictor.kind"))! }
     public var predictorHidden: [Int] { ints("model.predictor.hidden") }
     public var predictorChannels: Int { int("model.predictor.channels") }
-    /// `model.predictor.action_maps: one`: the action is shared out over the maps by a learned softmax.
-    public var actionToOneMap: Bool { string("model.predictor.action_maps") == "one" }
+    /// `model.predictor.action_maps: actor`: the action reaches one map only (chosen from the first batch).
+    public var actionToActorMap: Bool { string("model.predictor.action_maps") == "actor" }
     public var predictorLayers: Int { int("model.predictor.layers") }
     public var predictorKernel: Int { int("model.predictor.kernel") }
     public var target: TargetKind { TargetKind(rawValue: string("objective.target"))! }

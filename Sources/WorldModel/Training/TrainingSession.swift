@@ -69,6 +69,7 @@ final class TrainingSession {
         }
         network = try WorldNetwork(config: config, info: info)
         if let first, config.encoderColourInit { try ColourSeparation.run(network: network, batch: first) }
+        if let first, config.actionToActorMap { try ActionMapChoice.run(network: network, batch: first) }
         optimizers = Optimizers(network: network, config: config)
         if let resumed { try resumed.restore(into: network, optimizers: optimizers) }
         exchange = ranks.isParallel ? GradientExchange(ranks: ranks, network: network, optimizers: optimizers) : nil

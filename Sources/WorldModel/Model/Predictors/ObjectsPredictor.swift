@@ -11,8 +11,17 @@ final class ObjectsPredictor: Predictor {
     let node0: Linear, edgeSource: Linear, edgeTarget: Linear, edge1: Linear, node1: Linear, out: Linear
     let shape: LatentShape
     let moments: MapMoments
-    /// `model.predictor.action_maps: one`: logits [1, 1, C] of how the action is shared out over the maps (else nil).
-    let actionShare: Tensor?
+    /// `model.predictor.action_maps: actor`: which maps are given the action, [1, C, 1], fixed (no gradient): one-hot
+    /// once `ActionMapChoice` has chosen, all ones before (else nil).
+    let actionMap: Tensor?
+
+    /// Chooses the one map the action reaches (`model.predictor.action_maps: actor`).
+    func giveActions(toMap k: Int) {
+        guard let actionMap else { return }
+        var v = [Float](repeating: 0, count: shape.channels)
+        v[k] = 1
+        actionMap.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = v[i] } }
+    }
 
     /// Per-channel features: mass, centroid, velocity, spread (+ action) = 7 + A.
     static func featureCount(actions a: Int) -> Int { 7 + a }
@@ -28,18 +37,13 @@ final class ObjectsPredictor: Predictor {
         node1 = Linear(2 * h, h, activation: .relu, initialise: zeroBias, rng: &rng)
         out = Linear(h, 2, initialise: .residual(0.1), rng: &rng)
         moments = MapMoments(height: shape.height, width: shape.width, channels: shape.channels)
-        if config.actionToOneMap && shape.actions > 0 {
-            let logits = Tensor.zeros([1, 1, shape.channels]); logits.requiresGrad = true
-            actionShare = logits
-        } else {
-            actionShare = nil
-        }
+        actionMap = config.actionToActorMap && shape.actions > 0 ? Tensor.ones([1, shape.channels, 1]) : nil
     }
 
     var parameters: [(name: String, tensor: Tensor)] {
         prefixed("node.0", node0) + prefixed("edge.source", edgeSource) + prefixed("edge.target", edgeTarget)
             + prefixed("edge.1", edge1) + prefixed("node.1", node1) + prefixed("out", out)
-            + (actionShare.map { [("action_share", $0)] } ?? [])
+            + (actionMap.map { [("action_map", $0)] } ?? [])
     }
 
     /// ẑ(t+1): every channel of z(t) moved by constant velocity + the interaction network's correction.
@@ -53,10 +57,7 @@ final class ObjectsPredictor: Predictor {
                      try (now.variance.relu() + Float(0.01)).sqrt() * 0.5]
         if let actions {
             let perMap = try actions.unsqueezed(1).expand(to: [m, c, actions.shape[1]])
-            parts.append(try actionShare.map { logits in
-                let share = try (logits.softmax() * Float(c)).reshaped([1, c, 1])            // C × softmax: starts at 1 each
-                return try perMap * share.expand(to: [m, c, actions.shape[1]])
-            } ?? perMap)
+            parts.append(try actionMap.map { try perMap * $0.expand(to: [m, c, actions.shape[1]]) } ?? perMap)
         }
         let features = try Tensor.concat(parts, axis: 2)                                       // [M, C, F]
 
