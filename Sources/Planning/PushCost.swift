@@ -9,7 +9,7 @@ import Foundation
 /// the body, so without it a cost flat in the actor gives the planner nothing to follow until the actor touches the
 /// body. Both predictors are scored by this same function, on their own reading of positions and goal.
 public struct PushCost: Equatable, Codable, Sendable {
-    public var reachWeight: Float = 0.5
+    public var reachWeight: Float = 1
     /// Distance behind the body's centre where the actor pushes from (world units): actor radius + a typical
     /// half-size of the body.
     public var contact: Float = 2.0

@@ -50,6 +50,8 @@ extension TrainingConfig {
                     doc: "Conv predictor: channels of its hidden layers. Objects predictor: width of its node and edge MLPs."),
         ConfigEntry(key: "model.predictor.action_maps", kind: .choice(["all", "actor"]), defaultValue: .string("all"),
                     doc: "Objects predictor with actions: all gives every map the action. actor gives it to one map only, chosen before the first step as the map whose centroid's acceleration follows the first batch's actions most closely (pixels and actions only, no states): the action then reaches every other body through that map's messages, which also carry where the actor is, so a body moves when the actor touches it. With all, a push model learns that the block drifts where the actor is told to go, even far from it, and a planner exploits that."),
+        ConfigEntry(key: "model.predictor.contacts", kind: .choice(["false", "true"]), defaultValue: .string("false"),
+                    doc: "Objects predictor: true adds what is near each map to its node, summed over the other maps with Gaussian weights of the centroid distance (widths 1.5 and 3 cells) and their masses: the weight, the offset, their velocity and action. The pairwise edges sum a term of each end, so they can hardly tell whether two maps touch; this tells them."),
         ConfigEntry(key: "model.predictor.layers", kind: .int(min: 2, max: 16), defaultValue: .int(3),
                     doc: "Conv predictor: number of conv layers (the last maps back to latent channels)."),
         ConfigEntry(key: "model.predictor.extrapolate", kind: .choice(["false"]), defaultValue: .string("false"),

@@ -205,6 +205,8 @@ extension TrainingConfig {
     public var predictorKind: PredictorKind { PredictorKind(rawValue: string("model.predictor.kind"))! }
     public var predictorHidden: [Int] { ints("model.predictor.hidden") }
     public var predictorChannels: Int { int("model.predictor.channels") }
+    /// `model.predictor.contacts: true`: the objects predictor's nodes read their near neighbours.
+    public var predictorContacts: Bool { string("model.predictor.contacts") == "true" }
     /// `model.predictor.action_maps: actor`: the action reaches one map only (chosen from the first batch).
     public var actionToActorMap: Bool { string("model.predictor.action_maps") == "actor" }
     public var predictorLayers: Int { int("model.predictor.layers") }

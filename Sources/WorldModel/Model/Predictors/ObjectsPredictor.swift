@@ -11,6 +11,11 @@ final class ObjectsPredictor: Predictor {
     let node0: Linear, edgeSource: Linear, edgeTarget: Linear, edge1: Linear, node1: Linear, out: Linear
     let shape: LatentShape
     let moments: MapMoments
+    /// `model.predictor.contacts`: the layer that reads each map's near neighbours (else nil).
+    let contact: Linear?
+    /// Widths (cells) of the Gaussian neighbourhoods the contact features are summed over.
+    static let contactWidths: [Float] = [1.5, 3]
+
     /// `model.predictor.action_maps: actor`: which maps are given the action, [1, C, 1], fixed (no gradient): one-hot
     /// once `ActionMapChoice` has chosen, all ones before (else nil).
     let actionMap: Tensor?
@@ -34,16 +39,45 @@ final class ObjectsPredictor: Predictor {
         edgeSource = Linear(f, h, initialise: pair, rng: &rng)
         edgeTarget = Linear(f, h, bias: false, initialise: pair, rng: &rng)
         edge1 = Linear(h, h, activation: .relu, initialise: zeroBias, rng: &rng)
-        node1 = Linear(2 * h, h, activation: .relu, initialise: zeroBias, rng: &rng)
+        node1 = Linear((config.predictorContacts ? 3 : 2) * h, h, activation: .relu, initialise: zeroBias, rng: &rng)
         out = Linear(h, 2, initialise: .residual(0.1), rng: &rng)
         moments = MapMoments(height: shape.height, width: shape.width, channels: shape.channels)
         actionMap = config.actionToActorMap && shape.actions > 0 ? Tensor.ones([1, shape.channels, 1]) : nil
+        contact = config.predictorContacts
+            ? Linear(Self.contactWidths.count * (5 + shape.actions), h, activation: .relu, initialise: zeroBias, rng: &rng) : nil
     }
 
     var parameters: [(name: String, tensor: Tensor)] {
         prefixed("node.0", node0) + prefixed("edge.source", edgeSource) + prefixed("edge.target", edgeTarget)
             + prefixed("edge.1", edge1) + prefixed("node.1", node1) + prefixed("out", out)
-            + (actionMap.map { [("action_map", $0)] } ?? [])
+            + (actionMap.map { [("action_map", $0)] } ?? []) + (contact.map { prefixed("contact", $0) } ?? [])
+    }
+
+    /// What is near each map, for `model.predictor.contacts`: over the other maps j, weighted by their mass and a
+    /// Gaussian of the centroid distance (one sum per width in `contactWidths`), the summed weight, the offset to j,
+    /// j's velocity and j's action: [M, C, widths · (5 + A)]. Why: the edge MLP sums terms of i and of j, so it can
+    /// hardly tell whether two maps touch; without that, a push model lets the block follow the pusher's action from
+    /// across the world.
+    func contactFeatures(centroid: Tensor, mass: Tensor, velocity: Tensor, actions: Tensor?, scale: Float) throws -> Tensor {
+        let m = centroid.shape[0], c = centroid.shape[1]
+        let to = try centroid.unsqueezed(1).expand(to: [m, c, c, 2]), from = try centroid.unsqueezed(2).expand(to: [m, c, c, 2])
+        let offset = try to - from                                                              // [M, C(i), C(j), 2]: c_j − c_i
+        let d2 = try offset.square().sum(axes: [3], keepDims: true)                             // [M, C, C, 1]
+        var notSelf = [Float](repeating: 1, count: c * c)
+        for i in 0..<c { notSelf[i * c + i] = 0 }
+        let others = try Tensor(notSelf, shape: [1, c, c, 1])
+        let weightOfJ = try mass.unsqueezed(1).expand(to: [m, c, c, 1]) * others                // mass_j, self left out
+        var senders = [try velocity * 2]
+        if let actions { senders.append(actions) }
+        let fromJ = try Tensor.concat(senders, axis: 2).unsqueezed(1)                           // [M, 1, C(j), 2 + A]
+        var out: [Tensor] = []
+        for width in Self.contactWidths {
+            let k = try (d2 * (-1 / (2 * width * width))).exp() * weightOfJ                     // [M, C, C, 1]
+            out.append(try k.sum(axes: [2]))
+            out.append(try (k * offset).sum(axes: [2]) * scale)
+            out.append(try (k * fromJ.expand(to: [m, c, c, fromJ.shape[3]])).sum(axes: [2]))
+        }
+        return try Tensor.concat(out, axis: 2)
     }
 
     /// ẑ(t+1): every channel of z(t) moved by constant velocity + the interaction network's correction.
@@ -65,7 +99,12 @@ final class ObjectsPredictor: Predictor {
         // Edge i←j: relu(U·f_i + V·f_j + b), a second layer (edge.1, relu), then the mean over j.
         let messages = try Tensor.pairwiseMessages(receivers: edgeSource(features), senders: edgeTarget(features),
                                                    weight: edge1.weight, bias: edge1.bias!)    // [M, C, H]
-        let hidden = try node1(Tensor.concat([node, messages], axis: 2))
+        var nodeInputs = [node, messages]
+        if let contact {
+            nodeInputs.append(try contact(contactFeatures(centroid: now.centroid, mass: now.mass, velocity: velocity,
+                                                          actions: parts.count > 4 ? parts[4] : nil, scale: scale)))
+        }
+        let hidden = try node1(Tensor.concat(nodeInputs, axis: 2))
         let correction = try out(hidden)                                                       // [M, C, 2]
         let maps = try current.reshaped([m, shape.height, shape.width, c])
         return try Tensor.translate(maps, by: velocity + correction).reshaped([m, shape.dimension])
