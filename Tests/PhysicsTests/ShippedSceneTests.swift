@@ -136,18 +136,12 @@ final class ShippedSceneTests: XCTestCase {
         let w = try World(scene: scene)
         XCTAssertEqual(w.actionDimension, 2)
         var before: Float = 0, after: Float = 0
-        var goals = Set<[Float]>(), gains: [Float] = []
-        var seed: UInt64 = 0, strong = 0
-        while strong < 6 {
+        var goals = Set<[Float]>()
+        for seed: UInt64 in 0..<6 {
             w.reset(seed: seed)
-            seed += 1
             let goal = try XCTUnwrap(w.policyGoal)
             goals.insert([goal.x, goal.y])
             XCTAssertTrue((4...16).contains(goal.x) && (4...16).contains(goal.y), "the goal is drawn from the scene's region")
-            gains.append(w.policyGain)
-            // Episodes of weak control are mostly noise; the controller's effect shows where it is strong.
-            guard w.policyGain >= 0.7 else { continue }
-            strong += 1
             before += length(w.position(1) - goal)
             var touched = false
             for _ in 0..<300 {
@@ -155,11 +149,10 @@ final class ShippedSceneTests: XCTestCase {
                 if w.collidedThisStep(body: 1) { touched = true }
             }
             after += length(w.position(1) - goal)
-            XCTAssertTrue(touched, "seed \(seed - 1) (gain \(w.policyGain)): the pusher reaches the block")
+            XCTAssertTrue(touched, "seed \(seed): the pusher reaches the block")
         }
         XCTAssertLessThan(after, before * 0.6, "on average the block ends much nearer the goal")
-        XCTAssertEqual(goals.count, gains.count, "every episode draws its own goal")
-        XCTAssertTrue(gains.allSatisfy { (0...1).contains($0) } && gains.min()! < 0.5, "and its own controller weight in [0, 1]: \(gains)")
+        XCTAssertEqual(goals.count, 6, "every episode draws its own goal")
     }
 
     func testActionsAreClampedAndDriveTheActor() throws {
