@@ -282,7 +282,7 @@ extension Scene.Actor: Decodable {
         body = try f.string("body")
         force = try f.float("force")
         policy = try f.value(Scene.Policy.self, "policy",
-                             default: Scene.Policy(theta: 1, sigma: 1, push: nil, goal: nil, gain: Scene.RandomRange(1)))
+                             default: Scene.Policy(theta: 1, sigma: 1, push: nil, goal: nil, gain: 1))
     }
 }
 
@@ -293,6 +293,6 @@ extension Scene.Policy: Decodable {
         sigma = try f.float("sigma", default: 1)
         push = try f.optionalString("push")
         goal = try f.optional(GoalValue.self, "goal")?.value
-        gain = try f.range("gain", default: 1)!
+        gain = try f.float("gain", default: 1)
     }
 }

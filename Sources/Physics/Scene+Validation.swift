@@ -197,10 +197,7 @@ extension Scene {
             try positive(actor.force, p + [k("force")])
             try positive(actor.policy.theta, p + [k("policy"), k("theta")])
             try nonNegative(actor.policy.sigma, p + [k("policy"), k("sigma")])
-            try nonNegative(actor.policy.gain.lower, p + [k("policy"), k("gain")])
-            guard actor.policy.gain.lower <= actor.policy.gain.upper else {
-                throw fail(p + [k("policy"), k("gain")], "expected a range [lower, upper] with lower ≤ upper")
-            }
+            try nonNegative(actor.policy.gain, p + [k("policy"), k("gain")])
             if let push = actor.policy.push {
                 guard let j = bodies.firstIndex(where: { $0.name == push }), bodies[j].type == .dynamic,
                       bodies[j].count.lower >= 1, push != actor.body else {

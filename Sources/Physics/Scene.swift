@@ -242,8 +242,7 @@ extension Scene {
         /// Where the controller pushes to: drawn anew at every reset from the policy stream (a fixed point when
         /// both ranges are degenerate). Varied goals show a model the body pushed every way, from every side.
         public var goal: RandomVector?
-        /// Weight of the goal-seeking controller against the noise, drawn anew with the goal at every reset: episodes
-        /// of weak control are mostly noise, so recordings also show the actor moving near the body without pushing it.
-        public var gain: RandomRange
+        /// Weight of the goal-seeking controller against the noise.
+        public var gain: Float
     }
 }

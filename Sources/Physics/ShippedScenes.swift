@@ -168,8 +168,7 @@ violations: [vanish, teleport, passThrough, immutability]
         ("push", ####"""
 # Seen from above: a round pusher (the actor) shoves a block about; damping stands in for floor friction.
 # Actions are forces in x and y in [-1, 1] x 20 N; the recording policy mixes smooth noise with a controller pushing the
-# block to a goal, goal and the controller's weight drawn anew every episode: recordings show the block pushed every
-# way from every side, and the pusher moving near it without touching it (where a model must learn that it stays put).
+# block to a goal drawn anew every episode, so recordings show it pushed every way, from every side.
 name: push
 description: An actor disc pushes a block towards goals (2-D force actions); `tumble plan` steers it to a goal frame.
 world: {width: 20, height: 20}
@@ -202,7 +201,7 @@ bodies:
 actor:
   body: pusher
   force: 20
-  policy: {theta: 1.5, sigma: 1.5, push: block, goal: {x: [4, 16], y: [4, 16]}, gain: [0, 1]}
+  policy: {theta: 1.5, sigma: 1.5, push: block, goal: {x: [4, 16], y: [4, 16]}, gain: 1}
 # no passThrough: the damped pusher and block seldom reach a wall within a clip (under 10 % of seeds)
 violations: [vanish, teleport, immutability]
 

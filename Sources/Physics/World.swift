@@ -57,8 +57,6 @@ public final class World {
     var noise = SIMD2<Float>.zero
     /// This episode's goal for the recording policy's push controller (drawn at reset), nil without one.
     public internal(set) var policyGoal: SIMD2<Float>?
-    /// This episode's weight of that controller against the noise (drawn at reset).
-    public internal(set) var policyGain: Float = 0
     var log = ReplayLog()
     /// The static body every pull is anchored to (Box2D's mouse joint needs one).
     var groundID: Int32 = -1
@@ -119,7 +117,6 @@ public final class World {
         build(layout)
         policyRNG = Self.policyStream(seed: seed)
         policyGoal = scene.actor?.policy.goal.map { SIMD2($0.x.sample(&policyRNG), $0.y.sample(&policyRNG)) }
-        policyGain = policyGoal == nil ? 0 : scene.actor!.policy.gain.sample(&policyRNG)
         noise = .zero
         stepIndex = 0
         log = ReplayLog()
@@ -190,7 +187,7 @@ public final class World {
         let kick = SIMD2(policyRNG.normal(), policyRNG.normal())
         noise += -p.theta * noise * dt + p.sigma * dt.squareRoot() * kick
         var a = noise
-        if let goal = policyGoal, pushRow >= 0 { a += policyGain * pushSteering(toward: goal) }
+        if let goal = policyGoal, pushRow >= 0 { a += p.gain * pushSteering(toward: goal) }
         out[0] = Self.clamp(a.x)
         out[1] = Self.clamp(a.y)
     }
