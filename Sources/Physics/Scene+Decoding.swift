@@ -116,18 +116,6 @@ extension Scene.CountRange: Decodable {
     }
 }
 
-/// A push goal: a point `[x, y]`, or a region `{x: [lo, hi], y: [lo, hi]}` drawn from every episode.
-struct GoalValue: Decodable {
-    let value: Scene.RandomVector
-    init(from decoder: Decoder) throws {
-        if let p = try? Point(from: decoder) {
-            value = Scene.RandomVector(x: Scene.RandomRange(p.value.x), y: Scene.RandomRange(p.value.y))
-        } else {
-            value = try Scene.RandomVector(from: decoder)
-        }
-    }
-}
-
 extension Scene.RandomVector: Decodable {
     public init(from decoder: Decoder) throws {
         let f = try Fields(decoder, allowed: ["x", "y"], context: "a position")
@@ -292,7 +280,7 @@ extension Scene.Policy: Decodable {
         theta = try f.float("theta", default: 1)
         sigma = try f.float("sigma", default: 1)
         push = try f.optionalString("push")
-        goal = try f.optional(GoalValue.self, "goal")?.value
+        goal = try f.point("goal")
         gain = try f.float("gain", default: 1)
     }
 }

@@ -207,12 +207,7 @@ extension Scene {
                     throw SceneIssue(path: p + [k("policy"), k("goal")], message: "missing required field `goal` (push needs a goal)",
                                      missingKey: true)
                 }
-                for corner in [SIMD2(goal.x.lower, goal.y.lower), SIMD2(goal.x.upper, goal.y.upper)] {
-                    try inside(corner, p + [k("policy"), k("goal")])
-                }
-                guard goal.x.lower <= goal.x.upper, goal.y.lower <= goal.y.upper else {
-                    throw fail(p + [k("policy"), k("goal")], "expected ranges [lower, upper] with lower ≤ upper")
-                }
+                try inside(goal, p + [k("policy"), k("goal")])
             } else if actor.policy.goal != nil {
                 throw fail(p + [k("policy"), k("goal")], "field `goal` needs `push` (the body to push there)")
             }

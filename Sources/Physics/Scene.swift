@@ -239,9 +239,7 @@ extension Scene {
         public var theta: Float
         public var sigma: Float
         public var push: String?
-        /// Where the controller pushes to: drawn anew at every reset from the policy stream (a fixed point when
-        /// both ranges are degenerate). Varied goals show a model the body pushed every way, from every side.
-        public var goal: RandomVector?
+        public var goal: SIMD2<Float>?
         /// Weight of the goal-seeking controller against the noise.
         public var gain: Float
     }

@@ -166,16 +166,16 @@ violations: [vanish, teleport, passThrough, immutability]
 
 """####),
         ("push", ####"""
-# Seen from above: a round pusher (the actor) shoves a block about; damping stands in for floor friction.
-# Actions are forces in x and y in [-1, 1] x 20 N; the recording policy mixes smooth noise with a controller pushing the
-# block to a goal drawn anew every episode, so recordings show it pushed every way, from every side.
+# Seen from above: a round pusher (the actor) shoves a block towards the green goal; damping stands in for floor friction.
+# Actions are forces in x and y in [-1, 1] x 20 N; the recording policy mixes smooth noise with a push-to-goal controller.
 name: push
-description: An actor disc pushes a block towards goals (2-D force actions); `tumble plan` steers it to a goal frame.
+description: An actor disc pushes a block towards a goal region (2-D force actions).
 world: {width: 20, height: 20}
 gravity: [0, 0]
 observeEvery: 4
 camera: {resolution: 64, color: rgb}
 walls:
+  - {type: box, center: [16, 16], width: 5, height: 5, color: [40, 110, 50], solid: false}   # goal
   - {type: frame, thickness: 0.5, friction: 0.3, color: [110, 110, 120]}
 bodies:
   - name: pusher
@@ -192,7 +192,7 @@ bodies:
     width: [1.6, 2.4]
     height: [1.6, 2.4]
     angle: [0, 90]
-    position: {x: [4, 16], y: [4, 16]}
+    position: {x: [5, 12], y: [5, 12]}
     density: 1
     friction: 0.4
     linearDamping: 1.5
@@ -201,7 +201,7 @@ bodies:
 actor:
   body: pusher
   force: 20
-  policy: {theta: 1.5, sigma: 1.5, push: block, goal: {x: [4, 16], y: [4, 16]}, gain: 1}
+  policy: {theta: 1.5, sigma: 1.5, push: block, goal: [16, 16], gain: 1}
 # no passThrough: the damped pusher and block seldom reach a wall within a clip (under 10 % of seeds)
 violations: [vanish, teleport, immutability]
 

@@ -55,8 +55,6 @@ public final class World {
     var actorRadius: Float = 0, pushRadius: Float = 0
     var policyRNG = SplitMix64(seed: 0)
     var noise = SIMD2<Float>.zero
-    /// This episode's goal for the recording policy's push controller (drawn at reset), nil without one.
-    public internal(set) var policyGoal: SIMD2<Float>?
     var log = ReplayLog()
     /// The static body every pull is anchored to (Box2D's mouse joint needs one).
     var groundID: Int32 = -1
@@ -116,7 +114,6 @@ public final class World {
         tb_world_set_allow_sleeping(handle, allowSleep ? 1 : 0)
         build(layout)
         policyRNG = Self.policyStream(seed: seed)
-        policyGoal = scene.actor?.policy.goal.map { SIMD2($0.x.sample(&policyRNG), $0.y.sample(&policyRNG)) }
         noise = .zero
         stepIndex = 0
         log = ReplayLog()
@@ -187,7 +184,7 @@ public final class World {
         let kick = SIMD2(policyRNG.normal(), policyRNG.normal())
         noise += -p.theta * noise * dt + p.sigma * dt.squareRoot() * kick
         var a = noise
-        if let goal = policyGoal, pushRow >= 0 { a += p.gain * pushSteering(toward: goal) }
+        if let goal = p.goal, pushRow >= 0 { a += p.gain * pushSteering(toward: goal) }
         out[0] = Self.clamp(a.x)
         out[1] = Self.clamp(a.y)
     }

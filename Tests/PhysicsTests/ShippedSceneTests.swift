@@ -135,13 +135,10 @@ final class ShippedSceneTests: XCTestCase {
         let scene = try Scene.load("push")
         let w = try World(scene: scene)
         XCTAssertEqual(w.actionDimension, 2)
+        let goal = scene.actor!.policy.goal!
         var before: Float = 0, after: Float = 0
-        var goals = Set<[Float]>()
         for seed: UInt64 in 0..<6 {
             w.reset(seed: seed)
-            let goal = try XCTUnwrap(w.policyGoal)
-            goals.insert([goal.x, goal.y])
-            XCTAssertTrue((4...16).contains(goal.x) && (4...16).contains(goal.y), "the goal is drawn from the scene's region")
             before += length(w.position(1) - goal)
             var touched = false
             for _ in 0..<300 {
@@ -152,7 +149,6 @@ final class ShippedSceneTests: XCTestCase {
             XCTAssertTrue(touched, "seed \(seed): the pusher reaches the block")
         }
         XCTAssertLessThan(after, before * 0.6, "on average the block ends much nearer the goal")
-        XCTAssertEqual(goals.count, 6, "every episode draws its own goal")
     }
 
     func testActionsAreClampedAndDriveTheActor() throws {
