@@ -20,6 +20,10 @@ final class ObjectsPredictor: Predictor {
     /// once `ActionMapChoice` has chosen, all ones before (else nil).
     let actionMap: Tensor?
 
+    /// Contact features per map: per width, weight 1 + offset 2 + velocity and action 2 + A + velocity push 2, and an
+    /// action push 2 for planar force actions (A = 2).
+    static func contactFeatureCount(actions a: Int) -> Int { contactWidths.count * (7 + a + (a == 2 ? 2 : 0)) }
+
     /// Chooses the one map the action reaches (`model.predictor.action_maps: actor`).
     func giveActions(toMap k: Int) {
         guard let actionMap else { return }
@@ -44,7 +48,7 @@ final class ObjectsPredictor: Predictor {
         moments = MapMoments(height: shape.height, width: shape.width, channels: shape.channels)
         actionMap = config.actionToActorMap && shape.actions > 0 ? Tensor.ones([1, shape.channels, 1]) : nil
         contact = config.predictorContacts
-            ? Linear(Self.contactWidths.count * (5 + shape.actions), h, activation: .relu, initialise: zeroBias, rng: &rng) : nil
+            ? Linear(Self.contactFeatureCount(actions: shape.actions), h, activation: .relu, initialise: zeroBias, rng: &rng) : nil
     }
 
     var parameters: [(name: String, tensor: Tensor)] {
@@ -55,9 +59,11 @@ final class ObjectsPredictor: Predictor {
 
     /// What is near each map, for `model.predictor.contacts`: over the other maps j, weighted by their mass and a
     /// Gaussian of the centroid distance (one sum per width in `contactWidths`), the summed weight, the offset to j,
-    /// j's velocity and j's action: [M, C, widths · (5 + A)]. Why: the edge MLP sums terms of i and of j, so it can
-    /// hardly tell whether two maps touch; without that, a push model lets the block follow the pusher's action from
-    /// across the world.
+    /// j's velocity and action, and the push of each: the part of j's velocity (action) that heads towards i, along
+    /// the line from j to i, relu(−u·v) (−u) with u the unit offset — [M, C, `contactFeatureCount`]. Why: the edge MLP
+    /// sums terms of i and of j, so it can hardly tell whether two maps touch, nor whether j moves into i or away;
+    /// without the sums a push model let the block follow the pusher's action from across the world, and without the
+    /// push terms it let a pusher pull the block after it.
     func contactFeatures(centroid: Tensor, mass: Tensor, velocity: Tensor, actions: Tensor?, scale: Float) throws -> Tensor {
         let m = centroid.shape[0], c = centroid.shape[1]
         let to = try centroid.unsqueezed(1).expand(to: [m, c, c, 2]), from = try centroid.unsqueezed(2).expand(to: [m, c, c, 2])
@@ -69,13 +75,24 @@ final class ObjectsPredictor: Predictor {
         let weightOfJ = try mass.unsqueezed(1).expand(to: [m, c, c, 1]) * others                // mass_j, self left out
         var senders = [try velocity * 2]
         if let actions { senders.append(actions) }
-        let fromJ = try Tensor.concat(senders, axis: 2).unsqueezed(1)                           // [M, 1, C(j), 2 + A]
+        let fromJ = try Tensor.concat(senders, axis: 2).unsqueezed(1).expand(to: [m, c, c, 2 + (actions?.shape[2] ?? 0)])
+        let unit = try offset / (d2 + Float(1e-4)).sqrt().expand(to: [m, c, c, 2])               // from i towards j
+        // The push of j's velocity and of its action on i: the part heading towards i, along −u.
+        var pushes: [Tensor] = []
+        // Map rows run down the frame while a force's y runs up: flip it into map axes.
+        let mapAxes = try Tensor([1, -1], shape: [1, 1, 1, 2])
+        for part in 0..<(actions?.shape[2] == 2 ? 2 : 1) {
+            let v = part == 0 ? try fromJ.slice(axis: 3, 0..<2) : try fromJ.slice(axis: 3, 2..<4) * mapAxes
+            let towards = try (unit * v).sum(axes: [3], keepDims: true) * Float(-1)
+            pushes.append(try towards.relu().expand(to: [m, c, c, 2]) * unit * Float(-1))
+        }
         var out: [Tensor] = []
         for width in Self.contactWidths {
             let k = try (d2 * (-1 / (2 * width * width))).exp() * weightOfJ                     // [M, C, C, 1]
             out.append(try k.sum(axes: [2]))
             out.append(try (k * offset).sum(axes: [2]) * scale)
-            out.append(try (k * fromJ.expand(to: [m, c, c, fromJ.shape[3]])).sum(axes: [2]))
+            out.append(try (k * fromJ).sum(axes: [2]))
+            for push in pushes { out.append(try (k * push).sum(axes: [2])) }
         }
         return try Tensor.concat(out, axis: 2)
     }
