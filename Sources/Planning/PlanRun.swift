@@ -16,8 +16,8 @@ public struct PlanRequest: Equatable, Sendable {
     /// Observations an episode may take before it counts as failed.
     public var stepBudget = 300
     public var angleTolerance: Float?
-    /// Also run the three baselines (random, scripted, simulator as model) on the same episodes.
-    public var baselines = true
+    /// Which controllers run on the episodes, in this order (the model planner and its three baselines by default).
+    public var controllers: [ControllerKind] = ControllerKind.allCases
     /// The command line, for the report.
     public var command = ""
     /// Directory the command ran in, relative to the report's directory (set when the report is written).
@@ -32,6 +32,7 @@ public struct PlanRequest: Equatable, Sendable {
         if !(1...100_000).contains(episodes) { return "--episodes must be 1…100000, got \(episodes)" }
         if !(1...100_000).contains(stepBudget) { return "--steps must be 1…100000, got \(stepBudget)" }
         if let a = angleTolerance, !(a > 0 && a <= .pi) { return "--angle-tolerance must be in (0, π] radians, got \(a)" }
+        if controllers.isEmpty || Set(controllers).count != controllers.count { return "--controllers must name each of model, simulator, random, scripted at most once, and at least one" }
         return planner.problem
     }
 }

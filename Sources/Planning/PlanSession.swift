@@ -31,10 +31,13 @@ public enum PlanSession {
         guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
             throw PlanError.invalidArgument("--checkpoint \(request.checkpoint): no such file")
         }
-        let model = try TrainedModel.load(checkpoint: checkpointURL)
+        let model = try TrainedModel.load(checkpoint: checkpointURL)          // also for the baselines: its scene and resolution
         let scene = try Scene.load(request.scene)
         let task = try PushTask(scene: scene, angleTolerance: request.angleTolerance)
         let sceneSHA = FileDigest.sha256(Data(scene.source.utf8))
+        guard model.info.sceneName == scene.name else {
+            throw PlanError.modelMismatch("the checkpoint is a model of scene \(model.info.sceneName), not \(scene.name): plan with a model of the scene it acts in")
+        }
         guard sceneSHA == model.info.sceneSHA256 else {
             throw PlanError.modelMismatch("the checkpoint was trained on another version of scene \(scene.name) (scene SHA-256 \(model.info.sceneSHA256.prefix(12))…, this one \(sceneSHA.prefix(12))…)")
         }
@@ -45,8 +48,7 @@ public enum PlanSession {
             throw PlanError.invalidArgument("--seed \(request.seed): \(used.count) of the \(episodes.count) episode seeds were used in training (first: \(used[0])); choose another seed base so the starts are held out")
         }
         let shape = [runner.stream.rasterizer.height, runner.stream.rasterizer.width, runner.stream.rasterizer.channels]
-        var kinds: [ControllerKind] = [.model]
-        if request.baselines { kinds += [.simulator, .random, .scripted] }
+        let kinds = request.controllers
         var outcomes: [ControllerKind: [EpisodeOutcome]] = [:]
         for kind in kinds {
             let predictor: PathPredictor?
@@ -84,7 +86,7 @@ public enum PlanSession {
         }
         let rerun = try produce(request, base: base, tumbleVersion: tumbleVersion, progress: progress)
         var outcome = ReportVerifier(tolerance: tolerance).compare(stored: PlanReport.withoutTiming(stored),
-                                                                    rerun: PlanReport.withoutTiming(rerun.json()))
+                                                                    rerun: PlanReport.withoutTiming(rerun.json(inputsLike: stored)))
         outcome.notes.append("ms_per_action is wall-clock time and is not verified (stored median \(stored["ms_per_action"]?["median"]?.doubleValue.map { String(format: "%.1f", $0) } ?? "—") ms, re-run \(rerun.summary(.model)?.msPerActionMedian.map { String(format: "%.1f", $0) } ?? "—") ms)")
         return outcome
     }

@@ -49,8 +49,11 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Also require the pushed body's angle within this many radians of the goal's (modulo its symmetry).")
     var angleTolerance: Float?
 
-    @Flag(help: "Skip the baselines (simulator as model, random, scripted).")
+    @Flag(help: "Skip the baselines (simulator as model, random, scripted): the same as --controllers model.")
     var noBaselines = false
+
+    @Option(help: "Comma-separated controllers to run, in order: model, simulator, random, scripted (default: all four).")
+    var controllers: String?
 
     @Option(help: "Write the report as JSON here (atomically).")
     var json: String?
@@ -70,6 +73,10 @@ struct PlanCommand: ParsableCommand {
             return
         }
         guard checkpoint != nil, seed != nil else { throw ValidationError("give --checkpoint FILE --seed K (or --verify REPORT)") }
+        if let controllers, let bad = controllers.split(separator: ",").first(where: { ControllerKind(rawValue: String($0)) == nil }) {
+            throw ValidationError("--controllers: `\(bad)` is not one of \(ControllerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if controllers != nil && noBaselines { throw ValidationError("give --controllers or --no-baselines, not both") }
         guard PlannerKind(rawValue: planner) != nil else {
             throw ValidationError("--planner must be one of \(PlannerKind.allCases.map(\.rawValue).joined(separator: ", ")), got \(planner)")
         }
@@ -81,7 +88,12 @@ struct PlanCommand: ParsableCommand {
         r.planner.kind = PlannerKind(rawValue: planner) ?? .cem
         r.planner.samples = samples; r.planner.horizon = horizon; r.planner.iterations = iterations
         r.planner.actionRepeat = actionRepeat
-        r.stepBudget = steps; r.angleTolerance = angleTolerance; r.baselines = !noBaselines
+        r.stepBudget = steps; r.angleTolerance = angleTolerance
+        if let controllers {
+            r.controllers = controllers.split(separator: ",").map { ControllerKind(rawValue: String($0)) ?? .model }
+        } else if noBaselines {
+            r.controllers = [.model]
+        }
         r.command = (["tumble"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         return r
     }

@@ -48,6 +48,33 @@ final class ReadmeResultsTests: XCTestCase {
         }, uniquingKeysWith: { a, _ in a })),
     ]
 
+    /// The planning table (`scripts/plan_table.py`): the shipped plan report, the model's row and its three baselines'.
+    static let planTable: (table: String, file: String, rows: [String: [String?]]) = {
+        func row(_ prefix: String, timing: Bool, steps: Bool) -> [String?] {
+            [prefix + "episodes", prefix + "success_rate", prefix + "success_ci95.0|" + prefix + "success_ci95.1",
+             timing ? prefix + "ms_per_action.median" : nil, timing ? prefix + "ms_per_action.p95" : nil,
+             steps ? prefix + "steps_to_success.median" : nil, prefix + "final_distance.median"]
+        }
+        return ("`push-plan.json`", "Assets/models/push-plan.json", [
+            "model (the shipped push model)": row("", timing: true, steps: true),
+            "simulator as model": row("baselines.simulator.", timing: true, steps: true),
+            "random actions": row("baselines.random.", timing: false, steps: false),
+            "scripted controller (true states)": row("baselines.scripted.", timing: false, steps: true),
+        ])
+    }()
+
+    /// The planning budgets (`scripts/plan_table.py`): per budget, the simulator as model's report and the model's timing run.
+    static let budgetTable: (table: String, file: String, rows: [String: [String?]]) = {
+        var rows: [String: [String?]] = [:]
+        for (n, i) in [(16, 1), (32, 2), (48, 2), (96, 3)] {
+            let sim = "docs/eval/plan-budget-simulator-\(n)x\(i).json:baselines.simulator.", model = "docs/eval/plan-budget-model-\(n)x\(i).json:"
+            rows["\(n) × \(i)\(n == 48 ? " (default)" : "")"] = [
+                sim + "episodes", sim + "success_rate", sim + "success_ci95.0|" + sim + "success_ci95.1",
+                model + "ms_per_action.median", model + "ms_per_action.p95"]
+        }
+        return ("`plan-budget-*.json`: samples × rounds", "docs/eval/plan-budget-model-48x2.json", rows)
+    }()
+
     /// The per-scene tables (`scripts/scene_table.py`): each scene's shipped reports, bounce's being the default model's.
     static let sceneTables: [(table: String, file: String, rows: [String: [String?]])] = {
         let scenes = ["bounce", "billiards", "tower", "pendulum", "ramp", "push"]
@@ -173,7 +200,7 @@ final class ReadmeResultsTests: XCTestCase {
 
     func testResultsTablesAreTheShippedReports() throws {
         let tables = Self.tables(in: try ReadmeTests.readme())
-        for (name, file, rows) in Self.expected + Self.sceneTables {
+        for (name, file, rows) in Self.expected + Self.sceneTables + [Self.planTable, Self.budgetTable] {
             let report = try Self.report(file)
             let table = try XCTUnwrap(tables.first { $0.header.first == name }, "README has a table headed \(name)")
             XCTAssertEqual(Set(table.rows.map { $0[0] }), Set(rows.keys), "rows of the \(name) table")
@@ -257,6 +284,12 @@ final class ReadmeResultsTests: XCTestCase {
                 let scenes = (report["model"] as? [String: Any])?["scene"] as? String
                 XCTAssertTrue(scenes?.hasPrefix("\(scene) ") ?? false, "\(scene)-\(kind).json: model of \(scenes ?? "?")")
                 XCTAssertEqual((report["inputs"] as? [String: Any])?["untrained"] as? Int, 5, "\(scene)-\(kind).json: untrained baseline")
+            }
+            if scene == "push" {
+                // The planning report was made with the model the window and `tumble view push` load.
+                let plan = try Self.report("Assets/models/push-plan.json")
+                XCTAssertEqual(plan["checkpoint_sha256"] as? String, digest, "push-plan.json names another checkpoint")
+                XCTAssertGreaterThanOrEqual(plan["episodes"] as? Int ?? 0, 100)
             }
             let config = try String(contentsOf: Self.assets("models/\(scene).yaml"), encoding: .utf8)
             XCTAssertTrue(config.contains("tumble train --scene \(scene) --config Assets/models/\(scene).yaml"), "\(scene).yaml says how to reproduce it")

@@ -71,7 +71,7 @@ final class ReadmeTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(Set(used.keys), ["scenes", "record", "train", "eval", "view", "bench"], "README shows every command")
+        XCTAssertEqual(Set(used.keys), ["scenes", "record", "train", "eval", "plan", "view", "bench"], "README shows every command")
         for (sub, flags) in used {
             let help = try TumbleProcess.tumble([sub, "--help"], in: dir)
             XCTAssertSucceeded(help, "tumble \(sub) --help")
