@@ -13,11 +13,9 @@ public enum PlanSession {
         if let problem = request.problem { throw PlanError.invalidArgument(problem) }
         let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
         if let json {
-            let directory = URL(fileURLWithPath: json).standardizedFileURL.deletingLastPathComponent()
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw PlanError.invalidArgument("--json \(json): directory \(directory.path) does not exist")
-            }
+            let out = URL(fileURLWithPath: json).standardizedFileURL
+            try EvaluationRun.checkWritable(out)
+            let directory = out.deletingLastPathComponent()
             if request.workingDirectory == nil { request.workingDirectory = EvaluationRun.relativePath(from: directory, to: here) }
         }
         let report = try produce(request, base: here, tumbleVersion: tumbleVersion, progress: progress)

@@ -42,7 +42,7 @@ public enum EvaluationRun {
     }
 
     /// Throws unless a file can later be written at `url` (its directory exists and is writable).
-    static func checkWritable(_ url: URL) throws {
+    public static func checkWritable(_ url: URL) throws {
         let directory = url.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {

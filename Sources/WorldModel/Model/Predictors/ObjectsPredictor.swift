@@ -11,8 +11,10 @@ final class ObjectsPredictor: Predictor {
     let node0: Linear, edgeSource: Linear, edgeTarget: Linear, edge1: Linear, node1: Linear, out: Linear
     let shape: LatentShape
     let moments: MapMoments
-    /// `model.predictor.contacts`: the layer that reads each map's near neighbours (else nil).
+    /// `model.predictor.contacts`: the layer that reads each map's near neighbours (else nil), and the [1, C, C, 1]
+    /// mask that leaves each map out of its own neighbourhood.
     let contact: Linear?
+    let others: Tensor?
     /// Widths (cells) of the Gaussian neighbourhoods the contact features are summed over.
     static let contactWidths: [Float] = [1.5, 3]
 
@@ -49,6 +51,9 @@ final class ObjectsPredictor: Predictor {
         actionMap = config.actionToActorMap && shape.actions > 0 ? Tensor.ones([1, shape.channels, 1]) : nil
         contact = config.predictorContacts
             ? Linear(Self.contactFeatureCount(actions: shape.actions), h, activation: .relu, initialise: zeroBias, rng: &rng) : nil
+        let c = shape.channels
+        others = config.predictorContacts
+            ? try! Tensor((0..<(c * c)).map { $0 / c == $0 % c ? 0 : 1 }, shape: [1, c, c, 1]) : nil
     }
 
     var parameters: [(name: String, tensor: Tensor)] {
@@ -69,9 +74,7 @@ final class ObjectsPredictor: Predictor {
         let to = try centroid.unsqueezed(1).expand(to: [m, c, c, 2]), from = try centroid.unsqueezed(2).expand(to: [m, c, c, 2])
         let offset = try to - from                                                              // [M, C(i), C(j), 2]: c_j − c_i
         let d2 = try offset.square().sum(axes: [3], keepDims: true)                             // [M, C, C, 1]
-        var notSelf = [Float](repeating: 1, count: c * c)
-        for i in 0..<c { notSelf[i * c + i] = 0 }
-        let others = try Tensor(notSelf, shape: [1, c, c, 1])
+        guard let others else { throw TensorError.invalidArgument(op: "ObjectsPredictor.contactFeatures", message: "model.predictor.contacts is off") }
         let weightOfJ = try mass.unsqueezed(1).expand(to: [m, c, c, 1]) * others                // mass_j, self left out
         var senders = [try velocity * 2]
         if let actions { senders.append(actions) }
