@@ -38,9 +38,10 @@ enum WallPiece {
     }
 }
 
-enum Geometry {
+/// Plane geometry shared by the scene checks, the violations, the controller and the planners.
+public enum Geometry {
     static func cross(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> Float { a.x * b.y - a.y * b.x }
-    static func length(_ a: SIMD2<Float>) -> Float { (a * a).sum().squareRoot() }
+    public static func length(_ a: SIMD2<Float>) -> Float { (a * a).sum().squareRoot() }
 
     static func segmentDistance(_ p: SIMD2<Float>, _ a: SIMD2<Float>, _ b: SIMD2<Float>) -> Float {
         let ab = b - a

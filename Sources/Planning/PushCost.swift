@@ -1,4 +1,5 @@
 import Foundation
+import Physics
 
 /// The planner's cost of a predicted path: how far the pushed body stays from the goal, plus a smaller term that
 /// brings the actor to the pushing side of the body.
@@ -25,10 +26,10 @@ public struct PushCost: Equatable, Codable, Sendable {
                 let o = (i * t + j) * 4
                 let p = SIMD2(paths[o], paths[o + 1]), b = SIMD2(paths[o + 2], paths[o + 3])
                 let toGoal = goal - b
-                let distance = (toGoal * toGoal).sum().squareRoot()
+                let distance = Geometry.length(toGoal)
                 let u = distance > 1e-4 ? toGoal / distance : .zero
                 let behind = b - contact * u - p
-                total += distance + reachWeight * (behind * behind).sum().squareRoot()
+                total += distance + reachWeight * Geometry.length(behind)
                 last = distance
             }
             out[i] = total / Float(t) + last

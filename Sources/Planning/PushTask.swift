@@ -58,16 +58,14 @@ public struct PushTask {
         var goal = SIMD2<Float>(repeating: 0)
         for _ in 0..<1000 {
             goal = SIMD2(rng.uniform(cam.minX + m, cam.maxX - m), rng.uniform(cam.minY + m, cam.maxY - m))
-            if Self.length(goal - start) >= Self.minimumGoalDistance && Self.length(goal - actor) >= Self.actorClearance { break }
+            if Geometry.length(goal - start) >= Self.minimumGoalDistance && Geometry.length(goal - actor) >= Self.actorClearance { break }
         }
         return PushEpisode(seed: seed, goal: goal, goalAngle: rng.uniform(-.pi, .pi))
     }
 
-    static func length(_ v: SIMD2<Float>) -> Float { (v * v).sum().squareRoot() }
-
     /// Distance of the pushed body's centre from the goal, from true states (N×6).
     public func distance(states: UnsafeBufferPointer<Float>, episode: PushEpisode) -> Float {
-        Self.length(SIMD2(states[6 * pushedRow], states[6 * pushedRow + 1]) - episode.goal)
+        Geometry.length(SIMD2(states[6 * pushedRow], states[6 * pushedRow + 1]) - episode.goal)
     }
 
     /// Whether true states (N×6) meet the goal: centre within `successRadius`, and the angle when asked.

@@ -23,11 +23,11 @@ final class LatentPathsTests: XCTestCase {
             let s = Array(runner.stream.states)
             try paths.begin(episode: e, frame: Array(runner.stream.frame), states: s,
                             goalFrame: task.goalFrame(stream: runner.stream, episode: e))
-            XCTAssertLessThan(PushTask.length(paths.goal - e.goal), 0.5, "goal read \(paths.goal), true \(e.goal)")
+            XCTAssertLessThan(Geometry.length(paths.goal - e.goal), 0.5, "goal read \(paths.goal), true \(e.goal)")
             // One step of zero action: the path's first point is where the bodies are (they start at rest).
             let p = try paths.paths(actions: [0, 0], samples: 1, steps: 1)
-            XCTAssertLessThan(PushTask.length(SIMD2(p[0], p[1]) - SIMD2(s[6 * task.actorRow], s[6 * task.actorRow + 1])), 0.5)
-            XCTAssertLessThan(PushTask.length(SIMD2(p[2], p[3]) - SIMD2(s[6 * task.pushedRow], s[6 * task.pushedRow + 1])), 0.5)
+            XCTAssertLessThan(Geometry.length(SIMD2(p[0], p[1]) - SIMD2(s[6 * task.actorRow], s[6 * task.actorRow + 1])), 0.5)
+            XCTAssertLessThan(Geometry.length(SIMD2(p[2], p[3]) - SIMD2(s[6 * task.pushedRow], s[6 * task.pushedRow + 1])), 0.5)
             XCTAssertGreaterThan(paths.bodyWeights.max()!, 0.9, "one map holds the block")
         }
     }

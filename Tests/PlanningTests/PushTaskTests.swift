@@ -19,8 +19,8 @@ final class PushTaskTests: XCTestCase {
             states.withUnsafeMutableBufferPointer { world.exportStates(into: $0) }
             let body = SIMD2(states[6 * task.pushedRow], states[6 * task.pushedRow + 1])
             let actor = SIMD2(states[6 * task.actorRow], states[6 * task.actorRow + 1])
-            XCTAssertGreaterThanOrEqual(PushTask.length(e.goal - body), PushTask.minimumGoalDistance)
-            XCTAssertGreaterThanOrEqual(PushTask.length(e.goal - actor), PushTask.actorClearance)
+            XCTAssertGreaterThanOrEqual(Geometry.length(e.goal - body), PushTask.minimumGoalDistance)
+            XCTAssertGreaterThanOrEqual(Geometry.length(e.goal - actor), PushTask.actorClearance)
             let cam = world.camera
             XCTAssertTrue(e.goal.x >= cam.minX + PushTask.goalMargin && e.goal.x <= cam.maxX - PushTask.goalMargin)
             XCTAssertTrue(e.goal.y >= cam.minY + PushTask.goalMargin && e.goal.y <= cam.maxY - PushTask.goalMargin)
