@@ -131,15 +131,8 @@ extension Viewer {
         let h = Float(lines.count) * lh + 12
         let x = area.x + 10, y = (panels.map { $0.maxY + 8 } ?? area.y + 10)
         guard w > 80, y + h < area.maxY - 40 else { return nil }
-        canvas.fillRect(x: x, y: y, w: w, h: h, color: Theme.hudBox)
-        canvas.strokeRect(x: x, y: y, w: w, h: h, color: sandbox.goalRun?.reached == true ? Theme.goal : Theme.panelEdge)
-        var ly = y + 6
-        for (text, color, key) in lines {
-            if let key { canvas.fillRect(x: x + 10, y: ly + lh / 2 - 2, w: swatch - 8, h: 3, color: key) }
-            let tx = x + 10 + swatch
-            fonts.small.draw(Self.clip(text, toWidth: x + w - 10 - tx, font: fonts.small), x: tx, y: ly, color: color, on: canvas)
-            ly += lh
-        }
+        drawTextBox(lines, in: Rect(x: x, y: y, w: w, h: h), lineHeight: lh, keyWidth: swatch,
+                    edge: sandbox.goalRun?.reached == true ? Theme.goal : Theme.panelEdge)
         return Rect(x: x, y: y, w: w, h: h)
     }
 }

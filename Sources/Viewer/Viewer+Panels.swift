@@ -37,14 +37,24 @@ extension Viewer {
         let h = Float(lines.count) * lh + 12
         guard w > 80, h < area.h - 20 else { return nil }
         let x = area.x + 10, y = area.y + 10
-        canvas.fillRect(x: x, y: y, w: w, h: h, color: Theme.hudBox)
-        canvas.strokeRect(x: x, y: y, w: w, h: h, color: Theme.panelEdge)
-        var ly = y + 6
-        for (text, color) in lines {
-            fonts.small.draw(Self.clip(text, toWidth: w - 20, font: fonts.small), x: x + 10, y: ly, color: color, on: canvas)
+        drawTextBox(lines.map { ($0.0, $0.1, nil) }, in: Rect(x: x, y: y, w: w, h: h), lineHeight: lh)
+        return Rect(x: x, y: y, w: w, h: h)
+    }
+
+    /// A box of small-font lines, each clipped to the box, with an optional colour key (a short bar in the
+    /// `keyWidth` left of the text) before a line: the one way every panel over the world is drawn.
+    func drawTextBox(_ lines: [(text: String, color: RGBA, key: RGBA?)], in box: Rect, lineHeight lh: Float,
+                     keyWidth swatch: Float = 0, edge: RGBA = Theme.panelEdge) {
+        canvas.fillRect(x: box.x, y: box.y, w: box.w, h: box.h, color: Theme.hudBox)
+        canvas.strokeRect(x: box.x, y: box.y, w: box.w, h: box.h, color: edge)
+        var ly = box.y + 6
+        for (text, color, key) in lines {
+            if let key { canvas.fillRect(x: box.x + 10, y: ly + lh / 2 - 2, w: swatch - 8, h: 3, color: key) }
+            let tx = box.x + 10 + swatch
+            fonts.small.draw(Self.clip(text, toWidth: box.maxX - 10 - tx, font: fonts.small), x: tx, y: ly, color: color,
+                             on: canvas)
             ly += lh
         }
-        return Rect(x: x, y: y, w: w, h: h)
     }
 
     /// The probe's read-out of each body (a cross) joined to the body as drawn, so a miss shows as a line.
@@ -96,13 +106,7 @@ extension Viewer {
         guard w > 80, fit >= 1 else { return }
         let shown = rows.prefix(fit)
         let h = Float(shown.count) * lh + 12
-        canvas.fillRect(x: x, y: y, w: w, h: h, color: Theme.hudBox)
-        canvas.strokeRect(x: x, y: y, w: w, h: h, color: Theme.panelEdge)
-        var ly = y + 6
-        for (text, color) in shown {
-            fonts.small.draw(Self.clip(text, toWidth: w - 20, font: fonts.small), x: x + 10, y: ly, color: color, on: canvas)
-            ly += lh
-        }
+        drawTextBox(shown.map { ($0.0, $0.1, nil) }, in: Rect(x: x, y: y, w: w, h: h), lineHeight: lh)
     }
 
     /// Where the scrub bar goes in the world rectangle: along the bottom, right of the key hint.
