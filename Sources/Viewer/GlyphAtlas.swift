@@ -21,10 +21,12 @@ final class GlyphAtlas {
     private var ascii: [Glyph?] = Array(repeating: nil, count: 128)
     private let fallback: Glyph
     private let kerning: [UInt64: Float]
+    /// Characters of the repertoire the font does not have (they draw as `?`); tests keep this empty.
+    let missing: [UInt32]
 
     /// The characters the window ever prints; anything else draws as `?`.
     static let repertoire: [UInt32] =
-        Array(32...126) + "·•→←↑↓…×—–°▶Δ≈≤≥±µ⏸█".unicodeScalars.map(\.value)
+        Array(32...126) + "·•→←↑↓…×—–°▶Δ≈≤≥±µ‖█".unicodeScalars.map(\.value)
 
     init(fontPath: String, size: Int) throws {
         // SDL_ttf is only needed while the atlas is built (its init is reference-counted).
@@ -42,6 +44,7 @@ final class GlyphAtlas {
         var rendered: [(UInt32, UnsafeMutablePointer<SDL_Surface>, Float)] = []
         defer { for r in rendered { SDL_FreeSurface(r.1) } }
         let white = SDL_Color(r: 255, g: 255, b: 255, a: 255)
+        missing = Self.repertoire.filter { TTF_GlyphIsProvided32(font, $0) == 0 }
         for cp in Self.repertoire where TTF_GlyphIsProvided32(font, cp) != 0 {
             var minx: Int32 = 0, maxx: Int32 = 0, miny: Int32 = 0, maxy: Int32 = 0, adv: Int32 = 0
             guard TTF_GlyphMetrics32(font, cp, &minx, &maxx, &miny, &maxy, &adv) == 0,
@@ -98,6 +101,9 @@ final class GlyphAtlas {
         }
         kerning = k
     }
+
+    /// Whether `cp` draws as itself rather than as `?`.
+    func provides(_ cp: UInt32) -> Bool { glyphs[cp] != nil }
 
     @inline(__always)
     private func glyph(_ cp: UInt32) -> Glyph {

@@ -106,7 +106,7 @@ extension Viewer {
         // Row 1: title, then the mode at the right, the description between them if it has room.
         let title = Self.clip(s.scene.name, toWidth: (right - x) * 0.45, font: fonts.title)
         let end = fonts.title.draw(title, x: x, y: row1 - 1, color: Theme.text, on: canvas)
-        var items: [(String, Int)] = [(paused ? "⏸ paused" : "▶ running", 0)]
+        var items: [(String, Int)] = [(paused ? "‖ paused" : "▶ running", 0)]
         if isHeadless { items.append(("headless", 4)) }
         items.append(("horizon \(s.horizon)", 2))
         if !s.timeline.isLive, let e = s.timeline.current { items.insert(("past: step \(e.step)", 0), at: 1) }

@@ -31,6 +31,20 @@ final class TextLayoutTests: XCTestCase {
         XCTAssertGreaterThan(boxes.count, 3, what, file: file, line: line)
         let (w, h) = v.surface.size
         for p in Self.problems(boxes, width: w, height: h) { XCTFail("\(what): \(p)", file: file, line: line) }
+        // Every character drawn has its glyph: one outside the atlas draws as `?`.
+        for b in boxes {
+            for u in b.text.unicodeScalars where !v.fonts.small.provides(u.value) {
+                XCTFail("\(what): '\(b.text)' draws U+\(String(u.value, radix: 16, uppercase: true)) as ?", file: file, line: line)
+            }
+        }
+    }
+
+    /// The fonts have every character the window prints (DejaVu Sans has no ⏸, for one).
+    func testEveryCharacterOfTheRepertoireIsInTheFonts() throws {
+        let fonts = try Fonts()
+        for atlas in [fonts.regular, fonts.small, fonts.bold, fonts.title] {
+            XCTAssertEqual(atlas.missing.map { String($0, radix: 16) }, [])
+        }
     }
 
     /// The checker itself sees overlaps and strays (so a silent pass means something).
