@@ -44,9 +44,11 @@ struct OrientationFeatures {
                     re2 /= denominator; im2 /= denominator; n2 /= denominator
                     re4 /= denominator; im4 /= denominator; n4 /= denominator
                     let o = op.baseAddress! + (r * c + ch) * f
-                    let values = [m, mx, my, re2 * 100, im2 * 100, re2 / (n2 + 1e-6), im2 / (n2 + 1e-6),
-                                  re4 * 1e4, im4 * 1e4, re4 / (n4 + 1e-9), im4 / (n4 + 1e-9)]
-                    for (i, v) in values.enumerated() { o[i] = Float(v) }
+                    o[0] = Float(m); o[1] = Float(mx); o[2] = Float(my)
+                    o[3] = Float(re2 * 100); o[4] = Float(im2 * 100)
+                    o[5] = Float(re2 / (n2 + 1e-6)); o[6] = Float(im2 / (n2 + 1e-6))
+                    o[7] = Float(re4 * 1e4); o[8] = Float(im4 * 1e4)
+                    o[9] = Float(re4 / (n4 + 1e-9)); o[10] = Float(im4 / (n4 + 1e-9))
                 }
             }
         } }
