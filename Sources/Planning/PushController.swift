@@ -69,10 +69,21 @@ public final class PushController {
         case .random:
             if heldFor == 0 { held = SIMD2(rng.uniform(-1, 1), rng.uniform(-1, 1)); heldFor = settings.actionRepeat }
         case .model, .simulator:
-            if heldFor == 0 { held = try plan(); heldFor = settings.actionRepeat }
+            try planIfDue()
         }
         heldFor -= 1
         return held
+    }
+
+    /// Whether the next `action` plans anew (the held action has run out).
+    public var plansAtNextAction: Bool { (kind == .model || kind == .simulator) && heldFor == 0 }
+
+    /// Makes the plan the next `action` would make, now. It reads only the predictor's history, not the stream, so
+    /// it can run on another thread between an observation and the next step; the next `action` then returns its
+    /// first action, and the episode goes exactly as if `action` had planned.
+    public func planIfDue() throws {
+        guard plansAtNextAction else { return }
+        held = try plan(); heldFor = settings.actionRepeat
     }
 
     /// After `stream` stepped with `action`.

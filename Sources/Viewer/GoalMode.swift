@@ -6,6 +6,11 @@ import Planning
 /// Goal mode (G, or `--goal X,Y`): the world model plans the pusher's actions towards a goal the user placed for the
 /// pushed body, with the same controller `tumble plan` measures (`PushController`, kind `.model`). One `GoalRun` per
 /// goal; the sandbox steps it (see `Sandbox+Goal`), the window draws it (see `Viewer+Goal`).
+///
+/// A plan is made on a worker thread as soon as the observation it starts from is in (`planAhead`), so the window
+/// keeps drawing while the model imagines; the next step waits for it (`finishPlanning`). The controller's predictor
+/// runs its own copy of the model, and everything the window draws is copied out on the main thread when a plan is
+/// collected, so the two threads share nothing while the worker runs.
 final class GoalRun {
     let task: PushTask
     let controller: PushController
@@ -22,30 +27,74 @@ final class GoalRun {
     private(set) var planMilliseconds: Double = 0
     /// Where the actor and the body were when the last plan was made: its imagined path starts there.
     private(set) var planOrigin: (actor: SIMD2<Float>, body: SIMD2<Float>)?
+    /// The last plan collected (the window draws this, never the controller's, which the worker may be writing).
+    private(set) var lastPlan: PushController.LastPlan?
+    /// Plans of this episode already counted in `plans`.
+    private var countedPlans = 0
+    /// The plan in flight on the worker, if any.
+    private var inFlight: PlanJob?
+    /// States when the plan in flight was started (its path's origin).
+    private var inFlightStates: [Float] = []
 
     init(task: PushTask, controller: PushController, episode: PushEpisode, states: UnsafeBufferPointer<Float>) {
         self.task = task; self.controller = controller; self.episode = episode
         distance = task.distance(states: states, episode: episode)
     }
 
+    deinit { inFlight?.wait() }
+
     var goal: SIMD2<Float> { episode.goal }
-    var lastPlan: PushController.LastPlan? { controller.lastPlan }
     var reached: Bool { reachedAtStep != nil }
     var meanPlanMilliseconds: Double? { plans > 0 ? planMilliseconds / Double(plans) : nil }
+    /// Whether a plan was started on the worker and not yet collected.
+    var isPlanning: Bool { inFlight != nil }
+    /// Whether the next step would have to wait for the worker (its plan is not finished yet).
+    var planPending: Bool { inFlight.map { !$0.isDone } ?? false }
 
-    /// The actor's action for the current observation of `stream` (which the controller has begun on): the plan's,
-    /// or rest once the goal is reached.
+    /// The controller begins an episode on `stream` (after the goal is placed, a reset or a jump).
+    func begin(stream: ObservationStream) throws {
+        try finishPlanning()
+        try controller.begin(episode: episode, stream: stream)
+        countedPlans = 0
+        started = true
+    }
+
+    /// After an observation the controller has seen: when the next step needs a new plan, starts making it on the
+    /// worker from `states` (the world as observed).
+    func planAhead(states: UnsafeBufferPointer<Float>) {
+        guard started, !reached, inFlight == nil, controller.plansAtNextAction else { return }
+        inFlightStates = Array(states)
+        inFlight = PlanJob(controller)
+    }
+
+    /// Waits for the plan in flight and takes in what it made; rethrows the planner's error.
+    func finishPlanning() throws {
+        guard let job = inFlight else { return }
+        inFlight = nil
+        job.wait()
+        try collect(states: inFlightStates)
+        if let error = job.error { throw error }
+    }
+
+    /// The actor's action for the current observation of `stream` (which the controller has begun on): the plan's
+    /// (made ahead on the worker, or now), or rest once the goal is reached.
     func action(stream: ObservationStream, states: UnsafeBufferPointer<Float>) throws -> SIMD2<Float> {
         guard !reached else { return .zero }
-        let before = controller.planMilliseconds.count
+        try finishPlanning()
         let a = try controller.action(stream: stream)
-        if controller.planMilliseconds.count > before, let ms = controller.planMilliseconds.last {
-            plans += 1
-            planMilliseconds += ms
-            planOrigin = (SIMD2(states[6 * task.actorRow], states[6 * task.actorRow + 1]),
-                          SIMD2(states[6 * task.pushedRow], states[6 * task.pushedRow + 1]))
-        }
+        try collect(states: Array(states))
         return a
+    }
+
+    /// Counts plans the controller made since the last call, and copies out the latest for drawing.
+    private func collect(states: [Float]) throws {
+        let made = controller.planMilliseconds
+        guard made.count > countedPlans else { return }
+        for ms in made[countedPlans...] { plans += 1; planMilliseconds += ms }
+        countedPlans = made.count
+        lastPlan = controller.lastPlan
+        planOrigin = (SIMD2(states[6 * task.actorRow], states[6 * task.actorRow + 1]),
+                      SIMD2(states[6 * task.pushedRow], states[6 * task.pushedRow + 1]))
     }
 
     /// After a step: the distance and whether the goal is reached, on the true state.
@@ -56,7 +105,7 @@ final class GoalRun {
 
     /// The plan's imagined path in world units: actor and body centre after each predicted observation.
     var imaginedPath: (actor: [SIMD2<Float>], body: [SIMD2<Float>])? {
-        guard let p = controller.lastPlan, p.steps > 0, p.path.count >= p.steps * 4 else { return nil }
+        guard let p = lastPlan, p.steps > 0, p.path.count >= p.steps * 4 else { return nil }
         var actor: [SIMD2<Float>] = [], body: [SIMD2<Float>] = []
         for t in 0..<p.steps {
             actor.append(SIMD2(p.path[4 * t], p.path[4 * t + 1]))
@@ -64,6 +113,29 @@ final class GoalRun {
         }
         return (actor, body)
     }
+}
+
+/// One plan made on a worker thread. The controller is touched by no one else until `wait` returns (`GoalRun`
+/// waits before every other use of it), which is what makes handing it over sound.
+final class PlanJob: @unchecked Sendable {
+    private let controller: PushController
+    private let done = DispatchGroup()
+    private(set) var error: Error?
+
+    init(_ controller: PushController) {
+        self.controller = controller
+        done.enter()
+        Self.worker.async { [self] in
+            do { try controller.planIfDue() } catch { self.error = error }
+            done.leave()
+        }
+    }
+
+    func wait() { done.wait() }
+    var isDone: Bool { done.wait(timeout: .now()) == .success }
+
+    /// One serial worker for every goal run: plans never overlap each other.
+    static let worker = DispatchQueue(label: "tumble.goal-planner", qos: .userInitiated)
 }
 
 /// How a goal run ended, for `tumble view`'s headless line and tests.

@@ -16,7 +16,8 @@ extension Sandbox {
             throw GoalError("goal mode plans with a trained world model of \(scene.name); \(shown)")
         }
         do {
-            return (task, try LatentPaths(model: adapter.model, task: task, frameShape: stream.frameShape))
+            // Its own copy of the model: it plans on a worker thread while the window runs the shown one.
+            return (task, try LatentPaths(model: try adapter.model.copy(), task: task, frameShape: stream.frameShape))
         } catch {
             throw GoalError("goal mode: \(error)")
         }
@@ -49,6 +50,7 @@ extension Sandbox {
     /// and whether the goal is reached is judged on the moment shown.
     func goalEpisodeChanged() {
         guard let g = goalRun else { return }
+        do { try g.finishPlanning() } catch { failGoal(error); return }
         g.started = false
         g.reachedAtStep = nil
         states.withUnsafeBufferPointer { g.judge(states: $0, step: world.stepIndex) }
@@ -72,16 +74,19 @@ extension Sandbox {
         guard let g = goalRun else { return }
         do {
             if g.started {
+                try g.finishPlanning()
                 try g.controller.observe(stream: stream, action: SIMD2(action[0], action[1]))
             } else {
-                try g.controller.begin(episode: g.episode, stream: stream)
-                g.started = true
+                try g.begin(stream: stream)
             }
         } catch {
             failGoal(error)
             return
         }
-        states.withUnsafeBufferPointer { g.judge(states: $0, step: world.stepIndex) }
+        states.withUnsafeBufferPointer {
+            g.judge(states: $0, step: world.stepIndex)
+            g.planAhead(states: $0)
+        }
     }
 
     private func failGoal(_ error: Error) {

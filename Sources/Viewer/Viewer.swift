@@ -128,6 +128,8 @@ public final class Viewer {
     }
 
     var isHeadless: Bool { surface.kind == .offscreen }
+    /// Whether the world holds, rather than the frame waiting, while goal mode's next plan is being made (a window).
+    lazy var holdsForPlanner = !isHeadless
 
     /// What draws the frames, for the HUD: the GPU renderer's name, or the CPU rasteriser.
     var rendererLabel: String { canvas.usesGPU ? surface.rendererName : "CPU raster" }
@@ -138,6 +140,7 @@ public final class Viewer {
         let start = DispatchTime.now().uptimeNanoseconds
         var last = start
         var saved: String?
+        var longest = 0.0
         while running {
             pushScriptedKeys()
             pollEvents()
@@ -145,6 +148,7 @@ public final class Viewer {
             let wall = Double(now - last) / 1e9
             last = now
             frameRate.add(seconds: wall)
+            if frameCount > 0 { longest = max(longest, wall) }
             if let n = options.frames, frameCount == n - 1, let shot = options.screenshot { pendingScreenshot = shot }
             advance(seconds: isHeadless ? 1.0 / 60 : wall)
             let drawStart = Sandbox.now()
@@ -170,7 +174,8 @@ public final class Viewer {
             }
         }
         return ViewerSummary(frames: frameCount, steps: sandbox.tick,
-                             framesPerSecond: total > 0 ? Double(frameCount) / total : 0, screenshot: saved,
+                             framesPerSecond: total > 0 ? Double(frameCount) / total : 0, longestFrameSeconds: longest,
+                             screenshot: saved,
                              learningSteps: learner?.stepCount ?? 0, learningSeconds: learner?.secondsOn ?? 0,
                              learningCPUSeconds: learner?.cpuSecondsInSteps ?? 0, learningLastLoss: learner?.lastLoss,
                              recording: recorded, modelLabel: sandbox.model?.label, goal: sandbox.goalSummary)
@@ -196,14 +201,17 @@ public final class Viewer {
         guard !paused else { return }
         let interval = sandbox.interval
         accumulator += min(seconds, 0.25)
-        var steps = 0
+        var steps = 0, held = false
         // A microsecond of slack, so 4 frames of 1/60 s make exactly one 1/15 s observation despite rounding.
         while accumulator >= interval - 1e-6 && steps < 4 {
+            // A window never waits for goal mode's planner: while the plan the next step needs is still being made,
+            // the world holds and the frames go on (headless frames wait, so their count and pictures stay fixed).
+            if holdsForPlanner, sandbox.goalRun?.planPending == true { accumulator = min(accumulator, interval); held = true; break }
             stepWorld()
             accumulator -= interval
             steps += 1
         }
-        if accumulator >= interval { accumulator = accumulator.truncatingRemainder(dividingBy: interval) }
+        if !held, accumulator >= interval { accumulator = accumulator.truncatingRemainder(dividingBy: interval) }
         accumulator = max(accumulator, 0)
         alpha = Float(min(max(accumulator / interval, 0), 1))
     }

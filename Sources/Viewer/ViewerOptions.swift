@@ -57,6 +57,8 @@ public struct ViewerSummary: Equatable {
     public var steps: Int
     /// Mean frames per second over the run (wall clock).
     public var framesPerSecond: Double
+    /// The longest wall time from one frame to the next (after the first): where the window would stutter.
+    public var longestFrameSeconds: Double = 0
     public var screenshot: String?
     /// Live-learning steps taken during the run, and the seconds learning was on.
     public var learningSteps: Int = 0

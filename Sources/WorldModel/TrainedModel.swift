@@ -49,6 +49,12 @@ public final class TrainedModel {
                             info: loaded.info, step: loaded.step, network: loaded.network)
     }
 
+    /// A twin with its own copy of every weight, so one thread can run it while another runs (or trains) this one.
+    public func copy() throws -> TrainedModel {
+        TrainedModel(config: config, storedConfigText: storedConfigText, checkpointSHA256: checkpointSHA256,
+                     trainingSeeds: trainingSeeds, info: info, step: step, network: try network.copy())
+    }
+
     /// Encodes frames uint8 `[B, H, W, C]` (B = frames.count / (H·W·C)) to latents `[B, D]` with the
     /// online encoder (the one the predictor and probes were trained on).
     public func encode(frames: [UInt8]) throws -> [Float] {

@@ -159,11 +159,13 @@ struct ViewCommand: ParsableCommand {
             print("saved \(shot) (\(summary.frames) frames, \(summary.steps) observations)")
         }
         if let dir = summary.recording { print("recorded the episode shown to \(dir)") }
-        if let g = summary.goal, options.frames != nil { print(Self.describe(g)) }
-        if options.frames != nil {
-            // Headless runs draw back to back: the loop's own speed, and what live learning did beside it.
-            var line = String(format: "drew %d frames at %.1f frames/s (%.2f ms/frame)", summary.frames, summary.framesPerSecond,
-                              1000 / max(summary.framesPerSecond, 1e-9))
+        if let g = summary.goal { print(Self.describe(g)) }
+        do {
+            // Headless runs draw back to back: the loop's own speed. A window draws in real time (vsync caps it), so
+            // there the longest frame says whether it stuttered. And what live learning did beside it.
+            var line = String(format: "drew %d frames at %.1f frames/s (%.2f ms/frame, longest %.1f ms), %d observations",
+                              summary.frames, summary.framesPerSecond, 1000 / max(summary.framesPerSecond, 1e-9),
+                              summary.longestFrameSeconds * 1000, summary.steps)
             if summary.learningSeconds > 0 {
                 line += String(format: "; live learning: %d steps in %.1f s (%.2f steps/s), %.0f ms of CPU per step",
                                summary.learningSteps, summary.learningSeconds, Double(summary.learningSteps) / summary.learningSeconds,

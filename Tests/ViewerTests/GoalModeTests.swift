@@ -1,5 +1,6 @@
 import CSDL2
 import Foundation
+import Observation
 import Physics
 import Planning
 @testable import Viewer
@@ -117,6 +118,82 @@ final class GoalModeTests: XCTestCase {
         XCTAssertFalse(v.goalModeOn)
         XCTAssertNil(v.sandbox.userAction)
         XCTAssertTrue(v.running)
+    }
+
+    /// Plans are made on a worker thread between observations, and the episode goes exactly as a controller that
+    /// plans in line (`tumble plan`'s loop) on the same observations: same actions, same plans, same imagined paths.
+    func testPlansMadeAheadOnTheWorkerMatchPlanningInLine() throws {
+        let push = try TestScenes.scene(TestScenes.push)
+        let model = try TrainedModelAdapter(learningFromScratch: push, config: try LiveLearningTests.tinyConfig())
+        let v = try TestScenes.viewer(scene: 1, model: .model(model), width: 640, height: 480)
+        v.sandbox.plannerSettings.samples = 8
+        v.sandbox.plannerSettings.horizon = 2
+        v.sandbox.plannerSettings.iterations = 1
+        let settings = v.sandbox.plannerSettings
+        try v.sandbox.startGoal(at: SIMD2(14, 5))
+        let run = try XCTUnwrap(v.sandbox.goalRun)
+        var windowActions: [SIMD2<Float>] = [], inFlightAfter: [Bool] = []
+        for _ in 0..<12 {
+            v.sandbox.step()
+            windowActions.append(SIMD2(v.sandbox.lastAction[0], v.sandbox.lastAction[1]))
+            inFlightAfter.append(run.isPlanning)
+        }
+        // After observation 1 the controller begins; plans are due before steps 2, 5, 8, 11 and 14, so each is made
+        // ahead after observations 1, 4, 7, 10 and 13.
+        XCTAssertEqual(inFlightAfter, (1...12).map { $0 % settings.actionRepeat == 1 })
+
+        // The same episode with the controller planning in line, on a model copy of its own.
+        let task = try PushTask(scene: push)
+        let stream = try ObservationStream(scene: push, resolution: model.model.info.height)
+        stream.reset(seed: v.sandbox.seed)
+        let paths = try LatentPaths(model: try model.model.copy(), task: task, frameShape: stream.frameShape)
+        let inLine = PushController(kind: .model, task: task, settings: settings, predictor: paths)
+        var lineActions: [SIMD2<Float>] = [[0, 0]]
+        [Float](repeating: 0, count: 2).withUnsafeBufferPointer { stream.step(action: $0) }
+        try inLine.begin(episode: run.episode, stream: stream)
+        for _ in 1..<12 {
+            let a = try inLine.action(stream: stream)
+            lineActions.append(a)
+            [a.x, a.y].withUnsafeBufferPointer { stream.step(action: $0) }
+            try inLine.observe(stream: stream, action: a)
+        }
+        XCTAssertEqual(windowActions, lineActions)
+        XCTAssertEqual(run.plans, inLine.planMilliseconds.count)
+        XCTAssertEqual(run.lastPlan?.path, inLine.lastPlan?.path)
+        XCTAssertEqual(run.lastPlan?.cost, inLine.lastPlan?.cost)
+        // Leaving goal mode with a plan in flight waits for it; nothing is left running on the model.
+        v.sandbox.step()
+        XCTAssertTrue(run.isPlanning, "observation 13 is followed by a plan made ahead")
+        v.sandbox.stopGoal()
+        XCTAssertNil(v.sandbox.goalRun)
+    }
+
+    /// A window never waits for the planner: while the plan the next step needs is unfinished the frames go on and
+    /// the world holds; once it is ready the world steps again.
+    func testTheWorldHoldsWhileThePlanIsUnfinishedAndTheFramesGoOn() throws {
+        let push = try TestScenes.scene(TestScenes.push)
+        let model = try TrainedModelAdapter(learningFromScratch: push, config: try LiveLearningTests.tinyConfig())
+        let v = try TestScenes.viewer(scene: 1, model: .model(model), width: 640, height: 480)
+        v.sandbox.plannerSettings.samples = 8
+        v.sandbox.plannerSettings.horizon = 2
+        v.sandbox.plannerSettings.iterations = 1
+        v.holdsForPlanner = true
+        try v.sandbox.startGoal(at: SIMD2(14, 5))
+        let run = try XCTUnwrap(v.sandbox.goalRun)
+        // Keep the worker busy, so the plan started after the first observation cannot finish until released.
+        let release = DispatchSemaphore(value: 0)
+        PlanJob.worker.async { release.wait() }
+        for _ in 0..<4 { v.advance(seconds: 1.0 / 60) }
+        XCTAssertEqual(v.sandbox.tick, 1)
+        XCTAssertTrue(run.planPending)
+        for _ in 0..<12 { v.advance(seconds: 1.0 / 60) }
+        XCTAssertEqual(v.sandbox.tick, 1, "the world stepped without its plan")
+        release.signal()
+        try run.finishPlanning()
+        XCTAssertFalse(run.planPending)
+        v.advance(seconds: 1.0 / 60)
+        XCTAssertEqual(v.sandbox.tick, 2, "held for at most one observation interval, the world steps once the plan is in")
+        XCTAssertEqual(run.plans, 1)
     }
 
     /// The goal panel beside the Tab panels, the probe table and the timeline, placing and planning, at every window

@@ -62,6 +62,26 @@ final class ModelAPITests: XCTestCase {
         XCTAssertThrowsError(try m.predict(previous: prev, current: Array(cur.dropLast()), actions: []))
     }
 
+    /// A copy answers every call with the same bits, and shares no weight with the original: training one
+    /// (here: overwriting a weight) leaves the other as it was.
+    func testCopyComputesTheSameBitsAndSharesNoWeights() throws {
+        let (dir, _) = try model()
+        let m = try TrainedModel.load(checkpoint: RunDirectory(dir).lastCheckpoint)   // its own, as this test writes to it
+        let twin = try m.copy()
+        XCTAssertEqual(twin.checkpointSHA256, m.checkpointSHA256)
+        XCTAssertEqual(twin.step, m.step)
+        let frames = Array(ToyBounce.episodes(seeds: [1004], steps: 3).frames)
+        let z = try m.encode(frames: frames), d = m.latentDimension
+        XCTAssertEqual(try twin.encode(frames: frames), z)
+        let prev = Array(z[0..<d]), cur = Array(z[d..<(2 * d)])
+        XCTAssertEqual(try twin.rollout(previous: prev, current: cur, actions: [], steps: 3),
+                       try m.rollout(previous: prev, current: cur, actions: [], steps: 3))
+        XCTAssertEqual(try twin.probeStates(previous: prev, current: cur), try m.probeStates(previous: prev, current: cur))
+        XCTAssertEqual(try twin.decode(latents: cur), try m.decode(latents: cur))
+        for (_, p) in m.network.allParameters { try p.assign(Tensor.zeros(p.shape)) }
+        XCTAssertEqual(try twin.encode(frames: frames), z, "the copy shares a weight with the original")
+    }
+
     func testTruncatedForeignAndOtherArchitectureCheckpointsAreRefused() throws {
         let (dir, _) = try model()
         let bytes = try Data(contentsOf: RunDirectory(dir).lastCheckpoint)
