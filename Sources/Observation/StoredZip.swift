@@ -226,14 +226,22 @@ struct ZipReader {
                 let id = u16(e), len = Int(u16(e + 2))
                 if id == 0x0001 {
                     var q = e + 4
-                    guard e + 4 + len <= extraEnd else { throw fail(name, "zip64 extra field is truncated") }
-                    if usize == StoredZipLayout.max32 { usize = Int(truncatingIfNeeded: u64(q)); q += 8 }
-                    if csize == StoredZipLayout.max32 { csize = Int(truncatingIfNeeded: u64(q)); q += 8 }
-                    if local == StoredZipLayout.max32 { local = Int(truncatingIfNeeded: u64(q)); q += 8 }
+                    let end = e + 4 + len
+                    guard end <= extraEnd else { throw fail(name, "zip64 extra field is truncated") }
+                    // Each 8-byte value is there only for a 32-bit field that says so, and must fit in the field.
+                    func next() throws -> Int {
+                        guard q + 8 <= end else { throw fail(name, "zip64 extra field is shorter than the sizes it must hold") }
+                        defer { q += 8 }
+                        return Int(truncatingIfNeeded: u64(q))
+                    }
+                    if usize == StoredZipLayout.max32 { usize = try next() }
+                    if csize == StoredZipLayout.max32 { csize = try next() }
+                    if local == StoredZipLayout.max32 { local = try next() }
                 }
                 e += 4 + len
             }
-            guard local + 30 <= n, u32(local) == 0x0403_4B50 else { throw fail(name, "local header is missing or damaged") }
+            guard local >= 0, local <= n - 30 else { throw fail(name, "local header offset \(local) lies outside the file (\(n) bytes)") }
+            guard u32(local) == 0x0403_4B50 else { throw fail(name, "local header is missing or damaged") }
             let dataOffset = local + 30 + Int(u16(local + 26)) + Int(u16(local + 28))
             guard csize >= 0, usize >= 0, csize <= n - dataOffset else { throw fail(name, "entry data runs past the end of the file (truncated?)") }
             // Inflating allocates the claimed size first: a 4 GB claim from 4 KB was found by fuzzing.
