@@ -8,9 +8,26 @@ import Foundation
 /// A thread that must keep to one core (a background learner beside a window: see `fanOut`) runs the
 /// same parts in order on itself, so its results are the same bytes either way.
 public enum Parallel {
-    /// Cores available to this process, read once. Work is split into parts by this count, so results depend on
-    /// it and not on `allowedCores` or `fanOut`.
-    public static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// The core count work is split by, read once: `TUMBLE_CORES` when set, else the machine's. Sums split into parts
+    /// (a loss, a weight gradient over a batch) depend on it, so a checkpoint's bytes do, and not on `allowedCores`
+    /// or `fanOut`: `TUMBLE_CORES=2` on any machine splits work as on 2 cores, and so reproduces a 2-core run.
+    public static let cores = (try? coresSetting(ProcessInfo.processInfo.environment)).flatMap { $0 }
+        ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// `TUMBLE_CORES` read strictly: nil when unset, a count in 1…1024, or an error naming the variable.
+    public static func coresSetting(_ environment: [String: String]) throws -> Int? {
+        guard let text = environment["TUMBLE_CORES"] else { return nil }
+        guard let n = Int(text.trimmingCharacters(in: .whitespaces)), (1...1024).contains(n) else {
+            throw SettingError("TUMBLE_CORES: expected a whole number of cores in 1…1024, got \"\(text)\"")
+        }
+        return n
+    }
+
+    /// A bad setting in the environment; the message names it and what was expected.
+    public struct SettingError: Error, CustomStringConvertible {
+        public var description: String
+        init(_ description: String) { self.description = description }
+    }
 
     /// Cores this process may run on: `cores`, or fewer when it is bound to some (taskset, or mpirun binding each
     /// rank to its own core). A process bound to one core should not fan out (`fanOut`).
