@@ -9,6 +9,19 @@ import XCTest
 /// Goal mode (G, `--goal X,Y`): the world model plans the pusher's actions towards a goal for the pushed body, and
 /// the window draws the goal, the plan's imagined path and the planner's numbers.
 final class GoalModeTests: XCTestCase {
+    /// A push scene in the window with a small, untrained model of it, and a planner small enough for tests.
+    private func goalViewer(_ model: TrainedModelAdapter, width: Int = 960, height: Int = 540) throws -> Viewer {
+        let v = try TestScenes.viewer(scene: 1, model: .model(model), width: width, height: height)
+        v.sandbox.plannerSettings.samples = 8
+        v.sandbox.plannerSettings.horizon = 2
+        v.sandbox.plannerSettings.iterations = 1
+        return v
+    }
+
+    private func pushModel() throws -> TrainedModelAdapter {
+        try TrainedModelAdapter(learningFromScratch: try TestScenes.scene(TestScenes.push), config: try LiveLearningTests.tinyConfig())
+    }
+
     func testGoalFlagErrorsNameTheFlagAndWhatWasExpected() throws {
         let push = try TestScenes.scene(TestScenes.push), bounce = try TestScenes.scene(TestScenes.bounce)
         XCTAssertEqual(try GoalOption.parse("14,14", scene: push), SIMD2(14, 14))
@@ -56,12 +69,8 @@ final class GoalModeTests: XCTestCase {
     /// G, a click in the world, then the window runs: the model's planner steers the pusher (not the recording
     /// policy), its imagined path and the goal are drawn, and G leaves goal mode.
     func testHeadlessGoalModePlansStepsAndDrawsThePath() throws {
-        let push = try TestScenes.scene(TestScenes.push)
-        let model = try TrainedModelAdapter(learningFromScratch: push, config: try LiveLearningTests.tinyConfig())
-        let v = try TestScenes.viewer(scene: 1, model: .model(model), width: 1280, height: 720)
-        v.sandbox.plannerSettings.samples = 8
-        v.sandbox.plannerSettings.horizon = 2
-        v.sandbox.plannerSettings.iterations = 1
+        let model = try pushModel()
+        let v = try goalViewer(model, width: 1280, height: 720)
         _ = try v.render()
         SyntheticInput.key(SDLK_g)
         v.pollEvents()
@@ -124,11 +133,8 @@ final class GoalModeTests: XCTestCase {
     /// plans in line (`tumble plan`'s loop) on the same observations: same actions, same plans, same imagined paths.
     func testPlansMadeAheadOnTheWorkerMatchPlanningInLine() throws {
         let push = try TestScenes.scene(TestScenes.push)
-        let model = try TrainedModelAdapter(learningFromScratch: push, config: try LiveLearningTests.tinyConfig())
-        let v = try TestScenes.viewer(scene: 1, model: .model(model), width: 640, height: 480)
-        v.sandbox.plannerSettings.samples = 8
-        v.sandbox.plannerSettings.horizon = 2
-        v.sandbox.plannerSettings.iterations = 1
+        let model = try pushModel()
+        let v = try goalViewer(model, width: 640, height: 480)
         let settings = v.sandbox.plannerSettings
         try v.sandbox.startGoal(at: SIMD2(14, 5))
         let run = try XCTUnwrap(v.sandbox.goalRun)
@@ -171,12 +177,8 @@ final class GoalModeTests: XCTestCase {
     /// A window never waits for the planner: while the plan the next step needs is unfinished the frames go on and
     /// the world holds; once it is ready the world steps again.
     func testTheWorldHoldsWhileThePlanIsUnfinishedAndTheFramesGoOn() throws {
-        let push = try TestScenes.scene(TestScenes.push)
-        let model = try TrainedModelAdapter(learningFromScratch: push, config: try LiveLearningTests.tinyConfig())
-        let v = try TestScenes.viewer(scene: 1, model: .model(model), width: 640, height: 480)
-        v.sandbox.plannerSettings.samples = 8
-        v.sandbox.plannerSettings.horizon = 2
-        v.sandbox.plannerSettings.iterations = 1
+        let model = try pushModel()
+        let v = try goalViewer(model, width: 640, height: 480)
         v.holdsForPlanner = true
         try v.sandbox.startGoal(at: SIMD2(14, 5))
         let run = try XCTUnwrap(v.sandbox.goalRun)
@@ -199,13 +201,9 @@ final class GoalModeTests: XCTestCase {
     /// The goal panel beside the Tab panels, the probe table and the timeline, placing and planning, at every window
     /// size: no text overlaps, all of it inside the window.
     func testGoalPanelTextKeepsApartFromTheOtherPanelsAtEverySize() throws {
-        let push = try TestScenes.scene(TestScenes.push)
-        let model = try TrainedModelAdapter(learningFromScratch: push, config: try LiveLearningTests.tinyConfig())
+        let model = try pushModel()
         for (w, h) in TextLayoutTests.sizes {
-            let v = try TestScenes.viewer(scene: 1, model: .model(model), width: w, height: h)
-            v.sandbox.plannerSettings.samples = 8
-            v.sandbox.plannerSettings.horizon = 2
-            v.sandbox.plannerSettings.iterations = 1
+            let v = try goalViewer(model, width: w, height: h)
             v.toggleGoalMode()
             XCTAssertTrue(v.placingGoal)
             v.showPanels = true
@@ -235,12 +233,8 @@ final class GoalModeTests: XCTestCase {
 
     /// Esc leaves goal mode instead of closing the window; a reset keeps the goal and the controller begins again.
     func testEscLeavesGoalModeAndResetKeepsTheGoal() throws {
-        let push = try TestScenes.scene(TestScenes.push)
-        let model = try TrainedModelAdapter(learningFromScratch: push, config: try LiveLearningTests.tinyConfig())
-        let v = try TestScenes.viewer(scene: 1, model: .model(model))
-        v.sandbox.plannerSettings.samples = 8
-        v.sandbox.plannerSettings.horizon = 2
-        v.sandbox.plannerSettings.iterations = 1
+        let model = try pushModel()
+        let v = try goalViewer(model)
         try v.sandbox.startGoal(at: SIMD2(4, 15))
         for _ in 0..<3 { v.stepWorld() }
         XCTAssertEqual(v.sandbox.goalRun?.started, true)
