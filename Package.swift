@@ -82,7 +82,7 @@ let package = Package(
 if Context.environment["TUMBLE_FUZZ"] != nil {
     package.targets.append(.executableTarget(
         name: "tumble-fuzz",
-        dependencies: ["Common", "Physics", "Observation", "Tensor", "WorldModel"],
+        dependencies: ["Common", "Physics", "Observation", "Tensor", "WorldModel", "Planning"],
         path: "Fuzz/Sources",
         swiftSettings: [.unsafeFlags(["-parse-as-library"])]
     ))

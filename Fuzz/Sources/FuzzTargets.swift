@@ -2,6 +2,7 @@ import Common
 import Foundation
 @testable import Observation
 @testable import Physics
+@testable import Planning
 @testable import Tensor
 @testable import WorldModel
 
@@ -51,6 +52,10 @@ enum FuzzTarget: String, CaseIterable {
             guard let json = try? JSONValue.parse(data) else { return }
             _ = try? EvaluationRun.request(from: json, file: "fuzz.json")
             _ = ReportVerifier().compare(stored: json, rerun: json)
+            // A plan report (`tumble plan --verify`): its inputs, and the comparison without wall-clock times.
+            _ = try? PlanReportInputs.request(from: json, file: "fuzz.json")
+            let untimed = PlanReport.withoutTiming(json)
+            _ = ReportVerifier().compare(stored: untimed, rerun: untimed)
         }
     }
 }
