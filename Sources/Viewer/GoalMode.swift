@@ -72,7 +72,7 @@ final class GoalRun {
         guard let job = inFlight else { return }
         inFlight = nil
         job.wait()
-        try collect(states: inFlightStates)
+        inFlightStates.withUnsafeBufferPointer { collect(states: $0) }
         if let error = job.error { throw error }
     }
 
@@ -82,12 +82,12 @@ final class GoalRun {
         guard !reached else { return .zero }
         try finishPlanning()
         let a = try controller.action(stream: stream)
-        try collect(states: Array(states))
+        collect(states: states)
         return a
     }
 
     /// Counts plans the controller made since the last call, and copies out the latest for drawing.
-    private func collect(states: [Float]) throws {
+    private func collect(states: UnsafeBufferPointer<Float>) {
         let made = controller.planMilliseconds
         guard made.count > countedPlans else { return }
         for ms in made[countedPlans...] { plans += 1; planMilliseconds += ms }
