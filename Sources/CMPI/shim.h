@@ -9,7 +9,9 @@ static inline MPI_Op tumble_mpi_sum(void) { return MPI_SUM; }
 static inline MPI_Errhandler tumble_mpi_errors_return(void) { return MPI_ERRORS_RETURN; }
 static inline void *tumble_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline int tumble_mpi_success(void) { return MPI_SUCCESS; }
-static inline int tumble_mpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static inline int tumble_mpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 static inline MPI_Info tumble_mpi_info_null(void) { return MPI_INFO_NULL; }
 static inline int tumble_mpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
+static inline MPI_Status *tumble_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline MPI_Request tumble_mpi_request_null(void) { return MPI_REQUEST_NULL; }
+static inline int tumble_mpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }

@@ -7,7 +7,7 @@ extension BenchSuite {
     static var allreduce: BenchSuite { BenchSuite(name: "allreduce", run: AllreduceBench.run) }
 }
 
-/// `MPI_Allreduce` of exactly the buffer `tumble train` exchanges each step, for the shipped and the reference
+/// The gradient exchange `tumble train` runs each step (its two allreduces, `GradientExchange`), for the shipped and the reference
 /// configs on bounce. Outside MPI the suite starts `mpirun -np 2` on this binary (`tumble bench --only allreduce`),
 /// which measures under MPI and prints its figures as JSON for this process to report.
 enum AllreduceBench {
@@ -36,14 +36,14 @@ enum AllreduceBench {
     }
 
     static let units: [String: String] = [
-        "allreduce_gb_per_s": "GB/s, 2 local ranks, the reference config's gradient buffer (bytes / time per allreduce)",
-        "allreduce_ms.default": "ms per step's allreduce, shipped config (2 local ranks)",
-        "allreduce_ms.reference": "ms per step's allreduce, reference config (2 local ranks)",
+        "allreduce_gb_per_s": "GB/s, 2 local ranks, the reference config's step exchange (bytes / time per exchange)",
+        "allreduce_ms.default": "ms per step's gradient exchange (both allreduces), shipped config (2 local ranks)",
+        "allreduce_ms.reference": "ms per step's gradient exchange (both allreduces), reference config (2 local ranks)",
         "allreduce_bytes.default": "bytes each rank sends per step, shipped config",
         "allreduce_bytes.reference": "bytes each rank sends per step, reference config",
     ]
 
-    /// Under mpirun: times `rounds` allreduces of each config's buffer (after a warm-up); rank 0's figures.
+    /// Under mpirun: times `rounds` of each config's step exchange, both buckets (after a warm-up); rank 0's figures.
     static func measure(_ ranks: Ranks) throws -> [BenchFigure] {
         let data = try DataDescription(scene: Scene.load("bounce"))
         var figures: [BenchFigure] = []
@@ -51,13 +51,7 @@ enum AllreduceBench {
             guard let url = shippedAsset(file) else {
                 throw ValidationErrorPassthrough(message: "tumble bench --only allreduce needs \(file) from the checkout; run it from there")
             }
-            let bytes = try gradientAllreduceBytes(config: TrainingConfig(contentsOf: url), data: data)
-            var buffer = [Float](repeating: 1, count: bytes / 4)
-            for _ in 0..<10 { try ranks.sum(&buffer, what: "the allreduce bench") }
-            try ranks.barrier("the allreduce bench")
-            let start = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<rounds { try ranks.sum(&buffer, what: "the allreduce bench") }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(rounds)
+            let (bytes, seconds) = try timeGradientExchange(config: TrainingConfig(contentsOf: url), data: data, ranks: ranks, rounds: rounds)
             figures.append(BenchFigure(key: "allreduce_bytes.\(name)", value: Double(bytes), unit: units["allreduce_bytes.\(name)"]!))
             figures.append(BenchFigure(key: "allreduce_ms.\(name)", value: seconds * 1000, unit: units["allreduce_ms.\(name)"]!))
             if name == "reference" {

@@ -12,7 +12,7 @@ struct TrainCommand: ParsableCommand {
 
         --resume continues a stopped run to the same result as an uninterrupted one, on the data named in run.json; it refuses a config that differs from the run's, and a --scene/--data that names other data. --report rewrites report.html from the run's metrics and last checkpoint, also while the run trains.
 
-        Under `mpirun -np K` or `srun --mpi=pmix` it trains data-parallel: each rank computes 1/K of every batch, one allreduce a step averages the gradients, rank 0 writes the run. The run directory and data must be at the same path on every node. TUMBLE_MPI_TIMEOUT (seconds, default 300) bounds a rank's wait for the others; SIGUSR1 to mpirun (which forwards it) stops every rank after the same step, checkpointed.
+        Under `mpirun -np K` or `srun --mpi=pmix` it trains data-parallel: each rank computes 1/K of every batch, two allreduces a step average the gradients (the probe's and decoder's while the main backward runs, then the rest), rank 0 writes the run. The run directory and data must be at the same path on every node. TUMBLE_MPI_TIMEOUT (seconds, default 300) bounds a rank's wait for the others; SIGUSR1 to mpirun (which forwards it) stops every rank after the same step, checkpointed.
 
         Examples:
           tumble train --scene bounce --out runs/bounce --minutes 15

@@ -48,6 +48,7 @@ final class DataParallelTrainTests: XCTestCase {
         XCTAssertEqual(meta["ranks"], "2")
         let log = try String(contentsOf: dir.appendingPathComponent("A/train.log"), encoding: .utf8)
         XCTAssertTrue(log.contains("data-parallel: 2 ranks"), log)
+        XCTAssertTrue(log.contains("started before the main backward") && log.contains("heads' allreduce done within the backward in"), log)
 
         // Stopped at step 3 and resumed on 2 ranks: the uninterrupted run's bytes.
         XCTAssertSucceeded(try mpi(2, Self.train + ["--out", "C", "--steps", "3"], in: dir), "2-rank run to step 3")

@@ -20,7 +20,9 @@ struct StepLosses {
 enum Objective {
     /// With `ranks` in parallel, `batch` is this rank's share of the global batch and the losses are this rank's
     /// part: averaging the ranks' gradients gives the global batch's (`Objective+Ranks.swift`).
-    static func run(network: WorldNetwork, batch: EpisodeBatch, rng: inout RNG, ranks: Ranks = .single) throws -> (StepLosses, Tensor) {
+    /// With `overlap`, the heads' backward runs first and their gradients' sum moves on during the main backward.
+    static func run(network: WorldNetwork, batch: EpisodeBatch, rng: inout RNG, ranks: Ranks = .single,
+                    overlap: GradientExchange? = nil) throws -> (StepLosses, Tensor) {
         let config = network.config
         let b = batch.episodes, t = batch.layout.steps, m = b * t
         let x = batch.frames.withUnsafeBufferPointer { network.input(frames: $0, count: m) }
@@ -52,6 +54,15 @@ enum Objective {
         losses.probe = Double(try probe.item())
         losses.decoder = Double(try decoded.item())
 
+        if let overlap {
+            // The heads' graph and the main one share no tensor that needs a gradient: two backward passes give
+            // every parameter the gradient one pass over their sum gives.
+            try (probe + decoded).backward()
+            try overlap.startHeads()
+            Profiler.enter("backward")
+            try jepa.backward()
+            return (losses, z.detached())
+        }
         let total = try jepa + probe + decoded
         Profiler.enter("backward")
         try total.backward()

@@ -19,11 +19,13 @@ public final class Ranks: @unchecked Sendable {
     public let timeout: Double
     private let comm: MPI_Comm?
     private let watchdog: Watchdog?
+    /// Whether MPI allows a second thread to call it while this one does not (a pending sum's progress thread).
+    private let serialized: Bool
 
     /// A plain run: one process, no MPI.
     public static let single = Ranks()
 
-    private init() { rank = 0; count = 1; local = 1; timeout = .infinity; comm = nil; watchdog = nil }
+    private init() { rank = 0; count = 1; local = 1; timeout = .infinity; comm = nil; watchdog = nil; serialized = false }
 
     public var isLeader: Bool { rank == 0 }
     public var isParallel: Bool { comm != nil && count > 1 }
@@ -54,8 +56,10 @@ public final class Ranks: @unchecked Sendable {
     }
 
     private init(timeout: Double) throws {
+        // Serialized: a pending sum's progress thread calls MPI while the main thread computes, never both at once.
         var provided: Int32 = 0
-        try Self.check(MPI_Init_thread(nil, nil, tumble_mpi_thread_funneled(), &provided), "MPI_Init_thread")
+        try Self.check(MPI_Init_thread(nil, nil, tumble_mpi_thread_serialized(), &provided), "MPI_Init_thread")
+        serialized = provided >= tumble_mpi_thread_serialized()
         let world = tumble_mpi_comm_world()
         try Self.check(MPI_Comm_set_errhandler(world, tumble_mpi_errors_return()), "MPI_Comm_set_errhandler")
         var r: Int32 = 0, n: Int32 = 0
@@ -84,6 +88,69 @@ public final class Ranks: @unchecked Sendable {
         try Self.check(code, "MPI_Allreduce (\(what))")
     }
 
+    /// Starts summing `count` floats at `buffer` element-wise over every rank, in place (`MPI_Iallreduce`), and
+    /// returns at once; nil for a plain run. The buffer must stay put, and this thread make no other MPI call, until
+    /// `PendingSum.wait` returns. The same K and count give the same algorithm, so the same bytes, as `sum` does.
+    public func startSum(_ buffer: UnsafeMutablePointer<Float>, count n: Int, what: String) throws -> PendingSum? {
+        guard let comm, count > 1 else { return nil }
+        var request = tumble_mpi_request_null()
+        try Self.check(MPI_Iallreduce(tumble_mpi_in_place(), buffer, Int32(n), tumble_mpi_float(), tumble_mpi_sum(), comm, &request),
+                       "MPI_Iallreduce (\(what))")
+        return PendingSum(request: request, what: what, watchdog: watchdog!, poll: serialized)
+    }
+
+    /// A sum in flight. Open MPI moves a non-blocking collective on only inside MPI calls, so a thread polls it
+    /// (`MPI_Test` every 100 µs, sleeping between) while the caller computes: that is what lets the transfer
+    /// overlap the computation even through a long op. Without MPI_THREAD_SERIALIZED it moves on in `wait` only.
+    public final class PendingSum: @unchecked Sendable {
+        private var request: MPI_Request?
+        private let what: String
+        private let watchdog: Watchdog
+        private let lock = NSLock()
+        private var complete = false, stop = false, failure: Int32?
+        private let polled = DispatchSemaphore(value: 0)
+        private let polling: Bool
+
+        fileprivate init(request: MPI_Request?, what: String, watchdog: Watchdog, poll: Bool) {
+            self.request = request; self.what = what; self.watchdog = watchdog; polling = poll
+            guard poll else { return }
+            let thread = Thread { [self] in self.poll() }
+            thread.name = "tumble-mpi-progress"
+            thread.start()
+        }
+
+        private func poll() {
+            while true {
+                lock.lock()
+                if !stop {
+                    var done: Int32 = 0
+                    let code = MPI_Test(&request, &done, tumble_mpi_status_ignore())
+                    if code != tumble_mpi_success() { failure = code } else if done != 0 { complete = true }
+                }
+                let over = stop || complete || failure != nil
+                lock.unlock()
+                if over { break }
+                usleep(100)
+            }
+            polled.signal()
+        }
+
+        /// Waits until every rank's part has arrived (under the watchdog); returns whether it had already.
+        @discardableResult
+        public func wait() throws -> Bool {
+            if polling {
+                lock.lock(); stop = true; lock.unlock()
+                polled.wait()                              // the poller makes no MPI call from here on
+            }
+            if let failure { try Ranks.check(failure, "MPI_Test (\(what))") }
+            if complete { return true }
+            watchdog.begin(what)
+            defer { watchdog.end() }
+            try Ranks.check(MPI_Wait(&request, tumble_mpi_status_ignore()), "MPI_Wait (\(what))")
+            return false
+        }
+    }
+
     /// Waits for every rank (`MPI_Barrier`), under the watchdog.
     public func barrier(_ what: String) throws {
         guard let comm, count > 1 else { return }
@@ -98,7 +165,7 @@ public final class Ranks: @unchecked Sendable {
         MPI_Finalize()
     }
 
-    private static func check(_ code: Int32, _ call: String) throws {
+    fileprivate static func check(_ code: Int32, _ call: String) throws {
         guard code != tumble_mpi_success() else { return }
         var text = [CChar](repeating: 0, count: Int(tumble_mpi_max_error_string()) + 1)
         var length: Int32 = 0
@@ -109,7 +176,7 @@ public final class Ranks: @unchecked Sendable {
 
 /// Ends the process when its rank has waited longer than `timeout` in one collective: a peer that died
 /// without the launcher noticing, or one that hangs, would otherwise keep every other rank waiting forever.
-private final class Watchdog: @unchecked Sendable {
+fileprivate final class Watchdog: @unchecked Sendable {
     private let lock = NSLock()
     private var since: Date?
     private var what = ""

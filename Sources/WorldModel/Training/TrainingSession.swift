@@ -90,7 +90,7 @@ final class TrainingSession {
         let trainable = network.online.reduce(0) { $0 + $1.tensor.count }, heads = network.heads.parameters.reduce(0) { $0 + $1.tensor.count }
         func counted(_ n: Int) -> String { "\(n) rank\(n == 1 ? "" : "s")" }
         if ranks.usesMPI {
-            progress.log("data-parallel: \(counted(ranks.count)) (\(ranks.local) on this machine), \(share) of \(config.batchClips) clips each, \(exchange.map { "\($0.bytes) bytes" } ?? "no") allreduce a step")
+            progress.log("data-parallel: \(counted(ranks.count)) (\(ranks.local) on this machine), \(share) of \(config.batchClips) clips each, \(exchange.map { "\($0.bytes) bytes (heads \($0.headsCount * 4), started before the main backward)" } ?? "no") allreduced a step")
         }
         if let resumed, resumed.ranks != ranks.count {
             progress.log("the checkpoint was written by \(counted(resumed.ranks)), this run has \(counted(ranks.count)): the same batches continue, their sums in another order (not byte-identical to continuing on \(counted(resumed.ranks)))")
@@ -106,11 +106,11 @@ final class TrainingSession {
         pending = nil
         Profiler.endSpan("next batch")
         let exchangeStep: ((inout StepLosses) throws -> Void)? = exchange.map { exchange in
-            { [self] losses in votes = try exchange.exchange(losses: &losses, votes: localVotes()) }
+            { [self] losses in votes = try exchange.finish(losses: &losses, votes: localVotes()) }
         }
         let outcome = try TrainingStep.full(network: network, optimizers: optimizers, batch: batch,
                                             learningRate: config.learningRate(at: step), momentumStep: step, rng: &tensorRNG,
-                                            ranks: ranks, exchange: exchangeStep)
+                                            ranks: ranks, overlap: exchange, exchange: exchangeStep)
         if let refusal = outcome.refusal {
             let l = outcome.losses
             let kept = FileManager.default.fileExists(atPath: run.lastCheckpoint.path)
@@ -147,7 +147,8 @@ final class TrainingSession {
         ])
         progress.log(String(format: "step %d/%d  loss %.5f (pred %.5f roll %.5f reg %.4f)  probe %.4f  dec %.5f  std %.3g (min %.3g)  rank %.1f  %.0f frames/s",
                             step, config.steps, losses.jepa, losses.prediction, losses.rollout, losses.regulariser, losses.probe, losses.decoder,
-                            stats.stdMean, stats.stdMin, stats.effectiveRank, windowRate))
+                            stats.stdMean, stats.stdMin, stats.effectiveRank, windowRate)
+                     + (exchange.map { "  heads' allreduce done within the backward in \($0.overlapped)/\($0.steps) steps" } ?? ""))
     }
 
     /// Writes `step-N.safetensors` and `last.safetensors`. The final one first refits the read-out on fresh

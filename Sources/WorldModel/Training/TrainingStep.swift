@@ -45,14 +45,15 @@ enum TrainingStep {
 
     /// The full objective (`Objective.run`): encoder, predictor, heads; then the EMA target follows the
     /// encoder with the momentum of update number `momentumStep`. In a data-parallel run `batch` is this rank's
-    /// share and `exchange` averages the gradients and losses over the ranks before anything uses them.
+    /// share; `overlap` starts the heads' gradient sum during the backward and `exchange` averages the gradients and
+    /// losses over the ranks before anything uses them.
     static func full(network: WorldNetwork, optimizers: Optimizers, batch: EpisodeBatch, learningRate: Double,
-                     momentumStep: Int, rng: inout RNG, ranks: Ranks = .single,
+                     momentumStep: Int, rng: inout RNG, ranks: Ranks = .single, overlap: GradientExchange? = nil,
                      exchange: ((inout StepLosses) throws -> Void)? = nil) throws -> Outcome {
         Profiler.enter("forward")
         optimizers.main.learningRate = Float(learningRate)
         network.zeroGrad()
-        var (losses, latents) = try Objective.run(network: network, batch: batch, rng: &rng, ranks: ranks)
+        var (losses, latents) = try Objective.run(network: network, batch: batch, rng: &rng, ranks: ranks, overlap: overlap)
         try exchange?(&losses)
         Profiler.enter("optimiser")
         let norm = optimizers.clipMain(maxNorm: network.config.gradClip)
