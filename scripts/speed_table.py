@@ -25,8 +25,8 @@ ROWS = [
     ("view_frame_ms_model_every_frame", 1, "ms per window frame with the model run in every frame"),
     ("view_frames_per_s", 0, "frames/s implied by `view_frame_ms` (a 60 Hz display needs 60)"),
     ("view_frame_ms_masks_panels", 1, "ms per window frame with the masks overlay (M) and the panels (Tab) on"),
-    ("allreduce_gb_per_s", 2, "GB/s, one gradient allreduce between 2 local ranks (reference config's buffer)"),
-    ("allreduce_ms.default", 2, "ms per step's allreduce, shipped config, 2 local ranks"),
+    ("allreduce_gb_per_s", 2, "GB/s, a step's gradient exchange between 2 local ranks (reference config)"),
+    ("allreduce_ms.default", 2, "ms per step's gradient exchange (both allreduces), shipped config, 2 local ranks"),
 ]
 
 

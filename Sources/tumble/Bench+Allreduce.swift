@@ -41,6 +41,8 @@ enum AllreduceBench {
         "allreduce_ms.reference": "ms per step's gradient exchange (both allreduces), reference config (2 local ranks)",
         "allreduce_bytes.default": "bytes each rank sends per step, shipped config",
         "allreduce_bytes.reference": "bytes each rank sends per step, reference config",
+        "allreduce_heads_bytes.default": "of those, the probe's and decoder's, summed while the main backward runs, shipped config",
+        "allreduce_heads_bytes.reference": "of those, the probe's and decoder's, summed while the main backward runs, reference config",
     ]
 
     /// Under mpirun: times `rounds` of each config's step exchange, both buckets (after a warm-up); rank 0's figures.
@@ -51,8 +53,9 @@ enum AllreduceBench {
             guard let url = shippedAsset(file) else {
                 throw ValidationErrorPassthrough(message: "tumble bench --only allreduce needs \(file) from the checkout; run it from there")
             }
-            let (bytes, seconds) = try timeGradientExchange(config: TrainingConfig(contentsOf: url), data: data, ranks: ranks, rounds: rounds)
+            let (bytes, headsBytes, seconds) = try timeGradientExchange(config: TrainingConfig(contentsOf: url), data: data, ranks: ranks, rounds: rounds)
             figures.append(BenchFigure(key: "allreduce_bytes.\(name)", value: Double(bytes), unit: units["allreduce_bytes.\(name)"]!))
+            figures.append(BenchFigure(key: "allreduce_heads_bytes.\(name)", value: Double(headsBytes), unit: units["allreduce_heads_bytes.\(name)"]!))
             figures.append(BenchFigure(key: "allreduce_ms.\(name)", value: seconds * 1000, unit: units["allreduce_ms.\(name)"]!))
             if name == "reference" {
                 figures.append(BenchFigure(key: "allreduce_gb_per_s", value: Double(bytes) / seconds / 1e9, unit: units["allreduce_gb_per_s"]!))

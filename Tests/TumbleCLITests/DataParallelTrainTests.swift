@@ -93,6 +93,12 @@ final class DataParallelTrainTests: XCTestCase {
         let bytes = try XCTUnwrap(object["allreduce_bytes"] as? [String: Double], r.stdout)
         XCTAssertGreaterThan(bytes["reference"] ?? 0, bytes["default"] ?? .infinity, "the reference model is the larger")
         XCTAssertEqual((bytes["default"] ?? 1).truncatingRemainder(dividingBy: 4), 0, "float32 gradients")
+        // The shipped config's probe and decoder hold 315,907 floats, its encoder and predictor 9,130 (+ 9 for losses
+        // and votes): the heads' bucket, summed during the backward, is most of the bytes.
+        let heads = try XCTUnwrap(object["allreduce_heads_bytes"] as? [String: Double], r.stdout)
+        XCTAssertEqual(heads["default"], 315_907 * 4, r.stdout)
+        XCTAssertEqual(bytes["default"], (315_907 + 9_130 + 9) * 4, r.stdout)
+        XCTAssertLessThan(heads["reference"] ?? .infinity, bytes["reference"] ?? 0)
     }
 
     /// Every rank refuses the same diverging step (losses are averaged first); rank 0 writes the page and all exit.

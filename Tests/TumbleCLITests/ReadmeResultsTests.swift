@@ -250,6 +250,17 @@ final class ReadmeResultsTests: XCTestCase {
         }
     }
 
+    /// The "Scaling on paper" table is `scripts/scaling_table.py`'s, from docs/bench.json, line for line.
+    func testScalingTableIsTheCostModelOnTheRecordedBench() throws {
+        let python = try XCTUnwrap(TumbleProcess.python, "python3 is needed to print the scaling table")
+        let r = try TumbleProcess.run(python, ["scripts/scaling_table.py"], in: TumbleProcess.packageRoot)
+        XCTAssertSucceeded(r, "python3 scripts/scaling_table.py")
+        let rows = r.stdout.split(separator: "\n").filter { $0.hasPrefix("| ") }
+        XCTAssertEqual(rows.count, 7, "the header and six rows: \(r.stdout)")
+        let readme = try ReadmeTests.readme()
+        for row in rows { XCTAssertTrue(readme.contains(row + "\n"), "README lacks the scaling row: \(row)") }
+    }
+
     /// The checkpoint in Assets/ is the one both reports were made with, and the README names it.
     func testShippedCheckpointHashesToTheReportsSHA256() throws {
         let sha = try XCTUnwrap(["/usr/bin/sha256sum", "/bin/sha256sum"].first { FileManager.default.isExecutableFile(atPath: $0) },

@@ -124,7 +124,8 @@ public func gradientAllreduceBytes(config: TrainingConfig, data: DataDescription
 /// Bytes and seconds of one step's exchange for `config` on `data` between `ranks` (`tumble bench`): the code a
 /// data-parallel step runs, the heads' sum started and then the main allreduce, with no backward in between to
 /// hide the first, so the whole transfer is timed. Mean over `rounds` after a warm-up.
-public func timeGradientExchange(config: TrainingConfig, data: DataDescription, ranks: Ranks, rounds: Int) throws -> (bytes: Int, seconds: Double) {
+public func timeGradientExchange(config: TrainingConfig, data: DataDescription, ranks: Ranks, rounds: Int) throws
+    -> (bytes: Int, headsBytes: Int, seconds: Double) {
     let network = try WorldNetwork(config: config, info: ModelInfo(data: data))
     let exchange = GradientExchange(ranks: ranks, network: network, optimizers: Optimizers(network: network, config: config))
     var losses = StepLosses()
@@ -135,5 +136,5 @@ public func timeGradientExchange(config: TrainingConfig, data: DataDescription, 
         try exchange.startHeads()
         _ = try exchange.finish(losses: &losses, votes: .init())
     }
-    return (exchange.bytes, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(rounds))
+    return (exchange.bytes, exchange.headsCount * MemoryLayout<Float>.size, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(rounds))
 }
