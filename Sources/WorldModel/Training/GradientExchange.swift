@@ -58,6 +58,13 @@ final class GradientExchange {
         Profiler.endSpan("MPI_Iallreduce heads")
     }
 
+    /// The step failed between `startHeads` and `finish`: the heads' sum is left unfinished, and its progress
+    /// thread stops, so no MPI call races whatever the failing rank does next.
+    func abandon() {
+        pending?.stopPolling()
+        pending = nil; started = false
+    }
+
     /// Replaces this rank's gradients and `losses` by the average over the ranks; returns the votes of all.
     func finish(losses: inout StepLosses, votes: Votes) throws -> Votes {
         if !started { try startHeads() }
@@ -66,9 +73,8 @@ final class GradientExchange {
         if try pending?.wait() == true { overlapped += 1 }
         pending = nil; started = false
         Profiler.endSpan("MPI_Wait heads")
-        var offset = 0
         mainBuffer.withUnsafeMutableBufferPointer { pack(main, into: $0.baseAddress!) }
-        offset = mainCount - Self.lossTerms - 2
+        let offset = mainCount - Self.lossTerms - 2
         let terms = [losses.jepa, losses.prediction, losses.rollout, losses.regulariser, losses.inverseDynamics, losses.probe, losses.decoder]
         for (i, v) in terms.enumerated() { mainBuffer[offset + i] = Float(v) }
         mainBuffer[offset + Self.lossTerms] = votes.time ? 1 : 0
@@ -113,12 +119,6 @@ final class GradientExchange {
             offset += n
         }
     }
-}
-
-/// Bytes of one step's gradient allreduces for `config` on `data` (`tumble bench`, the README's cost model).
-public func gradientAllreduceBytes(config: TrainingConfig, data: DataDescription) throws -> Int {
-    let network = try WorldNetwork(config: config, info: ModelInfo(data: data))
-    return GradientExchange(ranks: .single, network: network, optimizers: Optimizers(network: network, config: config)).bytes
 }
 
 /// Bytes and seconds of one step's exchange for `config` on `data` between `ranks` (`tumble bench`): the code a

@@ -60,7 +60,7 @@ enum Objective {
             try (probe + decoded).backward()
             try overlap.startHeads()
             Profiler.enter("backward")
-            try jepa.backward()
+            do { try jepa.backward() } catch { overlap.abandon(); throw error }
             return (losses, z.detached())
         }
         let total = try jepa + probe + decoded

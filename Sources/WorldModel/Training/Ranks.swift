@@ -135,13 +135,17 @@ public final class Ranks: @unchecked Sendable {
             polled.signal()
         }
 
+        /// Stops the progress thread; it makes no MPI call once this returns.
+        public func stopPolling() {
+            guard polling else { return }
+            lock.lock(); let running = !stop; stop = true; lock.unlock()
+            if running { polled.wait() }
+        }
+
         /// Waits until every rank's part has arrived (under the watchdog); returns whether it had already.
         @discardableResult
         public func wait() throws -> Bool {
-            if polling {
-                lock.lock(); stop = true; lock.unlock()
-                polled.wait()                              // the poller makes no MPI call from here on
-            }
+            stopPolling()
             if let failure { try Ranks.check(failure, "MPI_Test (\(what))") }
             if complete { return true }
             watchdog.begin(what)
