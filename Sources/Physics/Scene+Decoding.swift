@@ -76,16 +76,7 @@ extension Scene.RandomRange: Decodable {
         self.init(lo, hi)
     }
 
-    public func encode(to encoder: Encoder) throws {
-        if lower == upper {
-            var c = encoder.singleValueContainer()
-            try c.encode(lower)
-        } else {
-            var c = encoder.unkeyedContainer()
-            try c.encode(lower)
-            try c.encode(upper)
-        }
-    }
+    public func encode(to encoder: Encoder) throws { try encodeRange(lower, upper, to: encoder) }
 }
 
 extension Scene.CountRange: Decodable {
@@ -104,15 +95,18 @@ extension Scene.CountRange: Decodable {
         self.init(lo, hi)
     }
 
-    public func encode(to encoder: Encoder) throws {
-        if lower == upper {
-            var c = encoder.singleValueContainer()
-            try c.encode(lower)
-        } else {
-            var c = encoder.unkeyedContainer()
-            try c.encode(lower)
-            try c.encode(upper)
-        }
+    public func encode(to encoder: Encoder) throws { try encodeRange(lower, upper, to: encoder) }
+}
+
+/// A range as scene files write it: the value alone when fixed, else `[low, high]` (what both ranges' decoders read).
+private func encodeRange<T: Encodable & Equatable>(_ lower: T, _ upper: T, to encoder: Encoder) throws {
+    if lower == upper {
+        var c = encoder.singleValueContainer()
+        try c.encode(lower)
+    } else {
+        var c = encoder.unkeyedContainer()
+        try c.encode(lower)
+        try c.encode(upper)
     }
 }
 
