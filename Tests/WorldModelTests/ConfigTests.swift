@@ -114,4 +114,26 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(reference.encoderChannels, [32, 64, 64, 128])
         XCTAssertEqual(reference.batchClips, 32)
     }
+
+    func testShippedModelsStoredConfigsAreWrittenAgainByteForByte() throws {
+        // A stored config is part of a checkpoint's bytes: the writer must give every shipped model's text back as it
+        // is stored, so its recipe still trains to the same bytes after options are added.
+        let assets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Assets")
+        let models = try FileManager.default.contentsOfDirectory(at: assets.appendingPathComponent("models"), includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "safetensors" } + [assets.appendingPathComponent("default-model.safetensors")]
+        XCTAssertGreaterThanOrEqual(models.count, 6)
+        for url in models {
+            let stored = try ModelCheckpoint.readContents(url)
+            XCTAssertEqual(stored.config.yaml, stored.metadata["config"], url.lastPathComponent)
+        }
+    }
+
+    func testLaterOptionsAreStoredOnlyWhenSet() throws {
+        XCTAssertFalse(TrainingConfig().yaml.contains("contacts"))
+        var config = TrainingConfig()
+        try config.override(["model.predictor.contacts=true", "model.predictor.action_maps=actor"])
+        XCTAssertTrue(config.yaml.contains("    action_maps: actor\n    contacts: true\n"), config.yaml)
+        XCTAssertEqual(try TrainingConfig(yaml: config.yaml, source: "contacts.yaml"), config)
+    }
 }

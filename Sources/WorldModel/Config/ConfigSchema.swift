@@ -58,6 +58,9 @@ struct ConfigEntry: Sendable {
     var doc: String
     /// Keys that only say how long this invocation runs or how often it reports; they may change on `--resume`.
     var resumable: Bool = false
+    /// False for options added after the shipped models were trained: a stored config holds them only when set, so
+    /// those models' recipes still train to the same bytes.
+    var storedWhenDefault: Bool = true
 }
 
 /// Error in a config file, a `--set` override or a checkpoint's stored config.

@@ -144,11 +144,12 @@ public struct TrainingConfig: Equatable, Sendable {
 
     // MARK: Canonical text
 
-    /// The resolved config as YAML, keys in schema order, nested by section. Parses back to an equal config.
+    /// The resolved config as YAML, keys in schema order, nested by section. Parses back to an equal config. Options
+    /// added after the shipped models were trained appear only when set (`ConfigEntry.storedWhenDefault`).
     public var yaml: String {
         var out = "# Tumble training configuration (resolved: every key, defaults filled in)\n"
         var openPath: [String] = []
-        for entry in Self.schema {
+        for entry in Self.schema where entry.storedWhenDefault || values[entry.key] != entry.defaultValue {
             let parts = entry.key.split(separator: ".").map(String.init)
             let parents = Array(parts.dropLast())
             var common = 0
