@@ -31,6 +31,8 @@ final class GradientTests: XCTestCase {
         try GradCheck.check("sigmoid", [x]) { try $0[0].sigmoid() }
         try GradCheck.check("exp", [x]) { try $0[0].exp() }
         try GradCheck.check("square", [x]) { try $0[0].square() }
+        try GradCheck.check("sin", [x]) { try $0[0].sin() }
+        try GradCheck.check("cos", [x]) { try $0[0].cos() }
         try GradCheck.check("clamp", [x]) { try $0[0].clamp(min: -0.55, max: 0.45) }
         let p = GradCheck.input([3, 6], &rng, lo: 0.5, hi: 2)
         try GradCheck.check("log", [p]) { try $0[0].log() }

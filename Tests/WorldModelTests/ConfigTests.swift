@@ -135,5 +135,7 @@ final class ConfigTests: XCTestCase {
         try config.override(["model.predictor.contacts=true", "model.predictor.action_maps=actor"])
         XCTAssertTrue(config.yaml.contains("    action_maps: actor\n    contacts: true\n"), config.yaml)
         XCTAssertEqual(try TrainingConfig(yaml: config.yaml, source: "contacts.yaml"), config)
+        try config.override(["model.predictor.turning=true"])
+        XCTAssertTrue(config.yaml.contains("    contacts: true\n    turning: true\n"), config.yaml)
     }
 }

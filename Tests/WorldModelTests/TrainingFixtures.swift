@@ -146,4 +146,23 @@ enum PredictorChecks {
             if nonzero != nil { XCTAssertGreaterThan(moved, 0, "\(name): the loss depends on it", file: file, line: line) }
         }
     }
+
+    /// `assertGradients` for a predictor: the MSE of `net.predict(previous, current)` against `target` (× 1000), with
+    /// the read-out scaled by 20 first so the hidden layers' share of the moves is measurable in Float32, checked for
+    /// the named parameters and both inputs (which must require gradients).
+    static func assertPredictorGradients(_ net: WorldNetwork, previous: Tensor, current: Tensor, target: Tensor, parameters: [String],
+                                         file: StaticString = #filePath, line: UInt = #line) throws {
+        net["predictor.out.weight"].withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= 20 } }
+        func loss() throws -> Tensor { try Tensor.mse(net.predict(previous: previous, current: current, actions: nil), target) * 1000 }
+        // The same loss summed in Double, so Float32 rounding of the total does not swamp the differences.
+        let targetValues = target.scalars
+        func exactLoss() throws -> Double {
+            let out = try Tensor.noGrad { try net.predict(previous: previous, current: current, actions: nil) }.scalars
+            return zip(out, targetValues).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) } * 1000 / Double(out.count)
+        }
+        net.zeroGrad()
+        try loss().backward()
+        let checked = parameters.map { ($0, net[$0]) } + [("previous", previous), ("current", current)]
+        try assertGradients(checked, step: 1e-3, absolute: 2e-4, relative: 3e-2, nonzero: 1e-4, loss: exactLoss, file: file, line: line)
+    }
 }

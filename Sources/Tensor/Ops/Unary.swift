@@ -61,6 +61,12 @@ extension Tensor {
     /// Square root.
     public func sqrt() throws -> Tensor { try unary("sqrt", { $0.squareRoot() }, { _, y in 0.5 / y }) }
 
+    /// Sine (radians).
+    public func sin() throws -> Tensor { try unary("sin", { sinf($0) }, { x, _ in cosf(x) }) }
+
+    /// Cosine (radians).
+    public func cos() throws -> Tensor { try unary("cos", { cosf($0) }, { x, _ in -sinf(x) }) }
+
     /// x².
     public func square() throws -> Tensor { try unary("square", { $0 * $0 }, { x, _ in 2 * x }) }
 

@@ -208,6 +208,8 @@ extension TrainingConfig {
     public var predictorChannels: Int { int("model.predictor.channels") }
     /// `model.predictor.contacts: true`: the objects predictor's nodes read their near neighbours.
     public var predictorContacts: Bool { string("model.predictor.contacts") == "true" }
+    /// `model.predictor.turning: true`: the objects predictor turns maps as well as moving them.
+    public var predictorTurning: Bool { bool("model.predictor.turning") }
     /// `model.predictor.action_maps: actor`: the action reaches one map only (chosen from the first batch).
     public var actionToActorMap: Bool { string("model.predictor.action_maps") == "actor" }
     public var predictorLayers: Int { int("model.predictor.layers") }

@@ -6,6 +6,9 @@ struct MapMoments {
     let height: Int, width: Int, channels: Int
     /// The moment basis (1, x, y, x², y²) over the map's cells, [h·w, 5], in cell units (x along a row, y down the rows).
     let basis: Tensor
+    /// x·y over the map's cells, [h·w, 1]: the cross moment that orients a shape (kept apart from `basis`, whose
+    /// products every model already depends on bit for bit).
+    let crossBasis: Tensor
 
     init(height: Int, width: Int, channels: Int) {
         self.height = height; self.width = width; self.channels = channels
@@ -15,6 +18,7 @@ struct MapMoments {
             v += [1, fx, fy, fx * fx, fy * fy]
         } }
         basis = try! Tensor(v, shape: [height * width, 5])
+        crossBasis = try! Tensor((0..<(height * width)).map { Float($0 % width) * Float($0 / width) }, shape: [height * width, 1])
     }
 
     /// Mass [M, C, 1], centroid [M, C, 2] (cells, (x, y)) and variance [M, C, 2] of every channel's map of z [M, h·w·C].
@@ -27,6 +31,19 @@ struct MapMoments {
         let centroid = try moments.slice(axis: 2, 1..<3) / denominator
         let variance = try moments.slice(axis: 2, 3..<5) / denominator - centroid.square()
         return (mass, centroid, variance)
+    }
+
+    /// The complex second central moment μ₂ = (σ²ₓ − σ²ᵧ) + i·2σₓᵧ of every channel's map, [M, C, 2], divided by the
+    /// spread σ²ₓ + σ²ᵧ: its argument is twice the map's orientation and its length (0 for a disc, towards 1 for a thin
+    /// bar) how clearly it shows one. `moments` is `self(z)`, passed in because callers already have it.
+    func orientation(_ z: Tensor, _ moments: (mass: Tensor, centroid: Tensor, variance: Tensor)) throws -> Tensor {
+        let m = z.shape[0], p = height * width
+        let sumXY = try z.reshaped([m, p, channels]).permuted([0, 2, 1]).matmul(crossBasis)      // [M, C, 1]
+        let cx = try moments.centroid.slice(axis: 2, 0..<1), cy = try moments.centroid.slice(axis: 2, 1..<2)
+        let covariance = try sumXY / (moments.mass + Float(0.01)) - cx * cy
+        let vx = try moments.variance.slice(axis: 2, 0..<1), vy = try moments.variance.slice(axis: 2, 1..<2)
+        let spread = try (vx + vy).relu() + Float(0.01)
+        return try Tensor.concat([(vx - vy) / spread, covariance * 2 / spread], axis: 2)
     }
 
     /// Mean over samples and channels of ‖centroid(p) − centroid(q)‖², each channel weighted by the target's mass

@@ -6,7 +6,10 @@ import Tensor
 /// near-linear in the maps), lets an interaction network (C-SWM style: node MLP, pairwise edge MLP
 /// averaged over the other channels) predict a correction to constant velocity, and moves the channel's
 /// map z(t) by the resulting displacement with `Tensor.translate`. Shape and mass are kept by
-/// construction, so the network only learns where each object goes: walls and collisions.
+/// construction, so the network only learns where each object goes: walls and collisions. With
+/// `model.predictor.turning` each map is also turned about its centroid (`Tensor.warp`) by the turn its
+/// orientation made over the last step plus a learned correction: constant angular velocity, as the
+/// translation is constant velocity.
 final class ObjectsPredictor: Predictor {
     let node0: Linear, edgeSource: Linear, edgeTarget: Linear, edge1: Linear, node1: Linear, out: Linear
     let shape: LatentShape
@@ -21,6 +24,8 @@ final class ObjectsPredictor: Predictor {
     /// `model.predictor.action_maps: actor`: which maps are given the action, [1, C, 1], fixed (no gradient): one-hot
     /// once `ActionMapChoice` has chosen, all ones before (else nil).
     let actionMap: Tensor?
+    /// `model.predictor.turning`: maps are turned as well as moved, and the network reads each map's orientation.
+    let turning: Bool
 
     /// Contact features per map: per width, weight 1 + offset 2 + velocity and action 2 + A + velocity push 2, and an
     /// action push 2 for planar force actions (A = 2).
@@ -34,19 +39,20 @@ final class ObjectsPredictor: Predictor {
         actionMap.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = v[i] } }
     }
 
-    /// Per-channel features: mass, centroid, velocity, spread (+ action) = 7 + A.
-    static func featureCount(actions a: Int) -> Int { 7 + a }
+    /// Per-channel features: mass, centroid, velocity, spread (+ action) (+ orientation and turn) = 7 + A (+ 3).
+    static func featureCount(actions a: Int, turning: Bool) -> Int { 7 + a + (turning ? 3 : 0) }
 
     init(config: TrainingConfig, shape: LatentShape, rng: inout RNG) {
         self.shape = shape
-        let f = Self.featureCount(actions: shape.actions), h = config.predictorChannels
+        turning = config.predictorTurning
+        let f = Self.featureCount(actions: shape.actions, turning: turning), h = config.predictorChannels
         let zeroBias = LayerInit(constantBias: 0), pair = LayerInit(constantBias: 0, fanIn: 2 * f)
         node0 = Linear(f, h, activation: .relu, initialise: zeroBias, rng: &rng)
         edgeSource = Linear(f, h, initialise: pair, rng: &rng)
         edgeTarget = Linear(f, h, bias: false, initialise: pair, rng: &rng)
         edge1 = Linear(h, h, activation: .relu, initialise: zeroBias, rng: &rng)
         node1 = Linear((config.predictorContacts ? 3 : 2) * h, h, activation: .relu, initialise: zeroBias, rng: &rng)
-        out = Linear(h, 2, initialise: .residual(0.1), rng: &rng)
+        out = Linear(h, turning ? 3 : 2, initialise: .residual(0.1), rng: &rng)
         moments = MapMoments(height: shape.height, width: shape.width, channels: shape.channels)
         actionMap = config.actionToActorMap && shape.actions > 0 ? Tensor.ones([1, shape.channels, 1]) : nil
         contact = config.predictorContacts
@@ -100,7 +106,8 @@ final class ObjectsPredictor: Predictor {
         return try Tensor.concat(out, axis: 2)
     }
 
-    /// ẑ(t+1): every channel of z(t) moved by constant velocity + the interaction network's correction.
+    /// ẑ(t+1): every channel of z(t) moved by constant velocity + the interaction network's correction (and, with
+    /// `turning`, turned by constant angular velocity + its correction).
     func predict(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor {
         let m = current.shape[0], c = shape.channels
         let now = try moments(current), before = try moments(previous)
@@ -109,10 +116,14 @@ final class ObjectsPredictor: Predictor {
         let scale = 2 / Float(max(shape.width, shape.height))
         var parts = [now.mass, try (now.centroid - centre) * scale, try velocity * 2,
                      try (now.variance.relu() + Float(0.01)).sqrt() * 0.5]
+        var perMapActions: Tensor?
         if let actions {
             let perMap = try actions.unsqueezed(1).expand(to: [m, c, actions.shape[1]])
-            parts.append(try actionMap.map { try perMap * $0.expand(to: [m, c, actions.shape[1]]) } ?? perMap)
+            perMapActions = try actionMap.map { try perMap * $0.expand(to: [m, c, actions.shape[1]]) } ?? perMap
+            parts.append(perMapActions!)
         }
+        let spin = turning ? try turn(previous: previous, before, current: current, now) : nil
+        if let spin { parts += [spin.orientation, try spin.turn * 2] }
         let features = try Tensor.concat(parts, axis: 2)                                       // [M, C, F]
 
         let node = try node0(features)                                                         // [M, C, H]
@@ -122,11 +133,40 @@ final class ObjectsPredictor: Predictor {
         var nodeInputs = [node, messages]
         if let contact {
             nodeInputs.append(try contact(contactFeatures(centroid: now.centroid, mass: now.mass, velocity: velocity,
-                                                          actions: parts.count > 4 ? parts[4] : nil, scale: scale)))
+                                                          actions: perMapActions, scale: scale)))
         }
         let hidden = try node1(Tensor.concat(nodeInputs, axis: 2))
-        let correction = try out(hidden)                                                       // [M, C, 2]
+        let correction = try out(hidden)                                                       // [M, C, 2 or 3]
         let maps = try current.reshaped([m, shape.height, shape.width, c])
-        return try Tensor.translate(maps, by: velocity + correction).reshaped([m, shape.dimension])
+        guard let spin else {
+            return try Tensor.translate(maps, by: velocity + correction).reshaped([m, shape.dimension])
+        }
+        let shift = try velocity + correction.slice(axis: 2, 0..<2)
+        let angle = try spin.turn + correction.slice(axis: 2, 2..<3)
+        return try Tensor.warp(maps, by: Self.turnAbout(now.centroid, by: angle, thenShift: shift)).reshaped([m, shape.dimension])
+    }
+
+    /// Each map's orientation now, [M, C, 2] (`MapMoments.orientation`), and the turn it made since the previous step,
+    /// [M, C, 1] in radians (+ from +x towards +y, down the rows): half the angle between the two μ₂, as ½ sin of it,
+    /// which is the turn for small turns and shrinks towards 0 where either map shows no orientation (a disc).
+    func turn(previous: Tensor, _ before: (mass: Tensor, centroid: Tensor, variance: Tensor),
+              current: Tensor, _ now: (mass: Tensor, centroid: Tensor, variance: Tensor)) throws -> (orientation: Tensor, turn: Tensor) {
+        let o1 = try moments.orientation(current, now), o0 = try moments.orientation(previous, before)
+        let a1 = try o1.slice(axis: 2, 0..<1), b1 = try o1.slice(axis: 2, 1..<2)
+        let a0 = try o0.slice(axis: 2, 0..<1), b0 = try o0.slice(axis: 2, 1..<2)
+        let cross = try b1 * a0 - a1 * b0                                                      // |o1||o0| sin 2Δθ
+        let lengths = try (a1.square() + b1.square() + Float(1e-6)).sqrt() * (a0.square() + b0.square() + Float(1e-6)).sqrt()
+        return (o1, try cross / (lengths + Float(0.01)) * 0.5)
+    }
+
+    /// Warp transforms [M, C, 6] (`Tensor.warp`) that turn each map by `angle` [M, C, 1] about its centroid
+    /// [M, C, 2] and then move it by `shift` [M, C, 2]: the source of output cell p is R(−angle)(p − c − shift) + c.
+    static func turnAbout(_ centroid: Tensor, by angle: Tensor, thenShift shift: Tensor) throws -> Tensor {
+        let a = try angle.cos(), b = try angle.sin()
+        let cx = try centroid.slice(axis: 2, 0..<1), cy = try centroid.slice(axis: 2, 1..<2)
+        let moved = try centroid + shift
+        let nx = try moved.slice(axis: 2, 0..<1), ny = try moved.slice(axis: 2, 1..<2)
+        let e = try cx - a * nx - b * ny, f = try cy + b * nx - a * ny
+        return try Tensor.concat([a, b, e, b * Float(-1), a, f], axis: 2)
     }
 }
