@@ -20,9 +20,7 @@ public struct PlanReport {
     /// Keys whose numbers are wall-clock times: reported, never verified.
     static let timingKeys: Set<String> = ["ms_per_action"]
 
-    /// `inputsLike`: a stored report whose inputs name the controllers by `baselines` gets them named that way.
-    public func json(inputsLike stored: JSONValue? = nil) -> JSONValue {
-        let legacy = stored?["inputs"]?["baselines"] != nil && (request.controllers == ControllerKind.allCases || request.controllers == [.model])
+    public func json() -> JSONValue {
         let p = request.planner
         var inputs: [(String, JSONValue)] = [
             ("checkpoint", .string(request.checkpoint)), ("scene", .string(request.scene)),
@@ -31,7 +29,7 @@ public struct PlanReport {
             ("horizon", .number(Double(p.horizon))), ("iterations", .number(Double(p.iterations))),
             ("action_repeat", .number(Double(p.actionRepeat))), ("step_budget", .number(Double(request.stepBudget))),
             ("angle_tolerance", request.angleTolerance.map { .number(Double($0)) } ?? .null),
-            legacy ? ("baselines", .bool(request.controllers.count > 1)) : ("controllers", .array(request.controllers.map { .string($0.rawValue) })),
+            ("controllers", .array(request.controllers.map { .string($0.rawValue) })),
         ]
         if let w = request.workingDirectory { inputs.append(("working_directory", .string(w))) }
         var out: [(String, JSONValue)] = [

@@ -37,16 +37,11 @@ enum PlanReportInputs {
         case let .number(v)? where v > 0 && v <= Double.pi: r.angleTolerance = Float(v)
         default: throw PlanError.report(file, "field `inputs.angle_tolerance`: expected null or a number in (0, π]")
         }
-        // `baselines: true|false` is how a report names all four controllers or the model alone, before `--controllers`.
-        if case let .bool(all)? = inputs["baselines"], inputs["controllers"] == nil {
-            r.controllers = all ? ControllerKind.allCases : [.model]
-        } else {
         guard let names = inputs["controllers"]?.arrayValue?.compactMap(\.stringValue),
               let kinds = Optional(names.compactMap(ControllerKind.init(rawValue:))), kinds.count == names.count, !kinds.isEmpty else {
             throw PlanError.report(file, "field `inputs.controllers`: expected a list of \(ControllerKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         r.controllers = kinds
-        }
         if let w = inputs["working_directory"] {
             guard let s = w.stringValue else { throw PlanError.report(file, "field `inputs.working_directory`: expected a string") }
             r.workingDirectory = s

@@ -84,7 +84,7 @@ public enum PlanSession {
         }
         let rerun = try produce(request, base: base, tumbleVersion: tumbleVersion, progress: progress)
         var outcome = ReportVerifier(tolerance: tolerance).compare(stored: PlanReport.withoutTiming(stored),
-                                                                    rerun: PlanReport.withoutTiming(rerun.json(inputsLike: stored)))
+                                                                    rerun: PlanReport.withoutTiming(rerun.json()))
         outcome.notes.append("ms_per_action is wall-clock time and is not verified (stored median \(stored["ms_per_action"]?["median"]?.doubleValue.map { String(format: "%.1f", $0) } ?? "—") ms, re-run \(rerun.summary(.model)?.msPerActionMedian.map { String(format: "%.1f", $0) } ?? "—") ms)")
         return outcome
     }

@@ -38,15 +38,15 @@ final class PlanCommandTests: XCTestCase {
         XCTAssertTrue(ok.stdout.contains("verified"), ok.stdout)
         XCTAssertTrue(ok.stdout.contains("ms_per_action is wall-clock time"), ok.stdout)
 
-        // A report naming its controllers as `baselines: true` verifies the same.
+        // A report whose inputs name no controllers is refused, naming the field.
         let original = try String(contentsOfFile: report, encoding: .utf8)
         guard case let .object(top) = json, case let .object(inputs)? = json["inputs"] else { return XCTFail("report is not an object") }
         XCTAssertEqual(json["inputs"]?["controllers"], .array(["model", "simulator", "random", "scripted"].map(JSONValue.string)))
-        let legacyInputs = JSONValue.object(inputs.map { $0.0 == "controllers" ? ("baselines", .bool(true)) : $0 })
-        let legacy = JSONValue.object(top.map { $0.0 == "inputs" ? ("inputs", legacyInputs) : $0 })
-        try legacy.serialized().write(toFile: report, atomically: true, encoding: .utf8)
-        let old = try TumbleProcess.tumble(["plan", "--verify", report, "--quiet"], in: root)
-        XCTAssertEqual(old.status, 0, old.stdout + old.stderr)
+        let noControllers = JSONValue.object(inputs.map { $0.0 == "controllers" ? ("baselines", .bool(true)) : $0 })
+        try JSONValue.object(top.map { $0.0 == "inputs" ? ("inputs", noControllers) : $0 }).serialized().write(toFile: report, atomically: true, encoding: .utf8)
+        let refused = try TumbleProcess.tumble(["plan", "--verify", report, "--quiet"], in: root)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("inputs.controllers"), refused.stderr)
         try original.write(toFile: report, atomically: true, encoding: .utf8)
 
         // An edited outcome is caught.
