@@ -137,5 +137,9 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(try TrainingConfig(yaml: config.yaml, source: "contacts.yaml"), config)
         try config.override(["model.predictor.turning=true"])
         XCTAssertTrue(config.yaml.contains("    contacts: true\n    turning: true\n"), config.yaml)
+        XCTAssertFalse(config.yaml.contains("mixing"))
+        try config.override(["model.predictor.mixing=true"])
+        XCTAssertTrue(config.yaml.contains("    mixing: true\n"), config.yaml)
+        XCTAssertEqual(try TrainingConfig(yaml: config.yaml, source: "mixing.yaml"), config)
     }
 }

@@ -89,6 +89,87 @@ final class ObjectPredictorTests: XCTestCase {
             "predictor.node.1.weight", "predictor.out.weight", "predictor.out.bias"])
     }
 
+    /// `blobs`, with the channels in `wide` replaced by a Gaussian of σ 1.5 cells (mass 1) at the same corner + (1, 1):
+    /// a spread of about 4 cells², above `model.predictor.mixing_spread` 2, where a 2×2 blob spreads about 0.45.
+    private func maps(_ net: WorldNetwork, _ corners: [[(x: Int, y: Int)]], wide: Set<Int>, shift: Float = 0) throws -> Tensor {
+        let h = net.mapHeight, w = net.mapWidth, c = net.mapChannels
+        var v = try blobs(net, corners).scalars
+        for (n, sample) in corners.enumerated() {
+            for k in wide {
+                let cx = Float(sample[k].x + 1) + shift, cy = Float(sample[k].y + 1)
+                var cells = (0..<(h * w)).map { i -> Float in
+                    let dx = Float(i % w) - cx, dy = Float(i / w) - cy
+                    return expf(-(dx * dx + dy * dy) / (2 * 1.5 * 1.5))
+                }
+                let total = cells.reduce(0, +)
+                cells = cells.map { $0 / total }
+                for i in 0..<(h * w) { v[(n * h * w + i) * c + k] = cells[i] }
+            }
+        }
+        return try Tensor(v, shape: [corners.count, h * w * c])
+    }
+
+    /// `model.predictor.mixing`: W starts at zero, so the predictor gives the unmixed prediction bit for bit. A W that
+    /// moves channel 0's share into the wide channel 3 makes channel 3 channel 0's moved map, while the same share
+    /// meant for the compact channel 1 is gated off; a W that only scales a map is undone, since maps keep their mass.
+    func testMixingStartsAsTheIdentityRebuildsWideMapsAndKeepsMasses() throws {
+        let plain = try network(), mixing = try network(["model.predictor.mixing=true"])
+        XCTAssertEqual(mixing["predictor.mix"].shape, [4, 4])
+        let previous = try maps(plain, [[(2, 2), (5, 5), (1, 5), (3, 2)]], wide: [3])
+        let current = try maps(plain, [[(3, 2), (5, 4), (1, 4), (3, 2)]], wide: [3], shift: 0.3)
+        func predict(_ net: WorldNetwork) throws -> [Float] {
+            try Tensor.noGrad { try net.predict(previous: previous, current: current, actions: nil) }.scalars
+        }
+        let unmixed = try predict(plain)
+        XCTAssertEqual(try predict(mixing), unmixed)
+        let unit = 1 / ObjectsPredictor.mixScale, v = mixing["predictor.mix"]
+        v.withUnsafeMutableBufferPointer { v in v[0 * 4 + 3] = unit; v[3 * 4 + 3] = -unit; v[0 * 4 + 1] = unit }
+        let mixed = try predict(mixing)
+        // Channel 3 keeps its own mass, which its move across the map's edge made a little less than channel 0's.
+        let mass = (0..<4).map { k in stride(from: k, to: unmixed.count, by: 4).reduce(Float(0)) { $0 + unmixed[$1] } }
+        XCTAssertLessThan(mass[3], 0.999)
+        for cell in 0..<(mixed.count / 4) {
+            for k in 0..<3 { XCTAssertEqual(mixed[cell * 4 + k], unmixed[cell * 4 + k], accuracy: 1e-6, "channel \(k) keeps its own map") }
+            XCTAssertEqual(mixed[cell * 4 + 3], unmixed[cell * 4] * mass[3] / mass[0], accuracy: 1e-6, "channel 3 is channel 0's moved map")
+        }
+        v.withUnsafeMutableBufferPointer { v in v.update(repeating: 0); v[3 * 4 + 3] = 3 * unit }
+        let scaled = try predict(mixing)
+        for i in scaled.indices { XCTAssertEqual(scaled[i], unmixed[i], accuracy: 1e-6, "a map 4 × heavier is scaled back") }
+    }
+
+    /// The mixing gate's spread is σx² + σy² wherever the map sits; the moments' 1 % mass floor would grow it with x² + y².
+    func testSpreadIsTheSameWhereverTheMapSits() throws {
+        let net = try network()
+        let z = try blobs(net, [[(0, 0), (6, 6), (0, 6), (6, 0)]])
+        let moments = MapMoments(height: net.mapHeight, width: net.mapWidth, channels: net.mapChannels)
+        let spread = try moments.spread(z).scalars
+        for k in 0..<4 { XCTAssertEqual(spread[k], 0.24 + 0.21, accuracy: 1e-5, "channel \(k)") }
+        let floored = try moments(z).variance.scalars
+        XCTAssertGreaterThan(floored[2] + floored[3], 1, "the floored variance of the blob at (6, 6)")
+    }
+
+    func testMixingGradientsMatchFiniteDifferences() throws {
+        let net = try network(["model.predictor.mixing=true"])
+        var rng = RNG(seed: 12)
+        let d = net.latentDimension
+        net["predictor.mix"].withUnsafeMutableBufferPointer { v in for i in v.indices { v[i] = Float(i % 5) - 2 } }
+        // Channels 2 and 3 wide (mixed), 0 and 1 compact (kept): both sides of the gate, each far from its step.
+        let corners: [[(x: Int, y: Int)]] = [[(2, 2), (5, 5), (1, 4), (4, 1)], [(5, 3), (2, 2), (3, 4), (1, 1)]]
+        let h = net.mapHeight, w = net.mapWidth, c = net.mapChannels
+        let prev = try maps(net, corners, wide: [2, 3])
+        // Fractional moves keep every shift clear of whole cells, where bilinear sampling has kinks.
+        let moves: [Float] = [0.4, 0.3, -0.35, 0.6, 0.45, -0.4, 0.3, 0.55, -0.6, 0.35, 0.4, 0.45, 0.3, -0.45, 0.55, 0.35]
+        let cur = try Tensor.translate(prev.reshaped([2, h, w, c]), by: Tensor(moves, shape: [2, c, 2])).reshaped([2, d])
+        // Little noise: spread over every cell it would widen the compact maps' spread towards the gate's step, whose
+        // dependence on the maps the gradient leaves out (the gate reads detached moments).
+        let noise = Tensor.uniform([2, d], low: 0, high: 1e-4, rng: &rng)
+        let p0 = try Tensor((prev + noise).scalars, shape: [2, d], requiresGrad: true)
+        let c0 = try Tensor((cur + noise).scalars, shape: [2, d], requiresGrad: true)
+        let target = Tensor.uniform([2, d], low: 0, high: 0.2, rng: &rng)
+        try PredictorChecks.assertPredictorGradients(net, previous: p0, current: c0, target: target, parameters: [
+            "predictor.mix", "predictor.node.1.weight", "predictor.out.weight"])
+    }
+
     func testCentroidLossIsTheMassWeightedSquaredCentroidDistance() throws {
         // One sample, 8×8 map, 2 channels: channel 0 a unit mass at cell (x 2, y 3) in p and at (5, 3) in q; channel 1
         // empty in q, so it has no centroid to match whatever p holds there.

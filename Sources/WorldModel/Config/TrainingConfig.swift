@@ -210,6 +210,10 @@ extension TrainingConfig {
     public var predictorContacts: Bool { string("model.predictor.contacts") == "true" }
     /// `model.predictor.turning: true`: the objects predictor turns maps as well as moving them.
     public var predictorTurning: Bool { bool("model.predictor.turning") }
+    /// `model.predictor.mixing: true`: the objects predictor mixes its moved maps by a learned [C, C] matrix.
+    public var predictorMixing: Bool { bool("model.predictor.mixing") }
+    /// `model.predictor.mixing_spread`: spread (cells²) above which a map is rebuilt by the mix.
+    public var predictorMixingSpread: Double { double("model.predictor.mixing_spread") }
     /// `model.predictor.action_maps: actor`: the action reaches one map only (chosen from the first batch).
     public var actionToActorMap: Bool { string("model.predictor.action_maps") == "actor" }
     public var predictorLayers: Int { int("model.predictor.layers") }

@@ -33,6 +33,18 @@ struct MapMoments {
         return (mass, centroid, variance)
     }
 
+    /// σx² + σy² of every channel's map of z [M, h·w·C], [M, C, 1], without `callAsFunction`'s mass floor, which adds
+    /// about 1 % of x² + y² (cells² from the map's corner, 2 cells² for a ball across a 16×16 map) and so would make the
+    /// same ball look wider the further it is from the origin. An empty channel's value means nothing.
+    func spread(_ z: Tensor) throws -> Tensor {
+        let m = z.shape[0], p = height * width
+        let raw = try z.reshaped([m, p, channels]).permuted([0, 2, 1]).matmul(basis)            // [M, C, 5]
+        let mass = try raw.slice(axis: 2, 0..<1) + Float(1e-12)
+        let mean = try raw.slice(axis: 2, 1..<3) / mass.expand(to: [m, channels, 2])
+        let square = try raw.slice(axis: 2, 3..<5) / mass.expand(to: [m, channels, 2])
+        return try (square - mean.square()).sum(axes: [2], keepDims: true)
+    }
+
     /// The complex second central moment μ₂ = (σ²ₓ − σ²ᵧ) + i·2σₓᵧ of every channel's map, [M, C, 2], divided by the
     /// spread σ²ₓ + σ²ᵧ: its argument is twice the map's orientation and its length (0 for a disc, towards 1 for a thin
     /// bar) how clearly it shows one. `moments` is `self(z)`, passed in because callers already have it.

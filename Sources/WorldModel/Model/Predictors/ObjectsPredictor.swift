@@ -9,7 +9,8 @@ import Tensor
 /// construction, so the network only learns where each object goes: walls and collisions. With
 /// `model.predictor.turning` each map is also turned about its centroid (`Tensor.warp`) by the turn its
 /// orientation made over the last step plus a learned correction: constant angular velocity, as the
-/// translation is constant velocity.
+/// translation is constant velocity. With `model.predictor.mixing` the moved maps are then mixed across channels by
+/// a learned matrix, so a mask that holds the flickering rims of several bodies is rebuilt from those bodies' maps.
 final class ObjectsPredictor: Predictor {
     let node0: Linear, edgeSource: Linear, edgeTarget: Linear, edge1: Linear, node1: Linear, out: Linear
     let shape: LatentShape
@@ -26,6 +27,15 @@ final class ObjectsPredictor: Predictor {
     let actionMap: Tensor?
     /// `model.predictor.turning`: maps are turned as well as moved, and the network reads each map's orientation.
     let turning: Bool
+    /// `model.predictor.mixing`: V [C, C], zero at the start (else nil), of ẑ = T(z)·(I + W) with W = `mixScale`·V, each
+    /// map then scaled back to the mass it had.
+    let mix: Tensor?
+    /// Why V is scaled: one optimiser step moves every entry by about the learning rate whatever its gradient, and an
+    /// entry of W adds a whole map to another; unscaled, W turned into noise that swamped the prediction.
+    static let mixScale: Float = 0.25
+    /// `model.predictor.mixing_spread` (cells²), and the width of the gate's step around it.
+    let mixSpread: Float
+    static let mixGateWidth: Float = 0.1
 
     /// Contact features per map: per width, weight 1 + offset 2 + velocity and action 2 + A + velocity push 2, and an
     /// action push 2 for planar force actions (A = 2).
@@ -58,6 +68,14 @@ final class ObjectsPredictor: Predictor {
         contact = config.predictorContacts
             ? Linear(Self.contactFeatureCount(actions: shape.actions), h, activation: .relu, initialise: zeroBias, rng: &rng) : nil
         let c = shape.channels
+        mixSpread = Float(config.predictorMixingSpread)
+        if config.predictorMixing {
+            let w = Tensor.zeros([c, c])
+            w.requiresGrad = true
+            mix = w
+        } else {
+            mix = nil
+        }
         others = config.predictorContacts
             ? try! Tensor((0..<(c * c)).map { $0 / c == $0 % c ? 0 : 1 }, shape: [1, c, c, 1]) : nil
     }
@@ -66,6 +84,7 @@ final class ObjectsPredictor: Predictor {
         prefixed("node.0", node0) + prefixed("edge.source", edgeSource) + prefixed("edge.target", edgeTarget)
             + prefixed("edge.1", edge1) + prefixed("node.1", node1) + prefixed("out", out)
             + (actionMap.map { [("action_map", $0)] } ?? []) + (contact.map { prefixed("contact", $0) } ?? [])
+            + (mix.map { [("mix", $0)] } ?? [])
     }
 
     /// What is near each map, for `model.predictor.contacts`: over the other maps j, weighted by their mass and a
@@ -138,12 +157,29 @@ final class ObjectsPredictor: Predictor {
         let hidden = try node1(Tensor.concat(nodeInputs, axis: 2))
         let correction = try out(hidden)                                                       // [M, C, 2 or 3]
         let maps = try current.reshaped([m, shape.height, shape.width, c])
-        guard let spin else {
-            return try Tensor.translate(maps, by: velocity + correction).reshaped([m, shape.dimension])
+        let moved: Tensor
+        if let spin {
+            let shift = try velocity + correction.slice(axis: 2, 0..<2)
+            let angle = try spin.turn + correction.slice(axis: 2, 2..<3)
+            moved = try Tensor.warp(maps, by: Self.turnAbout(now.centroid, by: angle, thenShift: shift))
+        } else {
+            moved = try Tensor.translate(maps, by: velocity + correction)
         }
-        let shift = try velocity + correction.slice(axis: 2, 0..<2)
-        let angle = try spin.turn + correction.slice(axis: 2, 2..<3)
-        return try Tensor.warp(maps, by: Self.turnAbout(now.centroid, by: angle, thenShift: shift)).reshaped([m, shape.dimension])
+        return try mixed(moved, spread: mix == nil ? nil : moments.spread(current.detached()))
+    }
+
+    /// `maps` [M, h, w, C] mixed across channels by I + W where a map's `spread` before the move ([M, C, 1],
+    /// `MapMoments.spread`) is above `mixSpread`, each map then scaled back to the mass it had (a mix that added mass
+    /// would compound over a rollout and move every probed position), as [M, D]; unchanged without mixing.
+    func mixed(_ maps: Tensor, spread: Tensor?) throws -> Tensor {
+        let m = maps.shape[0], p = shape.height * shape.width, c = shape.channels
+        let cells = try maps.reshaped([m, p, c])
+        guard let mix, let spread else { return try cells.reshaped([m, shape.dimension]) }
+        let gate = try ((spread.reshaped([m, 1, c]) - mixSpread) * (1 / Self.mixGateWidth)).sigmoid().expand(to: [m, p, c])
+        let out = try cells.reshaped([m * p, c]).matmul(mix * Self.mixScale).reshaped([m, p, c]) * gate + cells
+        let massIn = try cells.sum(axes: [1], keepDims: true) + Float(1e-6)
+        let massOut = try out.sum(axes: [1], keepDims: true).abs() + Float(1e-6)
+        return try (out * (massIn / massOut).expand(to: [m, p, c])).reshaped([m, shape.dimension])
     }
 
     /// Each map's orientation now, [M, C, 2] (`MapMoments.orientation`), and the turn it made since the previous step,
