@@ -33,9 +33,9 @@ struct MapMoments {
         return (mass, centroid, variance)
     }
 
-    /// σx² + σy² of every channel's map of z [M, h·w·C], [M, C, 1], without `callAsFunction`'s mass floor, which adds
-    /// about 1 % of x² + y² (cells² from the map's corner, 2 cells² for a ball across a 16×16 map) and so would make the
-    /// same ball look wider the further it is from the origin. An empty channel's value means nothing.
+    /// σx² + σy² of every channel's map of z [M, h·w·C], [M, C, 1], without `callAsFunction`'s mass floor. The floor
+    /// adds about 1 % of x² + y² (x, y in cells from the map's corner: 4 cells² in the far corner of a 16×16 map), so a
+    /// ball would look wider the further it is from the origin. An empty channel's value means nothing.
     func spread(_ z: Tensor) throws -> Tensor {
         let m = z.shape[0], p = height * width
         let raw = try z.reshaped([m, p, channels]).permuted([0, 2, 1]).matmul(basis)            // [M, C, 5]
