@@ -165,16 +165,18 @@ final class ObjectsPredictor: Predictor {
         } else {
             moved = try Tensor.translate(maps, by: velocity + correction)
         }
-        return try mixed(moved, spread: mix == nil ? nil : moments.spread(current.detached()))
+        return try mixed(moved, before: current)
     }
 
-    /// `maps` [M, h, w, C] mixed across channels by I + W where a map's `spread` before the move ([M, C, 1],
-    /// `MapMoments.spread`) is above `mixSpread`, each map then scaled back to the mass it had (a mix that added mass
-    /// would compound over a rollout and move every probed position), as [M, D]; unchanged without mixing.
-    func mixed(_ maps: Tensor, spread: Tensor?) throws -> Tensor {
+    /// The moved `maps` [M, h, w, C] mixed across channels by I + W where a map's spread in `before` [M, D] (the maps
+    /// before the move, detached; `MapMoments.spread`) is above `mixSpread`, each map then scaled back to the mass it had
+    /// (a mix that added mass would compound over a rollout and move every probed position), as [M, D]; unchanged
+    /// without mixing.
+    func mixed(_ maps: Tensor, before: Tensor) throws -> Tensor {
         let m = maps.shape[0], p = shape.height * shape.width, c = shape.channels
         let cells = try maps.reshaped([m, p, c])
-        guard let mix, let spread else { return try cells.reshaped([m, shape.dimension]) }
+        guard let mix else { return try cells.reshaped([m, shape.dimension]) }
+        let spread = try moments.spread(before.detached())
         let gate = try ((spread.reshaped([m, 1, c]) - mixSpread) * (1 / Self.mixGateWidth)).sigmoid().expand(to: [m, p, c])
         let out = try cells.reshaped([m * p, c]).matmul(mix * Self.mixScale).reshaped([m, p, c]) * gate + cells
         let massIn = try cells.sum(axes: [1], keepDims: true) + Float(1e-6)
