@@ -1,3 +1,4 @@
+import CBLAS
 import Common
 
 /// Reshaping, permuting, joining and cutting tensors. Reshape is a view; the rest copy.
@@ -73,6 +74,10 @@ extension Tensor {
         let readStrides = axes.map { srcStrides[$0] }
         let (shape, strides) = Broadcast.collapse(outShape, [Broadcast.strides(of: outShape, in: outShape), readStrides])
         let rs = strides[1].last!
+        if let t = BatchedTranspose(shape: shape, read: strides[1]) {
+            t.copy(src, dst, accumulate: accumulate)
+            return
+        }
         Broadcast.forEachRun(shape, strides) { off, n in
             let d = dst + off[0], s = src + off[1]
             if accumulate { for j in 0..<n { d[j] += s[j * rs] } } else { for j in 0..<n { d[j] = s[j * rs] } }
@@ -202,6 +207,30 @@ extension Tensor {
                     for j in 0..<inner { d[j] += s[j] }
                 }
             }
+        }
+    }
+}
+
+/// A permutation that swaps the last two axes of a batch of matrices (after collapsing), out[b, p, q] = src[b, q, p]:
+/// the layout change between [N, H·W, C] maps and [N, C, H·W] rows the map ops make on every step. Copied in tiles
+/// that stay in cache (CBLAS/maps.h), the batch split over the cores; each element is copied (or added) as the general
+/// loop would.
+struct BatchedTranspose {
+    let batch: Int, p: Int, q: Int
+
+    /// Nil unless `shape` (collapsed, contiguous output) is [B, P, Q] or [P, Q] read with strides [P·Q, 1, P] or [1, P].
+    init?(shape: [Int], read: [Int]) {
+        switch shape.count {
+        case 2 where read == [1, shape[0]]: (batch, p, q) = (1, shape[0], shape[1])
+        case 3 where read == [shape[1] * shape[2], 1, shape[1]]: (batch, p, q) = (shape[0], shape[1], shape[2])
+        default: return nil
+        }
+    }
+
+    func copy(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let p = p, q = q, plane = p * q
+        Parallel.forEach(batch, minimumChunk: max(1, Parallel.grain / max(1, plane))) { b in
+            tk_transpose(src + b * plane, dst + b * plane, Int32(p), Int32(q), accumulate ? 1 : 0)
         }
     }
 }

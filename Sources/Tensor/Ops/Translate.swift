@@ -1,3 +1,4 @@
+import CBLAS
 import Common
 import Foundation
 
@@ -28,24 +29,25 @@ extension Tensor {
         }
     }
 
-    /// out = Σ over the four taps of weight × source cell, per sample in parallel.
+    /// out = Σ over the four taps of weight × source cell, per sample in parallel (CBLAS/maps.h).
     private static func translateForward(_ grid: TranslateGrid, _ src: UnsafeMutablePointer<Float>,
                                          into dst: UnsafeMutablePointer<Float>) {
-        let h = grid.h, w = grid.w, c = grid.c, plane = grid.plane
+        let c = grid.c, plane = grid.plane
         Parallel.forEach(grid.n) { i in
-            let p = src + i * plane, o = dst + i * plane
-            for k in 0..<c {
-                let (ox, oy, fx, fy) = grid.taps(i * c + k)
-                let w00 = (1 - fy) * (1 - fx), w01 = (1 - fy) * fx, w10 = fy * (1 - fx), w11 = fy * fx
-                for y in 0..<h { for x in 0..<w {
-                    let (i00, i01, i10, i11) = grid.corners(y, x, ox, oy)
-                    var v: Float = 0
-                    if i00 >= 0 { v += w00 * p[i00 + k] }
-                    if i01 >= 0 { v += w01 * p[i01 + k] }
-                    if i10 >= 0 { v += w10 * p[i10 + k] }
-                    if i11 >= 0 { v += w11 * p[i11 + k] }
-                    o[(y * w + x) * c + k] = v
-                } }
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * c) { offsets in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * c) { weights in
+                    for k in 0..<c {
+                        let (ox, oy, fx, fy) = grid.taps(i * c + k)
+                        // Beyond ±2²⁰ cells every tap is outside the map either way; the bound keeps the C index sums in range.
+                        offsets[k] = Int32(max(-1 << 20, min(1 << 20, ox))); offsets[c + k] = Int32(max(-1 << 20, min(1 << 20, oy)))
+                        weights[4 * k] = (1 - fy) * (1 - fx); weights[4 * k + 1] = (1 - fy) * fx
+                        weights[4 * k + 2] = fy * (1 - fx); weights[4 * k + 3] = fy * fx
+                    }
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * plane) { scratch in
+                        tk_translate_forward(src + i * plane, dst + i * plane, Int32(grid.h), Int32(grid.w), Int32(c),
+                                             offsets.baseAddress!, offsets.baseAddress! + c, weights.baseAddress!, scratch.baseAddress!)
+                    }
+                }
             }
         }
     }

@@ -60,7 +60,9 @@ extension WorldNetwork {
                 for i in 0..<m { act += actions[((i * steps + j) * a)..<((i * steps + j) * a + a)] }
                 let next = try predict(previous: p, current: c, actions: actionTensor(act, count: m))
                 next.withUnsafeBufferPointer { src in
-                    for i in 0..<m { for k in 0..<d { out[(i * steps + j) * d + k] = src[i * d + k] } }
+                    out.withUnsafeMutableBufferPointer { dst in
+                        for i in 0..<m { (dst.baseAddress! + (i * steps + j) * d).update(from: src.baseAddress! + i * d, count: d) }
+                    }
                 }
                 p = c; c = next
             }
