@@ -13,8 +13,16 @@ public protocol PathPredictor: AnyObject {
     func observe(frame: [UInt8], states: [Float], action: SIMD2<Float>) throws
     /// The goal centre of the pushed body, as this predictor reads it.
     var goal: SIMD2<Float> { get }
-    /// For S sequences of T actions `[S, T, 2]`: actor and pushed-body centres `[S, T, 2, 2]` after each action.
-    func paths(actions: [Float], samples: Int, steps: Int) throws -> [Float]
+    /// For S sequences of T actions `[S, T, 2]`, each following the same P actions `prefix` `[P, 2]` (the ones already
+    /// committed to while the plan is made): actor and pushed-body centres `[S, P + T, 2, 2]` after each action.
+    func paths(prefix: [Float], actions: [Float], samples: Int, steps: Int) throws -> [Float]
+}
+
+extension PathPredictor {
+    /// Paths from the current observation, with nothing committed before the sequences.
+    public func paths(actions: [Float], samples: Int, steps: Int) throws -> [Float] {
+        try paths(prefix: [], actions: actions, samples: samples, steps: steps)
+    }
 }
 
 /// The world model as path predictor: latents of the last two frames rolled forward by the action-conditioned
@@ -110,16 +118,31 @@ public final class LatentPaths: PathPredictor {
         current = try model.encode(frames: frame)
     }
 
-    public func paths(actions: [Float], samples s: Int, steps t: Int) throws -> [Float] {
-        let d = current.count
+    public func paths(prefix: [Float], actions: [Float], samples s: Int, steps t: Int) throws -> [Float] {
+        let d = current.count, p = prefix.count / 2
+        // The committed actions are rolled out once, from the last two observations; every sequence starts where
+        // they end.
+        var start = (previous, current), lead: [Float] = []
+        if p > 0 {
+            let ahead = try model.rollout(previous: previous, current: current, actions: prefix, steps: p)       // [P, D]
+            start = (p > 1 ? Array(ahead[((p - 2) * d)..<((p - 1) * d)]) : current, Array(ahead[((p - 1) * d)..<(p * d)]))
+            lead = try positions(ahead, rows: p)
+        }
         var before = [Float](), now = [Float]()
         before.reserveCapacity(s * d); now.reserveCapacity(s * d)
-        for _ in 0..<s { before += previous; now += current }
-        let latents = try model.rollout(previous: before, current: now, actions: actions, steps: t)
-        let read = try centroids(latents)                                         // [S·T, C, 2]
+        for _ in 0..<s { before += start.0; now += start.1 }
+        let rows = try positions(try model.rollout(previous: before, current: now, actions: actions, steps: t), rows: s * t)
+        var out = [Float](); out.reserveCapacity(s * (p + t) * 4)
+        for i in 0..<s { out += lead; out += rows[(i * t * 4)..<((i + 1) * t * 4)] }
+        return out
+    }
+
+    /// Actor and pushed-body centres `[rows, 2, 2]` read from latents `[rows, D]`.
+    private func positions(_ latents: [Float], rows n: Int) throws -> [Float] {
+        let read = try centroids(latents)                                         // [rows, C, 2]
         let c = read.maps
-        var out = [Float](repeating: 0, count: s * t * 4)
-        for r in 0..<(s * t) {
+        var out = [Float](repeating: 0, count: n * 4)
+        for r in 0..<n {
             out[4 * r] = read.values[2 * (r * c + actorMap)]; out[4 * r + 1] = read.values[2 * (r * c + actorMap) + 1]
             let b = position(read.values, row: r)
             out[4 * r + 2] = b.x; out[4 * r + 3] = b.y
@@ -151,17 +174,19 @@ public final class SimulatorPaths: PathPredictor {
         self.states = states
     }
 
-    public func paths(actions: [Float], samples s: Int, steps t: Int) throws -> [Float] {
-        var out = [Float](repeating: 0, count: s * t * 4)
+    public func paths(prefix: [Float], actions: [Float], samples s: Int, steps t: Int) throws -> [Float] {
+        let p = prefix.count / 2, n = p + t
+        var out = [Float](repeating: 0, count: s * n * 4)
         var row = [Float](repeating: 0, count: world.bodyCount * 6)
         var action: [Float] = [0, 0]
         for i in 0..<s {
             states.withUnsafeBufferPointer { world.place(states: $0) }
-            for j in 0..<t {
-                action[0] = actions[(i * t + j) * 2]; action[1] = actions[(i * t + j) * 2 + 1]
+            for j in 0..<n {
+                let a = j < p ? prefix[(2 * j)..<(2 * j + 2)] : actions[((i * t + j - p) * 2)..<((i * t + j - p) * 2 + 2)]
+                action[0] = a[a.startIndex]; action[1] = a[a.startIndex + 1]
                 action.withUnsafeBufferPointer { world.step(action: $0) }
                 row.withUnsafeMutableBufferPointer { world.exportStates(into: $0) }
-                let o = (i * t + j) * 4
+                let o = (i * n + j) * 4
                 out[o] = row[6 * actorRow]; out[o + 1] = row[6 * actorRow + 1]
                 out[o + 2] = row[6 * pushedRow]; out[o + 3] = row[6 * pushedRow + 1]
             }

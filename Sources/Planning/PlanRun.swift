@@ -75,6 +75,7 @@ public final class PlanRunner {
         var action: [Float] = [0, 0]
         while steps < budget && !task.succeeded(states: stream.states, episode: episode) {
             let a = try controller.action(stream: stream)
+            try controller.planIfDue()
             action[0] = a.x; action[1] = a.y
             action.withUnsafeBufferPointer { stream.step(action: $0) }
             steps += 1

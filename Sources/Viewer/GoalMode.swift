@@ -7,10 +7,12 @@ import Planning
 /// pushed body, with the same controller `tumble plan` measures (`PushController`, kind `.model`). One `GoalRun` per
 /// goal; the sandbox steps it (see `Sandbox+Goal`), the window draws it (see `Viewer+Goal`).
 ///
-/// A plan is made on a worker thread as soon as the observation it starts from is in (`planAhead`), so the window
-/// keeps drawing while the model imagines; the next step waits for it (`finishPlanning`). The controller's predictor
-/// runs its own copy of the model, and everything the window draws is copied out on the main thread when a plan is
-/// collected, so the two threads share nothing while the worker runs.
+/// The controller plans one held action ahead (see `PushController`): when an action starts being held, the plan for
+/// the next one is made on a worker thread while the held one steps the world, so the world keeps the scene's rate as
+/// long as a plan takes less than the holding time; the step that needs it waits for it (`finishPlanning`). The
+/// observations that arrive meanwhile are held back from the controller until the plan is collected, the controller's
+/// predictor runs its own copy of the model, and everything the window draws is copied out on the main thread when a
+/// plan is collected, so the two threads share nothing the worker reads while it runs.
 final class GoalRun {
     let task: PushTask
     let controller: PushController
@@ -35,6 +37,8 @@ final class GoalRun {
     private var inFlight: PlanJob?
     /// States when the plan in flight was started (its path's origin).
     private var inFlightStates: [Float] = []
+    /// Observations made while a plan was in flight, for the controller once it is collected.
+    private var heldBack: [(frame: [UInt8], states: [Float], action: SIMD2<Float>)] = []
 
     init(task: PushTask, controller: PushController, episode: PushEpisode, states: UnsafeBufferPointer<Float>) {
         self.task = task; self.controller = controller; self.episode = episode
@@ -48,8 +52,8 @@ final class GoalRun {
     var meanPlanMilliseconds: Double? { plans > 0 ? planMilliseconds / Double(plans) : nil }
     /// Whether a plan was started on the worker and not yet collected.
     var isPlanning: Bool { inFlight != nil }
-    /// Whether the next step would have to wait for the worker (its plan is not finished yet).
-    var planPending: Bool { inFlight.map { !$0.isDone } ?? false }
+    /// Whether the next step would have to wait for the worker: it needs the plan in flight, and that is not finished.
+    var planPending: Bool { controller.needsPlanAtNextAction && (inFlight.map { !$0.isDone } ?? false) }
 
     /// The controller begins an episode on `stream` (after the goal is placed, a reset or a jump).
     func begin(stream: ObservationStream) throws {
@@ -59,31 +63,40 @@ final class GoalRun {
         started = true
     }
 
-    /// After an observation the controller has seen: when the next step needs a new plan, starts making it on the
-    /// worker from `states` (the world as observed).
-    func planAhead(states: UnsafeBufferPointer<Float>) {
-        guard started, !reached, inFlight == nil, controller.plansAtNextAction else { return }
-        inFlightStates = Array(states)
-        inFlight = PlanJob(controller)
-    }
-
-    /// Waits for the plan in flight and takes in what it made; rethrows the planner's error.
+    /// Waits for the plan in flight and takes in what it made, then gives the controller the observations held back
+    /// meanwhile; rethrows the planner's error.
     func finishPlanning() throws {
         guard let job = inFlight else { return }
         inFlight = nil
         job.wait()
         inFlightStates.withUnsafeBufferPointer { collect(states: $0) }
-        if let error = job.error { throw error }
+        if let error = job.error { heldBack = []; throw error }
+        let observations = heldBack
+        heldBack = []
+        for o in observations { try controller.observe(frame: o.frame, states: o.states, action: o.action) }
     }
 
-    /// The actor's action for the current observation of `stream` (which the controller has begun on): the plan's
-    /// (made ahead on the worker, or now), or rest once the goal is reached.
+    /// The actor's action for the current observation of `stream` (which the controller has begun on), or rest once
+    /// the goal is reached. When it starts holding a new action, the plan for the one after is started on the worker
+    /// from this observation (`states`: the world as observed).
     func action(stream: ObservationStream, states: UnsafeBufferPointer<Float>) throws -> SIMD2<Float> {
         guard !reached else { return .zero }
-        try finishPlanning()
+        if controller.needsPlanAtNextAction { try finishPlanning() }
         let a = try controller.action(stream: stream)
-        collect(states: states)
+        if controller.planDue, inFlight == nil {
+            inFlightStates = Array(states)
+            inFlight = PlanJob(controller)
+        }
         return a
+    }
+
+    /// After a step with `action`: the controller sees the observation, or it is held back while a plan is in flight.
+    func observe(stream: ObservationStream, action: SIMD2<Float>) throws {
+        if inFlight != nil {
+            heldBack.append((Array(stream.frame), Array(stream.states), action))
+        } else {
+            try controller.observe(stream: stream, action: action)
+        }
     }
 
     /// Counts plans the controller made since the last call, and copies out the latest for drawing.

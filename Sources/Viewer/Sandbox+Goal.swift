@@ -74,8 +74,7 @@ extension Sandbox {
         guard let g = goalRun else { return }
         do {
             if g.started {
-                try g.finishPlanning()
-                try g.controller.observe(stream: stream, action: SIMD2(action[0], action[1]))
+                try g.observe(stream: stream, action: SIMD2(action[0], action[1]))
             } else {
                 try g.begin(stream: stream)
             }
@@ -83,10 +82,7 @@ extension Sandbox {
             failGoal(error)
             return
         }
-        states.withUnsafeBufferPointer {
-            g.judge(states: $0, step: world.stepIndex)
-            g.planAhead(states: $0)
-        }
+        states.withUnsafeBufferPointer { g.judge(states: $0, step: world.stepIndex) }
     }
 
     private func failGoal(_ error: Error) {

@@ -32,6 +32,29 @@ final class LatentPathsTests: XCTestCase {
         }
     }
 
+    /// Paths after committed actions continue from where those actions lead: the same as rolling the committed actions
+    /// as the start of every sequence (up to the batch's rounding), with the committed part the same in every sample.
+    func testAPrefixIsRolledOnceAndEverySequenceContinuesFromIt() throws {
+        let task = try PushTask(scene: Scene.load("push"))
+        let m = try model()
+        let runner = try PlanRunner(task: task, resolution: m.info.height)
+        let paths = try LatentPaths(model: m, task: task, frameShape: [m.info.height, m.info.width, m.info.channels])
+        let e = runner.episodes(base: 32, count: 1)[0]
+        runner.stream.reset(seed: e.seed)
+        try paths.begin(episode: e, frame: Array(runner.stream.frame), states: Array(runner.stream.states),
+                        goalFrame: task.goalFrame(stream: runner.stream, episode: e))
+        let prefix: [Float] = [1, 0, 1, 0, 0.5, 0.5], p = 3, t = 4, s = 2
+        let sequences: [Float] = [0, 1, 0, 1, 0, 1, 0, 1,   -1, 0, -1, 0, -1, 0, -1, 0]
+        let out = try paths.paths(prefix: prefix, actions: sequences, samples: s, steps: t)
+        XCTAssertEqual(out.count, s * (p + t) * 4)
+        XCTAssertEqual(Array(out[0..<(p * 4)]), Array(out[((p + t) * 4)..<((2 * p + t) * 4)]), "one committed lead for all")
+        for i in 0..<s {
+            let whole = prefix + Array(sequences[(i * t * 2)..<((i + 1) * t * 2)])
+            let direct = try paths.paths(actions: whole, samples: 1, steps: p + t)
+            for (a, b) in zip(out[(i * (p + t) * 4)..<((i + 1) * (p + t) * 4)], direct) { XCTAssertEqual(a, b, accuracy: 1e-3) }
+        }
+    }
+
     func testAModelOfAnotherSceneIsRefusedByName() throws {
         let bounce = try TrainedModel.load(checkpoint: Self.packageRoot.appendingPathComponent("Assets/default-model.safetensors"))
         let task = try PushTask(scene: Scene.load("push"))

@@ -87,14 +87,15 @@ final class GoalModeTests: XCTestCase {
         XCTAssertEqual(run.goal.y, goal.y, accuracy: 1 / t.scale + 1e-3)
         XCTAssertNil(v.drag, "a click in goal mode places the goal, it does not steer")
 
-        // Ten observations: the controller begins on the first, then plans every `actionRepeat` observations.
+        // Ten observations: the controller begins on the first; from step 2 on, every `actionRepeat` steps an action
+        // starts being held and the plan for the next one is started; each is collected by the step that holds it.
         let settings = v.sandbox.plannerSettings
         for _ in 0..<40 { v.advance(seconds: 1.0 / 60) }
         XCTAssertEqual(v.sandbox.tick, 10)
         let plan = try XCTUnwrap(run.lastPlan, "no plan after 10 observations in goal mode")
-        XCTAssertEqual(run.plans, (10 - 1 + settings.actionRepeat - 1) / settings.actionRepeat)
-        XCTAssertEqual(plan.steps, settings.lookahead)
-        XCTAssertEqual(plan.path.count, settings.lookahead * 4)
+        XCTAssertEqual(run.plans, (10 - 2) / settings.actionRepeat)
+        XCTAssertEqual(plan.steps, settings.actionRepeat + settings.lookahead, "the held action's observations, then the plan's")
+        XCTAssertEqual(plan.path.count, plan.steps * 4)
         // The step's action is the planner's held action, not the recording policy's.
         XCTAssertEqual(v.sandbox.lastAction, v.sandbox.userAction)
         let summary = try XCTUnwrap(v.sandbox.goalSummary)
@@ -129,8 +130,9 @@ final class GoalModeTests: XCTestCase {
         XCTAssertTrue(v.running)
     }
 
-    /// Plans are made on a worker thread between observations, and the episode goes exactly as a controller that
-    /// plans in line (`tumble plan`'s loop) on the same observations: same actions, same plans, same imagined paths.
+    /// Plans are made on a worker thread while the held action steps the world, and the episode goes exactly as a
+    /// controller that plans in line (`tumble plan`'s loop) on the same observations: same actions, same plans, same
+    /// imagined paths.
     func testPlansMadeAheadOnTheWorkerMatchPlanningInLine() throws {
         let push = try TestScenes.scene(TestScenes.push)
         let model = try pushModel()
@@ -144,9 +146,11 @@ final class GoalModeTests: XCTestCase {
             windowActions.append(SIMD2(v.sandbox.lastAction[0], v.sandbox.lastAction[1]))
             inFlightAfter.append(run.isPlanning)
         }
-        // After observation 1 the controller begins; plans are due before steps 2, 5, 8, 11 and 14, so each is made
-        // ahead after observations 1, 4, 7, 10 and 13.
-        XCTAssertEqual(inFlightAfter, (1...12).map { $0 % settings.actionRepeat == 1 })
+        // After observation 1 the controller begins. Step 2 starts holding rest and the first plan, for step 5, on the
+        // worker; from then on a plan is always in flight: each is collected by the step that holds its action (5, 8,
+        // 11), which starts the next.
+        XCTAssertEqual(inFlightAfter, (1...12).map { $0 >= 2 })
+        XCTAssertEqual(Array(windowActions[0..<(1 + settings.actionRepeat)]), Array(repeating: SIMD2<Float>(0, 0), count: 1 + settings.actionRepeat))
 
         // The same episode with the controller planning in line, on a model copy of its own.
         let task = try PushTask(scene: push)
@@ -159,42 +163,47 @@ final class GoalModeTests: XCTestCase {
         try inLine.begin(episode: run.episode, stream: stream)
         for _ in 1..<12 {
             let a = try inLine.action(stream: stream)
+            try inLine.planIfDue()
             lineActions.append(a)
             [a.x, a.y].withUnsafeBufferPointer { stream.step(action: $0) }
             try inLine.observe(stream: stream, action: a)
         }
         XCTAssertEqual(windowActions, lineActions)
+        try run.finishPlanning()
         XCTAssertEqual(run.plans, inLine.planMilliseconds.count)
         XCTAssertEqual(run.lastPlan?.path, inLine.lastPlan?.path)
         XCTAssertEqual(run.lastPlan?.cost, inLine.lastPlan?.cost)
         // Leaving goal mode with a plan in flight waits for it; nothing is left running on the model.
         v.sandbox.step()
-        XCTAssertTrue(run.isPlanning, "observation 13 is followed by a plan made ahead")
+        XCTAssertFalse(run.isPlanning, "step 13 holds step 11's action: no plan starts")
+        v.sandbox.step()
+        XCTAssertTrue(run.isPlanning, "step 14 starts holding a new action and the plan after it")
         v.sandbox.stopGoal()
         XCTAssertNil(v.sandbox.goalRun)
     }
 
-    /// A window never waits for the planner: while the plan the next step needs is unfinished the frames go on and
-    /// the world holds; once it is ready the world steps again.
-    func testTheWorldHoldsWhileThePlanIsUnfinishedAndTheFramesGoOn() throws {
+    /// A window never waits for the planner: the world steps at its rate while a plan is made, and only if the plan
+    /// the next step needs is still unfinished do the frames go on with the world held; once it is in the world steps.
+    func testTheWorldHoldsOnlyWhenTheNextStepNeedsAnUnfinishedPlan() throws {
         let model = try pushModel()
         let v = try goalViewer(model, width: 640, height: 480)
         v.holdsForPlanner = true
         try v.sandbox.startGoal(at: SIMD2(14, 5))
         let run = try XCTUnwrap(v.sandbox.goalRun)
-        // Keep the worker busy, so the plan started after the first observation cannot finish until released.
+        let r = v.sandbox.plannerSettings.actionRepeat
+        // Keep the worker busy, so the first plan (started by step 2, needed by step 2 + r) cannot finish until released.
         let release = DispatchSemaphore(value: 0)
         PlanJob.worker.async { release.wait() }
-        for _ in 0..<4 { v.advance(seconds: 1.0 / 60) }
-        XCTAssertEqual(v.sandbox.tick, 1)
+        for _ in 0..<(4 * (1 + r)) { v.advance(seconds: 1.0 / 60) }
+        XCTAssertEqual(v.sandbox.tick, 1 + r, "the held action stepped the world while the plan was made")
         XCTAssertTrue(run.planPending)
         for _ in 0..<12 { v.advance(seconds: 1.0 / 60) }
-        XCTAssertEqual(v.sandbox.tick, 1, "the world stepped without its plan")
+        XCTAssertEqual(v.sandbox.tick, 1 + r, "the world stepped without its plan")
         release.signal()
         try run.finishPlanning()
         XCTAssertFalse(run.planPending)
         v.advance(seconds: 1.0 / 60)
-        XCTAssertEqual(v.sandbox.tick, 2, "held for at most one observation interval, the world steps once the plan is in")
+        XCTAssertEqual(v.sandbox.tick, 2 + r, "held for at most one observation interval, the world steps once the plan is in")
         XCTAssertEqual(run.plans, 1)
     }
 
@@ -212,7 +221,7 @@ final class GoalModeTests: XCTestCase {
                 if placed {
                     try v.sandbox.startGoal(at: SIMD2(14, 5))
                     v.placingGoal = false
-                    for _ in 0..<12 { v.advance(seconds: 1.0 / 60) }
+                    for _ in 0..<24 { v.advance(seconds: 1.0 / 60) }
                     XCTAssertNotNil(v.sandbox.goalRun?.lastPlan)
                     v.togglePause()
                     v.stepBack()
