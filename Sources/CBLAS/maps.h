@@ -102,3 +102,77 @@ static inline void tk_translate_forward(const float *p, float *o, int h, int w, 
     for (int k = 0; k < c; k++) tk_translate_map(in + (long)k * hw, moved + (long)k * hw, h, w, ox[k], oy[k], wts + 4 * k);
     tk_transpose(moved, o, hw, c, 0);
 }
+
+/* The maps' gradient of tk_translate_map, for one channel: each source cell u gathers what the (up to four) output
+ * cells that read it sent back, in the order those cells come row by row (the one reading u as its lower right tap
+ * first, as its upper left last), which is the order the scatter in Translate.swift's definition adds them in. */
+static inline void tk_translate_map_grad(const float *__restrict g, float *__restrict d, int h, int w, int ox, int oy, const float *wt) {
+#pragma clang fp contract(off)
+    const float w00 = wt[0], w01 = wt[1], w10 = wt[2], w11 = wt[3];
+    /* Columns whose both readers lie in the map: ux − ox − 1 ≥ 0 and ux − ox < w. */
+    int ua = ox + 1 > 0 ? ox + 1 : 0, ub = w + ox < w ? w + ox : w;
+    if (ub < ua) ub = ua;
+    if (ua > w) { ua = w; ub = w; }
+    for (int uy = 0; uy < h; uy++) {
+        const int ya = uy - oy - 1, yc = uy - oy;
+        const int ra = ya >= 0 && ya < h, rc = yc >= 0 && yc < h;
+        float *out = d + (long)uy * w;
+        if (ra && rc) {
+            const long ta = (long)ya * w - ox, tc = (long)yc * w - ox;
+            for (int ux = ua; ux < ub; ux++) {
+                float s = 0;
+                s += w11 * g[ta + ux - 1];
+                s += w10 * g[ta + ux];
+                s += w01 * g[tc + ux - 1];
+                s += w00 * g[tc + ux];
+                out[ux] = s;
+            }
+        }
+        for (int ux = 0; ux < w; ux++) {
+            if (ra && rc && ux >= ua && ux < ub) { ux = ub - 1; continue; }
+            const int xa = ux - ox - 1, xb = ux - ox;
+            const int ca = xa >= 0 && xa < w, cb = xb >= 0 && xb < w;
+            float s = 0;
+            if (ra && ca) s += w11 * g[(long)ya * w + xa];
+            if (ra && cb) s += w10 * g[(long)ya * w + xb];
+            if (rc && ca) s += w01 * g[(long)yc * w + xa];
+            if (rc && cb) s += w00 * g[(long)yc * w + xb];
+            out[ux] = s;
+        }
+    }
+}
+
+/* Both gradients of one sample's translate, each where wanted (non-null): the maps' into dm [h][w][c] (overwritten)
+ * and the shifts' into ds [c][2] (per channel, the sum over cells, row by row, of the output gradient times the
+ * bilinear sample's slope along x and y, negated: out depends on −shift). fxy holds each channel's fractions (fx, fy).
+ * Scratch: 3 · c · h · w floats. */
+static inline void tk_translate_backward(const float *p, const float *g, float *dm, float *ds, int h, int w, int c,
+                                         const int *ox, const int *oy, const float *wts, const float *fxy, float *scratch) {
+#pragma clang fp contract(off)
+    const int hw = h * w;
+    float *pin = scratch, *gin = scratch + (long)c * hw, *dmk = scratch + 2 * (long)c * hw;
+    tk_transpose(g, gin, c, hw, 0);
+    if (ds) tk_transpose(p, pin, c, hw, 0);
+    for (int k = 0; k < c; k++) {
+        const float *gk = gin + (long)k * hw;
+        if (dm) tk_translate_map_grad(gk, dmk + (long)k * hw, h, w, ox[k], oy[k], wts + 4 * k);
+        if (!ds) continue;
+        const float *a = pin + (long)k * hw, fx = fxy[2 * k], fy = fxy[2 * k + 1];
+        float gx = 0, gy = 0;
+        for (int y = 0; y < h; y++) {
+            const int y0 = y + oy[k];
+            const int r0 = y0 >= 0 && y0 < h, r1 = y0 + 1 >= 0 && y0 + 1 < h;
+            for (int x = 0; x < w; x++) {
+                const int x0 = x + ox[k], c0 = x0 >= 0 && x0 < w, c1 = x0 + 1 >= 0 && x0 + 1 < w;
+                const long t = (long)y0 * w + x0;
+                const float p00 = r0 && c0 ? a[t] : 0, p01 = r0 && c1 ? a[t + 1] : 0;
+                const float p10 = r1 && c0 ? a[t + w] : 0, p11 = r1 && c1 ? a[t + w + 1] : 0;
+                const float gv = gk[(long)y * w + x];
+                gx -= gv * ((1 - fy) * (p01 - p00) + fy * (p11 - p10));
+                gy -= gv * ((1 - fx) * (p10 - p00) + fx * (p11 - p01));
+            }
+        }
+        ds[2 * k] = gx; ds[2 * k + 1] = gy;
+    }
+    if (dm) tk_transpose(dmk, dm, hw, c, 0);
+}

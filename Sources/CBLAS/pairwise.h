@@ -50,6 +50,48 @@ static inline void tk_pairwise_backward_portable(const float *r, const float *s,
 }
 
 #if defined(__x86_64__)
+/* z = bias + Wᵀ-rows · a for one pair whose activations a [Hp] are formed here: NV vectors, FMAs in k order. */
+__attribute__((target("avx512f"), always_inline)) static inline void tk_pair_z(
+    const float *ri, const float *sj, int H, const float *wT, const __m512 *bv, float *a, __m512 *z, const int NV) {
+    const int H2p = 16 * NV;
+    tk_pair(ri, sj, H, a);
+    for (int v = 0; v < NV; v++) z[v] = bv[v];
+    for (int k = 0; k < H; k++) {
+        const __m512 ak = _mm512_set1_ps(a[k]);
+        const float *row = wT + (long)k * H2p;
+        for (int v = 0; v < NV; v++) z[v] = _mm512_fmadd_ps(ak, _mm512_loadu_ps(row + 16 * v), z[v]);
+    }
+}
+
+/* o_b += Σ_k x[b·xs + k] · m[k·ms …] for four input rows b at once (V vectors of m's rows, k = 0 … n − 1 in order):
+ * each row of m is loaded once for the four, so 4·V independent FMA chains hide each one's latency. */
+__attribute__((target("avx512f"), always_inline)) static inline void tk_rows4(
+    const float *x, long xs, int n, const float *m, long ms, __m512 *o0, __m512 *o1, __m512 *o2, __m512 *o3, const int V) {
+    for (int k = 0; k < n; k++) {
+        const float *row = m + (long)k * ms;
+        const __m512 x0 = _mm512_set1_ps(x[k]), x1 = _mm512_set1_ps(x[xs + k]);
+        const __m512 x2 = _mm512_set1_ps(x[2 * xs + k]), x3 = _mm512_set1_ps(x[3 * xs + k]);
+        for (int v = 0; v < V; v++) {
+            const __m512 wv = _mm512_loadu_ps(row + 16 * v);
+            o0[v] = _mm512_fmadd_ps(x0, wv, o0[v]); o1[v] = _mm512_fmadd_ps(x1, wv, o1[v]);
+            o2[v] = _mm512_fmadd_ps(x2, wv, o2[v]); o3[v] = _mm512_fmadd_ps(x3, wv, o3[v]);
+        }
+    }
+}
+
+/* The same as tk_pair_z for the four pairs j … j + 3 at once (activations into a0 [4][Hp], padding zeroed). */
+__attribute__((target("avx512f"), always_inline)) static inline void tk_pairs4_z(
+    const float *ri, const float *s, int j, int H, int Hp, const float *wT, const __m512 *bv, float *a0,
+    __m512 *z0, __m512 *z1, __m512 *z2, __m512 *z3, const int NV) {
+    const int H2p = 16 * NV;
+    for (int b = 0; b < 4; b++) {
+        tk_pair(ri, s + (long)(j + b) * H, H, a0 + b * Hp);
+        for (int k = H; k < Hp; k++) a0[b * Hp + k] = 0;
+    }
+    for (int v = 0; v < NV; v++) { z0[v] = bv[v]; z1[v] = bv[v]; z2[v] = bv[v]; z3[v] = bv[v]; }
+    tk_rows4(a0, Hp, H, wT, H2p, z0, z1, z2, z3, NV);
+}
+
 /* Forward for NV = H2p / 16 output vectors (a constant once inlined, so z and acc stay in registers). Pairs go in
  * blocks of four that share each row of Wᵀ: twelve independent FMA chains instead of three, which hid the FMA
  * latency the one-pair loop waited on (2–3× faster). Each pair's sum still runs bias, k = 0, 1, …, and the pairs
@@ -59,7 +101,6 @@ __attribute__((target("avx512f"), always_inline)) static inline void tk_pairwise
     float *out, float *a, float *z, const int NV) {
     const int H2p = 16 * NV;
     const __m512 zero = _mm512_setzero_ps();
-    for (int b = 0; b < (C >= 4 ? 4 : 1); b++) for (int k = H; k < Hp; k++) a[b * Hp + k] = 0;
     __m512 bv[4];
     for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_ps(bias + 16 * v);
     for (int i = 0; i < C; i++) {
@@ -67,33 +108,16 @@ __attribute__((target("avx512f"), always_inline)) static inline void tk_pairwise
         __m512 acc[4] = {zero, zero, zero, zero};
         int j = 0;
         for (; j + 4 <= C; j += 4) {
-            for (int b = 0; b < 4; b++) tk_pair(ri, s + (long)(j + b) * H, H, a + b * Hp);
             __m512 z0[4], z1[4], z2[4], z3[4];
-            for (int v = 0; v < NV; v++) { z0[v] = bv[v]; z1[v] = bv[v]; z2[v] = bv[v]; z3[v] = bv[v]; }
-            for (int k = 0; k < H; k++) {
-                const float *row = wT + (long)k * H2p;
-                const __m512 a0 = _mm512_set1_ps(a[k]), a1 = _mm512_set1_ps(a[Hp + k]);
-                const __m512 a2 = _mm512_set1_ps(a[2 * Hp + k]), a3 = _mm512_set1_ps(a[3 * Hp + k]);
-                for (int v = 0; v < NV; v++) {
-                    const __m512 wv = _mm512_loadu_ps(row + 16 * v);
-                    z0[v] = _mm512_fmadd_ps(a0, wv, z0[v]); z1[v] = _mm512_fmadd_ps(a1, wv, z1[v]);
-                    z2[v] = _mm512_fmadd_ps(a2, wv, z2[v]); z3[v] = _mm512_fmadd_ps(a3, wv, z3[v]);
-                }
-            }
+            tk_pairs4_z(ri, s, j, H, Hp, wT, bv, a, z0, z1, z2, z3, NV);
             for (int v = 0; v < NV; v++) acc[v] = _mm512_add_ps(acc[v], _mm512_max_ps(z0[v], zero));
             for (int v = 0; v < NV; v++) acc[v] = _mm512_add_ps(acc[v], _mm512_max_ps(z1[v], zero));
             for (int v = 0; v < NV; v++) acc[v] = _mm512_add_ps(acc[v], _mm512_max_ps(z2[v], zero));
             for (int v = 0; v < NV; v++) acc[v] = _mm512_add_ps(acc[v], _mm512_max_ps(z3[v], zero));
         }
         for (; j < C; j++) {
-            tk_pair(ri, s + (long)j * H, H, a);
             __m512 z0[4];
-            for (int v = 0; v < NV; v++) z0[v] = bv[v];
-            for (int k = 0; k < H; k++) {
-                const __m512 ak = _mm512_set1_ps(a[k]);
-                const float *row = wT + (long)k * H2p;
-                for (int v = 0; v < NV; v++) z0[v] = _mm512_fmadd_ps(ak, _mm512_loadu_ps(row + 16 * v), z0[v]);
-            }
+            tk_pair_z(ri, s + (long)j * H, H, wT, bv, a, z0, NV);
             for (int v = 0; v < NV; v++) acc[v] = _mm512_add_ps(acc[v], _mm512_max_ps(z0[v], zero));
         }
         const __m512 sc = _mm512_set1_ps(scale);
@@ -113,72 +137,137 @@ __attribute__((target("avx512f"))) static inline void tk_pairwise_forward_avx512
     }
 }
 
-/* Four-register blocks written out: Swift compiles imported C at -Os, which keeps __m512 arrays in memory. */
-#define TK_EACH4(N, STMT) do { { const int v = 0; (void)v; STMT; } if ((N) > 1) { const int v = 1; STMT; } \
-                               if ((N) > 2) { const int v = 2; STMT; } if ((N) > 3) { const int v = 3; STMT; } } while (0)
-#define TK_R(name) (v == 0 ? name##0 : v == 1 ? name##1 : v == 2 ? name##2 : name##3)
-#define TK_SET(name, value) do { if (v == 0) name##0 = (value); else if (v == 1) name##1 = (value); \
-                                 else if (v == 2) name##2 = (value); else name##3 = (value); } while (0)
+/* Backward for NV = H2p / 16 and KV = Hp / 16 (constants once inlined). Pairs go in blocks of four, as in the
+ * forward kernel: each row of Wᵀ (recomputing z) and of W (da = Wᵀ dz) is loaded once for four pairs, and dW takes
+ * four of its rows at a time, each pass over j loading a pair's activations once for the four. Every accumulator
+ * (z, da, dr, ds, db, dW) still adds its terms in the one-pair loop's order, so the gradients are bit for bit the same.
+ * Scratch: a [Hp], z [H2p], then ds [C][Hp], this receiver's pairs [C][Hp] and their dz [C][H2p]. */
+__attribute__((target("avx512f"), always_inline)) static inline void tk_pairwise_backward_nk(
+    const float *r, const float *s, const float *g, int C, int H, int H2, int Hp, const float *wT, const float *w,
+    const float *bias, float scale, float *dr, float *ds, float *dW, float *db, float *a, float *z, float *dsp,
+    const int NV, const int KV) {
+    const int H2p = 16 * NV;
+    const __m512 zero = _mm512_setzero_ps();
+    float *arows = dsp + (long)C * Hp, *dzrows = arows + (long)C * Hp;
+    for (int k = 0; k < C * Hp; k++) dsp[k] = 0;
+    __m512 dbv[4], bv[4];
+    for (int v = 0; v < NV; v++) { dbv[v] = zero; bv[v] = _mm512_loadu_ps(bias + 16 * v); }
+    for (int i = 0; i < C; i++) {
+        const float *ri = r + (long)i * H;
+        for (int q = 0; q < H2p; q++) z[q] = q < H2 ? g[(long)i * H2 + q] * scale : 0;
+        __m512 gi[4], drv[4];
+        for (int v = 0; v < NV; v++) gi[v] = _mm512_loadu_ps(z + 16 * v);
+        for (int v = 0; v < KV; v++) drv[v] = zero;
+        int j = 0;
+        for (; j + 4 <= C; j += 4) {
+            float *a0 = arows + (long)j * Hp;
+            __m512 z0[4], z1[4], z2[4], z3[4];
+            tk_pairs4_z(ri, s, j, H, Hp, wT, bv, a0, z0, z1, z2, z3, NV);
+            float *dz0 = dzrows + (long)j * H2p;
+            for (int b = 0; b < 4; b++) {
+                for (int v = 0; v < NV; v++) {
+                    const __m512 zb = b == 0 ? z0[v] : b == 1 ? z1[v] : b == 2 ? z2[v] : z3[v];
+                    const __m512 dz = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(zb, zero, _CMP_GT_OQ), gi[v]);
+                    _mm512_storeu_ps(dz0 + b * H2p + 16 * v, dz);
+                    dbv[v] = _mm512_add_ps(dbv[v], dz);
+                }
+            }
+            __m512 d0[4], d1[4], d2[4], d3[4];
+            for (int v = 0; v < KV; v++) { d0[v] = zero; d1[v] = zero; d2[v] = zero; d3[v] = zero; }
+            tk_rows4(dz0, H2p, H2, w, Hp, d0, d1, d2, d3, KV);
+            for (int b = 0; b < 4; b++) {
+                for (int v = 0; v < KV; v++) {
+                    const __m512 db_ = b == 0 ? d0[v] : b == 1 ? d1[v] : b == 2 ? d2[v] : d3[v];
+                    const __m512 dp = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(a0 + b * Hp + 16 * v), zero, _CMP_GT_OQ), db_);
+                    drv[v] = _mm512_add_ps(drv[v], dp);
+                    float *dsj = dsp + (long)(j + b) * Hp + 16 * v;
+                    _mm512_storeu_ps(dsj, _mm512_add_ps(_mm512_loadu_ps(dsj), dp));
+                }
+            }
+        }
+        for (; j < C; j++) {
+            float *aj = arows + (long)j * Hp, *dzj = dzrows + (long)j * H2p;
+            for (int k = H; k < Hp; k++) aj[k] = 0;
+            __m512 zz[4];
+            tk_pair_z(ri, s + (long)j * H, H, wT, bv, aj, zz, NV);
+            for (int v = 0; v < NV; v++) {
+                const __m512 dz = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(zz[v], zero, _CMP_GT_OQ), gi[v]);
+                _mm512_storeu_ps(dzj + 16 * v, dz);
+                dbv[v] = _mm512_add_ps(dbv[v], dz);
+            }
+            __m512 da[4];
+            for (int v = 0; v < KV; v++) da[v] = zero;
+            for (int q = 0; q < H2; q++) {
+                const __m512 d = _mm512_set1_ps(dzj[q]);
+                const float *wq = w + (long)q * Hp;
+                for (int v = 0; v < KV; v++) da[v] = _mm512_fmadd_ps(d, _mm512_loadu_ps(wq + 16 * v), da[v]);
+            }
+            for (int v = 0; v < KV; v++) {
+                const __m512 dp = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(aj + 16 * v), zero, _CMP_GT_OQ), da[v]);
+                drv[v] = _mm512_add_ps(drv[v], dp);
+                float *dsj = dsp + (long)j * Hp + 16 * v;
+                _mm512_storeu_ps(dsj, _mm512_add_ps(_mm512_loadu_ps(dsj), dp));
+            }
+        }
+        for (int v = 0; v < KV; v++) _mm512_storeu_ps(a + 16 * v, drv[v]);
+        for (int k = 0; k < H; k++) dr[(long)i * H + k] = a[k];
+        /* dW += Σ_j dz_j ⊗ a_j for this receiver, four rows of dW at a time, each summed over j in registers. */
+        int q = 0;
+        for (; q + 4 <= H2; q += 4) {
+            __m512 c0[4], c1[4], c2[4], c3[4];
+            for (int v = 0; v < KV; v++) { c0[v] = zero; c1[v] = zero; c2[v] = zero; c3[v] = zero; }
+            for (int jj = 0; jj < C; jj++) {
+                const float *dzj = dzrows + (long)jj * H2p + q, *aj = arows + (long)jj * Hp;
+                const __m512 y0 = _mm512_set1_ps(dzj[0]), y1 = _mm512_set1_ps(dzj[1]);
+                const __m512 y2 = _mm512_set1_ps(dzj[2]), y3 = _mm512_set1_ps(dzj[3]);
+                for (int v = 0; v < KV; v++) {
+                    const __m512 av = _mm512_loadu_ps(aj + 16 * v);
+                    c0[v] = _mm512_fmadd_ps(y0, av, c0[v]); c1[v] = _mm512_fmadd_ps(y1, av, c1[v]);
+                    c2[v] = _mm512_fmadd_ps(y2, av, c2[v]); c3[v] = _mm512_fmadd_ps(y3, av, c3[v]);
+                }
+            }
+            for (int b = 0; b < 4; b++) {
+                float *dWq = dW + (long)(q + b) * Hp;
+                for (int v = 0; v < KV; v++) {
+                    const __m512 cb = b == 0 ? c0[v] : b == 1 ? c1[v] : b == 2 ? c2[v] : c3[v];
+                    _mm512_storeu_ps(dWq + 16 * v, _mm512_add_ps(_mm512_loadu_ps(dWq + 16 * v), cb));
+                }
+            }
+        }
+        for (; q < H2; q++) {
+            __m512 acc[4];
+            for (int v = 0; v < KV; v++) acc[v] = zero;
+            for (int jj = 0; jj < C; jj++) {
+                const __m512 d = _mm512_set1_ps(dzrows[(long)jj * H2p + q]);
+                const float *aj = arows + (long)jj * Hp;
+                for (int v = 0; v < KV; v++) acc[v] = _mm512_fmadd_ps(d, _mm512_loadu_ps(aj + 16 * v), acc[v]);
+            }
+            float *dWq = dW + (long)q * Hp;
+            for (int v = 0; v < KV; v++) _mm512_storeu_ps(dWq + 16 * v, _mm512_add_ps(_mm512_loadu_ps(dWq + 16 * v), acc[v]));
+        }
+    }
+    for (int v = 0; v < NV; v++) _mm512_storeu_ps(db + 16 * v, _mm512_add_ps(_mm512_loadu_ps(db + 16 * v), dbv[v]));
+    for (int j = 0; j < C; j++) for (int k = 0; k < H; k++) ds[(long)j * H + k] = dsp[(long)j * Hp + k];
+}
+
+#define TK_BWD_KV(NV) do { switch (Hp / 16) { \
+    case 1: tk_pairwise_backward_nk(r, s, g, C, H, H2, Hp, wT, w, bias, scale, dr, ds, dW, db, a, z, dsp, NV, 1); break; \
+    case 2: tk_pairwise_backward_nk(r, s, g, C, H, H2, Hp, wT, w, bias, scale, dr, ds, dW, db, a, z, dsp, NV, 2); break; \
+    case 3: tk_pairwise_backward_nk(r, s, g, C, H, H2, Hp, wT, w, bias, scale, dr, ds, dW, db, a, z, dsp, NV, 3); break; \
+    default: tk_pairwise_backward_nk(r, s, g, C, H, H2, Hp, wT, w, bias, scale, dr, ds, dW, db, a, z, dsp, NV, 4); break; \
+    } } while (0)
 
 __attribute__((target("avx512f"))) static inline void tk_pairwise_backward_avx512(
     const float *r, const float *s, const float *g, int C, int H, int H2, int Hp, int H2p, const float *wT, const float *w,
     const float *bias, float scale, float *dr, float *ds, float *dW, float *db, float *a, float *z, float *dsp) {
-    const int nv = H2p / 16, kv = Hp / 16;
-    const __m512 zero = _mm512_setzero_ps();
-    float *arows = dsp + (long)C * Hp, *dzrows = arows + (long)C * Hp;   /* this receiver's pairs and their dz */
-    for (int k = 0; k < C * Hp; k++) dsp[k] = 0;      /* ds, padded rows */
-    __m512 db0 = zero, db1 = zero, db2 = zero, db3 = zero;
-    for (int i = 0; i < C; i++) {
-        for (int q = 0; q < H2p; q++) z[q] = q < H2 ? g[(long)i * H2 + q] * scale : 0;
-        __m512 gi0 = zero, gi1 = zero, gi2 = zero, gi3 = zero;
-        TK_EACH4(nv, TK_SET(gi, _mm512_loadu_ps(z + 16 * v)));
-        __m512 dr0 = zero, dr1 = zero, dr2 = zero, dr3 = zero;
-        for (int j = 0; j < C; j++) {
-            float *aj = arows + (long)j * Hp, *dzj = dzrows + (long)j * H2p;
-            tk_pair(r + (long)i * H, s + (long)j * H, H, aj);
-            for (int k = H; k < Hp; k++) aj[k] = 0;
-            __m512 zz0 = zero, zz1 = zero, zz2 = zero, zz3 = zero;
-            TK_EACH4(nv, TK_SET(zz, _mm512_loadu_ps(bias + 16 * v)));
-            for (int k = 0; k < H; k++) {
-                const __m512 ak = _mm512_set1_ps(aj[k]);
-                const float *row = wT + (long)k * H2p;
-                TK_EACH4(nv, TK_SET(zz, _mm512_fmadd_ps(ak, _mm512_loadu_ps(row + 16 * v), TK_R(zz))));
-            }
-            TK_EACH4(nv, {
-                const __m512 dz = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(TK_R(zz), zero, _CMP_GT_OQ), TK_R(gi));
-                _mm512_storeu_ps(dzj + 16 * v, dz);
-                TK_SET(db, _mm512_add_ps(TK_R(db), dz));
-            });
-            __m512 da0 = zero, da1 = zero, da2 = zero, da3 = zero;
-            for (int q = 0; q < H2; q++) {
-                const __m512 d = _mm512_set1_ps(dzj[q]);
-                const float *wq = w + (long)q * Hp;
-                TK_EACH4(kv, TK_SET(da, _mm512_fmadd_ps(d, _mm512_loadu_ps(wq + 16 * v), TK_R(da))));
-            }
-            TK_EACH4(kv, {
-                const __m512 dp = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(aj + 16 * v), zero, _CMP_GT_OQ), TK_R(da));
-                TK_SET(dr, _mm512_add_ps(TK_R(dr), dp));
-                float *dsj = dsp + (long)j * Hp + 16 * v;
-                _mm512_storeu_ps(dsj, _mm512_add_ps(_mm512_loadu_ps(dsj), dp));
-            });
-        }
-        TK_EACH4(kv, _mm512_storeu_ps(a + 16 * v, TK_R(dr)));
-        for (int k = 0; k < H; k++) dr[(long)i * H + k] = a[k];
-        /* dW += Σ_j dz_j ⊗ a_j for this receiver, summed over j in registers. */
-        for (int q = 0; q < H2; q++) {
-            __m512 acc0 = zero, acc1 = zero, acc2 = zero, acc3 = zero;
-            for (int j = 0; j < C; j++) {
-                const __m512 d = _mm512_set1_ps(dzrows[(long)j * H2p + q]);
-                const float *aj = arows + (long)j * Hp;
-                TK_EACH4(kv, TK_SET(acc, _mm512_fmadd_ps(d, _mm512_loadu_ps(aj + 16 * v), TK_R(acc))));
-            }
-            float *dWq = dW + (long)q * Hp;
-            TK_EACH4(kv, _mm512_storeu_ps(dWq + 16 * v, _mm512_add_ps(_mm512_loadu_ps(dWq + 16 * v), TK_R(acc))));
-        }
+    switch (H2p / 16) {
+    case 1: TK_BWD_KV(1); break;
+    case 2: TK_BWD_KV(2); break;
+    case 3: TK_BWD_KV(3); break;
+    default: TK_BWD_KV(4); break;
     }
-    TK_EACH4(nv, _mm512_storeu_ps(db + 16 * v, _mm512_add_ps(_mm512_loadu_ps(db + 16 * v), TK_R(db))));
-    for (int j = 0; j < C; j++) for (int k = 0; k < H; k++) ds[(long)j * H + k] = dsp[(long)j * Hp + k];
 }
+#undef TK_BWD_KV
 #endif
 
 /* Dispatch: scratch must hold Hp + H2p + C·(2·Hp + H2p) floats (the forward kernel uses four pair rows only from C = 4 on). */

@@ -4,13 +4,19 @@ import XCTest
 @testable import Planning
 
 final class PushControllerTests: XCTestCase {
-    func testTheSimulatorPredictsExactlyWhatTheWorldDoesFromTheStart() throws {
+    /// The first episode of seed base `base`, its stream at the start, and the simulator as path predictor begun there.
+    private func simulatorAtStart(base: UInt64) throws -> (PushTask, PlanRunner, PushEpisode, SimulatorPaths) {
         let task = try PushTask(scene: Scene.load("push"))
         let runner = try PlanRunner(task: task, resolution: 32)
-        let e = runner.episodes(base: 11, count: 1)[0]
+        let e = runner.episodes(base: base, count: 1)[0]
         runner.stream.reset(seed: e.seed)
         let sim = try SimulatorPaths(task: task)
         try sim.begin(episode: e, frame: Array(runner.stream.frame), states: Array(runner.stream.states), goalFrame: [])
+        return (task, runner, e, sim)
+    }
+
+    func testTheSimulatorPredictsExactlyWhatTheWorldDoesFromTheStart() throws {
+        let (task, runner, e, sim) = try simulatorAtStart(base: 11)
         XCTAssertEqual(sim.goal, e.goal)
         let steps = 20
         let actions = (0..<steps).flatMap { i -> [Float] in [Float(i % 5) / 5 - 0.2, 0.7] }
@@ -24,12 +30,7 @@ final class PushControllerTests: XCTestCase {
     }
 
     func testCommittedActionsLeadEveryPathExactly() throws {
-        let task = try PushTask(scene: Scene.load("push"))
-        let runner = try PlanRunner(task: task, resolution: 32)
-        let e = runner.episodes(base: 14, count: 1)[0]
-        runner.stream.reset(seed: e.seed)
-        let sim = try SimulatorPaths(task: task)
-        try sim.begin(episode: e, frame: [], states: Array(runner.stream.states), goalFrame: [])
+        let (_, _, _, sim) = try simulatorAtStart(base: 14)
         let prefix: [Float] = [0.9, -0.2, 0.9, -0.2], sequences: [Float] = [0, 1, 0, 1, 0, 1,   -1, 0, 1, 0, 0.3, 0.3]
         let out = try sim.paths(prefix: prefix, actions: sequences, samples: 2, steps: 3)
         for i in 0..<2 {

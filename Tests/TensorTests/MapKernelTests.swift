@@ -26,6 +26,49 @@ final class MapKernelTests: XCTestCase {
         }
     }
 
+    func testTranslateGradientsMatchTheScatterDefinitionBitForBit() throws {
+        for (n, h, w, c) in [(2, 16, 16, 24), (2, 7, 5, 17), (1, 3, 4, 2)] {
+            let values = (0..<(n * h * w * c)).map { _ in rng.uniform() * 2 - 0.5 }
+            let shifts = (0..<(n * c)).flatMap { i -> [Float] in
+                i % 3 == 0 ? [Float(Int(rng.uniform() * 5) - 2), Float(w) + 0.5]
+                           : [(rng.uniform() * 2 - 1) * Float(w + 1), (rng.uniform() * 2 - 1) * Float(h + 1)]
+            }
+            let g = (0..<(n * h * w * c)).map { _ in rng.uniform() * 2 - 1 }
+            let maps = try Tensor(values, shape: [n, h, w, c], requiresGrad: true)
+            let moves = try Tensor(shifts, shape: [n, c, 2], requiresGrad: true)
+            try Tensor.translate(maps, by: moves).backward(try Tensor(g, shape: [n, h, w, c]))
+            // Every output cell, row by row, adds weight × gradient to its four taps; the shifts' gradient is the sum
+            // over cells of the gradient times the sample's slope, negated.
+            var dm = [Float](repeating: 0, count: values.count), dsh = [Float](repeating: 0, count: shifts.count)
+            for i in 0..<n { for k in 0..<c {
+                let tx = -shifts[2 * (i * c + k)], ty = -shifts[2 * (i * c + k) + 1]
+                let bx = tx.rounded(.down), by = ty.rounded(.down), fx = tx - bx, fy = ty - by
+                let weights = [(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx]
+                var gx: Float = 0, gy: Float = 0
+                for y in 0..<h { for x in 0..<w {
+                    let gv = g[((i * h + y) * w + x) * c + k]
+                    var p = [Float](repeating: 0, count: 4)
+                    for (t, (dy, dx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].enumerated() {
+                        let sy = y + Int(by) + dy, sx = x + Int(bx) + dx
+                        guard sy >= 0, sy < h, sx >= 0, sx < w else { continue }
+                        let at = ((i * h + sy) * w + sx) * c + k
+                        dm[at] += weights[t] * gv
+                        p[t] = values[at]
+                    }
+                    gx -= gv * ((1 - fy) * (p[1] - p[0]) + fy * (p[3] - p[2]))
+                    gy -= gv * ((1 - fx) * (p[2] - p[0]) + fx * (p[3] - p[1]))
+                } }
+                dsh[2 * (i * c + k)] = gx; dsh[2 * (i * c + k) + 1] = gy
+            } }
+            for (name, got, want) in [("maps", maps.grad, dm), ("shifts", moves.grad, dsh)] {
+                let v = try XCTUnwrap(got, name).scalars
+                for x in want.indices where v[x].bitPattern != want[x].bitPattern {
+                    XCTFail("translate [\(n), \(h), \(w), \(c)] \(name) gradient \(x): \(v[x]) against \(want[x])"); break
+                }
+            }
+        }
+    }
+
     /// out[y, x] = Σ over the taps inside the map of weight × value, in the order 00, 01, 10, 11.
     private func reference(_ p: [Float], _ s: [Float], _ n: Int, _ h: Int, _ w: Int, _ c: Int) -> [Float] {
         var out = [Float](repeating: 0, count: p.count)
@@ -89,6 +132,57 @@ final class MapKernelTests: XCTestCase {
                     else { XCTAssertEqual(got, want, accuracy: 1e-4 * max(1, abs(want))) }
                 }
             } }
+        }
+    }
+
+    func testPairwiseGradientsAddTheirTermsInTheOnePairOrder() throws {
+        guard DirectConv.available else { throw XCTSkip("the portable kernel rounds differently; GradientTests covers it") }
+        for (m, c, h, h2) in [(2, 24, 48, 48), (1, 5, 20, 33), (2, 9, 16, 6)] {
+            let rv = (0..<(m * c * h)).map { _ in rng.uniform() * 2 - 1 }, sv = (0..<(m * c * h)).map { _ in rng.uniform() * 2 - 1 }
+            let wv = (0..<(h2 * h)).map { _ in (rng.uniform() * 2 - 1) / Float(h).squareRoot() }
+            let bv = (0..<h2).map { _ in rng.uniform() * 0.2 - 0.1 }, gv = (0..<(m * c * h2)).map { _ in rng.uniform() * 2 - 1 }
+            let r = try Tensor(rv, shape: [m, c, h], requiresGrad: true), s = try Tensor(sv, shape: [m, c, h], requiresGrad: true)
+            let w = try Tensor(wv, shape: [h2, h], requiresGrad: true), b = try Tensor(bv, shape: [h2], requiresGrad: true)
+            try Tensor.pairwiseMessages(receivers: r, senders: s, weight: w, bias: b).backward(try Tensor(gv, shape: [m, c, h2]))
+            // The kernel's order: per m and receiver i, pairs j in order; z and da fused multiply-adds from the bias and
+            // from zero; dW and db per m, then summed over m in order.
+            var dr = [Float](repeating: 0, count: m * c * h), ds = dr
+            var dW = [Float](repeating: 0, count: h2 * h), db = [Float](repeating: 0, count: h2)
+            let scale = 1 / Float(c)
+            for mm in 0..<m {
+                var dWm = [Float](repeating: 0, count: h2 * h), dbm = [Float](repeating: 0, count: h2)
+                for i in 0..<c {
+                    var dri = [Float](repeating: 0, count: h), acc = [Float](repeating: 0, count: h2 * h)
+                    for j in 0..<c {
+                        let a = (0..<h).map { k in max(rv[(mm * c + i) * h + k] + sv[(mm * c + j) * h + k], 0) }
+                        var dz = [Float](repeating: 0, count: h2)
+                        for q in 0..<h2 {
+                            var z = bv[q]
+                            for k in 0..<h { z = z.addingProduct(a[k], wv[q * h + k]) }
+                            dz[q] = z > 0 ? gv[(mm * c + i) * h2 + q] * scale : 0
+                            dbm[q] += dz[q]
+                        }
+                        for k in 0..<h {
+                            var da: Float = 0
+                            for q in 0..<h2 { da = da.addingProduct(dz[q], wv[q * h + k]) }
+                            let dp: Float = a[k] > 0 ? da : 0
+                            dri[k] += dp
+                            ds[(mm * c + j) * h + k] += dp
+                        }
+                        for q in 0..<h2 { for k in 0..<h { acc[q * h + k] = acc[q * h + k].addingProduct(dz[q], a[k]) } }
+                    }
+                    for k in 0..<h { dr[(mm * c + i) * h + k] = dri[k] }
+                    for x in 0..<(h2 * h) { dWm[x] += acc[x] }
+                }
+                for x in 0..<(h2 * h) { dW[x] += dWm[x] }
+                for q in 0..<h2 { db[q] += dbm[q] }
+            }
+            for (name, got, want) in [("receivers", r.grad, dr), ("senders", s.grad, ds), ("weight", w.grad, dW), ("bias", b.grad, db)] {
+                let values = try XCTUnwrap(got, name).scalars
+                for x in want.indices where values[x].bitPattern != want[x].bitPattern {
+                    XCTFail("[\(m), \(c), \(h), \(h2)] \(name) gradient \(x): \(values[x]) against \(want[x])"); break
+                }
+            }
         }
     }
 }

@@ -21,7 +21,7 @@ extension Tensor {
         return try record(out, "translate", [maps, shifts]) { _, g in
             let gp = g.ptr
             // Both gradients in one pass over the taps.
-            let dMaps = maps.requiresGrad ? Tensor.zeros(maps.shape) : nil
+            let dMaps = maps.requiresGrad ? Tensor(uninitialized: maps.shape) : nil
             let dShifts = shifts.requiresGrad ? Tensor(uninitialized: shifts.shape) : nil
             translateBackward(grid, src, gp, maps: dMaps?.ptr, shifts: dShifts?.ptr)
             if let dMaps { maps.accumulateGrad(from: dMaps, fresh: true) }
@@ -32,56 +32,29 @@ extension Tensor {
     /// out = Σ over the four taps of weight × source cell, per sample in parallel (CBLAS/maps.h).
     private static func translateForward(_ grid: TranslateGrid, _ src: UnsafeMutablePointer<Float>,
                                          into dst: UnsafeMutablePointer<Float>) {
-        let c = grid.c, plane = grid.plane
+        let plane = grid.plane
         Parallel.forEach(grid.n) { i in
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * c) { offsets in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * c) { weights in
-                    for k in 0..<c {
-                        let (ox, oy, fx, fy) = grid.taps(i * c + k)
-                        // Beyond ±2²⁰ cells every tap is outside the map either way; the bound keeps the C index sums in range.
-                        offsets[k] = Int32(max(-1 << 20, min(1 << 20, ox))); offsets[c + k] = Int32(max(-1 << 20, min(1 << 20, oy)))
-                        weights[4 * k] = (1 - fy) * (1 - fx); weights[4 * k + 1] = (1 - fy) * fx
-                        weights[4 * k + 2] = fy * (1 - fx); weights[4 * k + 3] = fy * fx
-                    }
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * plane) { scratch in
-                        tk_translate_forward(src + i * plane, dst + i * plane, Int32(grid.h), Int32(grid.w), Int32(c),
-                                             offsets.baseAddress!, offsets.baseAddress! + c, weights.baseAddress!, scratch.baseAddress!)
-                    }
+            grid.withTaps(sample: i) { ox, oy, weights, _ in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * plane) { scratch in
+                    tk_translate_forward(src + i * plane, dst + i * plane, Int32(grid.h), Int32(grid.w), Int32(grid.c),
+                                         ox, oy, weights, scratch.baseAddress!)
                 }
             }
         }
     }
 
-    /// Both gradients, each where wanted: the maps' (every output cell's gradient scattered back onto its four
-    /// taps, into zeroed `maps`) and the shifts' (per sample and channel, the sum over cells of the output
-    /// gradient times the bilinear sample's slope along x and y, written into `shifts`).
+    /// Both gradients, each where wanted: the maps' (every output cell's gradient sent back to its four taps, into
+    /// `maps`, overwritten) and the shifts' (per sample and channel, the sum over cells of the output gradient times
+    /// the bilinear sample's slope along x and y, written into `shifts`), per sample in parallel (CBLAS/maps.h).
     private static func translateBackward(_ grid: TranslateGrid, _ src: UnsafeMutablePointer<Float>, _ gp: UnsafeMutablePointer<Float>,
                                           maps dm: UnsafeMutablePointer<Float>?, shifts ds: UnsafeMutablePointer<Float>?) {
-        let h = grid.h, w = grid.w, c = grid.c, plane = grid.plane
+        let plane = grid.plane, c = grid.c
         Parallel.forEach(grid.n) { i in
-            let p = src + i * plane, gi = gp + i * plane, di = dm.map { $0 + i * plane }
-            for k in 0..<c {
-                let (ox, oy, fx, fy) = grid.taps(i * c + k)
-                let w00 = (1 - fy) * (1 - fx), w01 = (1 - fy) * fx, w10 = fy * (1 - fx), w11 = fy * fx
-                var gx: Float = 0, gy: Float = 0
-                for y in 0..<h { for x in 0..<w {
-                    let (i00, i01, i10, i11) = grid.corners(y, x, ox, oy)
-                    let gv = gi[(y * w + x) * c + k]
-                    if let di {
-                        if i00 >= 0 { di[i00 + k] += w00 * gv }
-                        if i01 >= 0 { di[i01 + k] += w01 * gv }
-                        if i10 >= 0 { di[i10 + k] += w10 * gv }
-                        if i11 >= 0 { di[i11 + k] += w11 * gv }
-                    }
-                    if ds != nil {
-                        let p00 = i00 >= 0 ? p[i00 + k] : 0, p01 = i01 >= 0 ? p[i01 + k] : 0
-                        let p10 = i10 >= 0 ? p[i10 + k] : 0, p11 = i11 >= 0 ? p[i11 + k] : 0
-                        // out = Σ w·p with fx = frac(−dx), fy = frac(−dy): d/d(dx) = −d/d(fx).
-                        gx -= gv * ((1 - fy) * (p01 - p00) + fy * (p11 - p10))
-                        gy -= gv * ((1 - fx) * (p10 - p00) + fx * (p11 - p01))
-                    }
-                } }
-                if let ds { ds[2 * (i * c + k)] = gx; ds[2 * (i * c + k) + 1] = gy }
+            grid.withTaps(sample: i) { ox, oy, weights, fractions in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * plane) { scratch in
+                    tk_translate_backward(src + i * plane, gp + i * plane, dm.map { $0 + i * plane }, ds.map { $0 + 2 * i * c },
+                                          Int32(grid.h), Int32(grid.w), Int32(c), ox, oy, weights, fractions, scratch.baseAddress!)
+                }
             }
         }
     }
@@ -103,12 +76,22 @@ struct TranslateGrid {
         return (Int(bx), Int(by), tx - bx, ty - by)
     }
 
-    /// Offsets of the four taps of output cell (y, x) in a sample's map (channel 0), −1 outside the map.
-    @inline(__always) func corners(_ y: Int, _ x: Int, _ ox: Int, _ oy: Int) -> (Int, Int, Int, Int) {
-        let y0 = y + oy, x0 = x + ox
-        let r0 = y0 >= 0 && y0 < h, r1 = y0 + 1 >= 0 && y0 + 1 < h
-        let c0 = x0 >= 0 && x0 < w, c1 = x0 + 1 >= 0 && x0 + 1 < w
-        let base = (y0 * w + x0) * c
-        return (r0 && c0 ? base : -1, r0 && c1 ? base + c : -1, r1 && c0 ? base + w * c : -1, r1 && c1 ? base + (w + 1) * c : -1)
+    /// Sample `i`'s taps for the C kernels: per channel the integer offsets (x, y), the four weights (w00, w01, w10,
+    /// w11) and the fractions (fx, fy).
+    func withTaps<R>(sample i: Int, _ body: (UnsafePointer<Int32>, UnsafePointer<Int32>, UnsafePointer<Float>, UnsafePointer<Float>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * c) { offsets in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 6 * c) { values in
+                for k in 0..<c {
+                    let (ox, oy, fx, fy) = taps(i * c + k)
+                    // Beyond ±2²⁰ cells every tap is outside the map either way; the bound keeps the C index sums in range.
+                    offsets[k] = Int32(max(-1 << 20, min(1 << 20, ox))); offsets[c + k] = Int32(max(-1 << 20, min(1 << 20, oy)))
+                    values[4 * k] = (1 - fy) * (1 - fx); values[4 * k + 1] = (1 - fy) * fx
+                    values[4 * k + 2] = fy * (1 - fx); values[4 * k + 3] = fy * fx
+                    values[4 * c + 2 * k] = fx; values[4 * c + 2 * k + 1] = fy
+                }
+                let o = UnsafePointer(offsets.baseAddress!), v = UnsafePointer(values.baseAddress!)
+                return body(o, o + c, v, v + 4 * c)
+            }
+        }
     }
 }
