@@ -21,6 +21,8 @@ ROWS = [
     ("engine_train_peak_fraction", 2, "of `sgemm_gflops`"),
     ("sgemm_gflops", 0, "GFLOP/s (OpenBLAS peak)"),
     ("encode_frames_per_s", 0, "frames/s, reference encoder, no grad"),
+    ("plan_ms_per_action.median", 1, "ms per action, `tumble plan` with the shipped push model (48 samples × 2 rounds; median over its plans)"),
+    ("plan_ms_per_action.p95", 1, "ms per action, the same plans' 95th percentile (a plan has 3 observations, 200 ms, to be made)"),
     ("view_frame_ms", 1, "ms per window frame, 1280×720, CPU raster, shipped default model"),
     ("view_frame_ms_model_every_frame", 1, "ms per window frame with the model run in every frame"),
     ("view_frames_per_s", 0, "frames/s implied by `view_frame_ms` (a 60 Hz display needs 60)"),

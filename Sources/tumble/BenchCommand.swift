@@ -26,7 +26,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Run only suites whose name contains this text.")
     var only: String?
 
-    static var suites: [BenchSuite] { [.physics, .observation, .tensor, .training, .allreduce, .viewer] }
+    static var suites: [BenchSuite] { [.physics, .observation, .tensor, .training, .planning, .allreduce, .viewer] }
 
     func validate() throws {
         // A name that matches nothing used to exit 0 with no output, as if it had measured.
