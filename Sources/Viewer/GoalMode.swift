@@ -83,7 +83,8 @@ final class GoalRun {
         guard !reached else { return .zero }
         if controller.needsPlanAtNextAction { try finishPlanning() }
         let a = try controller.action(stream: stream)
-        if controller.planDue, inFlight == nil {
+        // inFlight first: while a plan is in flight the worker writes the controller's `planDue`.
+        if inFlight == nil, controller.planDue {
             inFlightStates = Array(states)
             inFlight = PlanJob(controller)
         }
