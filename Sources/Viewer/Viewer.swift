@@ -128,7 +128,8 @@ public final class Viewer {
     }
 
     var isHeadless: Bool { surface.kind == .offscreen }
-    /// Whether the world holds, rather than the frame waiting, while goal mode's next plan is being made (a window).
+    /// Whether the world holds, rather than the frame waiting, while the plan goal mode's next step needs is unfinished
+    /// (a window).
     lazy var holdsForPlanner = !isHeadless
 
     /// What draws the frames, for the HUD: the GPU renderer's name, or the CPU rasteriser.
