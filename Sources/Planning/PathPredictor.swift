@@ -182,8 +182,8 @@ public final class SimulatorPaths: PathPredictor {
         for i in 0..<s {
             states.withUnsafeBufferPointer { world.place(states: $0) }
             for j in 0..<n {
-                let a = j < p ? prefix[(2 * j)..<(2 * j + 2)] : actions[((i * t + j - p) * 2)..<((i * t + j - p) * 2 + 2)]
-                action[0] = a[a.startIndex]; action[1] = a[a.startIndex + 1]
+                let (source, at) = j < p ? (prefix, 2 * j) : (actions, (i * t + j - p) * 2)
+                action[0] = source[at]; action[1] = source[at + 1]
                 action.withUnsafeBufferPointer { world.step(action: $0) }
                 row.withUnsafeMutableBufferPointer { world.exportStates(into: $0) }
                 let o = (i * n + j) * 4

@@ -19,7 +19,9 @@ enum PlanningBench {
         request.stepBudget = observations
         request.controllers = [.model]
         let summary = try PlanSession.run(request, json: nil, tumbleVersion: TumbleVersion.string).summary(.model)
-        guard let median = summary?.msPerActionMedian, let p95 = summary?.msPerActionP95 else { return [] }
+        guard let median = summary?.msPerActionMedian, let p95 = summary?.msPerActionP95 else {
+            throw ValidationErrorPassthrough(message: "tumble bench --only plan: the planner made no plans in \(episodes) episodes, so there is no time per action to report")
+        }
         let what = "\(episodes) held-out push episodes of \(observations) observations, shipped push model, 48 samples × 2 rounds"
         return [BenchFigure(key: "plan_ms_per_action.median", value: median, unit: "ms per action (plan time ÷ 3 held observations), \(what)"),
                 BenchFigure(key: "plan_ms_per_action.p95", value: p95, unit: "ms per action, 95th percentile over the same plans")]

@@ -73,11 +73,11 @@ extension Tensor {
         let srcStrides = Broadcast.strides(of: srcShape, in: srcShape)
         let readStrides = axes.map { srcStrides[$0] }
         let (shape, strides) = Broadcast.collapse(outShape, [Broadcast.strides(of: outShape, in: outShape), readStrides])
-        let rs = strides[1].last!
         if let t = BatchedTranspose(shape: shape, read: strides[1]) {
             t.copy(src, dst, accumulate: accumulate)
             return
         }
+        let rs = strides[1].last!
         Broadcast.forEachRun(shape, strides) { off, n in
             let d = dst + off[0], s = src + off[1]
             if accumulate { for j in 0..<n { d[j] += s[j * rs] } } else { for j in 0..<n { d[j] = s[j * rs] } }
