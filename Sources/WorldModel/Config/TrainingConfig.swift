@@ -208,6 +208,8 @@ extension TrainingConfig {
     public var predictorChannels: Int { int("model.predictor.channels") }
     /// `model.predictor.contacts: true`: the objects predictor's nodes read their near neighbours.
     public var predictorContacts: Bool { string("model.predictor.contacts") == "true" }
+    /// `model.predictor.edges: repulsive`: the objects predictor's edges only push maps apart.
+    public var predictorRepulsive: Bool { string("model.predictor.edges") == "repulsive" }
     /// `model.predictor.turning: true`: the objects predictor turns maps as well as moving them.
     public var predictorTurning: Bool { bool("model.predictor.turning") }
     /// `model.predictor.mixing: true`: the objects predictor mixes its moved maps by a learned [C, C] matrix.

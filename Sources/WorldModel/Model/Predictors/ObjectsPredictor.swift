@@ -9,8 +9,10 @@ import Tensor
 /// construction, so the network only learns where each object goes: walls and collisions. With
 /// `model.predictor.turning` each map is also turned about its centroid (`Tensor.warp`) by the turn its
 /// orientation made over the last step plus a learned correction: constant angular velocity, as the
-/// translation is constant velocity. With `model.predictor.mixing` the moved maps are then mixed across channels by
-/// a learned matrix, so a mask that holds the flickering rims of several bodies is rebuilt from those bodies' maps.
+/// translation is constant velocity. With `model.predictor.edges: repulsive` the edges send no free messages but a
+/// push along the line between two maps that is never negative (`pushes`): bodies push, never pull. With
+/// `model.predictor.mixing` the moved maps are then mixed across channels by a learned matrix, so a mask that holds
+/// the flickering rims of several bodies is rebuilt from those bodies' maps.
 final class ObjectsPredictor: Predictor {
     let node0: Linear, edgeSource: Linear, edgeTarget: Linear, edge1: Linear, node1: Linear, out: Linear
     let shape: LatentShape
@@ -19,6 +21,10 @@ final class ObjectsPredictor: Predictor {
     /// mask that leaves each map out of its own neighbourhood.
     let contact: Linear?
     let others: Tensor?
+    /// `model.predictor.edges: repulsive`: the layer that reads each pair's distance, speeds and forces along and across
+    /// the line between them, and the one that gives the push's size (else nil); edge.source, edge.target and edge.1
+    /// are the rest of that pair MLP.
+    let repulsion: (relative: Linear, size: Linear)?
     /// Widths (cells) of the Gaussian neighbourhoods the contact features are summed over.
     static let contactWidths: [Float] = [1.5, 3]
 
@@ -56,12 +62,17 @@ final class ObjectsPredictor: Predictor {
         self.shape = shape
         turning = config.predictorTurning
         let f = Self.featureCount(actions: shape.actions, turning: turning), h = config.predictorChannels
-        let zeroBias = LayerInit(constantBias: 0), pair = LayerInit(constantBias: 0, fanIn: 2 * f)
+        // Repulsive edges read what does not turn with the world (`endFeatureCount`), free edges every feature; and
+        // repulsive edges, evaluated per pair rather than summed, are narrower (`repulsionHidden`).
+        let e = config.predictorRepulsive ? Self.endFeatureCount(actions: shape.actions) : f
+        let k = config.predictorRepulsive ? Self.repulsionHidden : h
+        let zeroBias = LayerInit(constantBias: 0), pair = LayerInit(constantBias: 0, fanIn: 2 * e)
         node0 = Linear(f, h, activation: .relu, initialise: zeroBias, rng: &rng)
-        edgeSource = Linear(f, h, initialise: pair, rng: &rng)
-        edgeTarget = Linear(f, h, bias: false, initialise: pair, rng: &rng)
-        edge1 = Linear(h, h, activation: .relu, initialise: zeroBias, rng: &rng)
-        node1 = Linear((config.predictorContacts ? 3 : 2) * h, h, activation: .relu, initialise: zeroBias, rng: &rng)
+        edgeSource = Linear(e, k, initialise: pair, rng: &rng)
+        edgeTarget = Linear(e, k, bias: false, initialise: pair, rng: &rng)
+        edge1 = Linear(k, k, activation: .relu, initialise: zeroBias, rng: &rng)
+        let nodeInputs = (config.predictorRepulsive ? 1 : 2) + (config.predictorContacts ? 1 : 0)
+        node1 = Linear(nodeInputs * h, h, activation: .relu, initialise: zeroBias, rng: &rng)
         out = Linear(h, turning ? 3 : 2, initialise: .residual(0.1), rng: &rng)
         moments = MapMoments(height: shape.height, width: shape.width, channels: shape.channels)
         actionMap = config.actionToActorMap && shape.actions > 0 ? Tensor.ones([1, shape.channels, 1]) : nil
@@ -76,8 +87,11 @@ final class ObjectsPredictor: Predictor {
         } else {
             mix = nil
         }
-        others = config.predictorContacts
+        others = config.predictorContacts || config.predictorRepulsive
             ? try! Tensor((0..<(c * c)).map { $0 / c == $0 % c ? 0 : 1 }, shape: [1, c, c, 1]) : nil
+        repulsion = config.predictorRepulsive
+            ? (Linear(Self.relativeFeatureCount(actions: shape.actions), k, bias: false, initialise: pair, rng: &rng),
+               Linear(k, 1, initialise: zeroBias, rng: &rng)) : nil
     }
 
     var parameters: [(name: String, tensor: Tensor)] {
@@ -85,6 +99,7 @@ final class ObjectsPredictor: Predictor {
             + prefixed("edge.1", edge1) + prefixed("node.1", node1) + prefixed("out", out)
             + (actionMap.map { [("action_map", $0)] } ?? []) + (contact.map { prefixed("contact", $0) } ?? [])
             + (mix.map { [("mix", $0)] } ?? [])
+            + (repulsion.map { prefixed("edge.relative", $0.relative) + prefixed("edge.size", $0.size) } ?? [])
     }
 
     /// What is near each map, for `model.predictor.contacts`: over the other maps j, weighted by their mass and a
@@ -146,16 +161,23 @@ final class ObjectsPredictor: Predictor {
         let features = try Tensor.concat(parts, axis: 2)                                       // [M, C, F]
 
         let node = try node0(features)                                                         // [M, C, H]
-        // Edge i←j: relu(U·f_i + V·f_j + b), a second layer (edge.1, relu), then the mean over j.
-        let messages = try Tensor.pairwiseMessages(receivers: edgeSource(features), senders: edgeTarget(features),
-                                                   weight: edge1.weight, bias: edge1.bias!)    // [M, C, H]
-        var nodeInputs = [node, messages]
+        var nodeInputs = [node]
+        if repulsion == nil {
+            // Edge i←j: relu(U·f_i + V·f_j + b), a second layer (edge.1, relu), then the mean over j.
+            nodeInputs.append(try Tensor.pairwiseMessages(receivers: edgeSource(features), senders: edgeTarget(features),
+                                                          weight: edge1.weight, bias: edge1.bias!))  // [M, C, H]
+        }
         if let contact {
             nodeInputs.append(try contact(contactFeatures(centroid: now.centroid, mass: now.mass, velocity: velocity,
                                                           actions: perMapActions, scale: scale)))
         }
         let hidden = try node1(Tensor.concat(nodeInputs, axis: 2))
-        let correction = try out(hidden)                                                       // [M, C, 2 or 3]
+        var correction = try out(hidden)                                                       // [M, C, 2 or 3]
+        if repulsion != nil {
+            let push = try pushes(centroid: now.centroid, mass: now.mass, variance: now.variance, velocity: velocity,
+                                  actions: perMapActions, scale: scale)                         // [M, C, 2]
+            correction = try correction + (turning ? Tensor.concat([push, Tensor.zeros([m, c, 1])], axis: 2) : push)
+        }
         let maps = try current.reshaped([m, shape.height, shape.width, c])
         let moved: Tensor
         if let spin {
