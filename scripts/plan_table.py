@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Prints the README's planning table from the shipped plan report (Assets/models/push-plan.json, made by
-`tumble plan --checkpoint Assets/models/push.safetensors --scene push --episodes 200 --seed 5151 --json ...`).
+`tumble plan --checkpoint Assets/models/push.safetensors --scene push --episodes 200 --seed 5151 --json ...`), with
+the second held-out set's rows from docs/eval/second-set-push-plan.json.
 
     python3 scripts/plan_table.py
 
@@ -10,6 +11,9 @@ import sys
 
 ROWS = [("model (the shipped push model)", None), ("simulator as model", "simulator"), ("random actions", "random"),
         ("scripted controller (true states)", "scripted")]
+# The second held-out set (`--seed 6262 --controllers model,simulator`), looked at only to check the first.
+SECOND = "docs/eval/second-set-push-plan.json"
+SECOND_ROWS = [("model, second set (seed 6262)", None), ("simulator as model, second set", "simulator")]
 
 
 def num(v, digits):
@@ -22,8 +26,10 @@ def main(path="Assets/models/push-plan.json"):
     print("| `push-plan.json` | episodes | success | 95 % interval | ms per action (median) | p95 | steps to success (median) "
           "| final distance (median, m) |")
     print("|---|---|---|---|---|---|---|---|")
-    for label, key in ROWS:
-        s = r if key is None else r["baselines"][key]
+    with open(SECOND) as f:
+        second = json.load(f)
+    for label, key, s in [(l, k, r if k is None else r["baselines"][k]) for l, k in ROWS] + \
+            [(l, k, second if k is None else second["baselines"][k]) for l, k in SECOND_ROWS]:
         ms = s.get("ms_per_action", {})
         print(f"| {label} | {s['episodes']} | {num(s['success_rate'], 3)} | {num(s['success_ci95'][0], 3)}–{num(s['success_ci95'][1], 3)} "
               f"| {num(ms.get('median'), 1)} | {num(ms.get('p95'), 1)} | {num(s['steps_to_success']['median'], 0)} "

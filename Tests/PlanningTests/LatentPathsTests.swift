@@ -55,6 +55,51 @@ final class LatentPathsTests: XCTestCase {
         }
     }
 
+    /// What planning depends on: mid-push (after 30 observations of the scripted controller, on held-out starts), 12
+    /// observations of full force into the block move it in the shipped model's imagination about as far as in the
+    /// simulator, and backing away leaves it where the simulator does (sliding on a little). A model that lets the
+    /// block trail a pusher that backs away steers the planner into pulling.
+    func testInTheShippedModelAPusherPushesTheBlockAndNeverDragsIt() throws {
+        let task = try PushTask(scene: Scene.load("push"))
+        let m = try model()
+        let runner = try PlanRunner(task: task, resolution: m.info.height)
+        let model = try LatentPaths(model: m, task: task, frameShape: [m.info.height, m.info.width, m.info.channels])
+        let simulator = try SimulatorPaths(task: task)
+        var imagined = (push: Float(0), back: Float(0)), real = (push: Float(0), back: Float(0))
+        let episodes = runner.episodes(base: 4242, count: 8)
+        for e in episodes {
+            let stream = runner.stream
+            stream.reset(seed: e.seed)
+            try model.begin(episode: e, frame: Array(stream.frame), states: Array(stream.states),
+                            goalFrame: task.goalFrame(stream: stream, episode: e))
+            try simulator.begin(episode: e, frame: Array(stream.frame), states: Array(stream.states), goalFrame: [])
+            for _ in 0..<30 {
+                let a = stream.world.pushSteering(toward: e.goal)
+                [a.x, a.y].withUnsafeBufferPointer { stream.step(action: $0) }
+                try model.observe(frame: Array(stream.frame), states: Array(stream.states), action: a)
+                try simulator.observe(frame: Array(stream.frame), states: Array(stream.states), action: a)
+            }
+            let s = Array(stream.states)
+            let towards = SIMD2(s[6 * task.pushedRow] - s[6 * task.actorRow], s[6 * task.pushedRow + 1] - s[6 * task.actorRow + 1])
+            let u = towards / Geometry.length(towards)
+            let actions: [Float] = (0..<12).flatMap { _ in [u.x, u.y] } + (0..<12).flatMap { _ in [-u.x, -u.y] }
+            for (predictor, isModel) in [(model as PathPredictor, true), (simulator, false)] {
+                let p = try predictor.paths(actions: actions, samples: 2, steps: 12)
+                // The block's move along u from the first imagined observation to the last, per sequence.
+                let moved = (0..<2).map { i -> Float in
+                    let a = (i * 12) * 4, b = (i * 12 + 11) * 4
+                    return (p[b + 2] - p[a + 2]) * u.x + (p[b + 3] - p[a + 3]) * u.y
+                }
+                if isModel { imagined.push += moved[0]; imagined.back += moved[1] } else { real.push += moved[0]; real.back += moved[1] }
+            }
+        }
+        let n = Float(episodes.count)
+        XCTAssertGreaterThan(real.push / n, 0.2, "the episodes are mid-push: the simulator moves the block")
+        XCTAssertGreaterThan(imagined.push, 0.5 * real.push, "pushing moves the imagined block (\(imagined.push / n) m, true \(real.push / n) m)")
+        XCTAssertEqual(imagined.back / n, real.back / n, accuracy: 0.1,
+                       "backing away leaves the block where the simulator does (\(imagined.back / n) m, true \(real.back / n) m)")
+    }
+
     func testAModelOfAnotherSceneIsRefusedByName() throws {
         let bounce = try TrainedModel.load(checkpoint: Self.packageRoot.appendingPathComponent("Assets/default-model.safetensors"))
         let task = try PushTask(scene: Scene.load("push"))

@@ -48,7 +48,8 @@ final class ReadmeResultsTests: XCTestCase {
         }, uniquingKeysWith: { a, _ in a })),
     ]
 
-    /// The planning table (`scripts/plan_table.py`): the shipped plan report, the model's row and its three baselines'.
+    /// The planning table (`scripts/plan_table.py`): the shipped plan report, the model's row and its three baselines', and
+    /// the second held-out set's model and simulator rows.
     static let planTable: (table: String, file: String, rows: [String: [String?]]) = {
         func row(_ prefix: String, timing: Bool, steps: Bool) -> [String?] {
             [prefix + "episodes", prefix + "success_rate", prefix + "success_ci95.0|" + prefix + "success_ci95.1",
@@ -60,6 +61,8 @@ final class ReadmeResultsTests: XCTestCase {
             "simulator as model": row("baselines.simulator.", timing: true, steps: true),
             "random actions": row("baselines.random.", timing: false, steps: false),
             "scripted controller (true states)": row("baselines.scripted.", timing: false, steps: true),
+            "model, second set (seed 6262)": row("docs/eval/second-set-push-plan.json:", timing: true, steps: true),
+            "simulator as model, second set": row("docs/eval/second-set-push-plan.json:baselines.simulator.", timing: true, steps: true),
         ])
     }()
 
