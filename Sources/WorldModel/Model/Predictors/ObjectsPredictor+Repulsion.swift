@@ -30,8 +30,7 @@ extension ObjectsPredictor {
         let length = { (v: Tensor, axis: Int) throws -> Tensor in try (v.square().sum(axes: [axis], keepDims: true) + Float(1e-6)).sqrt() }
         let size = try (variance.sum(axes: [2], keepDims: true).relu() + Float(0.01)).sqrt() * 0.5
         var ends = [mass, size, try length(velocity, 2) * 2]
-        // Map rows run down the frame while a force's y runs up: flip it into map axes.
-        let force = try actions.map { $0.shape[2] == 2 ? try $0 * Tensor([1, -1], shape: [1, 1, 2]) : $0 }
+        let force = try actions.map { $0.shape[2] == 2 ? try Self.inMapAxes($0) : $0 }
         if let force { ends.append(try length(force, 2)) }
         let end = try Tensor.concat(ends, axis: 2)                                              // [M, C, E]
         if !Autograd.isEnabled {
@@ -62,6 +61,7 @@ extension ObjectsPredictor {
         let s = try repulsion.size(edge1(hidden))                                                // [M, C, C, 1]
         let k = Self.repulsionSharpness
         let strength = try s.relu() + ((s.abs() * -k).exp() + Float(1)).log() * (1 / k)
+        // `others` leaves a map's push on itself out of the gradient too (its `away` is 0, but not its slope).
         let reach = try (d2 * (-1 / (2 * Self.repulsionWidth * Self.repulsionWidth))).exp() * mass.unsqueezed(1) * others
         return try (strength * reach * away).sum(axes: [2])
     }

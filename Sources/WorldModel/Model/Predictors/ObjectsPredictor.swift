@@ -55,6 +55,9 @@ final class ObjectsPredictor: Predictor {
         actionMap.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = v[i] } }
     }
 
+    /// A planar force [..., 2] in map axes: map rows run down the frame while a force's y runs up.
+    static func inMapAxes(_ force: Tensor) throws -> Tensor { try force * Tensor([1, -1], shape: [2]) }
+
     /// Per-channel features: mass, centroid, velocity, spread (+ action) (+ orientation and turn) = 7 + A (+ 3).
     static func featureCount(actions a: Int, turning: Bool) -> Int { 7 + a + (turning ? 3 : 0) }
 
@@ -122,10 +125,8 @@ final class ObjectsPredictor: Predictor {
         let unit = try offset / (d2 + Float(1e-4)).sqrt().expand(to: [m, c, c, 2])               // from i towards j
         // The push of j's velocity and of its action on i: the part heading towards i, along −u.
         var pushes: [Tensor] = []
-        // Map rows run down the frame while a force's y runs up: flip it into map axes.
-        let mapAxes = try Tensor([1, -1], shape: [1, 1, 1, 2])
         for part in 0..<(actions?.shape[2] == 2 ? 2 : 1) {
-            let v = part == 0 ? try fromJ.slice(axis: 3, 0..<2) : try fromJ.slice(axis: 3, 2..<4) * mapAxes
+            let v = part == 0 ? try fromJ.slice(axis: 3, 0..<2) : try Self.inMapAxes(fromJ.slice(axis: 3, 2..<4))
             let towards = try (unit * v).sum(axes: [3], keepDims: true) * Float(-1)
             pushes.append(try towards.relu().expand(to: [m, c, c, 2]) * unit * Float(-1))
         }
