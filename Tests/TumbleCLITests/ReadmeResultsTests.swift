@@ -264,6 +264,26 @@ final class ReadmeResultsTests: XCTestCase {
         for row in rows { XCTAssertTrue(readme.contains(row + "\n"), "README lacks the scaling row: \(row)") }
     }
 
+    /// The "Beside PyTorch" table is `scripts/compare_pytorch --table`'s, from docs/pytorch-comparison.json, line for
+    /// line, and its ratios are the medians' (the recorded run needs torch; printing its table does not).
+    func testPyTorchTableIsTheRecordedComparison() throws {
+        let python = try XCTUnwrap(TumbleProcess.python, "python3 is needed to print the PyTorch table")
+        let r = try TumbleProcess.run(python, ["scripts/compare_pytorch", "--table"], in: TumbleProcess.packageRoot)
+        XCTAssertSucceeded(r, "python3 scripts/compare_pytorch --table")
+        let rows = r.stdout.split(separator: "\n").filter { $0.hasPrefix("| ") }
+        XCTAssertEqual(rows.count, 7, "the header and six rows: \(r.stdout)")
+        let readme = try ReadmeTests.readme()
+        for row in rows { XCTAssertTrue(readme.contains(row + "\n"), "README lacks the PyTorch row: \(row)") }
+
+        let data = try Data(contentsOf: TumbleProcess.packageRoot.appendingPathComponent("docs/pytorch-comparison.json"))
+        let record = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let rounds = try XCTUnwrap(record["rounds"] as? [[String: Any]])
+        XCTAssertGreaterThanOrEqual(rounds.count, 3)
+        let median = try XCTUnwrap(record["median"] as? [String: Double])
+        let engines = try rounds.map { try XCTUnwrap(($0["tumble"] as? [String: Any])?["engine_train_frames_per_s"] as? Double) }
+        XCTAssertEqual(try XCTUnwrap(median["tumble.engine_train_frames_per_s"]), engines.sorted()[engines.count / 2], accuracy: 1e-9)
+    }
+
     /// The checkpoint in Assets/ is the one both reports were made with, and the README names it.
     func testShippedCheckpointHashesToTheReportsSHA256() throws {
         let sha = try XCTUnwrap(["/usr/bin/sha256sum", "/bin/sha256sum"].first { FileManager.default.isExecutableFile(atPath: $0) },
