@@ -303,6 +303,25 @@ final class ReadmeResultsTests: XCTestCase {
         XCTAssertTrue(readme.contains("run for its 1,500 steps"), "README gives the shipped model's step count")
     }
 
+    /// The README's evaluation sets are large enough to trust: every shipped and second-set surprise report has at least
+    /// 256 pairs of each type its scene supports, and every prediction report at least 256 episodes.
+    func testEveryEvaluationSetHas256PairsPerTypeAnd256Episodes() throws {
+        let types = ["bounce": 4, "billiards": 3, "tower": 4, "pendulum": 2, "ramp": 4, "push": 3]
+        for (scene, count) in types {
+            let first = scene == "bounce" ? "Assets/default-model-" : "Assets/models/\(scene)-"
+            let second = scene == "bounce" ? "docs/eval/second-set-" : "docs/eval/second-set-\(scene)-"
+            for prefix in [first, second] {
+                let surprise = try XCTUnwrap(try Self.report(prefix + "surprise.json")["surprise"] as? [String: [String: Any]])
+                XCTAssertEqual(surprise.count, count, "\(prefix)surprise.json: one entry per violation type of \(scene)")
+                for (type, entry) in surprise {
+                    XCTAssertGreaterThanOrEqual(entry["pairs"] as? Int ?? 0, 256, "\(prefix)surprise.json: \(type) pairs")
+                }
+                let report = try Self.report(prefix + "report.json")
+                XCTAssertGreaterThanOrEqual(report["prediction_episodes"] as? Int ?? 0, 256, "\(prefix)report.json: episodes")
+            }
+        }
+    }
+
     /// Every other scene's shipped checkpoint is the one its two reports were made with, trained by its committed config.
     func testEachScenesCheckpointHashesToItsReports() throws {
         let sha = try XCTUnwrap(["/usr/bin/sha256sum", "/bin/sha256sum"].first { FileManager.default.isExecutableFile(atPath: $0) },
