@@ -84,6 +84,22 @@ class Step:
         return loss
 
 
+def train_flops_per_frame(step):
+    """FLOPs of one training step per frame, counted as `ReferenceStep.trainFLOPsPerFrame` counts Tumble's: 2 per
+    multiply-accumulate of the encoder forward, its backward (weight gradients of every layer, input gradients of all
+    but the first), the target's forward, and the predictor's forward + backward (3× its forward) per prediction."""
+    size, layers = SIZE, []
+    for conv in step.encoder.convs:
+        out_c, in_c, kh, kw = conv.weight.shape
+        size = (size + 2 * conv.padding[0] - kh) // conv.stride[0] + 1
+        layers.append(size * size * out_c * kh * kw * in_c)
+    layers.append(step.encoder.head.weight.numel())
+    fwd = sum(layers)
+    bwd = fwd + (fwd - layers[0])
+    pred = sum(m.weight.numel() for m in step.predictor.f if isinstance(m, nn.Linear))
+    return 2 * (fwd + bwd + fwd + 3 * pred * (FRAMES - 2) / FRAMES)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variant", choices=VARIANTS, default="eager",
@@ -107,8 +123,10 @@ def main():
         t0 = time.perf_counter()
         model.step(pixels, actions, loss_fn)
         best = min(best, time.perf_counter() - t0)
+    parameters = sum(p.numel() for p in model.online) + sum(p.numel() for p in model.predictor.parameters())
     print(json.dumps({"variant": args.variant, "torch": torch.__version__, "threads": torch.get_num_threads(),
-                      "train_frames_per_s": CLIPS * FRAMES / best, "best_step_s": best, "steps": args.steps}))
+                      "train_frames_per_s": CLIPS * FRAMES / best, "best_step_s": best, "steps": args.steps,
+                      "parameters": parameters, "train_flops_per_frame": train_flops_per_frame(model)}))
 
 
 if __name__ == "__main__":
