@@ -107,8 +107,11 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     public var stateMean: [Float]
     public var stateStd: [Float]
 
-    public init(data: DataDescription, stateMean: [Float] = [0, 0, 0, 0], stateStd: [Float] = [1, 1, 1, 1]) {
-        self.data = data; self.stateMean = stateMean; self.stateStd = stateStd
+    /// `model.encoder.instances`: the masks split into one map per body, chosen from the first batch (empty: none).
+    public var instanceMasks: [Int] = []
+
+    public init(data: DataDescription, stateMean: [Float] = [0, 0, 0, 0], stateStd: [Float] = [1, 1, 1, 1], instanceMasks: [Int] = []) {
+        self.data = data; self.stateMean = stateMean; self.stateStd = stateStd; self.instanceMasks = instanceMasks
     }
 
     public var height: Int { data.height }
@@ -126,7 +129,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     // Checkpoints store one flat JSON object (`__metadata__.info`); its keys are part of the format.
     enum CodingKeys: String, CodingKey {
         case height, width, channels, bodies, actionSize, sceneSHA256, sceneName, stateMean, stateStd, observationHz
-        case orientationSymmetry
+        case orientationSymmetry, instanceMasks
     }
 
     public init(from decoder: Swift.Decoder) throws {
@@ -140,6 +143,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
                                orientationSymmetry: try c.decodeIfPresent([Int].self, forKey: .orientationSymmetry))
         stateMean = try c.decode([Float].self, forKey: .stateMean)
         stateStd = try c.decode([Float].self, forKey: .stateStd)
+        instanceMasks = try c.decodeIfPresent([Int].self, forKey: .instanceMasks) ?? []
     }
 
     public func encode(to encoder: Swift.Encoder) throws {
@@ -152,6 +156,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
         try c.encode(data.observationHz, forKey: .observationHz)
         // Only where some orientation shows, so checkpoints of scenes without turning bodies keep their bytes.
         if data.hasTurningBodies { try c.encode(data.orientationSymmetry, forKey: .orientationSymmetry) }
+        if !instanceMasks.isEmpty { try c.encode(instanceMasks, forKey: .instanceMasks) }
     }
 }
 

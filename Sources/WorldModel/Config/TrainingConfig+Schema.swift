@@ -40,6 +40,8 @@ extension TrainingConfig {
                     doc: "Added to each channel's mass before dividing (box pooling: in cells, a ball covers about 2; Gaussian pooling: in pixels, a ball covers about 35), so an empty channel stays near zero instead of amplifying noise."),
         ConfigEntry(key: "model.encoder.colour_init", kind: .bool, defaultValue: .bool(false),
                     doc: "Per-pixel softmax encoders: before the first step, fit the encoder so each frequent colour of the first batch (above 0.1 % of its pixels) has a mask of its own (a data-dependent start, as k-means starts a clustering head); InfoMax alone can leave resting bodies of similar colours in one mask."),
+        ConfigEntry(key: "model.encoder.instances", kind: .int(min: 1, max: 8), defaultValue: .int(1),
+                    doc: "With colour_init: up to this many maps for a mask whose colour the first batch shows as several separate bodies (ramp's pebbles). Each body of that colour, found as a connected region of the mask in every frame, gets a map of its own, the maps in order of x; 1 keeps one map per mask.", storedWhenDefault: false),
         ConfigEntry(key: "model.global_dim", kind: .int(min: 1, max: 65_536), defaultValue: .int(128),
                     doc: "Latent size when model.latent is global."),
         ConfigEntry(key: "model.predictor.kind", kind: .choice(PredictorKind.allCases.map(\.rawValue)), defaultValue: .string("objects"),

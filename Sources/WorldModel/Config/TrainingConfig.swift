@@ -132,6 +132,9 @@ public struct TrainingConfig: Equatable, Sendable {
         if encoderMassNormalise && !encoderSoftmax {
             throw fail("model.encoder.normalise", "mass divides each mask's map by its total, which only softmax masks have; it needs model.encoder.output: softmax (or normalise: none)")
         }
+        if encoderInstances > 1 && !(encoderColourInit && encoderSoftmax && latentKind == .spatial) {
+            throw fail("model.encoder.instances", "splits the masks of colours the first batch shows as several bodies, which model.encoder.colour_init finds; it needs colour_init: true, output: softmax and a spatial latent")
+        }
         if clipLength < 2 + max(rolloutSteps, 1) {
             throw fail("data.clip_length", "expected ≥ \(2 + max(rolloutSteps, 1)) frames: 2 of history plus objective.rollout_steps = \(rolloutSteps) predicted")
         }
@@ -193,6 +196,8 @@ extension TrainingConfig {
     public var latentKind: LatentKind { LatentKind(rawValue: string("model.latent"))! }
     public var coordChannels: Bool { bool("model.coord_channels") }
     public var encoderColourInit: Bool { bool("model.encoder.colour_init") }
+    /// `model.encoder.instances`: maps per mask whose colour shows as several bodies (1: off).
+    public var encoderInstances: Int { int("model.encoder.instances") }
     public var encoderChannels: [Int] { ints("model.encoder.channels") }
     public var encoderKernels: [Int] { ints("model.encoder.kernels") }
     public var encoderStrides: [Int] { ints("model.encoder.strides") }

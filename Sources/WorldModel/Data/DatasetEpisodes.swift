@@ -18,11 +18,12 @@ public struct DatasetEpisodes: EpisodeSource {
         dataset = try Dataset(directory: directory)
         manifestSHA256 = try dataset.manifestSHA256()
         let m = dataset.manifest
+        // The recorder validated this text; a scene today's rules reject shows no orientations or look-alikes.
+        let scene = try? Scene(yaml: m.scene.text)
         description = DataDescription(height: m.frame.height, width: m.frame.width, channels: m.frame.channels, bodies: m.bodies,
                                       actionDimension: m.actionDimension, sceneName: m.scene.name, sceneSHA256: m.scene.sha256,
                                       observationHz: m.scene.observedHz,
-                                      // The recorder validated this text; a scene today's rules reject shows no orientations.
-                                      orientationSymmetry: (try? Scene(yaml: m.scene.text))?.orientationSymmetry)
+                                      orientationSymmetry: scene?.orientationSymmetry, lookAlikeRows: scene?.lookAlikeRows ?? [])
         layout = EpisodeLayout(steps: m.steps, description)
         seeds = (0..<m.episodes).map { EpisodeSeeds.seed(base: m.seeds.base, episode: $0, pairs: m.violations != nil) }
     }
@@ -33,9 +34,11 @@ public struct DatasetEpisodes: EpisodeSource {
 
     public func batch(_ index: Int) throws -> EpisodeBatch {
         let s = try dataset.shard(index)
-        return EpisodeBatch(layout: layout, episodes: s.episodeCount, frames: s.frames, states: s.states, actions: s.actions,
-                            seeds: s.seeds, collisions: s.collisions, mask: s.mask,
-                            violationFrame: s.violationFrame, pair: s.pair, violationType: s.violationType)
+        var batch = EpisodeBatch(layout: layout, episodes: s.episodeCount, frames: s.frames, states: s.states, actions: s.actions,
+                                 seeds: s.seeds, collisions: s.collisions, mask: s.mask,
+                                 violationFrame: s.violationFrame, pair: s.pair, violationType: s.violationType)
+        batch.orderLookAlikes()
+        return batch
     }
 
     /// The batch (shard) holding episode `e`, and the episode's index within it.

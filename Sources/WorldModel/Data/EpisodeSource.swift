@@ -13,12 +13,15 @@ public struct DataDescription: Sendable, Equatable {
     public var observationHz: Double
     /// Per body: its rotational symmetry s when its orientation shows in the frames, else 0 (`Scene.orientationSymmetry`).
     public var orientationSymmetry: [Int]
+    /// Groups of rows whose bodies look the same (`Scene.lookAlikeRows`); batches hold each group in x order.
+    public var lookAlikeRows: [[Int]]
     public init(height: Int, width: Int, channels: Int, bodies: Int, actionDimension: Int, sceneName: String, sceneSHA256: String,
-                observationHz: Double, orientationSymmetry: [Int]? = nil) {
+                observationHz: Double, orientationSymmetry: [Int]? = nil, lookAlikeRows: [[Int]] = []) {
         self.height = height; self.width = width; self.channels = channels
         self.bodies = bodies; self.actionDimension = actionDimension
         self.sceneName = sceneName; self.sceneSHA256 = sceneSHA256; self.observationHz = observationHz
         self.orientationSymmetry = orientationSymmetry.flatMap { $0.count == bodies ? $0 : nil } ?? Array(repeating: 0, count: bodies)
+        self.lookAlikeRows = lookAlikeRows.filter { $0.allSatisfy { (0..<bodies).contains($0) } }
     }
 
     /// Whether any body's orientation shows (the model then has an angle read-out).

@@ -25,7 +25,7 @@ public final class LiveEpisodes: EpisodeStream {
         let description = DataDescription(height: shape[0], width: shape[1], channels: shape[2], bodies: probe.bodyCount,
                                           actionDimension: probe.actionDimension, sceneName: scene.name,
                                           sceneSHA256: FileDigest.sha256(Data(scene.source.utf8)), observationHz: scene.observedHz,
-                                          orientationSymmetry: scene.orientationSymmetry)
+                                          orientationSymmetry: scene.orientationSymmetry, lookAlikeRows: scene.lookAlikeRows)
         layout = EpisodeLayout(steps: steps, description)
         self.seedBase = seedBase
         episodeCount = episodes
@@ -77,6 +77,7 @@ public final class LiveEpisodes: EpisodeStream {
             } }
         } }
         out.collisions = collisions
+        out.orderLookAlikes()
         return out
     }
 }

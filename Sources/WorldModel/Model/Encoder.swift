@@ -15,8 +15,12 @@ final class Encoder: Module {
     let kind: LatentKind
     /// Input channels (image channels + 2 coordinate planes when enabled).
     let inputChannels: Int
-    /// Pooled map the latent is read from.
+    /// Pooled map the latent is read from (its channels: the masks, then the maps `instances` adds).
     let mapHeight: Int, mapWidth: Int, mapChannels: Int
+    /// Softmax masks (or feature channels) of the last layer.
+    let maskChannels: Int
+    /// `model.encoder.instances`: same-coloured bodies cut into maps of their own (nil: off).
+    let instances: InstanceSplit?
     /// Latent size D.
     let latentDimension: Int
 
@@ -63,6 +67,19 @@ final class Encoder: Module {
                Tensor.PoolingAxis.gaussian(inputs: w, factor: pool, sigma: config.encoderPoolSigma))
             : nil
         h /= pool; w /= pool
+        maskChannels = c
+        if config.encoderInstances > 1 && !info.instanceMasks.isEmpty {
+            guard perPixel else {
+                throw fail("model.encoder.instances", "cuts the masks of a per-pixel encoder (1×1 kernels, stride 1, no coordinate planes)")
+            }
+            guard info.instanceMasks.allSatisfy({ (0..<c).contains($0) }) else {
+                throw fail("model.encoder.instances", "the checkpoint's instance masks \(info.instanceMasks) are not all below the \(c) masks")
+            }
+            instances = InstanceSplit(masks: c, channels: info.instanceMasks, instances: config.encoderInstances)
+            c = instances!.outputChannels
+        } else {
+            instances = nil
+        }
         mapHeight = h; mapWidth = w; mapChannels = c
         softmaxTemperature = config.encoderSoftmax ? Float(config.encoderSoftmaxTemperature) : nil
         normaliseEps = config.encoderMassNormalise ? Float(config.encoderNormaliseEps) : nil
@@ -157,6 +174,7 @@ final class Encoder: Module {
             }
             h = try rows.indexSelect(palette.index).reshaped([m, palette.height, palette.width, rows.shape[1]])
         }
+        if let instances { h = try instances.apply(h) }
         if let gaussianPool {
             h = try Tensor.separablePool(h, rows: gaussianPool.rows, cols: gaussianPool.cols)
         } else if pool > 1 {

@@ -10,6 +10,27 @@ enum ColourSeparation {
     static let minimumShare: Float = 0.001
     static let steps = 300
 
+    /// The palette rows of `palette`'s frequent colours, most frequent first, at most `masks`: colour i gets mask i.
+    static func frequentColours(_ palette: PixelPalette, masks: Int) -> [Int] {
+        let total = palette.counts.reduce(0, +)
+        return Array(palette.counts.indices.filter { palette.counts[$0] >= minimumShare * total }
+            .sorted { palette.counts[$0] != palette.counts[$1] ? palette.counts[$0] > palette.counts[$1] : $0 < $1 }
+            .prefix(masks))
+    }
+
+    /// `model.encoder.instances`: the masks whose colour the first batch shows as several bodies (`InstanceSplit`).
+    /// Each with its colour (0…255 per channel), for the log.
+    static func instanceMasks(config: TrainingConfig, info: ModelInfo, batch: EpisodeBatch) -> [(mask: Int, colour: [Int])] {
+        guard config.encoderInstances > 1, info.channels <= 3, let masks = config.encoderChannels.last else { return [] }
+        let palette = batch.frames.withUnsafeBufferPointer {
+            PixelPalette(frames: $0, count: batch.episodes * batch.layout.steps, height: info.height, width: info.width, channels: info.channels)
+        }
+        let frequent = frequentColours(palette, masks: masks), values = palette.colours.scalars, c = info.channels
+        return InstanceSplit.splitMasks(palette: palette, frequent: frequent).map { mask in
+            (mask, (0..<c).map { Int((values[frequent[mask] * c + $0] * 255).rounded()) })
+        }
+    }
+
     /// Fits the encoder of `network` on `batch`'s colours; returns how many colours got a mask (0: the encoder is
     /// not per-pixel or has no softmax, and nothing changed).
     @discardableResult
@@ -17,10 +38,8 @@ enum ColourSeparation {
         guard network.config.encoderSoftmax else { return 0 }
         let input = batch.frames.withUnsafeBufferPointer { network.input(frames: $0, count: batch.episodes * batch.layout.steps) }
         guard case .palette(let palette) = input else { return 0 }
-        let masks = network.mapChannels, total = palette.counts.reduce(0, +)
-        let frequent = palette.counts.indices.filter { palette.counts[$0] >= minimumShare * total }
-            .sorted { palette.counts[$0] != palette.counts[$1] ? palette.counts[$0] > palette.counts[$1] : $0 < $1 }
-            .prefix(masks)
+        let masks = network.encoder.maskChannels
+        let frequent = frequentColours(palette, masks: masks)
         let k = frequent.count
         guard k > 1 else { return 0 }
         let colours = try palette.colours.indexSelect(Array(frequent))

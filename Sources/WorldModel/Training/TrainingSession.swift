@@ -49,6 +49,7 @@ final class TrainingSession {
         tensorRNG = RNG(seed: SplitMix64.derive(config.seed, 0x7E45))
         step = 0
         var first: EpisodeBatch? = nil
+        var splitColours: [String] = []
         if let resumed {
             info = resumed.info
             guard info.height == desc.height, info.width == desc.width, info.channels == desc.channels,
@@ -63,7 +64,9 @@ final class TrainingSession {
             // of it, so all agree).
             let batch = try source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: 0, rng: &dataRNG)
             let stats = Objective.stateStatistics(batch, bodies: desc.bodies)
-            info = ModelInfo(data: desc, stateMean: stats.mean, stateStd: stats.std)
+            let split = ColourSeparation.instanceMasks(config: config, info: ModelInfo(data: desc), batch: batch)
+            info = ModelInfo(data: desc, stateMean: stats.mean, stateStd: stats.std, instanceMasks: split.map(\.mask))
+            splitColours = split.map { "\($0.mask) (RGB \($0.colour.map(String.init).joined(separator: " ")))" }
             pending = ranks.isParallel ? batch.clips(slots) : batch
             first = batch
         }
@@ -91,6 +94,9 @@ final class TrainingSession {
         func counted(_ n: Int) -> String { "\(n) rank\(n == 1 ? "" : "s")" }
         if ranks.usesMPI {
             progress.log("data-parallel: \(counted(ranks.count)) (\(ranks.local) on this machine), \(share) of \(config.batchClips) clips each, \(exchange.map { "\($0.bytes) bytes (heads \($0.headsCount * 4), started before the main backward)" } ?? "no") allreduced a step")
+        }
+        if !splitColours.isEmpty {
+            progress.log("masks \(splitColours.joined(separator: ", ")) show several bodies of one colour in the first batch: each cut into \(config.encoderInstances) maps, one per body in order of x")
         }
         if let resumed, resumed.ranks != ranks.count {
             progress.log("the checkpoint was written by \(counted(resumed.ranks)), this run has \(counted(ranks.count)): the same batches continue, their sums in another order (not byte-identical to continuing on \(counted(resumed.ranks)))")

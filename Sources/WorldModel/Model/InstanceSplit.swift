@@ -1,0 +1,121 @@
+import Tensor
+
+/// `model.encoder.instances`: bodies that share a colour, told apart by where they are. A per-pixel encoder puts
+/// every pixel of one colour in the same mask, so two same-coloured pebbles share one map and the latent holds only
+/// their joint spread. For the masks chosen at the start (`channels`: colours the first batch shows as several
+/// separate bodies), each frame's mask is cut into its connected regions (pixels above ½, 8-neighbour), ordered by
+/// x, and every pixel goes to the nearest region's map: region 0 keeps the mask's channel, regions 1… get channels
+/// appended after the masks. The cut is a fixed 0/1 gate per pixel, so gradients reach the mask values unchanged.
+struct InstanceSplit {
+    /// Softmax masks C before the split.
+    let masks: Int
+    /// Split masks, ascending.
+    let channels: [Int]
+    /// Maps per split mask.
+    let instances: Int
+    /// [C, C']: each mask copied to its maps.
+    let selection: Tensor
+
+    /// Smallest region that counts as a body, in pixels (a 64×64 frame draws ramp's smallest pebble in about 7).
+    static let minimumPixels = 3
+
+    init(masks: Int, channels: [Int], instances: Int) {
+        self.masks = masks; self.channels = channels; self.instances = instances
+        let out = masks + channels.count * (instances - 1)
+        var s = [Float](repeating: 0, count: masks * out)
+        for c in 0..<masks { s[c * out + c] = 1 }
+        for (i, c) in channels.enumerated() { for k in 1..<instances { s[c * out + masks + i * (instances - 1) + k - 1] = 1 } }
+        selection = try! Tensor(s, shape: [masks, out])
+    }
+
+    var outputChannels: Int { masks + channels.count * (instances - 1) }
+
+    /// Channel of map `k` of split mask `i` (map 0 is the mask's own channel).
+    func channel(split i: Int, instance k: Int) -> Int { k == 0 ? channels[i] : masks + i * (instances - 1) + k - 1 }
+
+    /// Per-pixel masks [M, H, W, C] → maps [M, H, W, C'].
+    func apply(_ h: Tensor) throws -> Tensor {
+        let m = h.shape[0], height = h.shape[1], width = h.shape[2], out = outputChannels
+        let pixels = height * width
+        var gates = [Float](repeating: 1, count: m * pixels * out)
+        let values = h.scalars
+        for f in 0..<m {
+            for (i, c) in channels.enumerated() {
+                let frame = f * pixels
+                let regions = Self.regions(width: width, height: height) { values[(frame + $0) * masks + c] > 0.5 }
+                for p in 0..<pixels {
+                    let slot = regions.isEmpty ? 0 : min(Self.nearest(p % width, p / width, regions), instances - 1)
+                    for k in 0..<instances { gates[(frame + p) * out + channel(split: i, instance: k)] = k == slot ? 1 : 0 }
+                }
+            }
+        }
+        let gate = try Tensor(gates, shape: [m * pixels, out])
+        return try (h.reshaped([m * pixels, masks]).matmul(selection) * gate).reshaped([m, height, width, out])
+    }
+
+    /// Connected regions (8-neighbour) of the pixels `inside` of one frame with at least `minimumPixels`, as their
+    /// centroids (column, row), ordered by x then y.
+    static func regions(width: Int, height: Int, inside: (Int) -> Bool) -> [SIMD2<Float>] {
+        components(width: width, height: height, inside: inside).filter { $0.pixels >= minimumPixels }.map(\.centroid)
+            .sorted { ($0.x, $0.y) < ($1.x, $1.y) }
+    }
+
+    /// Every connected region (8-neighbour) of the pixels `inside` of one frame: its centroid, pixel count and extent
+    /// (the longer side of its bounding box, in pixels).
+    static func components(width: Int, height: Int, inside: (Int) -> Bool) -> [(centroid: SIMD2<Float>, pixels: Int, extent: Int)] {
+        var seen = [Bool](repeating: false, count: width * height)
+        var out: [(centroid: SIMD2<Float>, pixels: Int, extent: Int)] = []
+        var stack: [Int] = []
+        for start in 0..<(width * height) where !seen[start] && inside(start) {
+            seen[start] = true
+            stack.append(start)
+            var sum = SIMD2<Float>.zero, count = 0
+            var low = SIMD2(Int.max, Int.max), high = SIMD2(Int.min, Int.min)
+            while let p = stack.popLast() {
+                let x = p % width, y = p / width
+                sum += SIMD2(Float(x), Float(y)); count += 1
+                low = pointwiseMin(low, SIMD2(x, y)); high = pointwiseMax(high, SIMD2(x, y))
+                for dy in -1...1 { for dx in -1...1 {
+                    let nx = x + dx, ny = y + dy
+                    guard nx >= 0, nx < width, ny >= 0, ny < height else { continue }
+                    let q = ny * width + nx
+                    if !seen[q] && inside(q) { seen[q] = true; stack.append(q) }
+                } }
+            }
+            out.append((sum / Float(count), count, (high &- low).max() + 1))
+        }
+        return out
+    }
+
+    /// Index of the region whose centroid is nearest pixel (x, y); ties go to the first.
+    static func nearest(_ x: Int, _ y: Int, _ regions: [SIMD2<Float>]) -> Int {
+        let p = SIMD2(Float(x), Float(y))
+        var best = 0, bestDistance = Float.infinity
+        for (i, r) in regions.enumerated() {
+            let d = ((r - p) * (r - p)).sum()
+            if d < bestDistance { best = i; bestDistance = d }
+        }
+        return best
+    }
+
+    /// The masks to split: of the first batch's frequent colours (mask i holds colour i, `ColourSeparation`), those
+    /// some frame shows as two or more separate bodies: regions of the colour, each spanning at most `bodyExtent` of
+    /// the frame's side (walls cut in two by a slope, or the background, span more).
+    static func splitMasks(palette: PixelPalette, frequent: [Int]) -> [Int] {
+        let pixels = palette.height * palette.width, cap = Int(bodyExtent * Float(max(palette.width, palette.height)))
+        var out: [Int] = []
+        for (mask, colour) in frequent.enumerated() {
+            for f in 0..<palette.frames {
+                let frame = f * pixels
+                let regions = components(width: palette.width, height: palette.height) { palette.index[frame + $0] == colour }
+                if regions.allSatisfy({ $0.extent <= cap }) && regions.filter({ $0.pixels >= minimumPixels }).count >= 2 {
+                    out.append(mask); break
+                }
+            }
+        }
+        return out
+    }
+
+    /// Longest side of one body of a split colour, as a share of the frame's (a quarter: 5 m of ramp's 20).
+    static let bodyExtent: Float = 0.25
+}
