@@ -18,4 +18,11 @@ extension Scene {
         }
         return groups
     }
+
+    /// The order a read-out holds `group`'s rows in: the rows present, by increasing x (then row), then the absent
+    /// rows as they were. Slot j of the read-out is row `order[j]` of the simulator.
+    public static func lookAlikeOrder(_ group: [Int], x: (Int) -> Float, present: (Int) -> Bool) -> [Int] {
+        let shown = group.filter(present)
+        return shown.sorted { (x($0), $0) < (x($1), $1) } + group.filter { !shown.contains($0) }
+    }
 }

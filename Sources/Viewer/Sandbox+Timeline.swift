@@ -76,8 +76,19 @@ extension Sandbox {
     func refreshInsight() {
         masks = wantsMasks ? model?.objectMasks() : nil
         masksVersion &+= 1
-        readout = wantsReadout ? model?.probeReadout() : nil
-        readoutAngles = wantsReadout ? model?.probeAngles() : nil
+        readout = wantsReadout ? model?.probeReadout().map(inSceneOrder) : nil
+        readoutAngles = wantsReadout ? model?.probeAngles().map(inSceneOrder) : nil
+    }
+
+    /// A read-out's rows (look-alike bodies in x order, `Scene.lookAlikeOrder`) put back in the simulator's order,
+    /// so each cross and ghost is drawn at the body it reads.
+    func inSceneOrder<T>(_ rows: [T]) -> [T] {
+        var out = rows
+        for group in scene.lookAlikeRows where group.allSatisfy({ $0 < rows.count && $0 < mask.count && 6 * $0 < states.count }) {
+            let order = Scene.lookAlikeOrder(group, x: { states[6 * $0] }, present: { mask[$0] })
+            for (slot, row) in order.enumerated() { out[row] = rows[group[slot]] }
+        }
+        return out
     }
 
     /// The episode up to the observation shown, as a dataset episode: frames, states, the actions the user (or the

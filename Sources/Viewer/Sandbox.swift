@@ -322,7 +322,7 @@ final class Sandbox {
             futureActions.append(e.action)
         }
         guard let model else { imagined = []; return }
-        imagined = model.imagine(steps: k, futureActions: futureActions)
+        imagined = model.imagine(steps: k, futureActions: futureActions).map(inSceneOrder)
         hasNextPredictedFrame = nextPredictedFrame.withUnsafeMutableBufferPointer { model.decodePrediction(into: $0) }
     }
 

@@ -23,4 +23,10 @@ final class LookAlikeRowsTests: XCTestCase {
         // a: two instances, two colours. b: rows 2–6 take blue, yellow, blue, yellow, blue.
         XCTAssertEqual(scene.lookAlikeRows, [[2, 4, 6], [3, 5]])
     }
+
+    func testOrderIsPresentRowsByXThenAbsentRows() {
+        let x: [Int: Float] = [2: 5, 4: 1, 6: 3, 8: 1]
+        XCTAssertEqual(Scene.lookAlikeOrder([2, 4, 6, 8], x: { x[$0]! }, present: { $0 != 6 }), [4, 8, 2, 6])  // a tie in x: by row
+        XCTAssertEqual(Scene.lookAlikeOrder([2, 4], x: { x[$0]! }, present: { _ in false }), [2, 4])
+    }
 }

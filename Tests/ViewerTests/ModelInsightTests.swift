@@ -158,3 +158,30 @@ final class ModelInsightTests: XCTestCase {
         XCTAssertEqual(ProbeAngle.wrap(7, symmetry: 1), 7 - 2 * .pi, accuracy: 1e-5)
     }
 }
+
+/// Ramp's two pebbles share a colour, so models read them in x order (`Scene.lookAlikeOrder`): the window puts each
+/// read-out and ghost back on the pebble it reads, whichever row the simulator gave it.
+final class LookAlikeReadoutTests: XCTestCase {
+    func testPebblesReadInOrderOfXAreDrawnOnTheirOwnBodies() throws {
+        let model = ScriptedModel()
+        let ramp = try Scene.load("ramp")
+        for seed: UInt64 in 1...200 {
+            let s = try Sandbox(scenes: [ramp], sceneIndex: 0, seed: seed, model: model, horizon: 2)
+            guard s.mask[5], s.mask[6], s.states[5 * 6] > s.states[6 * 6] else { continue }
+            // The model reads row 5 as the left pebble, which the simulator calls row 6.
+            let n = s.world.bodyCount
+            var rows = (0..<n).map { SIMD2(s.states[$0 * 6], s.states[$0 * 6 + 1]) }
+            rows.swapAt(5, 6)
+            model.readout = rows.map { SIMD4($0.x, $0.y, 0, 0) }
+            model.probe = rows
+            s.wantsReadout = true
+            s.refreshForecast()
+            for b in 0..<n {
+                XCTAssertEqual(s.readout?[b].x, s.states[b * 6], "row \(b)")
+                XCTAssertEqual(s.imagined.first?[b].x, s.states[b * 6], "row \(b)")
+            }
+            return
+        }
+        XCTFail("no ramp episode in 200 seeds has two pebbles, the right one in row 5")
+    }
+}

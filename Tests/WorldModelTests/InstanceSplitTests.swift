@@ -55,14 +55,19 @@ final class InstanceSplitTests: XCTestCase {
         try (split.apply(h) * w).sum().backward()
         let grad = try XCTUnwrap(h.grad).scalars
         // The loss is linear in h: its exact gradient is the weight of the map each value lands in, the map of the
-        // body whose centre (left (1.5, 4.5), right (5.5, 1.5)) is nearer the pixel.
+        // body whose centre (left (1.5, 4.5), right (5.5, 1.5)) is nearer the pixel, or 0 beyond its reach (3 pixels:
+        // half the 2-pixel body plus the margin).
+        var cut = 0
         for p in 0..<64 {
             XCTAssertEqual(grad[p * 3], weights[p * 4])
             XCTAssertEqual(grad[p * 3 + 2], weights[p * 4 + 2])
             let x = Float(p % 8), y = Float(p / 8)
-            let right = (x - 5.5) * (x - 5.5) + (y - 1.5) * (y - 1.5) < (x - 1.5) * (x - 1.5) + (y - 4.5) * (y - 4.5)
-            XCTAssertEqual(grad[p * 3 + 1], weights[p * 4 + (right ? 3 : 1)], "pixel \(p)")
+            let toRight = (x - 5.5) * (x - 5.5) + (y - 1.5) * (y - 1.5), toLeft = (x - 1.5) * (x - 1.5) + (y - 4.5) * (y - 4.5)
+            let expected = min(toLeft, toRight) > 9 ? 0 : weights[p * 4 + (toRight < toLeft ? 3 : 1)]
+            if min(toLeft, toRight) > 9 { cut += 1 }
+            XCTAssertEqual(grad[p * 3 + 1], expected, "pixel \(p)")
         }
+        XCTAssertGreaterThan(cut, 0)
     }
 
     /// Colours to split: small bodies repeated in one frame, not a wall that a slope cuts in two.

@@ -1,3 +1,5 @@
+import Physics
+
 extension EpisodeBatch {
     /// Puts the rows of each group of look-alike bodies (`DataDescription.lookAlikeRows`) in the order the frames
     /// show, frame by frame: the bodies present, by increasing x, then the absent rows. No frame tells which of two
@@ -17,10 +19,8 @@ extension EpisodeBatch {
                         if let mask { return mask[e * n + r] }
                         return (0..<sf).contains { states[(base + r) * sf + $0] != 0 }
                     }
-                    let present = group.filter(present)
-                    let order = present.sorted { (states[(base + $0) * sf], $0) < (states[(base + $1) * sf], $1) }
-                        + group.filter { !present.contains($0) }
-                    presentCount = present.count
+                    let order = Scene.lookAlikeOrder(group, x: { states[(base + $0) * sf] }, present: present)
+                    presentCount = group.filter(present).count
                     guard order != group else { continue }
                     let rows = order.map { r in (0..<sf).map { states[(base + r) * sf + $0] } }
                     let touches = collisions.map { c in order.map { c[base + $0] } }

@@ -4,8 +4,10 @@ import Tensor
 /// every pixel of one colour in the same mask, so two same-coloured pebbles share one map and the latent holds only
 /// their joint spread. For the masks chosen at the start (`channels`: colours the first batch shows as several
 /// separate bodies), each frame's mask is cut into its connected regions (pixels above ½, 8-neighbour), ordered by
-/// x, and every pixel goes to the nearest region's map: region 0 keeps the mask's channel, regions 1… get channels
-/// appended after the masks. The cut is a fixed 0/1 gate per pixel, so gradients reach the mask values unchanged.
+/// x, and every pixel within `margin` of a region's box goes to the nearest region's map: region 0 keeps the mask's
+/// channel, regions 1… get channels appended after the masks. The mask's faint values elsewhere are left out: split
+/// between the regions they would shift each body's centroid by where the other body is. The cut is a fixed 0/1 gate
+/// per pixel, so gradients reach the mask values it keeps unchanged.
 struct InstanceSplit {
     /// Softmax masks C before the split.
     let masks: Int
@@ -44,7 +46,7 @@ struct InstanceSplit {
                 let frame = f * pixels
                 let regions = Self.regions(width: width, height: height) { values[(frame + $0) * masks + c] > 0.5 }
                 for p in 0..<pixels {
-                    let slot = regions.isEmpty ? 0 : min(Self.nearest(p % width, p / width, regions), instances - 1)
+                    let slot = Self.nearest(p % width, p / width, regions).map { min($0, instances - 1) }
                     for k in 0..<instances { gates[(frame + p) * out + channel(split: i, instance: k)] = k == slot ? 1 : 0 }
                 }
             }
@@ -54,11 +56,15 @@ struct InstanceSplit {
     }
 
     /// Connected regions (8-neighbour) of the pixels `inside` of one frame with at least `minimumPixels`, as their
-    /// centroids (column, row), ordered by x then y.
-    static func regions(width: Int, height: Int, inside: (Int) -> Bool) -> [SIMD2<Float>] {
-        components(width: width, height: height, inside: inside).filter { $0.pixels >= minimumPixels }.map(\.centroid)
-            .sorted { ($0.x, $0.y) < ($1.x, $1.y) }
+    /// centroids (column, row) and reach (half their extent plus `margin`), ordered by x then y.
+    static func regions(width: Int, height: Int, inside: (Int) -> Bool) -> [(centroid: SIMD2<Float>, reach: Float)] {
+        components(width: width, height: height, inside: inside).filter { $0.pixels >= minimumPixels }
+            .map { ($0.centroid, Float($0.extent) / 2 + margin) }
+            .sorted { ($0.centroid.x, $0.centroid.y) < ($1.centroid.x, $1.centroid.y) }
     }
+
+    /// Pixels beyond a body's region that still count as its own (its anti-aliased rim and a little more).
+    static let margin: Float = 2
 
     /// Every connected region (8-neighbour) of the pixels `inside` of one frame: its centroid, pixel count and extent
     /// (the longer side of its bounding box, in pixels).
@@ -87,14 +93,16 @@ struct InstanceSplit {
         return out
     }
 
-    /// Index of the region whose centroid is nearest pixel (x, y); ties go to the first.
-    static func nearest(_ x: Int, _ y: Int, _ regions: [SIMD2<Float>]) -> Int {
+    /// Index of the region whose centroid is nearest pixel (x, y), ties to the first; nil when it is out of that
+    /// region's reach (or there is none).
+    static func nearest(_ x: Int, _ y: Int, _ regions: [(centroid: SIMD2<Float>, reach: Float)]) -> Int? {
         let p = SIMD2(Float(x), Float(y))
         var best = 0, bestDistance = Float.infinity
         for (i, r) in regions.enumerated() {
-            let d = ((r - p) * (r - p)).sum()
+            let d = ((r.centroid - p) * (r.centroid - p)).sum()
             if d < bestDistance { best = i; bestDistance = d }
         }
+        guard !regions.isEmpty, bestDistance <= regions[best].reach * regions[best].reach else { return nil }
         return best
     }
 
