@@ -109,9 +109,13 @@ public struct ModelInfo: Codable, Equatable, Sendable {
 
     /// `model.encoder.instances`: the masks split into one map per body, chosen from the first batch (empty: none).
     public var instanceMasks: [Int] = []
+    /// Per instance mask: the largest spread (px²) of one of its bodies in the first batch (`InstanceSplit`).
+    public var instanceSpreads: [Float] = []
 
-    public init(data: DataDescription, stateMean: [Float] = [0, 0, 0, 0], stateStd: [Float] = [1, 1, 1, 1], instanceMasks: [Int] = []) {
-        self.data = data; self.stateMean = stateMean; self.stateStd = stateStd; self.instanceMasks = instanceMasks
+    public init(data: DataDescription, stateMean: [Float] = [0, 0, 0, 0], stateStd: [Float] = [1, 1, 1, 1], instanceMasks: [Int] = [],
+                instanceSpreads: [Float] = []) {
+        self.data = data; self.stateMean = stateMean; self.stateStd = stateStd
+        self.instanceMasks = instanceMasks; self.instanceSpreads = instanceSpreads
     }
 
     public var height: Int { data.height }
@@ -129,7 +133,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     // Checkpoints store one flat JSON object (`__metadata__.info`); its keys are part of the format.
     enum CodingKeys: String, CodingKey {
         case height, width, channels, bodies, actionSize, sceneSHA256, sceneName, stateMean, stateStd, observationHz
-        case orientationSymmetry, instanceMasks
+        case orientationSymmetry, instanceMasks, instanceSpreads
     }
 
     public init(from decoder: Swift.Decoder) throws {
@@ -144,6 +148,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
         stateMean = try c.decode([Float].self, forKey: .stateMean)
         stateStd = try c.decode([Float].self, forKey: .stateStd)
         instanceMasks = try c.decodeIfPresent([Int].self, forKey: .instanceMasks) ?? []
+        instanceSpreads = try c.decodeIfPresent([Float].self, forKey: .instanceSpreads) ?? []
     }
 
     public func encode(to encoder: Swift.Encoder) throws {
@@ -157,6 +162,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
         // Only where some orientation shows, so checkpoints of scenes without turning bodies keep their bytes.
         if data.hasTurningBodies { try c.encode(data.orientationSymmetry, forKey: .orientationSymmetry) }
         if !instanceMasks.isEmpty { try c.encode(instanceMasks, forKey: .instanceMasks) }
+        if !instanceSpreads.isEmpty { try c.encode(instanceSpreads, forKey: .instanceSpreads) }
     }
 }
 

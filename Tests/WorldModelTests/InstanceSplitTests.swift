@@ -86,7 +86,9 @@ final class InstanceSplitTests: XCTestCase {
             frequent.firstIndex { row in (0..<3).allSatisfy { values[row * 3 + $0] == Float(c[$0]) * (1 / 255) } }
         }
         XCTAssertNotNil(mask(wall)); XCTAssertNotNil(mask(red))
-        XCTAssertEqual(InstanceSplit.splitMasks(palette: palette, frequent: frequent), [try XCTUnwrap(mask(grey))])
+        let split = InstanceSplit.splitMasks(palette: palette, frequent: frequent)
+        XCTAssertEqual(split.map(\.mask), [try XCTUnwrap(mask(grey))])
+        XCTAssertEqual(split.first?.spread ?? 0, 2.0 / 3, accuracy: 1e-5)     // a 3×3 square: variance (9 − 1) / 12 per axis
     }
 
     func testInstancesNeedTheColourStart() throws {
@@ -105,8 +107,10 @@ final class InstanceSplitTests: XCTestCase {
         ])
         var info = ToyBounce.modelInfo()
         info.instanceMasks = [2]
+        info.instanceSpreads = [1.5]
         let decoded = try JSONDecoder().decode(ModelInfo.self, from: try JSONEncoder().encode(info))
         XCTAssertEqual(decoded.instanceMasks, [2])
+        XCTAssertEqual(decoded.instanceSpreads, [1.5])
         XCTAssertEqual(try JSONDecoder().decode(ModelInfo.self, from: try JSONEncoder().encode(ToyBounce.modelInfo())).instanceMasks, [])
         let net = try WorldNetwork(config: config, info: decoded)
         XCTAssertEqual(net.encoder.maskChannels, 4)
@@ -116,5 +120,26 @@ final class InstanceSplitTests: XCTestCase {
         XCTAssertEqual(z.shape, [2, 8 * 8 * 6])
         info.instanceMasks = [4]
         XCTAssertThrowsError(try WorldNetwork(config: config, info: info))
+    }
+
+    /// Two bodies that touch make one region; one spreading more than twice the widest single body seen is cut in two
+    /// across its long axis.
+    func testTouchingBodiesAreCutApartWhenTheirRegionSpreadsTooFar() throws {
+        var v = [Float](repeating: 0, count: 64 * 3)
+        for p in 0..<64 { v[p * 3] = 1 }
+        for y in 3..<5 { for x in 1..<7 { v[(y * 8 + x) * 3] = 0.1; v[(y * 8 + x) * 3 + 1] = 0.9 } }    // 6 × 2: two 3 × 2 bodies
+        let h = try Tensor(v, shape: [1, 8, 8, 3])
+        // One body spread up to 2/3 px² (a 3-wide body): the 6-wide region (35/12 px²) is two.
+        let cut = try InstanceSplit(masks: 3, channels: [1], instances: 2, spreads: [2.0 / 3]).apply(h).scalars
+        XCTAssertEqual(cut[(3 * 8 + 2) * 4 + 1], 0.9); XCTAssertEqual(cut[(3 * 8 + 2) * 4 + 3], 0)
+        XCTAssertEqual(cut[(3 * 8 + 5) * 4 + 1], 0); XCTAssertEqual(cut[(3 * 8 + 5) * 4 + 3], 0.9)
+        // Without the spread (or with a wide one) the region stays whole.
+        for split in [InstanceSplit(masks: 3, channels: [1], instances: 2), InstanceSplit(masks: 3, channels: [1], instances: 2, spreads: [2])] {
+            let whole = try split.apply(h).scalars
+            XCTAssertEqual(whole[(3 * 8 + 5) * 4 + 1], 0.9); XCTAssertEqual(whole[(3 * 8 + 5) * 4 + 3], 0)
+        }
+        let region = InstanceSplit.Region(points: (0..<6).map { SIMD2(Float($0), 0) })
+        XCTAssertEqual(region.spread.variance, 35.0 / 12, accuracy: 1e-5)
+        XCTAssertEqual(region.halves().map(\.points.count), [3, 3])
     }
 }

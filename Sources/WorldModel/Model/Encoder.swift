@@ -75,7 +75,7 @@ final class Encoder: Module {
             guard info.instanceMasks.allSatisfy({ (0..<c).contains($0) }) else {
                 throw fail("model.encoder.instances", "the checkpoint's instance masks \(info.instanceMasks) are not all below the \(c) masks")
             }
-            instances = InstanceSplit(masks: c, channels: info.instanceMasks, instances: config.encoderInstances)
+            instances = InstanceSplit(masks: c, channels: info.instanceMasks, instances: config.encoderInstances, spreads: info.instanceSpreads)
             c = instances!.outputChannels
         } else {
             instances = nil

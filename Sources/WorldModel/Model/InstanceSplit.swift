@@ -15,14 +15,17 @@ struct InstanceSplit {
     let channels: [Int]
     /// Maps per split mask.
     let instances: Int
+    /// Per split mask: the largest spread (px²) of one of its bodies in the first batch; empty: never cut a region.
+    let spreads: [Float]
     /// [C, C']: each mask copied to its maps.
     let selection: Tensor
 
     /// Smallest region that counts as a body, in pixels (a 64×64 frame draws ramp's smallest pebble in about 7).
     static let minimumPixels = 3
 
-    init(masks: Int, channels: [Int], instances: Int) {
+    init(masks: Int, channels: [Int], instances: Int, spreads: [Float] = []) {
         self.masks = masks; self.channels = channels; self.instances = instances
+        self.spreads = spreads.count == channels.count ? spreads : []
         let out = masks + channels.count * (instances - 1)
         var s = [Float](repeating: 0, count: masks * out)
         for c in 0..<masks { s[c * out + c] = 1 }
@@ -44,7 +47,9 @@ struct InstanceSplit {
         for f in 0..<m {
             for (i, c) in channels.enumerated() {
                 let frame = f * pixels
-                let regions = Self.regions(width: width, height: height) { values[(frame + $0) * masks + c] > 0.5 }
+                let regions = Self.regions(width: width, height: height, spread: spreads.isEmpty ? nil : spreads[i]) {
+                    values[(frame + $0) * masks + c] > 0.5
+                }
                 for p in 0..<pixels {
                     let slot = Self.nearest(p % width, p / width, regions).map { min($0, instances - 1) }
                     for k in 0..<instances { gates[(frame + p) * out + channel(split: i, instance: k)] = k == slot ? 1 : 0 }
@@ -56,31 +61,61 @@ struct InstanceSplit {
     }
 
     /// Connected regions (8-neighbour) of the pixels `inside` of one frame with at least `minimumPixels`, as their
-    /// centroids (column, row) and reach (half their extent plus `margin`), ordered by x then y.
-    static func regions(width: Int, height: Int, inside: (Int) -> Bool) -> [(centroid: SIMD2<Float>, reach: Float)] {
-        components(width: width, height: height, inside: inside).filter { $0.pixels >= minimumPixels }
-            .map { ($0.centroid, Float($0.extent) / 2 + margin) }
+    /// centroids (column, row) and reach (half their extent plus `margin`), ordered by x then y. A region that spreads
+    /// more than `twice` a single body (`spread`: its largest variance, px²) is two touching bodies: its halves
+    /// either side of its centroid across its long axis count as two.
+    static func regions(width: Int, height: Int, spread: Float? = nil, inside: (Int) -> Bool) -> [(centroid: SIMD2<Float>, reach: Float)] {
+        components(width: width, height: height, inside: inside).filter { $0.points.count >= minimumPixels }
+            .flatMap { r in spread.map { r.spread.variance > 2 * $0 } == true ? r.halves() : [r] }
+            .map { ($0.centroid, $0.extent / 2 + margin) }
             .sorted { ($0.centroid.x, $0.centroid.y) < ($1.centroid.x, $1.centroid.y) }
     }
 
     /// Pixels beyond a body's region that still count as its own (its anti-aliased rim and a little more).
     static let margin: Float = 2
 
-    /// Every connected region (8-neighbour) of the pixels `inside` of one frame: its centroid, pixel count and extent
-    /// (the longer side of its bounding box, in pixels).
-    static func components(width: Int, height: Int, inside: (Int) -> Bool) -> [(centroid: SIMD2<Float>, pixels: Int, extent: Int)] {
+    /// A connected region of one frame: its pixels' coordinates (column, row).
+    struct Region {
+        let points: [SIMD2<Float>]
+
+        var centroid: SIMD2<Float> { points.reduce(.zero, +) / Float(points.count) }
+        /// The longer side of its bounding box, in pixels.
+        var extent: Float {
+            let low = points.reduce(SIMD2(repeating: .infinity)) { pointwiseMin($0, $1) }
+            let high = points.reduce(SIMD2(repeating: -.infinity)) { pointwiseMax($0, $1) }
+            return (high - low).max() + 1
+        }
+        /// The largest variance of its coordinates (px²) and its direction.
+        var spread: (variance: Float, axis: SIMD2<Float>) {
+            let c = centroid, n = Float(points.count)
+            var a: Float = 0, b: Float = 0, d: Float = 0
+            for p in points { let q = p - c; a += q.x * q.x; b += q.x * q.y; d += q.y * q.y }
+            a /= n; b /= n; d /= n
+            let l = (a + d) / 2 + (((a - d) / 2) * ((a - d) / 2) + b * b).squareRoot()
+            let v = abs(b) > 1e-6 ? SIMD2(b, l - a) : (a >= d ? SIMD2<Float>(1, 0) : SIMD2<Float>(0, 1))
+            return (l, v / (v * v).sum().squareRoot())
+        }
+        /// Its pixels either side of the centroid across the long axis (one region when a side is empty).
+        func halves() -> [Region] {
+            let c = centroid, axis = spread.axis
+            let sides = Dictionary(grouping: points) { ((($0 - c) * axis).sum()) < 0 }
+            guard let first = sides[true], let second = sides[false] else { return [self] }
+            return [Region(points: first), Region(points: second)]
+        }
+    }
+
+    /// Every connected region (8-neighbour) of the pixels `inside` of one frame.
+    static func components(width: Int, height: Int, inside: (Int) -> Bool) -> [Region] {
         var seen = [Bool](repeating: false, count: width * height)
-        var out: [(centroid: SIMD2<Float>, pixels: Int, extent: Int)] = []
+        var out: [Region] = []
         var stack: [Int] = []
         for start in 0..<(width * height) where !seen[start] && inside(start) {
             seen[start] = true
             stack.append(start)
-            var sum = SIMD2<Float>.zero, count = 0
-            var low = SIMD2(Int.max, Int.max), high = SIMD2(Int.min, Int.min)
+            var points: [SIMD2<Float>] = []
             while let p = stack.popLast() {
                 let x = p % width, y = p / width
-                sum += SIMD2(Float(x), Float(y)); count += 1
-                low = pointwiseMin(low, SIMD2(x, y)); high = pointwiseMax(high, SIMD2(x, y))
+                points.append(SIMD2(Float(x), Float(y)))
                 for dy in -1...1 { for dx in -1...1 {
                     let nx = x + dx, ny = y + dy
                     guard nx >= 0, nx < width, ny >= 0, ny < height else { continue }
@@ -88,7 +123,7 @@ struct InstanceSplit {
                     if !seen[q] && inside(q) { seen[q] = true; stack.append(q) }
                 } }
             }
-            out.append((sum / Float(count), count, (high &- low).max() + 1))
+            out.append(Region(points: points))
         }
         return out
     }
@@ -108,18 +143,22 @@ struct InstanceSplit {
 
     /// The masks to split: of the first batch's frequent colours (mask i holds colour i, `ColourSeparation`), those
     /// some frame shows as two or more separate bodies: regions of the colour, each spanning at most `bodyExtent` of
-    /// the frame's side (walls cut in two by a slope, or the background, span more).
-    static func splitMasks(palette: PixelPalette, frequent: [Int]) -> [Int] {
-        let pixels = palette.height * palette.width, cap = Int(bodyExtent * Float(max(palette.width, palette.height)))
-        var out: [Int] = []
+    /// the frame's side (walls cut in two by a slope, or the background, span more). With each, the largest spread of
+    /// one of its bodies in such frames (px²): a region spreading twice as far holds two.
+    static func splitMasks(palette: PixelPalette, frequent: [Int]) -> [(mask: Int, spread: Float)] {
+        let cap = bodyExtent * Float(max(palette.width, palette.height)), pixels = palette.height * palette.width
+        var out: [(mask: Int, spread: Float)] = []
         for (mask, colour) in frequent.enumerated() {
+            var spread: Float? = nil
             for f in 0..<palette.frames {
                 let frame = f * pixels
                 let regions = components(width: palette.width, height: palette.height) { palette.index[frame + $0] == colour }
-                if regions.allSatisfy({ $0.extent <= cap }) && regions.filter({ $0.pixels >= minimumPixels }).count >= 2 {
-                    out.append(mask); break
+                let bodies = regions.filter { $0.points.count >= minimumPixels }
+                if regions.allSatisfy({ $0.extent <= cap }) && bodies.count >= 2 {
+                    spread = max(spread ?? 0, bodies.map(\.spread.variance).max()!)
                 }
             }
+            if let spread { out.append((mask, spread)) }
         }
         return out
     }

@@ -65,8 +65,11 @@ final class TrainingSession {
             let batch = try source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: 0, rng: &dataRNG)
             let stats = Objective.stateStatistics(batch, bodies: desc.bodies)
             let split = ColourSeparation.instanceMasks(config: config, info: ModelInfo(data: desc), batch: batch)
-            info = ModelInfo(data: desc, stateMean: stats.mean, stateStd: stats.std, instanceMasks: split.map(\.mask))
-            splitColours = split.map { "\($0.mask) (RGB \($0.colour.map(String.init).joined(separator: " ")))" }
+            info = ModelInfo(data: desc, stateMean: stats.mean, stateStd: stats.std, instanceMasks: split.map(\.mask),
+                             instanceSpreads: split.map(\.spread))
+            splitColours = split.map {
+                "\($0.mask) (RGB \($0.colour.map(String.init).joined(separator: " ")), one body spreading up to \(String(format: "%.2f", $0.spread)) px²)"
+            }
             pending = ranks.isParallel ? batch.clips(slots) : batch
             first = batch
         }
