@@ -122,19 +122,19 @@ final class InstanceSplitTests: XCTestCase {
         XCTAssertThrowsError(try WorldNetwork(config: config, info: info))
     }
 
-    /// Two bodies that touch make one region; one spreading more than twice the widest single body seen is cut in two
+    /// Two bodies that touch make one region; one spreading more than 3 times the widest single body seen is cut in two
     /// across its long axis.
     func testTouchingBodiesAreCutApartWhenTheirRegionSpreadsTooFar() throws {
         var v = [Float](repeating: 0, count: 64 * 3)
         for p in 0..<64 { v[p * 3] = 1 }
         for y in 3..<5 { for x in 1..<7 { v[(y * 8 + x) * 3] = 0.1; v[(y * 8 + x) * 3 + 1] = 0.9 } }    // 6 × 2: two 3 × 2 bodies
         let h = try Tensor(v, shape: [1, 8, 8, 3])
-        // One body spread up to 2/3 px² (a 3-wide body): the 6-wide region (35/12 px²) is two.
+        // One body spread up to 2/3 px² (a 3-wide body): the 6-wide region (35/12 px² > 3 × 2/3) is two.
         let cut = try InstanceSplit(masks: 3, channels: [1], instances: 2, spreads: [2.0 / 3]).apply(h).scalars
         XCTAssertEqual(cut[(3 * 8 + 2) * 4 + 1], 0.9); XCTAssertEqual(cut[(3 * 8 + 2) * 4 + 3], 0)
         XCTAssertEqual(cut[(3 * 8 + 5) * 4 + 1], 0); XCTAssertEqual(cut[(3 * 8 + 5) * 4 + 3], 0.9)
         // Without the spread (or with a wide one) the region stays whole.
-        for split in [InstanceSplit(masks: 3, channels: [1], instances: 2), InstanceSplit(masks: 3, channels: [1], instances: 2, spreads: [2])] {
+        for split in [InstanceSplit(masks: 3, channels: [1], instances: 2), InstanceSplit(masks: 3, channels: [1], instances: 2, spreads: [1])] {
             let whole = try split.apply(h).scalars
             XCTAssertEqual(whole[(3 * 8 + 5) * 4 + 1], 0.9); XCTAssertEqual(whole[(3 * 8 + 5) * 4 + 3], 0)
         }

@@ -62,17 +62,21 @@ struct InstanceSplit {
 
     /// Connected regions (8-neighbour) of the pixels `inside` of one frame with at least `minimumPixels`, as their
     /// centroids (column, row) and reach (half their extent plus `margin`), ordered by x then y. A region that spreads
-    /// more than `twice` a single body (`spread`: its largest variance, px²) is two touching bodies: its halves
-    /// either side of its centroid across its long axis count as two.
+    /// more than `touching` times the widest single body of its colour (`spread`: its largest variance, px²) is two
+    /// touching bodies: its halves either side of its centroid across its long axis count as two.
     static func regions(width: Int, height: Int, spread: Float? = nil, inside: (Int) -> Bool) -> [(centroid: SIMD2<Float>, reach: Float)] {
         components(width: width, height: height, inside: inside).filter { $0.points.count >= minimumPixels }
-            .flatMap { r in spread.map { r.spread.variance > 2 * $0 } == true ? r.halves() : [r] }
+            .flatMap { r in spread.map { r.spread.variance > touching * $0 } == true ? r.halves() : [r] }
             .map { ($0.centroid, $0.extent / 2 + margin) }
             .sorted { ($0.centroid.x, $0.centroid.y) < ($1.centroid.x, $1.centroid.y) }
     }
 
     /// Pixels beyond a body's region that still count as its own (its anti-aliased rim and a little more).
     static let margin: Float = 2
+
+    /// Two discs side by side spread 5 times as far along their line as one; a mask's region of one body, its
+    /// anti-aliased rim included, up to about twice its colour's exact pixels (ramp's pebbles: 1.4 against 0.67 px²).
+    static let touching: Float = 3
 
     /// A connected region of one frame: its pixels' coordinates (column, row).
     struct Region {
