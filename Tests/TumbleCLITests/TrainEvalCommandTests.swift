@@ -148,6 +148,37 @@ final class TrainEvalCommandTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("R/checkpoints/last.safetensors")), try Data(contentsOf: f.checkpoint))
     }
 
+    /// `model.encoder.instances` end to end on ramp: the masks to cut are chosen from the first batch and travel in the
+    /// checkpoint, so a resumed run ends with the same bytes, and `tumble eval` rebuilds the same latent from it.
+    func testInstanceMapsTrainResumeAndEvaluate() throws {
+        let dir = try temporaryDirectory("train-instances", for: self)
+        try """
+            data: {clip_length: 5, batch_clips: 4}
+            model:
+              encoder: {channels: [8, 12], kernels: [1, 1], strides: [1, 1], pool: 4, colour_init: true, instances: 2}
+              predictor: {channels: 8}
+            objective: {rollout_steps: 3}
+            decoder: {channels: [8, 8]}
+            optim: {warmup_steps: 2, schedule_steps: 50}
+            probe: {refit_batches: 2}
+            train: {log_every: 2, checkpoint_every: 2}
+
+            """.write(to: dir.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+        let whole = try TumbleProcess.tumble(["train", "--scene", "ramp", "--out", "A", "--config", "tiny.yaml", "--steps", "4"], in: dir)
+        XCTAssertSucceeded(whole, "train 4 steps")
+        XCTAssertTrue(whole.output.contains("each cut into 2 maps, one per body in order of x"), whole.output)
+        XCTAssertSucceeded(try TumbleProcess.tumble(["train", "--scene", "ramp", "--out", "B", "--config", "tiny.yaml", "--steps", "2", "--quiet"], in: dir), "train 2 steps")
+        XCTAssertSucceeded(try TumbleProcess.tumble(["train", "--out", "B", "--resume", "--steps", "4", "--quiet"], in: dir), "resume to 4")
+        XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("B/checkpoints/last.safetensors")),
+                       try Data(contentsOf: dir.appendingPathComponent("A/checkpoints/last.safetensors")))
+        XCTAssertSucceeded(try TumbleProcess.tumble(["record", "ramp", "--out", "T", "--episodes", "4", "--steps", "12", "--seed", "5000"], in: dir), "record")
+        let eval = try TumbleProcess.tumble(["eval", "--checkpoint", "A/checkpoints/last.safetensors", "--data", "T", "--json", "r.json", "--quiet"], in: dir)
+        XCTAssertSucceeded(eval, "eval")
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("r.json"))) as? [String: Any])
+        let probe = try XCTUnwrap(report["probe"] as? [String: Any])
+        XCTAssertNotNil(probe["position_r2"] as? Double)
+    }
+
     /// A dataset run given by a relative --data resumes from elsewhere; a run without run.json (made by an
     /// older tumble) needs --data once and then records it; a damaged run.json is a named error.
     func testResumeOnARecordedDataset() throws {
