@@ -70,25 +70,32 @@ final class InstanceSplitTests: XCTestCase {
         XCTAssertGreaterThan(cut, 0)
     }
 
-    /// Colours to split: small bodies repeated in one frame, not a wall that a slope cuts in two.
-    func testSplitMasksFindsRepeatedBodiesButNotLongWalls() {
+    /// Colours to split: small moving bodies repeated in one frame; not a wall that a slope cuts in two, nor pieces of
+    /// a line.
+    func testSplitMasksFindsRepeatedMovingBodiesOnly() throws {
         let w = 32, grey: [UInt8] = [170, 160, 150], wall: [UInt8] = [110, 110, 120], red: [UInt8] = [230, 80, 60]
-        var frame = [UInt8](repeating: 0, count: w * w * 3)
-        func paint(_ x: Range<Int>, _ y: Range<Int>, _ c: [UInt8]) {
-            for yy in y { for xx in x { for k in 0..<3 { frame[(yy * w + xx) * 3 + k] = c[k] } } }
+        let edge: [UInt8] = [125, 100, 75]
+        var frames = [UInt8](repeating: 0, count: 2 * w * w * 3)
+        func paint(_ f: Int, _ x: Range<Int>, _ y: Range<Int>, _ c: [UInt8]) {
+            for yy in y { for xx in x { for k in 0..<3 { frames[((f * w + yy) * w + xx) * 3 + k] = c[k] } } }
         }
-        paint(0..<14, 0..<2, wall); paint(16..<32, 0..<2, wall)           // a wall cut in two, each part 14–16 wide
-        paint(3..<6, 10..<13, grey); paint(20..<23, 20..<23, grey)           // two pebbles
-        paint(10..<13, 25..<28, red)                                         // one ball
-        let palette = frame.withUnsafeBufferPointer { PixelPalette(frames: $0, count: 1, height: w, width: w, channels: 3) }
+        for f in 0..<2 {
+            paint(f, 0..<14, 0..<2, wall); paint(f, 16..<32, 0..<2, wall)   // a wall cut in two, each part 14–16 wide
+            paint(f, 3..<6, 10 + f..<13 + f, grey); paint(f, 20..<23, 20 + f..<23 + f, grey)   // two falling pebbles
+            paint(f, 10 + f..<13 + f, 25..<28, red)                          // one rolling ball
+            paint(f, 26..<30, 8..<9, edge); paint(f, (2 + f)..<(6 + f), 14..<15, edge) // two pieces of an edge, one moving
+        }
+        let palette = frames.withUnsafeBufferPointer { PixelPalette(frames: $0, count: 2, height: w, width: w, channels: 3) }
         let frequent = ColourSeparation.frequentColours(palette, masks: 8), values = palette.colours.scalars
         func mask(_ c: [UInt8]) -> Int? {
             frequent.firstIndex { row in (0..<3).allSatisfy { values[row * 3 + $0] == Float(c[$0]) * (1 / 255) } }
         }
-        XCTAssertNotNil(mask(wall)); XCTAssertNotNil(mask(red))
-        let split = InstanceSplit.splitMasks(palette: palette, frequent: frequent)
+        XCTAssertNotNil(mask(wall)); XCTAssertNotNil(mask(red)); XCTAssertNotNil(mask(edge))
+        let split = InstanceSplit.splitMasks(palette: palette, frequent: frequent, clipLength: 2)
         XCTAssertEqual(split.map(\.mask), [try XCTUnwrap(mask(grey))])
         XCTAssertEqual(split.first?.spread ?? 0, 2.0 / 3, accuracy: 1e-5)     // a 3×3 square: variance (9 − 1) / 12 per axis
+        // The same two frames as two clips of one frame each: no motion seen, nothing split.
+        XCTAssertTrue(InstanceSplit.splitMasks(palette: palette, frequent: frequent, clipLength: 1).isEmpty)
     }
 
     func testInstancesNeedTheColourStart() throws {

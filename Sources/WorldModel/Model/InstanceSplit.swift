@@ -89,15 +89,15 @@ struct InstanceSplit {
             let high = points.reduce(SIMD2(repeating: -.infinity)) { pointwiseMax($0, $1) }
             return (high - low).max() + 1
         }
-        /// The largest variance of its coordinates (px²) and its direction.
-        var spread: (variance: Float, axis: SIMD2<Float>) {
+        /// The largest variance of its coordinates (px²), its direction, and the smallest variance (across it).
+        var spread: (variance: Float, axis: SIMD2<Float>, across: Float) {
             let c = centroid, n = Float(points.count)
             var a: Float = 0, b: Float = 0, d: Float = 0
             for p in points { let q = p - c; a += q.x * q.x; b += q.x * q.y; d += q.y * q.y }
             a /= n; b /= n; d /= n
-            let l = (a + d) / 2 + (((a - d) / 2) * ((a - d) / 2) + b * b).squareRoot()
+            let root = (((a - d) / 2) * ((a - d) / 2) + b * b).squareRoot(), l = (a + d) / 2 + root
             let v = abs(b) > 1e-6 ? SIMD2(b, l - a) : (a >= d ? SIMD2<Float>(1, 0) : SIMD2<Float>(0, 1))
-            return (l, v / (v * v).sum().squareRoot())
+            return (l, v / (v * v).sum().squareRoot(), (a + d) / 2 - root)
         }
         /// Its pixels either side of the centroid across the long axis (one region when a side is empty).
         func halves() -> [Region] {
@@ -145,27 +145,43 @@ struct InstanceSplit {
         return best
     }
 
-    /// The masks to split: of the first batch's frequent colours (mask i holds colour i, `ColourSeparation`), those
-    /// some frame shows as two or more separate bodies: regions of the colour, each spanning at most `bodyExtent` of
-    /// the frame's side (walls cut in two by a slope, or the background, span more). With each, the largest spread of
-    /// one of its bodies in such frames (px²): a region spreading twice as far holds two.
-    static func splitMasks(palette: PixelPalette, frequent: [Int]) -> [(mask: Int, spread: Float)] {
+    /// The masks to split: of the first batch's frequent colours (mask i holds colour i, `ColourSeparation`), those of
+    /// moving bodies (the colour's centroid moves between most consecutive frames of a clip, `clipLength` frames each)
+    /// that some frame shows as two or more separate bodies: regions of the colour at least `minimumThickness` across,
+    /// and none spanning more than `bodyExtent` of the frame's side. With each, the largest
+    /// spread of one of its bodies in such frames (px²): a region spreading far more holds two.
+    static func splitMasks(palette: PixelPalette, frequent: [Int], clipLength: Int) -> [(mask: Int, spread: Float)] {
         let cap = bodyExtent * Float(max(palette.width, palette.height)), pixels = palette.height * palette.width
         var out: [(mask: Int, spread: Float)] = []
         for (mask, colour) in frequent.enumerated() {
             var spread: Float? = nil
+            var centroids: [SIMD2<Float>?] = []
             for f in 0..<palette.frames {
                 let frame = f * pixels
                 let regions = components(width: palette.width, height: palette.height) { palette.index[frame + $0] == colour }
-                let bodies = regions.filter { $0.points.count >= minimumPixels }
+                let bodies = regions.filter { $0.points.count >= minimumPixels && $0.spread.across >= minimumThickness }
                 if regions.allSatisfy({ $0.extent <= cap }) && bodies.count >= 2 {
                     spread = max(spread ?? 0, bodies.map(\.spread.variance).max()!)
                 }
+                centroids.append(regions.isEmpty ? nil : Region(points: regions.flatMap(\.points)).centroid)
             }
-            if let spread { out.append((mask, spread)) }
+            var pairs = 0, moved = 0
+            for f in 0..<max(0, palette.frames - 1) where (f + 1) % max(1, clipLength) != 0 {
+                guard let a = centroids[f], let b = centroids[f + 1] else { continue }
+                pairs += 1
+                if ((a - b) * (a - b)).sum() > minimumMotion * minimumMotion { moved += 1 }
+            }
+            if let spread, 2 * moved > pairs { out.append((mask, spread)) }
         }
         return out
     }
+
+    /// Variance across a region (px²) below which it is a line, such as a piece of a slope's anti-aliased edge, not a
+    /// body (a 3-pixel-wide body: 0.67).
+    static let minimumThickness: Float = 0.2
+
+    /// How far (px) a colour's centroid must move between two frames to count as moving.
+    static let minimumMotion: Float = 0.25
 
     /// Longest side of one body of a split colour, as a share of the frame's (a quarter: 5 m of ramp's 20).
     static let bodyExtent: Float = 0.25

@@ -26,7 +26,7 @@ enum ColourSeparation {
             PixelPalette(frames: $0, count: batch.episodes * batch.layout.steps, height: info.height, width: info.width, channels: info.channels)
         }
         let frequent = frequentColours(palette, masks: masks), values = palette.colours.scalars, c = info.channels
-        return InstanceSplit.splitMasks(palette: palette, frequent: frequent).map { split in
+        return InstanceSplit.splitMasks(palette: palette, frequent: frequent, clipLength: batch.layout.steps).map { split in
             (split.mask, split.spread, (0..<c).map { Int((values[frequent[split.mask] * c + $0] * 255).rounded()) })
         }
     }
