@@ -1,3 +1,4 @@
+import Common
 import Tensor
 
 /// `model.encoder.instances`: bodies that share a colour, told apart by where they are. A per-pixel encoder puts
@@ -43,16 +44,27 @@ struct InstanceSplit {
         let m = h.shape[0], height = h.shape[1], width = h.shape[2], out = outputChannels
         let pixels = height * width
         var gates = [Float](repeating: 1, count: m * pixels * out)
-        let values = h.scalars
-        for f in 0..<m {
-            for (i, c) in channels.enumerated() {
-                let frame = f * pixels
-                let regions = Self.regions(width: width, height: height, spread: spreads.isEmpty ? nil : spreads[i]) {
-                    values[(frame + $0) * masks + c] > 0.5
-                }
-                for p in 0..<pixels {
-                    let slot = Self.nearest(p % width, p / width, regions).map { min($0, instances - 1) }
-                    for k in 0..<instances { gates[(frame + p) * out + channel(split: i, instance: k)] = k == slot ? 1 : 0 }
+        h.withUnsafeBufferPointer { values in
+            gates.withUnsafeMutableBufferPointer { g in
+                let g = g.baseAddress!
+                Parallel.forEach(m) { f in
+                    let frame = f * pixels
+                    for (i, c) in channels.enumerated() {
+                        let regions = Self.regions(width: width, height: height, spread: spreads.isEmpty ? nil : spreads[i]) {
+                            values[(frame + $0) * masks + c] > 0.5
+                        }
+                        let columns = (0..<instances).map { channel(split: i, instance: $0) }
+                        for p in 0..<pixels { for column in columns { g[(frame + p) * out + column] = 0 } }
+                        // Only pixels within a region's reach can be its: visit each region's box.
+                        for (j, r) in regions.enumerated() {
+                            let x0 = max(0, Int((r.centroid.x - r.reach).rounded(.down))), x1 = min(width - 1, Int((r.centroid.x + r.reach).rounded(.up)))
+                            let y0 = max(0, Int((r.centroid.y - r.reach).rounded(.down))), y1 = min(height - 1, Int((r.centroid.y + r.reach).rounded(.up)))
+                            guard x0 <= x1, y0 <= y1 else { continue }
+                            for y in y0...y1 { for x in x0...x1 where Self.nearest(x, y, regions) == j {
+                                g[(frame + y * width + x) * out + columns[min(j, instances - 1)]] = 1
+                            } }
+                        }
+                    }
                 }
             }
         }
