@@ -4,11 +4,12 @@ import Tensor
 /// `model.encoder.instances`: bodies that share a colour, told apart by where they are. A per-pixel encoder puts
 /// every pixel of one colour in the same mask, so two same-coloured pebbles share one map and the latent holds only
 /// their joint spread. For the masks chosen at the start (`channels`: colours the first batch shows as several
-/// separate bodies), each frame's mask is cut into its connected regions (pixels above ½, 8-neighbour), ordered by
-/// x, and every pixel within `margin` of a region's box goes to the nearest region's map: region 0 keeps the mask's
-/// channel, regions 1… get channels appended after the masks. The mask's faint values elsewhere are left out: split
-/// between the regions they would shift each body's centroid by where the other body is. The cut is a fixed 0/1 gate
-/// per pixel, so gradients reach the mask values it keeps unchanged.
+/// separate bodies), each frame's mask is cut into its connected regions (pixels above ½, 8-neighbour; one spreading
+/// far more than a single body is two touching ones, halved), ordered by x, and every pixel within a region's reach
+/// (half its extent plus `margin`) goes to the nearest region's map: region 0 keeps the mask's channel, regions 1…
+/// get channels appended after the masks. The mask's faint values elsewhere are left out: split between the regions
+/// they would shift each body's centroid by where the other body is. The cut is a fixed 0/1 gate per pixel, so
+/// gradients reach the mask values it keeps unchanged.
 struct InstanceSplit {
     /// Softmax masks C before the split.
     let masks: Int
