@@ -127,6 +127,11 @@ final class InstanceSplitTests: XCTestCase {
         XCTAssertEqual(z.shape, [2, 8 * 8 * 6])
         info.instanceMasks = [4]
         XCTAssertThrowsError(try WorldNetwork(config: config, info: info))
+        info.instanceMasks = [2]
+        info.instanceSpreads = [1.5, 2]                                    // one spread too many
+        XCTAssertThrowsError(try WorldNetwork(config: config, info: info)) { error in
+            XCTAssertTrue("\(error)".contains("2 instance spreads for 1 instance masks"), "\(error)")
+        }
     }
 
     /// Two bodies that touch make one region; one spreading more than 3 times the widest single body seen is cut in two

@@ -75,6 +75,9 @@ final class Encoder: Module {
             guard info.instanceMasks.allSatisfy({ (0..<c).contains($0) }) else {
                 throw fail("model.encoder.instances", "the checkpoint's instance masks \(info.instanceMasks) are not all below the \(c) masks")
             }
+            guard info.instanceSpreads.isEmpty || info.instanceSpreads.count == info.instanceMasks.count else {
+                throw fail("model.encoder.instances", "the checkpoint has \(info.instanceSpreads.count) instance spreads for \(info.instanceMasks.count) instance masks, expected one each")
+            }
             instances = InstanceSplit(masks: c, channels: info.instanceMasks, instances: config.encoderInstances, spreads: info.instanceSpreads)
             c = instances!.outputChannels
         } else {

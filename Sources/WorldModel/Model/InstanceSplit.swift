@@ -27,7 +27,8 @@ struct InstanceSplit {
 
     init(masks: Int, channels: [Int], instances: Int, spreads: [Float] = []) {
         self.masks = masks; self.channels = channels; self.instances = instances
-        self.spreads = spreads.count == channels.count ? spreads : []
+        precondition(spreads.isEmpty || spreads.count == channels.count, "InstanceSplit: one spread per split mask")
+        self.spreads = spreads
         let out = masks + channels.count * (instances - 1)
         var s = [Float](repeating: 0, count: masks * out)
         for c in 0..<masks { s[c * out + c] = 1 }

@@ -20,12 +20,13 @@ enum ColourSeparation {
 
     /// `model.encoder.instances`: the masks whose colour the first batch shows as several bodies (`InstanceSplit`).
     /// Each with its colour (0…255 per channel), for the log.
-    static func instanceMasks(config: TrainingConfig, info: ModelInfo, batch: EpisodeBatch) -> [(mask: Int, spread: Float, colour: [Int])] {
-        guard config.encoderInstances > 1, info.channels <= 3, let masks = config.encoderChannels.last else { return [] }
+    static func instanceMasks(config: TrainingConfig, batch: EpisodeBatch) -> [(mask: Int, spread: Float, colour: [Int])] {
+        let frame = batch.layout.frame, c = frame.channels
+        guard config.encoderInstances > 1, c <= 3, let masks = config.encoderChannels.last else { return [] }
         let palette = batch.frames.withUnsafeBufferPointer {
-            PixelPalette(frames: $0, count: batch.episodes * batch.layout.steps, height: info.height, width: info.width, channels: info.channels)
+            PixelPalette(frames: $0, count: batch.episodes * batch.layout.steps, height: frame.height, width: frame.width, channels: c)
         }
-        let frequent = frequentColours(palette, masks: masks), values = palette.colours.scalars, c = info.channels
+        let frequent = frequentColours(palette, masks: masks), values = palette.colours.scalars
         return InstanceSplit.splitMasks(palette: palette, frequent: frequent, clipLength: batch.layout.steps).map { split in
             (split.mask, split.spread, (0..<c).map { Int((values[frequent[split.mask] * c + $0] * 255).rounded()) })
         }

@@ -64,7 +64,7 @@ final class TrainingSession {
             // of it, so all agree).
             let batch = try source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: 0, rng: &dataRNG)
             let stats = Objective.stateStatistics(batch, bodies: desc.bodies)
-            let split = ColourSeparation.instanceMasks(config: config, info: ModelInfo(data: desc), batch: batch)
+            let split = ColourSeparation.instanceMasks(config: config, batch: batch)
             info = ModelInfo(data: desc, stateMean: stats.mean, stateStd: stats.std, instanceMasks: split.map(\.mask),
                              instanceSpreads: split.map(\.spread))
             splitColours = split.map {
