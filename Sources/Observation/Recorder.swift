@@ -63,8 +63,7 @@ public final class Recorder {
         let probe = try ObservationStream(scene: options.scene, resolution: options.resolution)
         frameByteCount = probe.frameByteCount
         let scene = options.scene
-        hasMask = scene.bodies.contains { $0.type == .dynamic && $0.count.lower != $0.count.upper }
-            || scene.chains.contains { $0.links.lower != $0.links.upper }
+        hasMask = scene.bodyCountVaries
         violationTypes = options.violations ? scene.violations : []
 
         let n = probe.bodyCount, a = probe.actionDimension, t = options.steps

@@ -51,6 +51,12 @@ public struct Scene: Encodable, Sendable, Equatable {
 
     /// Observations per simulated second.
     public var observedHz: Double { 1 / (Double(timestep) * Double(observeEvery)) }
+
+    /// Episodes differ in how many bodies they have (a count or chain length drawn from a range), so a body row
+    /// can be absent: recorded datasets then keep a `mask`, and live batches carry one too.
+    public var bodyCountVaries: Bool {
+        bodies.contains { $0.type == .dynamic && $0.count.lower != $0.count.upper } || chains.contains { $0.links.lower != $0.links.upper }
+    }
     /// What the camera sees: `camera.view`, or the whole world.
     public var cameraRect: CameraRect {
         camera.view ?? CameraRect(minX: 0, minY: 0, maxX: world.width, maxY: world.height)

@@ -152,4 +152,25 @@ final class TrainingDataTests: XCTestCase {
         XCTAssertEqual(first.collisions.map { Array($0[0..<(3 * 8 * 8)]) }, shard.collisions)
         XCTAssertNotEqual(live.manifestSHA256, try LiveEpisodes(scene: try Scene.load("bounce"), seedBase: 6, episodes: 6, steps: 8).manifestSHA256)
     }
+
+    /// A scene whose body count varies: live batches carry the same `mask` as `tumble record` writes, and a clip cut
+    /// from them keeps its episode's row; a scene with fixed bodies has none.
+    func testLiveEpisodesOfAVaryingSceneCarryTheRecordersMask() throws {
+        let data = ToyBounce.temporaryDirectory("data-mask")
+        defer { try? FileManager.default.removeItem(at: data) }
+        var o = RecordOptions(scene: try Scene.load("billiards"), output: data, tumbleVersion: "test")
+        o.episodes = 6; o.steps = 4; o.seed = 5; o.resolution = 16
+        _ = try Recorder(options: o).run()
+        let shard = try DatasetEpisodes(directory: data).batch(0)
+        let live = try LiveEpisodes(scene: try Scene.load("billiards"), seedBase: 5, episodes: 6, steps: 4, perBatch: 6, resolution: 16)
+        let batch = try live.batch(0)
+        let mask = try XCTUnwrap(batch.mask)
+        XCTAssertEqual(mask, shard.mask)
+        XCTAssertTrue(mask.contains(false) && mask.contains(true), "6 to 9 balls: some rows absent")
+        var clip = EpisodeBatch(zeroed: 1, length: 2, like: live.layout)
+        batch.copyClip(episode: 4, start: 1, into: &clip, slot: 0)
+        let n = live.layout.bodies
+        XCTAssertEqual(clip.mask, Array(mask[(4 * n)..<(5 * n)]))
+        XCTAssertNil(try LiveEpisodes(scene: try Scene.load("bounce"), seedBase: 5, episodes: 2, steps: 2, resolution: 16).batch(0).mask)
+    }
 }

@@ -27,4 +27,34 @@ final class TrainingReadoutTests: XCTestCase {
         let pred = try Tensor.linear(Tensor(Array(x[0..<width]), shape: [1, width]), weight: w, bias: b).scalars
         for o in 0..<outputs { XCTAssertEqual(pred[o], y[o], accuracy: 0.1 * max(1, abs(y[o]))) }
     }
+
+    /// Targets of absent bodies (a placeholder, here 0, with inputs that say nothing of it) are left out of the fit:
+    /// the read-out of the rows that exist is recovered exactly, bias included, where fitting the placeholders too
+    /// bends it. The held-out R² counts existing targets only.
+    func testReadoutFitLeavesOutTheTargetsOfAbsentBodies() throws {
+        var g = SplitMix64(seed: 12)
+        let rows = 800, width = 6, outputs = 2
+        var x = [Float](repeating: 0, count: rows * width), y = [Float](repeating: 0, count: rows * outputs)
+        var present = [Bool](repeating: true, count: rows * outputs)
+        for r in 0..<rows {
+            for j in 0..<width { x[r * width + j] = g.nextGaussian() }
+            y[r * outputs] = 2 * x[r * width] - x[r * width + 1] + 5        // always there
+            if r % 3 == 0 { present[r * outputs + 1] = false }                // absent: placeholder 0
+            else { y[r * outputs + 1] = 3 * x[r * width + 2] + 7 }
+        }
+        var config = TrainingConfig()
+        try config.override(["probe.refit_iterations=200", "probe.refit_l2=0"])
+        let w = Tensor.zeros([outputs, width]), b = Tensor.zeros([outputs])
+        let r2 = try ReadoutFit.fit(inputs: x, width: width, targets: y, outputs: outputs, present: present, config: config, weight: w, bias: b)
+        XCTAssertGreaterThan(r2, 0.9999)
+        let weights = w.scalars, bias = b.scalars
+        XCTAssertEqual(weights[width + 2], 3, accuracy: 1e-3)
+        XCTAssertEqual(bias[1], 7, accuracy: 1e-3)
+        XCTAssertEqual(weights[0], 2, accuracy: 1e-3)
+        XCTAssertEqual(bias[0], 5, accuracy: 1e-3)
+        // Fitting the placeholders too pulls the bias towards them.
+        let bent = try ReadoutFit.fit(inputs: x, width: width, targets: y, outputs: outputs, config: config,
+                                      weight: Tensor.zeros([outputs, width]), bias: Tensor.zeros([outputs]))
+        XCTAssertLessThan(bent, 0.9)
+    }
 }

@@ -49,7 +49,8 @@ public struct EpisodeBatch: Sendable {
                   seeds: [UInt64](repeating: 0, count: count))
     }
 
-    /// Copies frames `start ..< start + target.layout.steps` of episode `episode` into episode `slot` of `target`.
+    /// Copies frames `start ..< start + target.layout.steps` of episode `episode` into episode `slot` of `target`
+    /// (with its row of the mask, when there is one).
     public func copyClip(episode: Int, start: Int, into target: inout EpisodeBatch, slot: Int) {
         let length = target.layout.steps, src = episode * layout.steps + start, dst = slot * length
         func copy<T>(_ from: [T], _ to: inout [T], _ width: Int) {
@@ -64,6 +65,11 @@ public struct EpisodeBatch: Sendable {
         copy(states, &target.states, layout.bodies * EpisodeLayout.stateFields)
         copy(actions, &target.actions, layout.actionDimension)
         target.seeds[slot] = seeds[episode]
+        if let mask {
+            let n = layout.bodies
+            if target.mask == nil { target.mask = [Bool](repeating: true, count: target.episodes * n) }
+            for i in 0..<n { target.mask![slot * n + i] = mask[episode * n + i] }
+        }
     }
 
     /// Episodes `range` as a batch of their own (one rank's share of a data-parallel batch).

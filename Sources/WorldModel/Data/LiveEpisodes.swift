@@ -15,6 +15,8 @@ public final class LiveEpisodes: EpisodeStream {
     public let episodesPerBatch: Int
     public let manifestSHA256: String
     private let streams: [ObservationStream]
+    /// The scene's body count varies, so batches carry which rows each episode has (as recorded datasets do).
+    private let hasMask: Bool
 
     /// `episodes` episodes of `steps` frames each (`episodes` may be `Int.max` for a training stream), rendered
     /// at the scene's camera resolution or `resolution`.
@@ -33,6 +35,7 @@ public final class LiveEpisodes: EpisodeStream {
         manifestSHA256 = FileDigest.sha256(Data("live \(scene.name) scene \(description.sceneSHA256) seed \(seedBase) episodes \(episodes) steps \(steps) \(EpisodeSeeds.rule)".utf8))
         let workers = max(1, min(workers, episodesPerBatch))
         streams = try (0..<workers).map { _ in try ObservationStream(scene: scene, resolution: resolution) }
+        hasMask = scene.bodyCountVaries
     }
 
     public var batchCount: Int { episodeCount / episodesPerBatch + (episodeCount % episodesPerBatch == 0 ? 0 : 1) }
@@ -57,9 +60,10 @@ public final class LiveEpisodes: EpisodeStream {
         var out = EpisodeBatch(zeroed: e, length: steps, like: layout)
         out.seeds = seeds
         var collisions = [Bool](repeating: false, count: e * steps * layout.bodies)
+        var mask = [Bool](repeating: true, count: e * layout.bodies)
         out.frames.withUnsafeMutableBufferPointer { fp in out.states.withUnsafeMutableBufferPointer { sp in
-            out.actions.withUnsafeMutableBufferPointer { ap in collisions.withUnsafeMutableBufferPointer { cp in
-                let f = fp.baseAddress!, s = sp.baseAddress!, act = ap.baseAddress, col = cp.baseAddress
+            out.actions.withUnsafeMutableBufferPointer { ap in collisions.withUnsafeMutableBufferPointer { cp in mask.withUnsafeMutableBufferPointer { mp in
+                let f = fp.baseAddress!, s = sp.baseAddress!, act = ap.baseAddress, col = cp.baseAddress, rows = mp.baseAddress
                 let workers = streams.count
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     let stream = streams[w]
@@ -70,13 +74,17 @@ public final class LiveEpisodes: EpisodeStream {
                         (f + i * steps * fb).update(from: buffer.frames.baseAddress!, count: steps * fb)
                         (s + i * steps * sb).update(from: buffer.states.baseAddress!, count: steps * sb)
                         if a > 0 { (act! + i * steps * a).update(from: buffer.actions.baseAddress!, count: steps * a) }
-                        if layout.bodies > 0 { (col! + i * steps * layout.bodies).update(from: buffer.collisions.baseAddress!, count: steps * layout.bodies) }
+                        if layout.bodies > 0 {
+                            (col! + i * steps * layout.bodies).update(from: buffer.collisions.baseAddress!, count: steps * layout.bodies)
+                            (rows! + i * layout.bodies).update(from: buffer.mask.baseAddress!, count: layout.bodies)
+                        }
                         i += workers
                     }
                 }
-            } }
+            } } }
         } }
         out.collisions = collisions
+        if hasMask { out.mask = mask }
         out.orderLookAlikes()
         return out
     }

@@ -19,6 +19,7 @@ enum ReadoutFit {
         let b = config.batchClips, t = config.clipLength, d = network.latentDimension, n = network.info.bodies
         var rng = dataRNG
         var latents = [Float](), positions = [Float](), velocities = [Float](), pairs = [Float](), angles = [Float]()
+        var present = [Bool](), presentPairs = [Bool]()
         try Tensor.noGrad {
             for i in 0..<batches {
                 let batch = try source.batch(clips: b, length: t, batchIndex: firstBatch + i, rng: &rng)
@@ -26,21 +27,25 @@ enum ReadoutFit {
                 let (p, v) = Objective.normalisedStates(batch: batch, info: network.info)
                 latents += z; positions += p.scalars; velocities += v.scalars
                 if network.heads.readoutAngle != nil { angles += angleTargets(batch: batch, info: network.info) }
+                for c in 0..<b {
+                    let exists = (0..<(2 * n)).map { batch.mask?[c * n + $0 / 2] ?? true }
+                    for f in 0..<t { present += exists; if f > 0 { presentPairs += exists } }
+                }
                 for c in 0..<b { for f in 1..<t {
                     let prev = (c * t + f - 1) * d, cur = (c * t + f) * d
                     pairs += z[prev..<(prev + d)]; pairs += z[cur..<(cur + d)]
                 } }
             }
         }
-        let pos = try fit(inputs: latents, width: d, targets: positions, outputs: 2 * n, config: config,
+        let pos = try fit(inputs: latents, width: d, targets: positions, outputs: 2 * n, present: present, config: config,
                           weight: network.heads.readoutPosition.weight, bias: network.heads.readoutPosition.bias!)
         try deriveVelocity(network: network)
         let vel = try heldOutR2(inputs: pairs, width: 2 * d, targets: velocities, outputs: 2 * n, from: pairs.count / (2 * d) - max(1, pairs.count / (2 * d) / 10),
-                                weight: network.heads.readoutVelocity.weight, bias: network.heads.readoutVelocity.bias!)
+                                present: presentPairs, weight: network.heads.readoutVelocity.weight, bias: network.heads.readoutVelocity.bias!)
         var angle = Double.nan
         if let readout = network.heads.readoutAngle {
             let features = network.heads.angleFeatures(latents, rows: latents.count / d)
-            angle = try fit(inputs: features, width: readout.weight.shape[1], targets: angles, outputs: 2 * n, config: config,
+            angle = try fit(inputs: features, width: readout.weight.shape[1], targets: angles, outputs: 2 * n, present: present, config: config,
                             weight: readout.weight, bias: readout.bias!)
         }
         return Result(positionR2: pos, velocityR2: vel, angleR2: angle, batches: batches)
@@ -78,17 +83,22 @@ enum ReadoutFit {
     }
 
     /// R² of a linear map on rows `from...` (held out).
-    static func heldOutR2(inputs: [Float], width: Int, targets: [Float], outputs: Int, from train: Int, weight: Tensor, bias: Tensor) throws -> Double {
+    /// `present` [rows, outputs], when given, leaves out the targets of absent bodies (as `tumble eval` does).
+    static func heldOutR2(inputs: [Float], width: Int, targets: [Float], outputs: Int, from train: Int, present: [Bool]? = nil,
+                          weight: Tensor, bias: Tensor) throws -> Double {
         let rows = inputs.count / width
         let heldRows = rows - train
         guard heldRows > 0 else { return .nan }
         let xh = try Tensor(Array(inputs[(train * width)...]), shape: [heldRows, width])
         let pred = try Tensor.noGrad { try Tensor.linear(xh, weight: weight, bias: bias).scalars }
+        func counts(_ r: Int, _ o: Int) -> Bool { present?[(train + r) * outputs + o] ?? true }
         var ssRes = 0.0, ssTot = 0.0
-        var colMean = [Double](repeating: 0, count: outputs)
-        for r in 0..<heldRows { for o in 0..<outputs { colMean[o] += Double(targets[(train + r) * outputs + o]) } }
-        for o in 0..<outputs { colMean[o] /= Double(heldRows) }
-        for r in 0..<heldRows { for o in 0..<outputs {
+        var colMean = [Double](repeating: 0, count: outputs), colCount = [Double](repeating: 0, count: outputs)
+        for r in 0..<heldRows { for o in 0..<outputs where counts(r, o) {
+            colMean[o] += Double(targets[(train + r) * outputs + o]); colCount[o] += 1
+        } }
+        for o in 0..<outputs { colMean[o] /= max(colCount[o], 1) }
+        for r in 0..<heldRows { for o in 0..<outputs where counts(r, o) {
             let truth = Double(targets[(train + r) * outputs + o]), p = Double(pred[r * outputs + o])
             ssRes += (truth - p) * (truth - p)
             ssTot += (truth - colMean[o]) * (truth - colMean[o])
@@ -101,8 +111,13 @@ enum ReadoutFit {
     /// input variance. Writes `weight` [outputs, width] and `bias` in place; returns the R² on the last
     /// tenth of the rows, held out from the fit. (No per-unit standardisation: a spatial latent has
     /// units that are almost never active, and scaling those up turns them into noise.)
-    static func fit(inputs: [Float], width: Int, targets: [Float], outputs: Int, config: TrainingConfig,
+    /// `present` [rows, outputs]: which targets exist; when some do not (bodies absent from an episode), `maskedFit`.
+    static func fit(inputs: [Float], width: Int, targets: [Float], outputs: Int, present: [Bool]? = nil, config: TrainingConfig,
                     weight: Tensor, bias: Tensor) throws -> Double {
+        if let present, present.contains(false) {
+            return try maskedFit(inputs: inputs, width: width, targets: targets, outputs: outputs, present: present, config: config,
+                                 weight: weight, bias: bias)
+        }
         let rows = inputs.count / width
         let train = rows - max(1, rows / 10)
         var mean = [Float](repeating: 0, count: width), ymean = [Float](repeating: 0, count: outputs)
@@ -156,5 +171,76 @@ enum ReadoutFit {
         try bias.assign(Tensor(fb, shape: [outputs]))
 
         return try heldOutR2(inputs: inputs, width: width, targets: targets, outputs: outputs, from: train, weight: weight, bias: bias)
+    }
+
+    /// `fit` on the targets that exist only. An absent body's state is a placeholder (the origin), and fitting it
+    /// too would ask each output for the origin whenever its map is empty and for the body's place otherwise: a
+    /// large offset the ridge shrinks, so the read-out of a body that is often absent (billiards' last balls) is
+    /// pulled towards the corner (R² far below 0). Here each output o minimises, over the rows r that have it,
+    /// Σ (x_r·w_o + β_o − y_ro)² / S_o + λ ‖w_o‖², its bias β_o unpenalised, by the same column-wise conjugate
+    /// gradients; x is centred by the mean of all training rows, as in `fit`.
+    static func maskedFit(inputs: [Float], width: Int, targets: [Float], outputs: Int, present: [Bool], config: TrainingConfig,
+                          weight: Tensor, bias: Tensor) throws -> Double {
+        let rows = inputs.count / width
+        let train = rows - max(1, rows / 10)
+        var mean = [Float](repeating: 0, count: width)
+        for r in 0..<train { for j in 0..<width { mean[j] += inputs[r * width + j] } }
+        for j in 0..<width { mean[j] /= Float(train) }
+        var centred = [Float](repeating: 0, count: train * width)
+        var variance = 0.0
+        for r in 0..<train { for j in 0..<width { let v = inputs[r * width + j] - mean[j]; centred[r * width + j] = v; variance += Double(v * v) } }
+        variance /= Double(train * width)
+        // Row weights 1/S_o where the target exists, 0 where it does not.
+        var counts = [Float](repeating: 0, count: outputs)
+        for r in 0..<train { for o in 0..<outputs where present[r * outputs + o] { counts[o] += 1 } }
+        var rowWeight = [Float](repeating: 0, count: train * outputs), weighted = [Float](repeating: 0, count: train * outputs)
+        for r in 0..<train { for o in 0..<outputs where present[r * outputs + o] {
+            rowWeight[r * outputs + o] = 1 / counts[o]
+            weighted[r * outputs + o] = targets[r * outputs + o] / counts[o]
+        } }
+        let lambda = Float(config.probeRefitL2 * max(variance, 1e-12))
+        let (w, beta): ([Float], [Float]) = try Tensor.noGrad {
+            let x = try Tensor(centred, shape: [train, width]), xt = try x.transposed()
+            let m = try Tensor(rowWeight, shape: [train, outputs]), ones = Tensor.ones([1, train])
+            // The normal equations' operator on (W [width, outputs], β [1, outputs]).
+            func apply(_ v: Tensor, _ b: Tensor) throws -> (Tensor, Tensor) {
+                let r = try (x.matmul(v) + b) * m
+                return (try xt.matmul(r) + v * lambda, try ones.matmul(r))
+            }
+            let y = try Tensor(weighted, shape: [train, outputs])
+            var v = Tensor.zeros([width, outputs]), b = Tensor.zeros([1, outputs])
+            var rv = try xt.matmul(y), rb = try ones.matmul(y)
+            var pv = rv.copy(), pb = rb.copy()
+            func columnDots(_ a: Tensor, _ c: Tensor, _ a2: Tensor, _ c2: Tensor) -> [Double] {
+                var out = [Double](repeating: 0, count: outputs)
+                for (p, q, n) in [(a, c, width), (a2, c2, 1)] {
+                    p.withUnsafeBufferPointer { ap in q.withUnsafeBufferPointer { bp in
+                        for i in 0..<n { for o in 0..<outputs { out[o] += Double(ap[i * outputs + o]) * Double(bp[i * outputs + o]) } }
+                    } }
+                }
+                return out
+            }
+            var rr = columnDots(rv, rv, rb, rb)
+            let start = rr
+            for _ in 0..<config.probeRefitIterations {
+                if zip(rr, start).allSatisfy({ $0 <= 1e-10 * max($1, 1e-30) }) { break }
+                let (av, ab) = try apply(pv, pb)
+                let pap = columnDots(pv, av, pb, ab)
+                let alpha = try Tensor((0..<outputs).map { pap[$0] > 0 ? Float(rr[$0] / pap[$0]) : 0 }, shape: [1, outputs])
+                v = try v + pv * alpha; b = try b + pb * alpha
+                rv = try rv - av * alpha; rb = try rb - ab * alpha
+                let rrNew = columnDots(rv, rv, rb, rb)
+                let betaStep = try Tensor((0..<outputs).map { rr[$0] > 0 ? Float(rrNew[$0] / rr[$0]) : 0 }, shape: [1, outputs])
+                pv = try rv + pv * betaStep; pb = try rb + pb * betaStep
+                rr = rrNew
+            }
+            return (try v.transposed().scalars, b.scalars)
+        }
+        var fb = beta
+        for o in 0..<outputs { var s: Float = 0; for j in 0..<width { s += w[o * width + j] * mean[j] }; fb[o] -= s }
+        try weight.assign(Tensor(w, shape: [outputs, width]))
+        try bias.assign(Tensor(fb, shape: [outputs]))
+        return try heldOutR2(inputs: inputs, width: width, targets: targets, outputs: outputs, from: train, present: present,
+                             weight: weight, bias: bias)
     }
 }
