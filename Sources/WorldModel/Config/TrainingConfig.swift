@@ -135,6 +135,9 @@ public struct TrainingConfig: Equatable, Sendable {
         if encoderInstances > 1 && !(encoderColourInit && encoderSoftmax && latentKind == .spatial) {
             throw fail("model.encoder.instances", "splits the masks of colours the first batch shows as several bodies, which model.encoder.colour_init finds; it needs colour_init: true, output: softmax and a spatial latent")
         }
+        if encoderColourInitBatches > 1 && !encoderColourInit {
+            throw fail("model.encoder.colour_init_batches", "counts colours for model.encoder.colour_init; it needs colour_init: true")
+        }
         if clipLength < 2 + max(rolloutSteps, 1) {
             throw fail("data.clip_length", "expected ≥ \(2 + max(rolloutSteps, 1)) frames: 2 of history plus objective.rollout_steps = \(rolloutSteps) predicted")
         }
@@ -198,6 +201,8 @@ extension TrainingConfig {
     public var encoderColourInit: Bool { bool("model.encoder.colour_init") }
     /// `model.encoder.instances`: maps per mask whose colour shows as several bodies (1: off).
     public var encoderInstances: Int { int("model.encoder.instances") }
+    /// `model.encoder.colour_init_batches`: first batches the colour start counts colours over.
+    public var encoderColourInitBatches: Int { int("model.encoder.colour_init_batches") }
     public var encoderChannels: [Int] { ints("model.encoder.channels") }
     public var encoderKernels: [Int] { ints("model.encoder.kernels") }
     public var encoderStrides: [Int] { ints("model.encoder.strides") }

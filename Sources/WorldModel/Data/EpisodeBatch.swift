@@ -38,6 +38,18 @@ public struct EpisodeBatch: Sendable {
         self.violationType = violationType
     }
 
+    /// `batches` one after another as one batch (all of one layout); an optional field is kept when every batch has it.
+    public init(joining batches: [EpisodeBatch]) {
+        precondition(!batches.isEmpty && batches.allSatisfy { $0.layout == batches[0].layout }, "EpisodeBatch: joined batches share one layout")
+        func joined<T>(_ field: (EpisodeBatch) -> [T]?) -> [T]? {
+            batches.contains { field($0) == nil } ? nil : batches.flatMap { field($0)! }
+        }
+        self.init(layout: batches[0].layout, episodes: batches.reduce(0) { $0 + $1.episodes }, frames: batches.flatMap(\.frames),
+                  states: batches.flatMap(\.states), actions: batches.flatMap(\.actions), seeds: batches.flatMap(\.seeds),
+                  collisions: joined(\.collisions), mask: joined(\.mask), violationFrame: joined(\.violationFrame),
+                  pair: joined(\.pair), violationType: joined(\.violationType))
+    }
+
     /// `count` zeroed episodes of `length` frames shaped like `layout`'s.
     public init(zeroed count: Int, length: Int, like layout: EpisodeLayout) {
         var l = layout

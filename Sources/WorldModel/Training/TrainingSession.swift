@@ -48,7 +48,7 @@ final class TrainingSession {
         dataRNG = SplitMix64(seed: SplitMix64.derive(config.seed, 0xDA7A))
         tensorRNG = RNG(seed: SplitMix64.derive(config.seed, 0x7E45))
         step = 0
-        var first: EpisodeBatch? = nil
+        var first: EpisodeBatch? = nil, colours: EpisodeBatch? = nil
         var splitColours: [String] = []
         if let resumed {
             info = resumed.info
@@ -64,7 +64,8 @@ final class TrainingSession {
             // of it, so all agree).
             let batch = try source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: 0, rng: &dataRNG)
             let stats = Objective.stateStatistics(batch, bodies: desc.bodies)
-            let split = ColourSeparation.instanceMasks(config: config, batch: batch)
+            let sample = try Self.colourSample(first: batch, source: source, config: config, rng: dataRNG)
+            let split = ColourSeparation.instanceMasks(config: config, batch: sample)
             info = ModelInfo(data: desc, stateMean: stats.mean, stateStd: stats.std, instanceMasks: split.map(\.mask),
                              instanceSpreads: split.map(\.spread))
             splitColours = split.map {
@@ -72,9 +73,10 @@ final class TrainingSession {
             }
             pending = ranks.isParallel ? batch.clips(slots) : batch
             first = batch
+            colours = sample
         }
         network = try WorldNetwork(config: config, info: info)
-        if let first, config.encoderColourInit { try ColourSeparation.run(network: network, batch: first) }
+        if let colours, config.encoderColourInit { try ColourSeparation.run(network: network, batch: colours) }
         if let first, config.actionToActorMap { try ActionMapChoice.run(network: network, batch: first) }
         optimizers = Optimizers(network: network, config: config)
         if let resumed { try resumed.restore(into: network, optimizers: optimizers) }
@@ -99,12 +101,23 @@ final class TrainingSession {
             progress.log("data-parallel: \(counted(ranks.count)) (\(ranks.local) on this machine), \(share) of \(config.batchClips) clips each, \(exchange.map { "\($0.bytes) bytes (heads \($0.headsCount * 4), started before the main backward)" } ?? "no") allreduced a step")
         }
         if !splitColours.isEmpty {
-            progress.log("masks \(splitColours.joined(separator: ", ")) show several bodies of one colour in the first batch: each cut into \(config.encoderInstances) maps, one per body in order of x")
+            progress.log("masks \(splitColours.joined(separator: ", ")) show several bodies of one colour in the first batch\(config.encoderColourInitBatches > 1 ? "es" : ""): each cut into \(config.encoderInstances) maps, one per body in order of x")
         }
         if let resumed, resumed.ranks != ranks.count {
             progress.log("the checkpoint was written by \(counted(resumed.ranks)), this run has \(counted(ranks.count)): the same batches continue, their sums in another order (not byte-identical to continuing on \(counted(resumed.ranks)))")
         }
         progress.log("\(resumed == nil ? "training" : "resuming at step \(step)") \(desc.sceneName) \(desc.height)×\(desc.width)×\(desc.channels), \(desc.bodies) bodies; \(config.latentKind.rawValue) latent D=\(network.latentDimension), target \(config.target.rawValue), \(trainable) trainable + \(heads) head parameters; \(config.steps) steps of \(config.batchClips)×\(config.clipLength) frames")
+    }
+
+    /// The batches `model.encoder.colour_init` counts colours over: the first, then the next ones this run trains
+    /// on, drawn here with a copy of the generator so that training draws the same batches unchanged.
+    static func colourSample(first: EpisodeBatch, source: ClipSampler, config: TrainingConfig, rng: SplitMix64) throws -> EpisodeBatch {
+        guard config.encoderColourInitBatches > 1 else { return first }
+        var rng = rng
+        let more = try (1..<config.encoderColourInitBatches).map {
+            try source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: $0, rng: &rng)
+        }
+        return EpisodeBatch(joining: [first] + more)
     }
 
     /// Takes the next step; a refused step (divergence) ends the run with the last good checkpoint kept.
