@@ -120,15 +120,10 @@ enum ReadoutFit {
         }
         let rows = inputs.count / width
         let train = rows - max(1, rows / 10)
-        var mean = [Float](repeating: 0, count: width), ymean = [Float](repeating: 0, count: outputs)
-        for r in 0..<train { for j in 0..<width { mean[j] += inputs[r * width + j] } }
-        for j in 0..<width { mean[j] /= Float(train) }
+        let (mean, centred, variance) = centre(inputs, width: width, rows: train)
+        var ymean = [Float](repeating: 0, count: outputs)
         for r in 0..<train { for o in 0..<outputs { ymean[o] += targets[r * outputs + o] } }
         for o in 0..<outputs { ymean[o] /= Float(train) }
-        var centred = [Float](repeating: 0, count: train * width)
-        var variance = 0.0
-        for r in 0..<train { for j in 0..<width { let v = inputs[r * width + j] - mean[j]; centred[r * width + j] = v; variance += Double(v * v) } }
-        variance /= Double(train * width)
         var yc = [Float](repeating: 0, count: train * outputs)
         for r in 0..<train { for o in 0..<outputs { yc[r * outputs + o] = targets[r * outputs + o] - ymean[o] } }
         let lambda = Float(config.probeRefitL2 * max(variance, 1e-12))
@@ -165,11 +160,7 @@ enum ReadoutFit {
             }
             return try w.transposed().scalars
         }
-        var fb = ymean
-        for o in 0..<outputs { var s: Float = 0; for j in 0..<width { s += solution[o * width + j] * mean[j] }; fb[o] -= s }
-        try weight.assign(Tensor(solution, shape: [outputs, width]))
-        try bias.assign(Tensor(fb, shape: [outputs]))
-
+        try store(solution, intercepts: ymean, mean: mean, into: weight, bias)
         return try heldOutR2(inputs: inputs, width: width, targets: targets, outputs: outputs, from: train, weight: weight, bias: bias)
     }
 
@@ -183,13 +174,7 @@ enum ReadoutFit {
                           weight: Tensor, bias: Tensor) throws -> Double {
         let rows = inputs.count / width
         let train = rows - max(1, rows / 10)
-        var mean = [Float](repeating: 0, count: width)
-        for r in 0..<train { for j in 0..<width { mean[j] += inputs[r * width + j] } }
-        for j in 0..<width { mean[j] /= Float(train) }
-        var centred = [Float](repeating: 0, count: train * width)
-        var variance = 0.0
-        for r in 0..<train { for j in 0..<width { let v = inputs[r * width + j] - mean[j]; centred[r * width + j] = v; variance += Double(v * v) } }
-        variance /= Double(train * width)
+        let (mean, centred, variance) = centre(inputs, width: width, rows: train)
         // Row weights 1/S_o where the target exists, 0 where it does not.
         var counts = [Float](repeating: 0, count: outputs)
         for r in 0..<train { for o in 0..<outputs where present[r * outputs + o] { counts[o] += 1 } }
@@ -236,11 +221,28 @@ enum ReadoutFit {
             }
             return (try v.transposed().scalars, b.scalars)
         }
-        var fb = beta
-        for o in 0..<outputs { var s: Float = 0; for j in 0..<width { s += w[o * width + j] * mean[j] }; fb[o] -= s }
-        try weight.assign(Tensor(w, shape: [outputs, width]))
-        try bias.assign(Tensor(fb, shape: [outputs]))
+        try store(w, intercepts: beta, mean: mean, into: weight, bias)
         return try heldOutR2(inputs: inputs, width: width, targets: targets, outputs: outputs, from: train, present: present,
                              weight: weight, bias: bias)
+    }
+
+    /// The first `rows` rows of `inputs` centred by their mean, with that mean and the mean squared centred value.
+    static func centre(_ inputs: [Float], width: Int, rows: Int) -> (mean: [Float], centred: [Float], variance: Double) {
+        var mean = [Float](repeating: 0, count: width)
+        for r in 0..<rows { for j in 0..<width { mean[j] += inputs[r * width + j] } }
+        for j in 0..<width { mean[j] /= Float(rows) }
+        var centred = [Float](repeating: 0, count: rows * width)
+        var variance = 0.0
+        for r in 0..<rows { for j in 0..<width { let v = inputs[r * width + j] - mean[j]; centred[r * width + j] = v; variance += Double(v * v) } }
+        return (mean, centred, variance / Double(rows * width))
+    }
+
+    /// Writes a fit on centred inputs as a map on raw ones: `solution` [outputs, width] and bias = intercept − W·mean.
+    static func store(_ solution: [Float], intercepts: [Float], mean: [Float], into weight: Tensor, _ bias: Tensor) throws {
+        let width = mean.count
+        var fb = intercepts
+        for o in fb.indices { var s: Float = 0; for j in 0..<width { s += solution[o * width + j] * mean[j] }; fb[o] -= s }
+        try weight.assign(Tensor(solution, shape: [fb.count, width]))
+        try bias.assign(Tensor(fb, shape: [fb.count]))
     }
 }
