@@ -131,34 +131,11 @@ enum ReadoutFit {
             let x = try Tensor(centred, shape: [train, width])
             let xt = try x.transposed()
             let invS = 1 / Float(train)
-            func apply(_ v: Tensor) throws -> Tensor { try xt.matmul(x.matmul(v)) * invS + v * lambda }
-            // Column-wise CG: W [width, outputs], each column its own step sizes.
-            var w = Tensor.zeros([width, outputs])
-            var r = try xt.matmul(Tensor(yc, shape: [train, outputs])) * invS
-            var p = r.copy()
-            func columnDots(_ a: Tensor, _ b: Tensor) -> [Double] {
-                var out = [Double](repeating: 0, count: outputs)
-                a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
-                    for i in 0..<width { for o in 0..<outputs { out[o] += Double(ap[i * outputs + o]) * Double(bp[i * outputs + o]) } }
-                } }
-                return out
+            let rhs = try xt.matmul(Tensor(yc, shape: [train, outputs])) * invS
+            let w = try conjugateGradients(rhs: [rhs], iterations: config.probeRefitIterations) { v in
+                [try xt.matmul(x.matmul(v[0])) * invS + v[0] * lambda]
             }
-            var rr = columnDots(r, r)
-            let start = rr
-            for _ in 0..<config.probeRefitIterations {
-                if zip(rr, start).allSatisfy({ $0 <= 1e-10 * max($1, 1e-30) }) { break }
-                let ap = try apply(p)
-                let pap = columnDots(p, ap)
-                let alpha = (0..<outputs).map { pap[$0] > 0 ? Float(rr[$0] / pap[$0]) : 0 }
-                let a = try Tensor(alpha, shape: [1, outputs])
-                w = try w + p * a
-                r = try r - ap * a
-                let rrNew = columnDots(r, r)
-                let beta = (0..<outputs).map { rr[$0] > 0 ? Float(rrNew[$0] / rr[$0]) : 0 }
-                p = try r + p * Tensor(beta, shape: [1, outputs])
-                rr = rrNew
-            }
-            return try w.transposed().scalars
+            return try w[0].transposed().scalars
         }
         try store(solution, intercepts: ymean, mean: mean, into: weight, bias)
         return try heldOutR2(inputs: inputs, width: width, targets: targets, outputs: outputs, from: train, weight: weight, bias: bias)
@@ -187,43 +164,49 @@ enum ReadoutFit {
         let (w, beta): ([Float], [Float]) = try Tensor.noGrad {
             let x = try Tensor(centred, shape: [train, width]), xt = try x.transposed()
             let m = try Tensor(rowWeight, shape: [train, outputs]), ones = Tensor.ones([1, train])
-            // The normal equations' operator on (W [width, outputs], β [1, outputs]).
-            func apply(_ v: Tensor, _ b: Tensor) throws -> (Tensor, Tensor) {
-                let r = try (x.matmul(v) + b) * m
-                return (try xt.matmul(r) + v * lambda, try ones.matmul(r))
-            }
             let y = try Tensor(weighted, shape: [train, outputs])
-            var v = Tensor.zeros([width, outputs]), b = Tensor.zeros([1, outputs])
-            var rv = try xt.matmul(y), rb = try ones.matmul(y)
-            var pv = rv.copy(), pb = rb.copy()
-            func columnDots(_ a: Tensor, _ c: Tensor, _ a2: Tensor, _ c2: Tensor) -> [Double] {
-                var out = [Double](repeating: 0, count: outputs)
-                for (p, q, n) in [(a, c, width), (a2, c2, 1)] {
-                    p.withUnsafeBufferPointer { ap in q.withUnsafeBufferPointer { bp in
-                        for i in 0..<n { for o in 0..<outputs { out[o] += Double(ap[i * outputs + o]) * Double(bp[i * outputs + o]) } }
-                    } }
-                }
-                return out
+            // The normal equations' operator on (W [width, outputs], β [1, outputs]).
+            let vb = try conjugateGradients(rhs: [xt.matmul(y), ones.matmul(y)], iterations: config.probeRefitIterations) { v in
+                let r = try (x.matmul(v[0]) + v[1]) * m
+                return [try xt.matmul(r) + v[0] * lambda, try ones.matmul(r)]
             }
-            var rr = columnDots(rv, rv, rb, rb)
-            let start = rr
-            for _ in 0..<config.probeRefitIterations {
-                if zip(rr, start).allSatisfy({ $0 <= 1e-10 * max($1, 1e-30) }) { break }
-                let (av, ab) = try apply(pv, pb)
-                let pap = columnDots(pv, av, pb, ab)
-                let alpha = try Tensor((0..<outputs).map { pap[$0] > 0 ? Float(rr[$0] / pap[$0]) : 0 }, shape: [1, outputs])
-                v = try v + pv * alpha; b = try b + pb * alpha
-                rv = try rv - av * alpha; rb = try rb - ab * alpha
-                let rrNew = columnDots(rv, rv, rb, rb)
-                let betaStep = try Tensor((0..<outputs).map { rr[$0] > 0 ? Float(rrNew[$0] / rr[$0]) : 0 }, shape: [1, outputs])
-                pv = try rv + pv * betaStep; pb = try rb + pb * betaStep
-                rr = rrNew
-            }
-            return (try v.transposed().scalars, b.scalars)
+            return (try vb[0].transposed().scalars, vb[1].scalars)
         }
         try store(w, intercepts: beta, mean: mean, into: weight, bias)
         return try heldOutR2(inputs: inputs, width: width, targets: targets, outputs: outputs, from: train, present: present,
                              weight: weight, bias: bias)
+    }
+
+    /// Column-wise conjugate gradients from zero for A x = rhs, A symmetric positive definite, x split into blocks of
+    /// [rows, outputs] tensors (the weights, and for `maskedFit` the biases): each output column is its own problem with
+    /// its own step sizes, stopped when every column's residual has fallen by 1e-10 or after `iterations` steps.
+    static func conjugateGradients(rhs: [Tensor], iterations: Int, apply: ([Tensor]) throws -> [Tensor]) throws -> [Tensor] {
+        let outputs = rhs[0].shape[1]
+        func columnDots(_ a: [Tensor], _ b: [Tensor]) -> [Double] {
+            var out = [Double](repeating: 0, count: outputs)
+            for (p, q) in zip(a, b) {
+                p.withUnsafeBufferPointer { ap in q.withUnsafeBufferPointer { bp in
+                    for i in 0..<p.shape[0] { for o in 0..<outputs { out[o] += Double(ap[i * outputs + o]) * Double(bp[i * outputs + o]) } }
+                } }
+            }
+            return out
+        }
+        var x = rhs.map { Tensor.zeros($0.shape) }, r = rhs, p = rhs.map { $0.copy() }
+        var rr = columnDots(r, r)
+        let start = rr
+        for _ in 0..<iterations {
+            if zip(rr, start).allSatisfy({ $0 <= 1e-10 * max($1, 1e-30) }) { break }
+            let ap = try apply(p)
+            let pap = columnDots(p, ap)
+            let alpha = try Tensor((0..<outputs).map { pap[$0] > 0 ? Float(rr[$0] / pap[$0]) : 0 }, shape: [1, outputs])
+            x = try zip(x, p).map { try $0 + $1 * alpha }
+            r = try zip(r, ap).map { try $0 - $1 * alpha }
+            let rrNew = columnDots(r, r)
+            let beta = try Tensor((0..<outputs).map { rr[$0] > 0 ? Float(rrNew[$0] / rr[$0]) : 0 }, shape: [1, outputs])
+            p = try zip(r, p).map { try $0 + $1 * beta }
+            rr = rrNew
+        }
+        return x
     }
 
     /// The first `rows` rows of `inputs` centred by their mean, with that mean and the mean squared centred value.
