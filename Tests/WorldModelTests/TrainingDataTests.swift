@@ -2,6 +2,7 @@ import Common
 import Foundation
 import Observation
 import Physics
+import Tensor
 import XCTest
 @testable import WorldModel
 
@@ -172,5 +173,22 @@ final class TrainingDataTests: XCTestCase {
         let n = live.layout.bodies
         XCTAssertEqual(clip.mask, Array(mask[(4 * n)..<(5 * n)]))
         XCTAssertNil(try LiveEpisodes(scene: try Scene.load("bounce"), seedBase: 5, episodes: 2, steps: 2, resolution: 16).batch(0).mask)
+    }
+
+    func testTheOnlineProbeLeavesOutTheStatesOfAbsentBodies() throws {
+        let live = try LiveEpisodes(scene: try Scene.load("billiards"), seedBase: 5, episodes: 4, steps: 3, perBatch: 4, resolution: 16)
+        let batch = try live.batch(0), n = live.layout.bodies
+        let mask = try XCTUnwrap(batch.mask)
+        let absent = try XCTUnwrap(mask.firstIndex(of: false)), present = try XCTUnwrap(mask.firstIndex(of: true))
+        let network = try WorldNetwork(config: TrainingConfig(), info: ModelInfo(data: live.layout.data))
+        let z = try Tensor.noGrad { try batch.frames.withUnsafeBufferPointer { try network.encode(network.input(frames: $0, count: 12)) } }
+        func loss(movingBody row: Int?) throws -> Float {
+            var moved = batch
+            if let row { for f in 0..<3 { moved.states[((row / n * 3 + f) * n + row % n) * 6] += 5 } }
+            return try Tensor.noGrad { try Objective.probeLoss(network: network, latents: z, batch: moved).item() }
+        }
+        let base = try loss(movingBody: nil)
+        XCTAssertEqual(try loss(movingBody: absent), base, "an absent ball's placeholder is not a target")
+        XCTAssertNotEqual(try loss(movingBody: present), base)
     }
 }

@@ -115,18 +115,35 @@ enum Objective {
     /// clip's last frame).
     private static func headLosses(network: WorldNetwork, latents zd: Tensor, batch: EpisodeBatch) throws -> (probe: Tensor, decoder: Tensor) {
         let info = network.info, b = batch.episodes, t = batch.layout.steps
-        let (positions, velocities) = normalisedStates(batch: batch, info: info)
-        let probeP = try Tensor.mse(network.probePositionsNormalised(zd), positions)
+        let probe = try probeLoss(network: network, latents: zd, batch: batch)
         let zds = try zd.reshaped([b, t, network.latentDimension])
-        let probeV = try Tensor.mse(network.probeVelocitiesNormalised(previous: frames(zds, 0..<(t - 1)), current: frames(zds, 1..<t)),
-                                    velocities)
-        let probe = try probeP + probeV
         let last = try frames(zds, (t - 1)..<t)
         let fb = info.height * info.width * info.channels
         var lastFrames = [UInt8](); lastFrames.reserveCapacity(b * fb)
         for c in 0..<b { let s = (c * t + t - 1) * fb; lastFrames += batch.frames[s..<(s + fb)] }
         let decoded = try Tensor.mse(network.decodePixels(last), lastFrames.withUnsafeBufferPointer { network.pixels(frames: $0, count: b) })
         return (probe, decoded)
+    }
+
+    /// The online probe's loss on detached latents [B·T, D]: MSE of normalised positions and velocities, over the
+    /// bodies an episode has (an absent body's state is a placeholder, which the probe must not learn to output).
+    static func probeLoss(network: WorldNetwork, latents zd: Tensor, batch: EpisodeBatch) throws -> Tensor {
+        let n = network.info.bodies, b = batch.episodes, t = batch.layout.steps
+        let (positions, velocities) = normalisedStates(batch: batch, info: network.info)
+        let zds = try zd.reshaped([b, t, network.latentDimension])
+        let predictedV = try network.probeVelocitiesNormalised(previous: frames(zds, 0..<(t - 1)), current: frames(zds, 1..<t))
+        func loss(_ prediction: Tensor, _ target: Tensor, framesPerClip: Int) throws -> Tensor {
+            guard let mask = batch.mask, mask.contains(false) else { return try Tensor.mse(prediction, target) }
+            var present = [Float](repeating: 0, count: target.count)
+            for c in 0..<b { for f in 0..<framesPerClip { for i in 0..<n where mask[c * n + i] {
+                present[((c * framesPerClip + f) * n + i) * 2] = 1; present[((c * framesPerClip + f) * n + i) * 2 + 1] = 1
+            } } }
+            let kept = present.reduce(0, +)
+            guard kept > 0 else { return try Tensor.mse(prediction, target) * 0 }
+            let m = try Tensor(present, shape: target.shape)
+            return try Tensor.mse(prediction * m, target * m) * (Float(target.count) / kept)
+        }
+        return try loss(network.probePositionsNormalised(zd), positions, framesPerClip: t) + loss(predictedV, velocities, framesPerClip: t - 1)
     }
 
     /// VICReg variance term over every latent unit (column of z [M, D]): mean of relu(γ − std),
