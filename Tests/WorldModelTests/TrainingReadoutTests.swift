@@ -18,10 +18,8 @@ final class TrainingReadoutTests: XCTestCase {
                 y[r * outputs + o] = s
             }
         }
-        var config = TrainingConfig()
-        try config.override(["probe.refit_iterations=200", "probe.refit_l2=0"])
         let w = Tensor.zeros([outputs, width]), b = Tensor.zeros([outputs])
-        let r2 = try ReadoutFit.fit(inputs: x, width: width, targets: y, outputs: outputs, config: config, weight: w, bias: b)
+        let r2 = try ReadoutFit.fit(inputs: x, width: width, targets: y, outputs: outputs, l2: 0, iterations: 200, weight: w, bias: b)
         XCTAssertGreaterThan(r2, 0.99)
         // The folded map works on raw inputs.
         let pred = try Tensor.linear(Tensor(Array(x[0..<width]), shape: [1, width]), weight: w, bias: b).scalars
@@ -42,10 +40,9 @@ final class TrainingReadoutTests: XCTestCase {
             if r % 3 == 0 { present[r * outputs + 1] = false }                // absent: placeholder 0
             else { y[r * outputs + 1] = 3 * x[r * width + 2] + 7 }
         }
-        var config = TrainingConfig()
-        try config.override(["probe.refit_iterations=200", "probe.refit_l2=0"])
         let w = Tensor.zeros([outputs, width]), b = Tensor.zeros([outputs])
-        let r2 = try ReadoutFit.fit(inputs: x, width: width, targets: y, outputs: outputs, present: present, config: config, weight: w, bias: b)
+        let r2 = try ReadoutFit.fit(inputs: x, width: width, targets: y, outputs: outputs, present: present, l2: 0, iterations: 200,
+                                    weight: w, bias: b)
         XCTAssertGreaterThan(r2, 0.9999)
         let weights = w.scalars, bias = b.scalars
         XCTAssertEqual(weights[width + 2], 3, accuracy: 1e-3)
@@ -53,7 +50,7 @@ final class TrainingReadoutTests: XCTestCase {
         XCTAssertEqual(weights[0], 2, accuracy: 1e-3)
         XCTAssertEqual(bias[0], 5, accuracy: 1e-3)
         // Fitting the placeholders too pulls the bias towards them.
-        let bent = try ReadoutFit.fit(inputs: x, width: width, targets: y, outputs: outputs, config: config,
+        let bent = try ReadoutFit.fit(inputs: x, width: width, targets: y, outputs: outputs, l2: 0, iterations: 200,
                                       weight: Tensor.zeros([outputs, width]), bias: Tensor.zeros([outputs]))
         XCTAssertLessThan(bent, 0.9)
     }

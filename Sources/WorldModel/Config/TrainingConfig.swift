@@ -183,6 +183,8 @@ public enum LatentKind: String, Sendable { case spatial, global, keypoints }
 public enum PredictorKind: String, Sendable, CaseIterable { case conv, objects, mlp, gru }
 public enum TargetKind: String, Sendable { case ema, vicreg, sigreg, infomax }
 public enum LatentLoss: String, Sendable { case mse, l1, smoothL1 = "smooth_l1" }
+/// What the angle read-out is linear in (`OrientationFeatures`).
+public enum AngleFeatures: String, Sendable, CaseIterable { case moments, projections }
 
 extension TrainingConfig {
     func int(_ k: String) -> Int { if case .int(let v) = values[k]! { return v }; fatalError("config key \(k) is not an int") }
@@ -260,6 +262,9 @@ extension TrainingConfig {
     public var probeRefitBatches: Int { int("probe.refit_batches") }
     public var probeRefitIterations: Int { int("probe.refit_iterations") }
     public var probeRefitL2: Double { double("probe.refit_l2") }
+    public var probeAngleL2: Double { double("probe.angle_l2") }
+    public var probeAngleIterations: Int { int("probe.angle_iterations") }
+    public var probeAngleFeatures: AngleFeatures { AngleFeatures(rawValue: string("probe.angle_features"))! }
     public var decoderChannels: [Int] { ints("decoder.channels") }
     public var decoderLR: Double { double("decoder.lr") }
     public var steps: Int { int("train.steps") }

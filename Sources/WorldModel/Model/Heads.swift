@@ -31,7 +31,9 @@ final class Heads {
         probeVelocity = Linear(2 * d, 2 * n, initialise: .zero, rng: &rng)
         readoutPosition = Linear(d, 2 * n, initialise: .zero, rng: &rng)
         readoutVelocity = Linear(2 * d, 2 * n, initialise: .zero, rng: &rng)
-        orientation = latent.isSpatial ? OrientationFeatures(height: latent.height, width: latent.width, channels: latent.channels) : nil
+        orientation = latent.isSpatial
+            ? OrientationFeatures(height: latent.height, width: latent.width, channels: latent.channels,
+                                  projections: config.probeAngleFeatures == .projections) : nil
         readoutAngle = info.data.hasTurningBodies ? Linear(orientation?.count ?? d, 2 * n, initialise: .zero, rng: &rng) : nil
         for p in readoutPosition.parameters + readoutVelocity.parameters + (readoutAngle?.parameters ?? []) { p.tensor.requiresGrad = false }
 

@@ -8,18 +8,31 @@ import Foundation
 /// - the complex central moments μ_n = Σ p (d_x + i d_y)^n for n = 2 and 4, raw and divided by Σ p |d|^n: arg μ_n = nφ
 ///   for a shape with n-fold symmetry, so (Re, Im) of μ₂ track (cos 2θ, sin 2θ) of a box and μ₄ those of a square.
 ///   Isotropic blurring (the encoder's Gaussian pooling) leaves μ_n for n ≥ 1 unchanged, so the pooled map keeps them.
+/// With `projections` (`probe.angle_features: projections`), also:
+/// - the direction of each shape, (μ₂, μ₄) divided by their norms (softened by a fixed ε, so a round map reads ≈ 0):
+///   (cos 2θ, sin 2θ) of a box whatever its size, where the raw moments scale with it;
+/// - each map's (cos 2φ, sin 2φ) times every map's centroid. A link's angle θ (one-fold: which end is which) is the
+///   direction from its parent's end to its centre, a linear function d of centroids; d projected on the link's own
+///   axis, ((1 + cos 2φ) d_x + sin 2φ d_y, sin 2φ d_x + (1 − cos 2φ) d_y) / 2, is linear in these products, and it keeps
+///   the axis, which the shape gives sharply, and the sign, which the centroids give.
 /// Coordinates are in map widths, centred on the map. Non-spatial latents are read as they are.
 struct OrientationFeatures {
     let height: Int, width: Int, channels: Int
+    var projections = false
     /// Features per channel.
     static let perChannel = 11
+    /// With projections: direction features per channel, and the softening of their norms (of μ₂/Σp|d|², μ₄/Σp|d|⁴).
+    static let perChannelDirection = 4
+    static let directionEpsilon: (second: Float, fourth: Float) = (0.02, 0.005)
 
-    var count: Int { channels * Self.perChannel }
+    var count: Int {
+        channels * Self.perChannel + (projections ? channels * Self.perChannelDirection + 4 * channels * channels : 0)
+    }
 
     /// Features [rows, count] of latents [rows, h·w·C] (channel last, as the encoder lays them out).
     func callAsFunction(_ z: [Float], rows: Int) -> [Float] {
-        let p = height * width, c = channels, f = Self.perChannel
-        var out = [Float](repeating: 0, count: rows * c * f)
+        let p = height * width, c = channels, f = Self.perChannel, total = count
+        var out = [Float](repeating: 0, count: rows * total)
         let scale = 1 / Float(max(width, height)), cx = Float(width - 1) / 2, cy = Float(height - 1) / 2
         z.withUnsafeBufferPointer { zp in out.withUnsafeMutableBufferPointer { op in
             for r in 0..<rows {
@@ -43,15 +56,35 @@ struct OrientationFeatures {
                     }
                     re2 /= denominator; im2 /= denominator; n2 /= denominator
                     re4 /= denominator; im4 /= denominator; n4 /= denominator
-                    let o = op.baseAddress! + (r * c + ch) * f
+                    let o = op.baseAddress! + r * total + ch * f
                     o[0] = Float(m); o[1] = Float(mx); o[2] = Float(my)
                     o[3] = Float(re2 * 100); o[4] = Float(im2 * 100)
                     o[5] = Float(re2 / (n2 + 1e-6)); o[6] = Float(im2 / (n2 + 1e-6))
                     o[7] = Float(re4 * 1e4); o[8] = Float(im4 * 1e4)
                     o[9] = Float(re4 / (n4 + 1e-9)); o[10] = Float(im4 / (n4 + 1e-9))
                 }
+                if projections { appendProjections(op.baseAddress! + r * total) }
             }
         } }
         return out
+    }
+
+    /// Writes the direction and product features after the per-channel block of one row.
+    private func appendProjections(_ row: UnsafeMutablePointer<Float>) {
+        let c = channels, f = Self.perChannel, (e2, e4) = Self.directionEpsilon
+        let directions = row + c * f, products = directions + c * Self.perChannelDirection
+        for ch in 0..<c {
+            let m = row + ch * f, d = directions + ch * Self.perChannelDirection
+            let n2 = (m[5] * m[5] + m[6] * m[6] + e2 * e2).squareRoot(), n4 = (m[9] * m[9] + m[10] * m[10] + e4 * e4).squareRoot()
+            d[0] = m[5] / n2; d[1] = m[6] / n2; d[2] = m[9] / n4; d[3] = m[10] / n4
+        }
+        // [cos 2φ_i · x̄_j, cos 2φ_i · ȳ_j, sin 2φ_i · x̄_j, sin 2φ_i · ȳ_j] over i, then j.
+        for i in 0..<c {
+            let cos2 = directions[i * Self.perChannelDirection], sin2 = directions[i * Self.perChannelDirection + 1]
+            for j in 0..<c {
+                let x = row[j * f + 1], y = row[j * f + 2], o = products + (i * c + j) * 4
+                o[0] = cos2 * x; o[1] = cos2 * y; o[2] = sin2 * x; o[3] = sin2 * y
+            }
+        }
     }
 }

@@ -37,16 +37,16 @@ enum ReadoutFit {
                 } }
             }
         }
-        let pos = try fit(inputs: latents, width: d, targets: positions, outputs: 2 * n, present: present, config: config,
-                          weight: network.heads.readoutPosition.weight, bias: network.heads.readoutPosition.bias!)
+        let pos = try fit(inputs: latents, width: d, targets: positions, outputs: 2 * n, present: present,
+                          l2: config.probeRefitL2, iterations: config.probeRefitIterations, weight: network.heads.readoutPosition.weight, bias: network.heads.readoutPosition.bias!)
         try deriveVelocity(network: network)
         let vel = try heldOutR2(inputs: pairs, width: 2 * d, targets: velocities, outputs: 2 * n, from: pairs.count / (2 * d) - max(1, pairs.count / (2 * d) / 10),
                                 present: presentPairs, weight: network.heads.readoutVelocity.weight, bias: network.heads.readoutVelocity.bias!)
         var angle = Double.nan
         if let readout = network.heads.readoutAngle {
             let features = network.heads.angleFeatures(latents, rows: latents.count / d)
-            angle = try fit(inputs: features, width: readout.weight.shape[1], targets: angles, outputs: 2 * n, present: present, config: config,
-                            weight: readout.weight, bias: readout.bias!)
+            angle = try fit(inputs: features, width: readout.weight.shape[1], targets: angles, outputs: 2 * n, present: present,
+                            l2: config.probeAngleL2, iterations: config.probeAngleIterations, weight: readout.weight, bias: readout.bias!)
         }
         return Result(positionR2: pos, velocityR2: vel, angleR2: angle, batches: batches)
     }
@@ -112,11 +112,11 @@ enum ReadoutFit {
     /// tenth of the rows, held out from the fit. (No per-unit standardisation: a spatial latent has
     /// units that are almost never active, and scaling those up turns them into noise.)
     /// `present` [rows, outputs]: which targets exist; when some do not (bodies absent from an episode), `maskedFit`.
-    static func fit(inputs: [Float], width: Int, targets: [Float], outputs: Int, present: [Bool]? = nil, config: TrainingConfig,
+    static func fit(inputs: [Float], width: Int, targets: [Float], outputs: Int, present: [Bool]? = nil, l2: Double, iterations: Int,
                     weight: Tensor, bias: Tensor) throws -> Double {
         if let present, present.contains(false) {
-            return try maskedFit(inputs: inputs, width: width, targets: targets, outputs: outputs, present: present, config: config,
-                                 weight: weight, bias: bias)
+            return try maskedFit(inputs: inputs, width: width, targets: targets, outputs: outputs, present: present, l2: l2,
+                                 iterations: iterations, weight: weight, bias: bias)
         }
         let rows = inputs.count / width
         let train = rows - max(1, rows / 10)
@@ -126,13 +126,13 @@ enum ReadoutFit {
         for o in 0..<outputs { ymean[o] /= Float(train) }
         var yc = [Float](repeating: 0, count: train * outputs)
         for r in 0..<train { for o in 0..<outputs { yc[r * outputs + o] = targets[r * outputs + o] - ymean[o] } }
-        let lambda = Float(config.probeRefitL2 * max(variance, 1e-12))
+        let lambda = Float(l2 * max(variance, 1e-12))
         let solution: [Float] = try Tensor.noGrad {
             let x = try Tensor(centred, shape: [train, width])
             let xt = try x.transposed()
             let invS = 1 / Float(train)
             let rhs = try xt.matmul(Tensor(yc, shape: [train, outputs])) * invS
-            let w = try conjugateGradients(rhs: [rhs], iterations: config.probeRefitIterations) { v in
+            let w = try conjugateGradients(rhs: [rhs], iterations: iterations) { v in
                 [try xt.matmul(x.matmul(v[0])) * invS + v[0] * lambda]
             }
             return try w[0].transposed().scalars
@@ -147,7 +147,7 @@ enum ReadoutFit {
     /// pulled towards the corner (R² far below 0). Here each output o minimises, over the rows r that have it,
     /// Σ (x_r·w_o + β_o − y_ro)² / S_o + λ ‖w_o‖², its bias β_o unpenalised, by the same column-wise conjugate
     /// gradients; x is centred by the mean of all training rows, as in `fit`.
-    static func maskedFit(inputs: [Float], width: Int, targets: [Float], outputs: Int, present: [Bool], config: TrainingConfig,
+    static func maskedFit(inputs: [Float], width: Int, targets: [Float], outputs: Int, present: [Bool], l2: Double, iterations: Int,
                           weight: Tensor, bias: Tensor) throws -> Double {
         let rows = inputs.count / width
         let train = rows - max(1, rows / 10)
@@ -160,13 +160,13 @@ enum ReadoutFit {
             rowWeight[r * outputs + o] = 1 / counts[o]
             weighted[r * outputs + o] = targets[r * outputs + o] / counts[o]
         } }
-        let lambda = Float(config.probeRefitL2 * max(variance, 1e-12))
+        let lambda = Float(l2 * max(variance, 1e-12))
         let (w, beta): ([Float], [Float]) = try Tensor.noGrad {
             let x = try Tensor(centred, shape: [train, width]), xt = try x.transposed()
             let m = try Tensor(rowWeight, shape: [train, outputs]), ones = Tensor.ones([1, train])
             let y = try Tensor(weighted, shape: [train, outputs])
             // The normal equations' operator on (W [width, outputs], β [1, outputs]).
-            let vb = try conjugateGradients(rhs: [xt.matmul(y), ones.matmul(y)], iterations: config.probeRefitIterations) { v in
+            let vb = try conjugateGradients(rhs: [xt.matmul(y), ones.matmul(y)], iterations: iterations) { v in
                 let r = try (x.matmul(v[0]) + v[1]) * m
                 return [try xt.matmul(r) + v[0] * lambda, try ones.matmul(r)]
             }
