@@ -22,6 +22,18 @@ public struct EpisodeBatch: Sendable {
     /// [E]: violation type name (e.g. "vanish"); for a possible clip, its twin's type or empty.
     public var violationType: [String]?
 
+    /// Whether each (x, y) target of rows of `framesPerClip` frames per episode belongs to a body the episode has:
+    /// [E · framesPerClip, 2N], all true without a mask. Read-outs and probes leave out the rest (placeholder states).
+    func coordinatePresence(framesPerClip: Int) -> [Bool] {
+        let n = layout.data.bodies
+        var out = [Bool](); out.reserveCapacity(episodes * framesPerClip * 2 * n)
+        for e in 0..<episodes {
+            let exists = (0..<(2 * n)).map { mask?[e * n + $0 / 2] ?? true }
+            for _ in 0..<framesPerClip { out += exists }
+        }
+        return out
+    }
+
     public init(layout: EpisodeLayout, episodes: Int, frames: [UInt8], states: [Float], actions: [Float], seeds: [UInt64],
                 collisions: [Bool]? = nil, mask: [Bool]? = nil, violationFrame: [Int32]? = nil,
                 pair: [Int64]? = nil, violationType: [String]? = nil) {

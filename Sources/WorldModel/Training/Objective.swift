@@ -128,16 +128,13 @@ enum Objective {
     /// The online probe's loss on detached latents [B·T, D]: MSE of normalised positions and velocities, over the
     /// bodies an episode has (an absent body's state is a placeholder, which the probe must not learn to output).
     static func probeLoss(network: WorldNetwork, latents zd: Tensor, batch: EpisodeBatch) throws -> Tensor {
-        let n = network.info.bodies, b = batch.episodes, t = batch.layout.steps
+        let b = batch.episodes, t = batch.layout.steps
         let (positions, velocities) = normalisedStates(batch: batch, info: network.info)
         let zds = try zd.reshaped([b, t, network.latentDimension])
         let predictedV = try network.probeVelocitiesNormalised(previous: frames(zds, 0..<(t - 1)), current: frames(zds, 1..<t))
         func loss(_ prediction: Tensor, _ target: Tensor, framesPerClip: Int) throws -> Tensor {
             guard let mask = batch.mask, mask.contains(false) else { return try Tensor.mse(prediction, target) }
-            var present = [Float](repeating: 0, count: target.count)
-            for c in 0..<b { for f in 0..<framesPerClip { for i in 0..<n where mask[c * n + i] {
-                present[((c * framesPerClip + f) * n + i) * 2] = 1; present[((c * framesPerClip + f) * n + i) * 2 + 1] = 1
-            } } }
+            let present = batch.coordinatePresence(framesPerClip: framesPerClip).map { $0 ? Float(1) : 0 }
             let kept = present.reduce(0, +)
             guard kept > 0 else { return try Tensor.mse(prediction, target) * 0 }
             let m = try Tensor(present, shape: target.shape)

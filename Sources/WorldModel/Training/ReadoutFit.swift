@@ -27,10 +27,8 @@ enum ReadoutFit {
                 let (p, v) = Objective.normalisedStates(batch: batch, info: network.info)
                 latents += z; positions += p.scalars; velocities += v.scalars
                 if network.heads.readoutAngle != nil { angles += angleTargets(batch: batch, info: network.info) }
-                for c in 0..<b {
-                    let exists = (0..<(2 * n)).map { batch.mask?[c * n + $0 / 2] ?? true }
-                    for f in 0..<t { present += exists; if f > 0 { presentPairs += exists } }
-                }
+                present += batch.coordinatePresence(framesPerClip: t)
+                presentPairs += batch.coordinatePresence(framesPerClip: t - 1)
                 for c in 0..<b { for f in 1..<t {
                     let prev = (c * t + f - 1) * d, cur = (c * t + f) * d
                     pairs += z[prev..<(prev + d)]; pairs += z[cur..<(cur + d)]
@@ -38,7 +36,8 @@ enum ReadoutFit {
             }
         }
         let pos = try fit(inputs: latents, width: d, targets: positions, outputs: 2 * n, present: present,
-                          l2: config.probeRefitL2, iterations: config.probeRefitIterations, weight: network.heads.readoutPosition.weight, bias: network.heads.readoutPosition.bias!)
+                          l2: config.probeRefitL2, iterations: config.probeRefitIterations,
+                          weight: network.heads.readoutPosition.weight, bias: network.heads.readoutPosition.bias!)
         try deriveVelocity(network: network)
         let vel = try heldOutR2(inputs: pairs, width: 2 * d, targets: velocities, outputs: 2 * n, from: pairs.count / (2 * d) - max(1, pairs.count / (2 * d) / 10),
                                 present: presentPairs, weight: network.heads.readoutVelocity.weight, bias: network.heads.readoutVelocity.bias!)
