@@ -140,6 +140,8 @@ extension TrainingConfig {
                     doc: "Ridge penalty of the angle read-out, relative to the mean variance of its inputs.", storedWhenDefault: false),
         ConfigEntry(key: "probe.angle_iterations", kind: .int(min: 1, max: 100_000), defaultValue: .int(60),
                     doc: "Conjugate-gradient iterations of the angle read-out's ridge regression.", storedWhenDefault: false),
+        ConfigEntry(key: "probe.angle_standardise", kind: .bool, defaultValue: .bool(false),
+                    doc: "Fit the angle read-out on its features scaled to unit variance each (then folded back into the weights, so the checkpoint's read-out stays linear in the raw features). The projections mix centroids, directions and their products, whose scales differ by orders of magnitude; one shared penalty then shrinks the small ones most, and conjugate gradients converge slowly.", storedWhenDefault: false),
         ConfigEntry(key: "decoder.channels", kind: .ints(minCount: 1, maxCount: 8, min: 1, max: 1024),
                     defaultValue: .ints([32, 16]), doc: "Transposed-conv decoder: channels after each stride-2 layer."),
         ConfigEntry(key: "decoder.lr", kind: .double(min: 0, max: 10, minInclusive: false), defaultValue: .double(1e-3),

@@ -264,6 +264,7 @@ extension TrainingConfig {
     public var probeRefitL2: Double { double("probe.refit_l2") }
     public var probeAngleL2: Double { double("probe.angle_l2") }
     public var probeAngleIterations: Int { int("probe.angle_iterations") }
+    public var probeAngleStandardise: Bool { bool("probe.angle_standardise") }
     public var probeAngleFeatures: AngleFeatures { AngleFeatures(rawValue: string("probe.angle_features"))! }
     public var decoderChannels: [Int] { ints("decoder.channels") }
     public var decoderLR: Double { double("decoder.lr") }

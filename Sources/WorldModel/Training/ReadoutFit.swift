@@ -45,7 +45,8 @@ enum ReadoutFit {
         if let readout = network.heads.readoutAngle {
             let features = network.heads.angleFeatures(latents, rows: latents.count / d)
             angle = try fit(inputs: features, width: readout.weight.shape[1], targets: angles, outputs: 2 * n, present: present,
-                            l2: config.probeAngleL2, iterations: config.probeAngleIterations, weight: readout.weight, bias: readout.bias!)
+                            l2: config.probeAngleL2, iterations: config.probeAngleIterations, standardise: config.probeAngleStandardise,
+                            weight: readout.weight, bias: readout.bias!)
         }
         return Result(positionR2: pos, velocityR2: vel, angleR2: angle, batches: batches)
     }
@@ -108,18 +109,19 @@ enum ReadoutFit {
     /// Ridge regression of `targets` on `inputs` (rows of `width`), solved by conjugate gradients on
     /// the normal equations (Xᵀ X / S + λ I) W = Xᵀ Y / S for all outputs at once, λ = l2 × the mean
     /// input variance. Writes `weight` [outputs, width] and `bias` in place; returns the R² on the last
-    /// tenth of the rows, held out from the fit. (No per-unit standardisation: a spatial latent has
-    /// units that are almost never active, and scaling those up turns them into noise.)
+    /// tenth of the rows, held out from the fit. (The position read-out is not standardised: a spatial latent has
+    /// units that are almost never active, and scaling those up turns them into noise. The angle read-out's features
+    /// can be, `standardise`: they are few, and their scales differ by orders of magnitude.)
     /// `present` [rows, outputs]: which targets exist; when some do not (bodies absent from an episode), `maskedFit`.
     static func fit(inputs: [Float], width: Int, targets: [Float], outputs: Int, present: [Bool]? = nil, l2: Double, iterations: Int,
-                    weight: Tensor, bias: Tensor) throws -> Double {
+                    standardise: Bool = false, weight: Tensor, bias: Tensor) throws -> Double {
         if let present, present.contains(false) {
             return try maskedFit(inputs: inputs, width: width, targets: targets, outputs: outputs, present: present, l2: l2,
-                                 iterations: iterations, weight: weight, bias: bias)
+                                 iterations: iterations, standardise: standardise, weight: weight, bias: bias)
         }
         let rows = inputs.count / width
         let train = rows - max(1, rows / 10)
-        let (mean, centred, variance) = centre(inputs, width: width, rows: train)
+        let (mean, centred, variance, scale) = centre(inputs, width: width, rows: train, standardise: standardise)
         var ymean = [Float](repeating: 0, count: outputs)
         for r in 0..<train { for o in 0..<outputs { ymean[o] += targets[r * outputs + o] } }
         for o in 0..<outputs { ymean[o] /= Float(train) }
@@ -136,7 +138,7 @@ enum ReadoutFit {
             }
             return try w[0].transposed().scalars
         }
-        try store(solution, intercepts: ymean, mean: mean, into: weight, bias)
+        try store(solution, intercepts: ymean, mean: mean, scale: scale, into: weight, bias)
         return try heldOutR2(inputs: inputs, width: width, targets: targets, outputs: outputs, from: train, weight: weight, bias: bias)
     }
 
@@ -147,10 +149,10 @@ enum ReadoutFit {
     /// Σ (x_r·w_o + β_o − y_ro)² / S_o + λ ‖w_o‖², its bias β_o unpenalised, by the same column-wise conjugate
     /// gradients; x is centred by the mean of all training rows, as in `fit`.
     static func maskedFit(inputs: [Float], width: Int, targets: [Float], outputs: Int, present: [Bool], l2: Double, iterations: Int,
-                          weight: Tensor, bias: Tensor) throws -> Double {
+                          standardise: Bool = false, weight: Tensor, bias: Tensor) throws -> Double {
         let rows = inputs.count / width
         let train = rows - max(1, rows / 10)
-        let (mean, centred, variance) = centre(inputs, width: width, rows: train)
+        let (mean, centred, variance, scale) = centre(inputs, width: width, rows: train, standardise: standardise)
         // Row weights 1/S_o where the target exists, 0 where it does not.
         var counts = [Float](repeating: 0, count: outputs)
         for r in 0..<train { for o in 0..<outputs where present[r * outputs + o] { counts[o] += 1 } }
@@ -171,7 +173,7 @@ enum ReadoutFit {
             }
             return (try vb[0].transposed().scalars, vb[1].scalars)
         }
-        try store(w, intercepts: beta, mean: mean, into: weight, bias)
+        try store(w, intercepts: beta, mean: mean, scale: scale, into: weight, bias)
         return try heldOutR2(inputs: inputs, width: width, targets: targets, outputs: outputs, from: train, present: present,
                              weight: weight, bias: bias)
     }
@@ -209,22 +211,39 @@ enum ReadoutFit {
     }
 
     /// The first `rows` rows of `inputs` centred by their mean, with that mean and the mean squared centred value.
-    static func centre(_ inputs: [Float], width: Int, rows: Int) -> (mean: [Float], centred: [Float], variance: Double) {
+    /// `standardise`: each column also divided by its standard deviation (floored at 1e-6 of the largest, so a column
+    /// that never varies stays near zero instead of becoming noise); `scale` holds those divisors (nil: none).
+    static func centre(_ inputs: [Float], width: Int, rows: Int, standardise: Bool = false)
+        -> (mean: [Float], centred: [Float], variance: Double, scale: [Float]?) {
         var mean = [Float](repeating: 0, count: width)
         for r in 0..<rows { for j in 0..<width { mean[j] += inputs[r * width + j] } }
         for j in 0..<width { mean[j] /= Float(rows) }
         var centred = [Float](repeating: 0, count: rows * width)
+        for r in 0..<rows { for j in 0..<width { centred[r * width + j] = inputs[r * width + j] - mean[j] } }
+        var scale: [Float]? = nil
+        if standardise {
+            var sd = [Double](repeating: 0, count: width)
+            for r in 0..<rows { for j in 0..<width { let v = Double(centred[r * width + j]); sd[j] += v * v } }
+            for j in 0..<width { sd[j] = (sd[j] / Double(rows)).squareRoot() }
+            let floor = 1e-6 * (sd.max() ?? 0)
+            let s = sd.map { Float(max($0, floor, 1e-30)) }
+            for r in 0..<rows { for j in 0..<width { centred[r * width + j] /= s[j] } }
+            scale = s
+        }
         var variance = 0.0
-        for r in 0..<rows { for j in 0..<width { let v = inputs[r * width + j] - mean[j]; centred[r * width + j] = v; variance += Double(v * v) } }
-        return (mean, centred, variance / Double(rows * width))
+        for v in centred { variance += Double(v * v) }
+        return (mean, centred, variance / Double(rows * width), scale)
     }
 
-    /// Writes a fit on centred inputs as a map on raw ones: `solution` [outputs, width] and bias = intercept − W·mean.
-    static func store(_ solution: [Float], intercepts: [Float], mean: [Float], into weight: Tensor, _ bias: Tensor) throws {
+    /// Writes a fit on centred (and, with `scale`, standardised) inputs as a map on raw ones: weight = `solution`
+    /// [outputs, width] ÷ scale, and bias = intercept − weight·mean.
+    static func store(_ solution: [Float], intercepts: [Float], mean: [Float], scale: [Float]? = nil, into weight: Tensor, _ bias: Tensor) throws {
         let width = mean.count
+        var w = solution
+        if let scale { for o in 0..<(w.count / width) { for j in 0..<width { w[o * width + j] /= scale[j] } } }
         var fb = intercepts
-        for o in fb.indices { var s: Float = 0; for j in 0..<width { s += solution[o * width + j] * mean[j] }; fb[o] -= s }
-        try weight.assign(Tensor(solution, shape: [fb.count, width]))
+        for o in fb.indices { var s: Float = 0; for j in 0..<width { s += w[o * width + j] * mean[j] }; fb[o] -= s }
+        try weight.assign(Tensor(w, shape: [fb.count, width]))
         try bias.assign(Tensor(fb, shape: [fb.count]))
     }
 }
