@@ -22,16 +22,22 @@ def num(v, digits=3):
     return "—" if v is None else f"{v:.{digits}f}"
 
 
+def interval(ci):
+    return "—" if ci is None else f"{ci[0]:.3f}–{ci[1]:.3f}"
+
+
 def main():
-    print("| scene (`Assets/models/`) | episodes | position R² | angle R² | velocity R² | k = 5: model | copy-last | const. velocity "
-          "| k = 10: model | 95 % interval | copy-last | const. velocity | ÷ copy-last | ÷ actions zeroed |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| scene (`Assets/models/`) | episodes | position R² | 95 % interval | angle R² | 95 % interval | velocity R² "
+          "| k = 5: model | copy-last | const. velocity | k = 10: model | 95 % interval | copy-last | const. velocity "
+          "| ÷ copy-last | ÷ actions zeroed |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for s in SCENES:
         r = report(s, "report")
         p = r["probe"]
         ci = p["position_error_ci95"]["10"]
         zeroed = p.get("ratio_to_no_actions")
-        cells = [str(r["prediction_episodes"]), num(p["position_r2"]), num(p.get("angle_r2")), num(p.get("velocity_r2")),
+        cells = [str(r["prediction_episodes"]), num(p["position_r2"]), interval(p["position_r2_ci95"]),
+                 num(p.get("angle_r2")), interval(p.get("angle_r2_ci95")), num(p.get("velocity_r2")),
                  num(p["position_error"]["5"]), num(p["baseline_copy_last"]["5"]), num(p["baseline_constant_velocity"]["5"]),
                  num(p["position_error"]["10"]), f"{ci[0]:.3f}–{ci[1]:.3f}", num(p["baseline_copy_last"]["10"]),
                  num(p["baseline_constant_velocity"]["10"]), num(p["ratio_to_copy_last"]["10"]),
@@ -46,9 +52,10 @@ def main():
             print(f"| {s}, {TYPES[t]} | {v['pairs']} | {v['pairwise_accuracy']:.3f} | {ci[0]:.3f}–{ci[1]:.3f} "
                   f"| {v['pixel_baseline']:.3f} | {u[0]:.3f}–{u[1]:.3f} |")
     print()
-    print("| scene (second set, `docs/eval/`) | episodes | position R² | angle R² | k = 10: model | copy-last "
-          "| const. velocity | ÷ copy-last | ÷ actions zeroed | pairs per type | teleport | vanish | pass-through | immutability |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| scene (second set, `docs/eval/`) | episodes | position R² | 95 % interval | angle R² | 95 % interval "
+          "| k = 10: model | copy-last | const. velocity | ÷ copy-last | ÷ actions zeroed | pairs per type "
+          "| teleport | vanish | pass-through | immutability |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for s in SCENES[1:]:
         with open(f"docs/eval/second-set-{s}-report.json") as f:
             r = json.load(f)
@@ -56,7 +63,8 @@ def main():
             v = json.load(f)["surprise"]
         p = r["probe"]
         zeroed = p.get("ratio_to_no_actions")
-        cells = [str(r["prediction_episodes"]), num(p["position_r2"]), num(p.get("angle_r2")), num(p["position_error"]["10"]),
+        cells = [str(r["prediction_episodes"]), num(p["position_r2"]), interval(p["position_r2_ci95"]),
+                 num(p.get("angle_r2")), interval(p.get("angle_r2_ci95")), num(p["position_error"]["10"]),
                  num(p["baseline_copy_last"]["10"]), num(p["baseline_constant_velocity"]["10"]), num(p["ratio_to_copy_last"]["10"]),
                  num(zeroed["10"]) if zeroed else "—", str(min(x["pairs"] for x in v.values()))]
         cells += [num(v[t]["pairwise_accuracy"]) if t in v else "—" for t in TYPES]

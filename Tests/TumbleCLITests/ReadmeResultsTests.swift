@@ -10,7 +10,8 @@ final class ReadmeResultsTests: XCTestCase {
     /// "—". A path "file.json:path" reads another report. Every row of the table must be here, and every row here in it.
     static let expected: [(table: String, file: String, rows: [String: [String?]])] = [
         ("`default-model-report.json`", "Assets/default-model-report.json", [
-            "linear probe position R²": ["probe.frames", "probe.position_r2", nil, nil, nil, nil],
+            "linear probe position R²": ["probe.frames", "probe.position_r2", "probe.position_r2_ci95.0|probe.position_r2_ci95.1",
+                                         nil, nil, nil],
             "position error at k = 1": ["probe.samples"] + baselines("probe", 1, interval: true),
             "position error at k = 5": ["probe.samples"] + baselines("probe", 5, interval: true),
             "position error at k = 10": ["probe.samples"] + baselines("probe", 10, interval: true),
@@ -94,8 +95,10 @@ final class ReadmeResultsTests: XCTestCase {
         var prediction: [String: [String?]] = [:], surprise: [String: [String?]] = [:]
         for s in scenes {
             let f = file(s, "report") + ":"
-            var row: [String?] = [f + "prediction_episodes", f + "probe.position_r2"]
+            var row: [String?] = [f + "prediction_episodes", f + "probe.position_r2",
+                                  f + "probe.position_r2_ci95.0|" + f + "probe.position_r2_ci95.1"]
             row.append(turning.contains(s) ? f + "probe.angle_r2" : nil)
+            row.append(turning.contains(s) ? f + "probe.angle_r2_ci95.0|" + f + "probe.angle_r2_ci95.1" : nil)
             row.append(f + "probe.velocity_r2")
             for key in ["position_error.5", "baseline_copy_last.5", "baseline_constant_velocity.5", "position_error.10"] {
                 row.append(f + "probe." + key)
@@ -117,8 +120,10 @@ final class ReadmeResultsTests: XCTestCase {
         var second: [String: [String?]] = [:]
         for s in scenes.dropFirst() {
             let f = "docs/eval/second-set-\(s)-report.json:probe.", g = "docs/eval/second-set-\(s)-surprise.json:surprise."
-            var row: [String?] = ["docs/eval/second-set-\(s)-report.json:prediction_episodes", f + "position_r2"]
+            var row: [String?] = ["docs/eval/second-set-\(s)-report.json:prediction_episodes", f + "position_r2",
+                                  f + "position_r2_ci95.0|" + f + "position_r2_ci95.1"]
             row.append(turning.contains(s) ? f + "angle_r2" : nil)
+            row.append(turning.contains(s) ? f + "angle_r2_ci95.0|" + f + "angle_r2_ci95.1" : nil)
             for key in ["position_error.10", "baseline_copy_last.10", "baseline_constant_velocity.10", "ratio_to_copy_last.10"] {
                 row.append(f + key)
             }

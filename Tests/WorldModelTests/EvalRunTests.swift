@@ -94,6 +94,10 @@ final class EvalRunTests: XCTestCase {
         }
         let probe = try XCTUnwrap(json["probe"])
         XCTAssertEqual(probe["position_r2"]?.doubleValue, 1)
+        let r2Interval = try XCTUnwrap(probe["position_r2_ci95"]?.arrayValue?.compactMap(\.doubleValue))
+        XCTAssertEqual(r2Interval.count, 2)
+        XCTAssertLessThanOrEqual(r2Interval[0], r2Interval[1])
+        XCTAssertGreaterThan(r2Interval[0], 0.99)
         for key in ["position_error", "baseline_copy_last", "baseline_constant_velocity", "state_constant_velocity"] {
             XCTAssertEqual(probe[key].flatMap(Self.keys), steps, key)
             XCTAssertEqual(probe["collision"]?[key].flatMap(Self.keys), steps, key)

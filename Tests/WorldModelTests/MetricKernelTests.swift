@@ -117,6 +117,46 @@ final class MetricKernelTests: XCTestCase {
         XCTAssertEqual(acc.pooled, 0, accuracy: 1e-9)
     }
 
+    func testR2IntervalResamplesWholeEpisodes() throws {
+        // 40 episodes of 2 coordinates, noisier in some episodes than others. The interval must be the bootstrap of
+        // the R² recomputed from scratch on each resample of whole episodes (same seed, so the same resamples).
+        var rng = SplitMix64(seed: 11)
+        func uniform() -> Double { Double(rng.next() >> 11) / Double(1 << 53) - 0.5 }
+        var data: [[(c: Int, t: Double, p: Double)]] = []
+        var acc = R2Accumulator(coordinates: 2)
+        for e in 0..<40 {
+            let noise = e % 5 == 0 ? 1.5 : 0.2
+            var rows: [(c: Int, t: Double, p: Double)] = []
+            for f in 0..<10 {
+                let c = f % 2, t = 3 * uniform() + Double(c) * 100, p = t + noise * uniform()
+                rows.append((c, t, p))
+                acc.add(coordinate: c, target: t, prediction: p, episode: e)
+            }
+            data.append(rows)
+        }
+        let interval = acc.interval95(seed: 7)
+        let expected = Intervals.bootstrap95(count: data.count, seed: 7) { idx in
+            var fresh = R2Accumulator(coordinates: 2)
+            for e in idx { for r in data[e] { fresh.add(coordinate: r.c, target: r.t, prediction: r.p) } }
+            return fresh.pooled
+        }
+        XCTAssertEqual(acc.episodes, 40)
+        XCTAssertEqual(interval[0], expected[0], accuracy: 1e-9)
+        XCTAssertEqual(interval[1], expected[1], accuracy: 1e-9)
+        XCTAssertLessThan(interval[0], acc.pooled)
+        XCTAssertGreaterThan(interval[1], acc.pooled)
+        XCTAssertEqual(interval, acc.interval95(seed: 7))   // seeded: --verify reproduces it
+    }
+
+    func testR2IntervalStableForLargeOffsets() {
+        // Per-episode sums are kept around the coordinate's first target, so 1e6 offsets do not cancel them away.
+        var acc = R2Accumulator(coordinates: 1)
+        for i in 0..<10_000 { acc.add(coordinate: 0, target: 1e6 + Double(i % 2), prediction: 1e6 + 0.5, episode: i / 100) }
+        let interval = acc.interval95()
+        XCTAssertEqual(interval[0], 0, accuracy: 1e-9)
+        XCTAssertEqual(interval[1], 0, accuracy: 1e-9)
+    }
+
     func testDistanceAndLatentErrorAccumulators() {
         var dist = DistanceAccumulator(horizon: 2)
         dist.add(step: 1, px: 3, py: 4, tx: 0, ty: 0)

@@ -91,7 +91,7 @@ public struct EvaluationReport: Equatable, Sendable {
     /// Short statements of what each number means; they travel with the numbers.
     static let definitions: [(String, String)] = [
         ("latent_error", "mean over rollout windows of ||z_hat(t0+k) - z(t0+k)||^2 / D, rolled out k steps from true latents"),
-        ("position_r2", "linear probe on encoded held-out frames; 1 - sum SS_res / sum SS_tot over x and y of every body, each coordinate centred on its own mean"),
+        ("position_r2", "linear probe on encoded held-out frames; 1 - sum SS_res / sum SS_tot over x and y of every body, each coordinate centred on its own mean; *_r2_ci95: 95 % percentile bootstrap over episodes (2000 resamples, fixed seed), probe weights held fixed"),
         ("position_error", "mean Euclidean distance in world units between probed and true body positions at t0+k; ratio_to_copy_last: position_error / baseline_copy_last; *_ci95: 95 % percentile bootstrap over episodes (2000 resamples, one fixed seed, every k resampling the same episodes)"),
         ("velocity_r2", "velocity probe (vx, vy from z(t-1), z(t)) on frames 1..T-1 of the held-out clips, pooled as position_r2; null without a velocity probe"),
         ("angle_r2", "angle read-out on encoded held-out frames: targets (cos s*angle, sin s*angle) of every body whose orientation shows (s: its rotational symmetry, 1 for a shape with none, 2 for a box; circles excluded), pooled as position_r2; null when no body's orientation shows"),
@@ -122,9 +122,12 @@ public struct EvaluationReport: Equatable, Sendable {
         }
         var probe: [(String, JSONValue)] = [
             ("position_r2", .finite(r.positionR2)),
+            ("position_r2_ci95", .array(r.positionR2CI95.map(JSONValue.finite))),
             ("position_r2_per_coordinate", .array(r.positionR2PerCoordinate.map(JSONValue.finite))),
             ("velocity_r2", r.velocityR2.map(JSONValue.finite) ?? .null),
+            ("velocity_r2_ci95", r.velocityR2CI95.map { .array($0.map(JSONValue.finite)) } ?? .null),
             ("angle_r2", r.angleR2.map(JSONValue.finite) ?? .null),
+            ("angle_r2_ci95", r.angleR2CI95.map { .array($0.map(JSONValue.finite)) } ?? .null),
         ]
         probe.append(("frames", .number(Double(r.probeFrames))))
         probe += group(r.positionErrors)
@@ -266,8 +269,14 @@ public struct EvaluationReport: Equatable, Sendable {
         line(label("  copy last latent") + r.latentErrorCopyLast.map { num($0 / unit, 7, 4) }.joined())
         line("  latent std per dimension: mean \(String(format: "%.3g", r.latentStdMean)), min \(String(format: "%.3g", r.latentStdMin))")
         line()
-        line("probe position R² \(num(r.positionR2, 0, 3)) over \(r.probeFrames) frames (linear probe, x and y of every body)"
-             + (r.velocityR2.map { ", velocity R² " + num($0, 0, 3) } ?? "") + (r.angleR2.map { ", angle R² " + num($0, 0, 3) } ?? ""))
+        func withInterval(_ v: Double, _ ci: [Double]?) -> String {
+            num(v, 0, 3) + (ci.map { $0.count == 2 && $0[0].isFinite ? " [\(num($0[0], 0, 3)), \(num($0[1], 0, 3))]" : "" } ?? "")
+        }
+        line("probe position R² \(withInterval(r.positionR2, r.positionR2CI95)) over \(r.probeFrames) frames of \(r.predictionEpisodes) episodes"
+             + " (linear probe, x and y of every body)")
+        if let v = r.velocityR2 { line("  velocity R² " + withInterval(v, r.velocityR2CI95)) }
+        if let a = r.angleR2 { line("  angle R² " + withInterval(a, r.angleR2CI95)) }
+        line("  (95 % intervals: bootstrap over episodes)")
         func errors(_ title: String, _ g: PositionErrorGroup) {
             line("\(title) (\(g.samples) samples)")
             line(header)

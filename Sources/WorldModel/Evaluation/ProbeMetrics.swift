@@ -4,30 +4,51 @@
 /// evaluation targets of c. Pooled: R² = 1 − Σ_c SS_res,c / Σ_c SS_tot,c, i.e. the variance-weighted
 /// mean of the per-coordinate values; this is the `probe.position_r2` headline. Means and SS_tot use
 /// Welford updates in Double, so one pass over streamed shards gives the two-pass result.
+///
+/// Each observation also names its episode: an episode's frames are not independent samples, so the
+/// interval resamples whole episodes from per-episode sums (targets shifted by the coordinate's first
+/// value, so the sums stay well conditioned far from the origin).
 public struct R2Accumulator: Sendable {
     public private(set) var count: [Int]
     private var mean: [Double]
     private var m2: [Double]
     private var residual: [Double]
+    private var shift: [Double?]
+    /// Per episode and coordinate: count, Σ(y − shift), Σ(y − shift)², Σ residual².
+    private var episodeSums: [[EpisodeSums]] = []
+
+    struct EpisodeSums: Sendable {
+        var n = 0.0, s1 = 0.0, s2 = 0.0, residual = 0.0
+    }
 
     public init(coordinates: Int) {
         count = .init(repeating: 0, count: coordinates)
         mean = .init(repeating: 0, count: coordinates)
         m2 = .init(repeating: 0, count: coordinates)
         residual = .init(repeating: 0, count: coordinates)
+        shift = .init(repeating: nil, count: coordinates)
     }
 
     public var coordinates: Int { count.count }
 
-    /// Adds one observation of coordinate `c`.
+    /// Adds one observation of coordinate `c` from episode `episode` (0-based, dataset order).
     @inline(__always)
-    public mutating func add(coordinate c: Int, target: Double, prediction: Double) {
+    public mutating func add(coordinate c: Int, target: Double, prediction: Double, episode: Int = 0) {
         count[c] += 1
         let delta = target - mean[c]
         mean[c] += delta / Double(count[c])
         m2[c] += delta * (target - mean[c])
         let e = target - prediction
         residual[c] += e * e
+        if shift[c] == nil { shift[c] = target }
+        while episodeSums.count <= episode {
+            episodeSums.append(.init(repeating: EpisodeSums(), count: coordinates))
+        }
+        let y = target - shift[c]!
+        episodeSums[episode][c].n += 1
+        episodeSums[episode][c].s1 += y
+        episodeSums[episode][c].s2 += y * y
+        episodeSums[episode][c].residual += e * e
     }
 
     /// R² of each coordinate (NaN where the targets never vary or were never seen).
@@ -39,6 +60,30 @@ public struct R2Accumulator: Sendable {
     public var pooled: Double {
         let tot = m2.reduce(0, +)
         return tot > 0 ? 1 - residual.reduce(0, +) / tot : .nan
+    }
+
+    /// Episodes observed (the interval's sample size).
+    public var episodes: Int { episodeSums.count }
+
+    /// 95 % percentile bootstrap interval of `pooled` over episodes, [lo, hi] (fixed seed, so `--verify`
+    /// reproduces it). Probe weights are held fixed: this is the spread of the score over test episodes.
+    public func interval95(seed: UInt64 = 0xC1_95) -> [Double] {
+        let sums = episodeSums, cs = coordinates
+        return Intervals.bootstrap95(count: sums.count, seed: seed) { idx in
+            var total = [EpisodeSums](repeating: EpisodeSums(), count: cs)
+            for e in idx {
+                for c in 0..<cs {
+                    let s = sums[e][c]
+                    total[c].n += s.n; total[c].s1 += s.s1; total[c].s2 += s.s2; total[c].residual += s.residual
+                }
+            }
+            var res = 0.0, tot = 0.0
+            for t in total where t.n > 0 {
+                res += t.residual
+                tot += max(0, t.s2 - t.s1 * t.s1 / t.n)
+            }
+            return tot > 0 ? 1 - res / tot : .nan
+        }
     }
 }
 

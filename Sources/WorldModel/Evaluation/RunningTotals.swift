@@ -148,7 +148,7 @@ struct RunningTotals {
                     let q = ((i * t + step) * n + body) * 2
                     for axis in 0..<2 {
                         positionR2.add(coordinate: body * 2 + axis, target: Double(b.states[s + axis]),
-                                       prediction: Double(probed[q + axis]))
+                                       prediction: Double(probed[q + axis]), episode: predictionEpisodes + i)
                     }
                 }
             }
@@ -168,8 +168,8 @@ struct RunningTotals {
                 for body in 0..<n where orientationSymmetry[body] > 0 && exists(b, e, body) {
                     let angle = Double(b.states[((e * t + step) * n + body) * sf + 2]) * Double(orientationSymmetry[body])
                     let q = ((i * t + step) * n + body) * 2
-                    angleR2!.add(coordinate: body * 2, target: cos(angle), prediction: Double(a[q]))
-                    angleR2!.add(coordinate: body * 2 + 1, target: sin(angle), prediction: Double(a[q + 1]))
+                    angleR2!.add(coordinate: body * 2, target: cos(angle), prediction: Double(a[q]), episode: predictionEpisodes + i)
+                    angleR2!.add(coordinate: body * 2 + 1, target: sin(angle), prediction: Double(a[q + 1]), episode: predictionEpisodes + i)
                 }
             }
         }
@@ -194,7 +194,8 @@ struct RunningTotals {
                 for body in 0..<n where exists(b, e, body) {
                     let s = ((e * t + step) * n + body) * sf, q = ((i * (t - 1) + step - 1) * n + body) * 2
                     for axis in 0..<2 {
-                        velocityR2!.add(coordinate: body * 2 + axis, target: Double(b.states[s + 3 + axis]), prediction: Double(v[q + axis]))
+                        velocityR2!.add(coordinate: body * 2 + axis, target: Double(b.states[s + 3 + axis]), prediction: Double(v[q + axis]),
+                                        episode: predictionEpisodes + i)
                     }
                 }
             }
@@ -393,6 +394,9 @@ struct RunningTotals {
             ranking: first, surprise: try ClipSurprise.score(clips, limits: limits, untrained: untrainedClips))
         result.velocityR2 = velocityR2?.pooled
         result.angleR2 = angleR2?.pooled
+        result.positionR2CI95 = positionR2.interval95()
+        result.velocityR2CI95 = velocityR2?.interval95()
+        result.angleR2CI95 = angleR2?.interval95()
         result.positionErrorNoActions = noActionDistances?.means
         result.pooledRanking = pooled
         result.timingRanking = timing
