@@ -77,6 +77,63 @@ final class MetricPythonReferenceTests: XCTestCase {
         XCTAssertLessThan(ranking.hitsAt1, 1)
     }
 
+    /// The R² interval over episodes against NumPy: the same SplitMix64 resamples of whole episodes (the stream is
+    /// re-implemented in Python), each resample's pooled R² recomputed from the raw targets in two passes, and the same
+    /// percentile rule.
+    func testR2IntervalMatchesNumPy() throws {
+        let python = try numpyPython()
+        var rng = SplitMix64(seed: 77)
+        let episodes = 30, frames = 6, coords = 2
+        var rows: [[Double]] = []   // episode, coordinate, target, prediction
+        var r2 = R2Accumulator(coordinates: coords)
+        for e in 0..<episodes {
+            let noise = e % 4 == 0 ? 2.0 : 0.3
+            for _ in 0..<frames { for c in 0..<coords {
+                let t = 50 + Double(c + 1) * 4 * rng.unit(), p = t + noise * (rng.unit() - 0.5)
+                r2.add(coordinate: c, target: t, prediction: p, episode: e)
+                rows.append([Double(e), Double(c), t, p])
+            } }
+        }
+        let seed: UInt64 = 0xC1_95, resamples = 500
+        let interval = r2.interval95(seed: seed, resamples: resamples)
+        let input: JSONValue = .object([
+            ("rows", .array(rows.map { .array($0.map(JSONValue.number)) })),
+            ("episodes", .number(Double(episodes))), ("seed", .number(Double(seed))), ("resamples", .number(Double(resamples))),
+        ])
+        let script = """
+        import json, math, sys
+        import numpy as np
+        a = json.load(sys.stdin)
+        rows, n = np.array(a['rows']), int(a['episodes'])
+        M = (1 << 64) - 1
+        state = int(a['seed'])
+        def draw():
+            global state
+            state = (state + 0x9E3779B97F4A7C15) & M
+            z = state
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
+            return z ^ (z >> 31)
+        by_episode = [rows[rows[:, 0] == e] for e in range(n)]
+        values = []
+        for _ in range(int(a['resamples'])):
+            sample = np.concatenate([by_episode[draw() % n] for _ in range(n)])
+            res = tot = 0.0
+            for c in (0, 1):
+                t, p = sample[sample[:, 1] == c, 2], sample[sample[:, 1] == c, 3]
+                res += ((t - p) ** 2).sum(); tot += ((t - t.mean()) ** 2).sum()
+            values.append(1 - res / tot)
+        values.sort()
+        k = len(values)
+        print(json.dumps([values[int(math.floor(0.025 * k))], values[min(k - 1, int(math.ceil(0.975 * k)) - 1)]]))
+        """
+        let output = try PythonCheck.run(python, script: script, input: input.serialized())
+        let reference = try XCTUnwrap(JSONValue.parse(Data(output.utf8)).arrayValue?.compactMap(\.doubleValue))
+        XCTAssertEqual(interval[0], reference[0], accuracy: 1e-9)
+        XCTAssertEqual(interval[1], reference[1], accuracy: 1e-9)
+        XCTAssertLessThan(interval[0], interval[1])
+    }
+
     func testJSONRoundTripIsExact() throws {
         let value: JSONValue = .object([
             ("numbers", .array([.number(0.1), .number(1e-20), .number(-3), .number(123456789012), .number(0.30000000000000004),

@@ -67,9 +67,9 @@ public struct R2Accumulator: Sendable {
 
     /// 95 % percentile bootstrap interval of `pooled` over episodes, [lo, hi] (fixed seed, so `--verify`
     /// reproduces it). Probe weights are held fixed: this is the spread of the score over test episodes.
-    public func interval95(seed: UInt64 = 0xC1_95) -> [Double] {
+    public func interval95(seed: UInt64 = 0xC1_95, resamples: Int = 2000) -> [Double] {
         let sums = episodeSums, cs = coordinates
-        return Intervals.bootstrap95(count: sums.count, seed: seed) { idx in
+        return Intervals.bootstrap95(count: sums.count, seed: seed, resamples: resamples) { idx in
             var total = [EpisodeSums](repeating: EpisodeSums(), count: cs)
             for e in idx {
                 for c in 0..<cs {
