@@ -1,5 +1,7 @@
 import ArgumentParser
+import Common
 import Foundation
+import Observation
 import WorldModel
 
 /// `tumble eval`: the model's numbers beside its baselines on held-out episodes, with the hashes and
@@ -38,6 +40,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Write the report as JSON here (atomically).")
     var json: String?
 
+    @Option(help: "On violation datasets: also write every clip's surprise as CSV here (atomically): pair, type, violation frame, seed, surprise (max, mean), pixel score and the per-step surprise.")
+    var clips: String?
+
     @Option(help: "Rollout horizon K in steps.")
     var horizon: Int = 10
 
@@ -55,7 +60,7 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         if verify != nil {
-            if checkpoint != nil || data != nil || scene != nil || json != nil {
+            if checkpoint != nil || data != nil || scene != nil || json != nil || clips != nil {
                 throw ValidationError("--verify REPORT takes no other inputs: it re-runs the command recorded in the report")
             }
             if !(tolerance >= 0) { throw ValidationError("--tolerance must be ≥ 0, got \(tolerance)") }
@@ -68,6 +73,9 @@ struct EvalCommand: ParsableCommand {
             guard seed != nil else { throw ValidationError("--scene needs --seed K: the seed base of the held-out episodes") }
             if !(1...1_000_000).contains(episodes) { throw ValidationError("--episodes must be 1…1000000, got \(episodes)") }
             if !(2...100_000).contains(steps) { throw ValidationError("--steps must be 2…100000, got \(steps)") }
+        }
+        if clips != nil && scene != nil {
+            throw ValidationError("--clips needs a violation dataset (--data DIR recorded with --violations); --scene episodes have no violations")
         }
         if horizon < 1 { throw ValidationError("--horizon must be ≥ 1, got \(horizon)") }
         if !(0...100).contains(untrained) { throw ValidationError("--untrained must be 0…100, got \(untrained)") }
@@ -91,12 +99,31 @@ struct EvalCommand: ParsableCommand {
             return
         }
 
+        if let clips {
+            let url = URL(fileURLWithPath: clips)
+            if json.map({ URL(fileURLWithPath: $0).standardizedFileURL == url.standardizedFileURL }) == true {
+                throw ValidationError("--clips \(clips) is the --json report's path")
+            }
+            try EvaluationRun.checkWritable(url)
+            // A plain dataset has no surprise to write: say so before encoding anything (a manifest that cannot be
+            // read gets the evaluation's own error below).
+            let manifest = URL(fileURLWithPath: data!, isDirectory: true).appendingPathComponent("manifest.json")
+            if let m = try? DatasetManifest.read(manifest), m.violations == nil {
+                throw ValidationError("--clips \(clips): \(data!) was recorded without --violations, so it has no surprise to write")
+            }
+        }
         let live = scene.map { EvaluationRequest.Live(scene: $0, episodes: episodes, steps: steps, seed: seed!) }
         var request = EvaluationRequest(checkpoint: checkpoint!, data: data ?? "", horizon: horizon, json: json, live: live)
         request.untrained = untrained
         let report = try EvaluationRun.run(request, tumbleVersion: TumbleVersion.string,
                                            loadModel: loadModel, openData: openData, progress: progress)
         print(report.table(), terminator: "")
+        if let clips {
+            guard let table = report.clipTable() else {
+                throw ValidationError("--clips \(clips): \(data ?? "the data") has no violation clips, so there is no surprise to write")
+            }
+            try AtomicFile.write(Data(table.utf8), to: URL(fileURLWithPath: clips))
+        }
         if !quiet {
             let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
             FileHandle.standardError.write(Data("eval: done in \(seconds) s\(json.map { "; wrote \($0)" } ?? "")\n".utf8))

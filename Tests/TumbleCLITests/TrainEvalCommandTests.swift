@@ -319,6 +319,47 @@ final class TrainEvalCommandTests: XCTestCase {
                        "written atomically: no temporary file left")
     }
 
+    /// `--clips` writes one CSV row per clip of a violation dataset: each clip's max column is the largest of its
+    /// per-step surprises, and twins agree at every step before the violation (same frames, same history). Episodes
+    /// without violations are refused before anything is evaluated, and nothing is written.
+    func testEvalWritesEveryClipsSurprise() throws {
+        let f = try sharedFixture()
+        let out = try temporaryDirectory("clips", for: self)
+        let csv = out.appendingPathComponent("clips.csv")
+        let r = try TumbleProcess.tumble(["eval", "--checkpoint", "RUN/checkpoints/last.safetensors", "--data", "heldout",
+                                          "--untrained", "0", "--quiet", "--clips", csv.path], in: f.dir)
+        XCTAssertEqual(r.status, 0, r.output)
+        let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: ",").map(String.init)
+        XCTAssertEqual(Array(header.prefix(7)), ["pair", "type", "violation_frame", "seed", "surprise_max", "surprise_mean", "pixel"])
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: f.report)) as? [String: Any])
+        XCTAssertEqual(lines.count - 1, report["episodes"] as? Int)
+        let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let firstStep = try XCTUnwrap(Int(header[7].dropFirst()))
+        for (possible, impossible) in zip(stride(from: 0, to: rows.count, by: 2).map { rows[$0] },
+                                          stride(from: 1, to: rows.count, by: 2).map { rows[$0] }) {
+            XCTAssertEqual(possible[0], impossible[0], "twins are adjacent")
+            XCTAssertEqual(possible[1], "possible")
+            XCTAssertNotEqual(impossible[1], "possible")
+            XCTAssertEqual(possible[3], impossible[3], "twins share their seed")
+            for row in [possible, impossible] {
+                let steps = row[7...].map { Double($0)! }
+                XCTAssertEqual(steps.count, header.count - 7)
+                XCTAssertEqual(Double(row[4])!, steps.max()!)
+            }
+            let frame = try XCTUnwrap(Int(impossible[2]))
+            for t in firstStep..<frame {
+                let a = Double(possible[7 + t - firstStep])!, b = Double(impossible[7 + t - firstStep])!
+                XCTAssertEqual(a, b, accuracy: 1e-6 * max(abs(a), 1e-12), "pair \(possible[0]) step \(t)")
+            }
+        }
+        let plain = try TumbleProcess.tumble(["eval", "--checkpoint", "RUN/checkpoints/last.safetensors", "--scene", "bounce",
+                                              "--seed", "5", "--clips", out.appendingPathComponent("x.csv").path], in: f.dir)
+        XCTAssertFailed(plain, "--clips on episodes without violations")
+        XCTAssertTrue(plain.stderr.contains("--clips needs a violation dataset"), plain.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("x.csv").path))
+    }
+
     /// A run stopped by a diverging loss still leaves its page (here before any checkpoint: curves only, and why).
     func testDivergedRunLeavesAPage() throws {
         let f = try sharedFixture()

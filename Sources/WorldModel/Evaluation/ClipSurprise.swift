@@ -1,13 +1,17 @@
 import Common
 
 /// One violation-dataset clip's surprise under both definitions and the pixel detector.
-struct ClipSurprise {
+struct ClipSurprise: Equatable, Sendable {
     var pair: Int64
     var impossible: Bool
     var type: String
     var seed: UInt64
     var model: [SurpriseMetrics.Reduction: Double]
     var pixel: Double
+    /// The first frame that shows the violation (−1 in a possible clip).
+    var violationFrame: Int = -1
+    /// The per-step surprise the reductions are taken over, t = history…T−1.
+    var steps: [Double] = []
 
     /// Every clip of a violation batch: the per-step surprise is the 1-step teacher-forced latent error
     /// ‖ẑ(t) − z(t)‖²/D for t = history…T−1 (`latents` are the batch's encoded frames, [E, T, D]), reduced per
@@ -62,7 +66,7 @@ struct ClipSurprise {
                 pair: b.pair![clip], impossible: b.violationFrame![clip] >= 0, type: b.violationType![clip],
                 seed: b.seeds[clip],
                 model: [.max: SurpriseMetrics.clipSurprise(slice, .max), .mean: SurpriseMetrics.clipSurprise(slice, .mean)],
-                pixel: pixel[clip])
+                pixel: pixel[clip], violationFrame: Int(b.violationFrame![clip]), steps: Array(slice))
         }
     }
 
@@ -98,6 +102,22 @@ struct ClipSurprise {
             byType[impossible.type, default: []].append((possible, impossible))
         }
         return byType.keys.sorted().map { ($0, byType[$0]!) }
+    }
+
+    /// Every clip as one CSV row, by pair and with the possible twin first: pair, type ("possible" or the violation),
+    /// violation frame (−1: none), episode seed, surprise (max and mean over steps), the pixel detector's score, and
+    /// the per-step surprise at t = `history`…T−1, so a miss can be traced to the step that decided it.
+    static func table(_ clips: [ClipSurprise], history: Int) -> String {
+        let width = clips.map(\.steps.count).max() ?? 0
+        var lines = ["pair,type,violation_frame,seed,surprise_max,surprise_mean,pixel"
+            + (0..<width).map { ",t\(history + $0)" }.joined()]
+        func number(_ v: Double) -> String { v.isFinite ? String(format: "%.9g", v) : "" }
+        for c in clips.sorted(by: { ($0.pair, $0.impossible ? 1 : 0) < ($1.pair, $1.impossible ? 1 : 0) }) {
+            let fields = ["\(c.pair)", c.impossible ? c.type : "possible", "\(c.violationFrame)", "\(c.seed)",
+                          number(c.model[.max]!), number(c.model[.mean]!), number(c.pixel)]
+            lines.append((fields + c.steps.map(number)).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// Absolute-accuracy thresholds: the 90th percentile over every possible clip, per definition and for the pixel detector.

@@ -130,6 +130,8 @@ public struct EvaluationResult: Equatable, Sendable {
 
     /// Per violation type, sorted by name; empty for ordinary datasets.
     public var surprise: [SurpriseResult]
+    /// The model's score of every violation-dataset clip (`EvaluationReport.clipTable`); not part of the JSON report.
+    var clips: [ClipSurprise] = []
     /// The absolute-accuracy thresholds: 90th percentile of surprise over every possible clip, per definition, and the
     /// pixel detector's.
     public var surpriseThreshold: [SurpriseMetrics.Reduction: Double] = [:]

@@ -406,6 +406,7 @@ struct RunningTotals {
             result.possibleClips = limits.possible
         }
         if !untrainedClips.isEmpty { result.untrainedSeeds = untrainedSeeds }
+        result.clips = clips
         result.positionErrorCI95 = intervals.error
         result.ratioToCopyLastCI95 = intervals.ratio
         return result
