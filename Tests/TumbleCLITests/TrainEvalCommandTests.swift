@@ -353,6 +353,20 @@ final class TrainEvalCommandTests: XCTestCase {
                 XCTAssertEqual(a, b, accuracy: 1e-6 * max(abs(a), 1e-12), "pair \(possible[0]) step \(t)")
             }
         }
+        // scripts/surprise_misses.py reads the CSV: its pairs not won, ties counting half, give the report's accuracies.
+        let python = try XCTUnwrap(TumbleProcess.python, "python3 is needed for scripts/surprise_misses.py")
+        let script = TumbleProcess.packageRoot.appendingPathComponent("scripts/surprise_misses.py").path
+        let misses = try TumbleProcess.run(python, [script, csv.path], in: out)
+        XCTAssertSucceeded(misses, "python3 scripts/surprise_misses.py")
+        let surprise = try XCTUnwrap(report["surprise"] as? [String: [String: Any]])
+        for line in misses.stdout.split(separator: "\n").dropFirst(2) {
+            let cells = line.replacingOccurrences(of: "(", with: " ").replacingOccurrences(of: ")", with: " ")
+                .split(separator: " ").map(String.init)
+            let pairs = try XCTUnwrap(Double(cells[1])), lost = try XCTUnwrap(Double(cells[2])), ties = try XCTUnwrap(Double(cells[3]))
+            let accuracy = try XCTUnwrap(surprise[cells[0]]?["pairwise_accuracy"] as? Double, cells[0])
+            XCTAssertEqual(1 - (lost - ties / 2) / pairs, accuracy, accuracy: 1e-12, String(line))
+        }
+        XCTAssertEqual(misses.stdout.split(separator: "\n").count - 2, surprise.count, misses.stdout)
         let plain = try TumbleProcess.tumble(["eval", "--checkpoint", "RUN/checkpoints/last.safetensors", "--scene", "bounce",
                                               "--seed", "5", "--clips", out.appendingPathComponent("x.csv").path], in: f.dir)
         XCTAssertFailed(plain, "--clips on episodes without violations")
