@@ -104,7 +104,7 @@ struct EvalCommand: ParsableCommand {
             if json.map({ URL(fileURLWithPath: $0).standardizedFileURL == url.standardizedFileURL }) == true {
                 throw ValidationError("--clips \(clips) is the --json report's path")
             }
-            try EvaluationRun.checkWritable(url)
+            try EvaluationRun.checkWritable(url, option: "--clips")
             // A plain dataset has no surprise to write: say so before encoding anything (a manifest that cannot be
             // read gets the evaluation's own error below).
             let manifest = URL(fileURLWithPath: data!, isDirectory: true).appendingPathComponent("manifest.json")

@@ -372,6 +372,10 @@ final class TrainEvalCommandTests: XCTestCase {
         XCTAssertFailed(plain, "--clips on episodes without violations")
         XCTAssertTrue(plain.stderr.contains("--clips needs a violation dataset"), plain.output)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("x.csv").path))
+        let nowhere = try TumbleProcess.tumble(["eval", "--checkpoint", "RUN/checkpoints/last.safetensors", "--data", "heldout",
+                                                "--clips", out.appendingPathComponent("no/such/dir/x.csv").path], in: f.dir)
+        XCTAssertFailed(nowhere, "--clips into a directory that does not exist")
+        XCTAssertTrue(nowhere.stderr.contains("--clips") && nowhere.stderr.contains("does not exist"), nowhere.output)
     }
 
     /// A run stopped by a diverging loss still leaves its page (here before any checkpoint: curves only, and why).

@@ -242,13 +242,13 @@ public struct EvaluationReport: Equatable, Sendable {
 
     // MARK: - Table
 
-    /// The readable summary printed by `tumble eval`: the model beside its baselines.
     /// Every violation-dataset clip's surprise as CSV, one row per clip (`tumble eval --clips`); nil when the data
     /// had no violation clips.
     public func clipTable() -> String? {
         result.clips.isEmpty ? nil : ClipSurprise.table(result.clips, history: result.historyLength)
     }
 
+    /// The readable summary printed by `tumble eval`: the model beside its baselines.
     public func table() -> String {
         let r = result
         var out = ""

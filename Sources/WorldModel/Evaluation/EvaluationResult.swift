@@ -106,7 +106,7 @@ public struct EvaluationResult: Equatable, Sendable {
     /// R² of the angle read-out ((cos sθ, sin sθ) of every body whose orientation shows, s its rotational symmetry);
     /// nil when no body's orientation shows.
     public var angleR2: Double?
-    /// 95 % bootstrap intervals over episodes of the three R² figures, [lo, hi] (nil where the figure is).
+    /// 95 % bootstrap intervals over episodes of the three R² figures, [lo, hi] (nil where the figure is nil).
     public var positionR2CI95: [Double] = [.nan, .nan]
     public var velocityR2CI95: [Double]?
     public var angleR2CI95: [Double]?

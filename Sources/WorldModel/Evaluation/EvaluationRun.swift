@@ -41,15 +41,16 @@ public enum EvaluationRun {
         return report
     }
 
-    /// Throws unless a file can later be written at `url` (its directory exists and is writable).
-    public static func checkWritable(_ url: URL) throws {
+    /// Throws unless a file can later be written at `url` (its directory exists and is writable); `option` names the
+    /// flag that gave it.
+    public static func checkWritable(_ url: URL, option: String = "--json") throws {
         let directory = url.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw EvaluationError.invalidArguments("--json \(url.path): directory \(directory) does not exist")
+            throw EvaluationError.invalidArguments("\(option) \(url.path): directory \(directory) does not exist")
         }
         guard FileManager.default.isWritableFile(atPath: directory) else {
-            throw EvaluationError.invalidArguments("--json \(url.path): directory \(directory) is not writable")
+            throw EvaluationError.invalidArguments("\(option) \(url.path): directory \(directory) is not writable")
         }
     }
 
