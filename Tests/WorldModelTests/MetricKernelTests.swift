@@ -148,6 +148,34 @@ final class MetricKernelTests: XCTestCase {
         XCTAssertEqual(interval, acc.interval95(seed: 7))   // seeded: --verify reproduces it
     }
 
+    func testR2IntervalCountsTrailingEmptyEpisodes() {
+        // 30 episodes evaluated, the last 10 with no observation (no turning body). Each is one draw of the bootstrap,
+        // as an empty episode in the middle is: the interval equals a brute-force bootstrap over all 30.
+        var rng = SplitMix64(seed: 5)
+        func uniform() -> Double { Double(rng.next() >> 11) / Double(1 << 53) - 0.5 }
+        var data: [[(t: Double, p: Double)]] = []
+        var acc = R2Accumulator(coordinates: 1)
+        for e in 0..<20 {
+            let noise = e % 3 == 0 ? 2.0 : 0.3
+            let rows = (0..<6).map { _ in let t = 4 * uniform(); return (t: t, p: t + noise * uniform()) }
+            for r in rows { acc.add(coordinate: 0, target: r.t, prediction: r.p, episode: e) }
+            data.append(rows)
+        }
+        data += Array(repeating: [], count: 10)
+        let expected = Intervals.bootstrap95(count: 30, seed: 3) { idx in
+            var fresh = R2Accumulator(coordinates: 1)
+            for e in idx { for r in data[e] { fresh.add(coordinate: 0, target: r.t, prediction: r.p) } }
+            return fresh.pooled
+        }
+        let interval = acc.interval95(episodes: 30, seed: 3)
+        XCTAssertEqual(acc.episodes, 20)
+        XCTAssertEqual(interval[0], expected[0], accuracy: 1e-9)
+        XCTAssertEqual(interval[1], expected[1], accuracy: 1e-9)
+        // Counted only up to the last observed episode, the pool would be 20 draws: a different interval.
+        XCTAssertNotEqual(interval, acc.interval95(seed: 3))
+        XCTAssertEqual(acc.interval95(episodes: 20, seed: 3), acc.interval95(seed: 3))
+    }
+
     func testR2IntervalStableForLargeOffsets() {
         // Per-episode sums are kept around the coordinate's first target, so 1e6 offsets do not cancel them away.
         var acc = R2Accumulator(coordinates: 1)

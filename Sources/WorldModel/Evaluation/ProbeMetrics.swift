@@ -62,13 +62,16 @@ public struct R2Accumulator: Sendable {
         return tot > 0 ? 1 - residual.reduce(0, +) / tot : .nan
     }
 
-    /// Episodes observed (the interval's sample size).
+    /// Episodes observed: up to the last one with an observation.
     public var episodes: Int { episodeSums.count }
 
     /// 95 % percentile bootstrap interval of `pooled` over episodes, [lo, hi] (fixed seed, so `--verify`
     /// reproduces it). Probe weights are held fixed: this is the spread of the score over test episodes.
-    public func interval95(seed: UInt64 = 0xC1_95, resamples: Int = 2000) -> [Double] {
-        let sums = episodeSums, cs = coordinates
+    /// `episodes` is how many were evaluated: those without an observation are draws too, wherever they fall, so
+    /// an episode with no turning body counts the same at the end of a dataset as in its middle.
+    public func interval95(episodes evaluated: Int = 0, seed: UInt64 = 0xC1_95, resamples: Int = 2000) -> [Double] {
+        let cs = coordinates
+        let sums = episodeSums + Array(repeating: Array(repeating: EpisodeSums(), count: cs), count: max(0, evaluated - episodeSums.count))
         return Intervals.bootstrap95(count: sums.count, seed: seed, resamples: resamples) { idx in
             var total = [EpisodeSums](repeating: EpisodeSums(), count: cs)
             for e in idx {

@@ -394,9 +394,9 @@ struct RunningTotals {
             ranking: first, surprise: try ClipSurprise.score(clips, limits: limits, untrained: untrainedClips))
         result.velocityR2 = velocityR2?.pooled
         result.angleR2 = angleR2?.pooled
-        result.positionR2CI95 = positionR2.interval95()
-        result.velocityR2CI95 = velocityR2?.interval95()
-        result.angleR2CI95 = angleR2?.interval95()
+        result.positionR2CI95 = positionR2.interval95(episodes: predictionEpisodes)
+        result.velocityR2CI95 = velocityR2?.interval95(episodes: predictionEpisodes)
+        result.angleR2CI95 = angleR2?.interval95(episodes: predictionEpisodes)
         result.positionErrorNoActions = noActionDistances?.means
         result.pooledRanking = pooled
         result.timingRanking = timing
