@@ -111,11 +111,14 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     public var instanceMasks: [Int] = []
     /// Per instance mask: the largest spread (px²) of one of its bodies in the first batch (`InstanceSplit`).
     public var instanceSpreads: [Float] = []
+    /// `objective.novel_colours`: the colour-grid cells (`NovelColours.levels` a channel) of the run's first batches,
+    /// sorted; novel colours are drawn far from these and from the batch's own (empty: off).
+    public var seenColours: [Int] = []
 
     public init(data: DataDescription, stateMean: [Float] = [0, 0, 0, 0], stateStd: [Float] = [1, 1, 1, 1], instanceMasks: [Int] = [],
-                instanceSpreads: [Float] = []) {
+                instanceSpreads: [Float] = [], seenColours: [Int] = []) {
         self.data = data; self.stateMean = stateMean; self.stateStd = stateStd
-        self.instanceMasks = instanceMasks; self.instanceSpreads = instanceSpreads
+        self.instanceMasks = instanceMasks; self.instanceSpreads = instanceSpreads; self.seenColours = seenColours
     }
 
     public var height: Int { data.height }
@@ -133,7 +136,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     // Checkpoints store one flat JSON object (`__metadata__.info`); its keys are part of the format.
     enum CodingKeys: String, CodingKey {
         case height, width, channels, bodies, actionSize, sceneSHA256, sceneName, stateMean, stateStd, observationHz
-        case orientationSymmetry, instanceMasks, instanceSpreads
+        case orientationSymmetry, instanceMasks, instanceSpreads, seenColours
     }
 
     public init(from decoder: Swift.Decoder) throws {
@@ -149,6 +152,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
         stateStd = try c.decode([Float].self, forKey: .stateStd)
         instanceMasks = try c.decodeIfPresent([Int].self, forKey: .instanceMasks) ?? []
         instanceSpreads = try c.decodeIfPresent([Float].self, forKey: .instanceSpreads) ?? []
+        seenColours = try c.decodeIfPresent([Int].self, forKey: .seenColours) ?? []
     }
 
     public func encode(to encoder: Swift.Encoder) throws {
@@ -163,6 +167,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
         if data.hasTurningBodies { try c.encode(data.orientationSymmetry, forKey: .orientationSymmetry) }
         if !instanceMasks.isEmpty { try c.encode(instanceMasks, forKey: .instanceMasks) }
         if !instanceSpreads.isEmpty { try c.encode(instanceSpreads, forKey: .instanceSpreads) }
+        if !seenColours.isEmpty { try c.encode(seenColours, forKey: .seenColours) }
     }
 }
 

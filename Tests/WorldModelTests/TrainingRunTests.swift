@@ -31,10 +31,14 @@ final class TrainingRunTests: XCTestCase {
     }
 
     func testResumedRunEndsByteIdenticalToAnUninterruptedOne() throws {
-        for target in ["vicreg", "ema"] {
+        // The third draws novel colours each step (tensor RNG) far from the colours of the first batches, which the
+        // checkpoint keeps: a resumed run must draw the same ones.
+        let perPixel = ["model.encoder.kernels=[1,1]", "model.encoder.strides=[1,1]", "model.encoder.output=softmax",
+                        "objective.target=infomax", "objective.novel_colours=0.1", "model.encoder.pool=2"]
+        for (target, overrides) in [("vicreg", ["objective.target=vicreg"]), ("ema", ["objective.target=ema"]), ("novel colours", perPixel)] {
             let a = ToyBounce.temporaryDirectory("full"), b = ToyBounce.temporaryDirectory("halves")
             defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
-            let config = try ToyBounce.config(["objective.target=\(target)"])
+            let config = try ToyBounce.config(overrides)
             _ = try train(a, config)
             var half = config
             try half.override(["train.steps=3"])
@@ -44,6 +48,10 @@ final class TrainingRunTests: XCTestCase {
             let resumed = try Data(contentsOf: RunDirectory(b).lastCheckpoint)
             XCTAssertEqual(full.count, resumed.count, target)
             XCTAssertTrue(full == resumed, "\(target): resumed checkpoint differs from the uninterrupted one")
+            if target == "novel colours" {
+                let seen = try ModelCheckpoint.readContents(RunDirectory(b).lastCheckpoint).info.seenColours
+                XCTAssertFalse(seen.isEmpty, "the first batches' colours are in the checkpoint")
+            }
             // The half run also logged its last step (3); every step the full run logged matches.
             let fullRows = try readMetrics(RunDirectory(a).metrics), halfRows = try readMetrics(RunDirectory(b).metrics)
             XCTAssertEqual(halfRows["step"], [2, 3, 4, 6])

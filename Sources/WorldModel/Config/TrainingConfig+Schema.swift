@@ -104,6 +104,10 @@ extension TrainingConfig {
                     doc: "InfoMax: share of the mask marginal taken over moving pixels (weighted by frame-to-frame change) instead of all pixels. Small moving objects then count as much as the background, so each gets its own mask (common fate)."),
         ConfigEntry(key: "objective.infomax_weighting", kind: .choice(["pixels", "mixture"]), defaultValue: .string("pixels"),
                     doc: "InfoMax: which pixel weights the decisiveness term H(p) averages with. pixels: every pixel alike, while the marginal mixes in infomax_motion of motion weight, so a lone moving body scores best spread evenly over all masks. mixture: the same mixed weights as the marginal, so the term is a true mutual information under one distribution and a moving body must be decisive too."),
+        ConfigEntry(key: "objective.novel_colours", kind: .double(min: 0, max: 1e6, minInclusive: true), defaultValue: .double(0),
+                    doc: "Per-pixel softmax encoders: weight of a term that gives colours the batch does not show (random colours far from every colour of its frames, anti-aliased rims included) an even spread over all masks, as outlier exposure trains a classifier to be unsure off its data. Without it, where an unseen colour lands is the masks' extrapolation, often the mask of the body it replaces, so a body that changes colour can leave the latent as it was.", storedWhenDefault: false),
+        ConfigEntry(key: "objective.novel_colour_distance", kind: .double(min: 1, max: 441, minInclusive: true), defaultValue: .double(48),
+                    doc: "objective.novel_colours: how far (Euclidean, 0-255 a channel; scaled by the square root of C/3 in frames of fewer channels) a drawn colour stays from every colour the run has shown. Nearer, the term competes with the masks of the colours it borders.", storedWhenDefault: false),
         ConfigEntry(key: "objective.inverse_dynamics", kind: .double(min: 0, max: 1e6, minInclusive: true), defaultValue: .double(0),
                     doc: "Weight of the inverse-dynamics head (predicts a(t) from z(t), z(t+1)); only scenes with actions."),
 

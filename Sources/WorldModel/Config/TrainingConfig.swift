@@ -135,6 +135,12 @@ public struct TrainingConfig: Equatable, Sendable {
         if encoderInstances > 1 && !(encoderColourInit && encoderSoftmax && latentKind == .spatial) {
             throw fail("model.encoder.instances", "splits the masks of colours the first batch shows as several bodies, which model.encoder.colour_init finds; it needs colour_init: true, output: softmax and a spatial latent")
         }
+        if novelColours > 0 && !(encoderSoftmax && !coordChannels && encoderKernels.allSatisfy { $0 == 1 } && encoderStrides.allSatisfy { $0 == 1 }) {
+            throw fail("objective.novel_colours", "scores the masks of colours no frame shows, which only a per-pixel encoder has; it needs model.encoder.output: softmax, model.encoder.kernels and strides of 1 and model.coord_channels: false")
+        }
+        if novelColourDistance != 48 && novelColours == 0 {
+            throw fail("objective.novel_colour_distance", "sets how far objective.novel_colours draws its colours; it needs objective.novel_colours above 0")
+        }
         if encoderColourInitBatches > 1 && !encoderColourInit {
             throw fail("model.encoder.colour_init_batches", "counts colours for model.encoder.colour_init; it needs colour_init: true")
         }
@@ -246,6 +252,10 @@ extension TrainingConfig {
     public var sigregProjections: Int { int("objective.sigreg_projections") }
     public var infomaxWeight: Double { double("objective.infomax_weight") }
     public var infomaxSharpness: Double { double("objective.infomax_sharpness") }
+    /// `objective.novel_colours`: weight of the even spread over masks asked of colours a batch does not show.
+    public var novelColours: Double { double("objective.novel_colours") }
+    /// `objective.novel_colour_distance`: how far (0…255 a channel) drawn colours stay from every seen one.
+    public var novelColourDistance: Double { double("objective.novel_colour_distance") }
     public var infomaxMotion: Double { double("objective.infomax_motion") }
     /// `objective.infomax_weighting: mixture`.
     public var infomaxMixtureWeighting: Bool { values["objective.infomax_weighting"] == .string("mixture") }

@@ -15,6 +15,8 @@ final class WorldNetwork {
     let predictor: Predictor
     let heads: Heads
     let target: EMA<Encoder>?
+    /// `objective.novel_colours`: the seen-colour grid its draws avoid, built once (nil: off).
+    let novelColours: NovelColours?
 
     /// Throws a `ConfigError` when the config cannot fit these frames (e.g. decoder depth vs map size).
     init(config: TrainingConfig, info: ModelInfo) throws {
@@ -27,6 +29,7 @@ final class WorldNetwork {
         predictor = config.predictorKind.make(config: config, shape: shape, rng: &rng)
         heads = try Heads(config: config, info: info, latent: shape, rng: &rng)
         mapMoments = shape.isSpatial ? MapMoments(height: shape.height, width: shape.width, channels: shape.channels) : nil
+        novelColours = NovelColours(config: config, info: info)
         if config.target == .ema {
             // An exact copy of the encoder at step 0; its own draws are overwritten, so they use a spare generator.
             var spare = RNG(seed: 0)

@@ -14,7 +14,8 @@ struct StepLosses {
 /// - teacher-forced: ẑ(t+1) from the true z(t-1), z(t) for every t of every clip;
 /// - rollout: from each start, the predictor feeds on its own predictions for `rollout_steps` steps
 ///   (the first step is the teacher-forced one, so steps 2…k add the loss);
-/// - collapse prevention: EMA targets (no gradient), or VICReg / SIGReg on the online latents;
+/// - collapse prevention: EMA targets (no gradient), or VICReg / SIGReg / InfoMax on the online latents, and with
+///   `objective.novel_colours` an even spread over the masks for colours the batch does not show (`NovelColours`);
 /// - heads on detached latents: probe (normalised positions and velocities) and decoder (pixels of
 ///   each clip's last frame), so their gradients never reach the encoder.
 enum Objective {
@@ -42,6 +43,11 @@ enum Objective {
         if let reg = try regulariser(network: network, latents: z, masks: masks, batch: batch, rng: &rng, ranks: ranks) {
             losses.regulariser = Double(try reg.item())
             jepa = try jepa + reg
+        }
+        if let novelColours = network.novelColours,
+           let novel = try novelColours.term(encoder: network.encoder, frames: batch.frames, rng: &rng) {
+            losses.regulariser += Double(try novel.item())
+            jepa = try jepa + novel
         }
         if network.hasInverseDynamics {
             let l = try inverseDynamicsLoss(network: network, clips: zs, batch: batch)

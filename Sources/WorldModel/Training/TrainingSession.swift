@@ -66,8 +66,13 @@ final class TrainingSession {
             let stats = Objective.stateStatistics(batch, bodies: desc.bodies)
             let sample = try Self.colourSample(first: batch, source: source, config: config, rng: dataRNG)
             let split = ColourSeparation.instanceMasks(config: config, batch: sample)
+            let seen = config.novelColours > 0
+                ? NovelColours.cells(of: try Self.colourSample(first: batch, source: source, config: config, rng: dataRNG,
+                                                               batches: max(NovelColours.sampleBatches, config.encoderColourInitBatches)).frames,
+                                     channels: desc.channels)
+                : []
             info = ModelInfo(data: desc, stateMean: stats.mean, stateStd: stats.std, instanceMasks: split.map(\.mask),
-                             instanceSpreads: split.map(\.spread))
+                             instanceSpreads: split.map(\.spread), seenColours: seen)
             splitColours = split.map {
                 "\($0.mask) (RGB \($0.colour.map(String.init).joined(separator: " ")), one body spreading up to \(String(format: "%.2f", $0.spread)) px²)"
             }
@@ -111,10 +116,13 @@ final class TrainingSession {
 
     /// The batches `model.encoder.colour_init` counts colours over: the first, then the next ones this run trains
     /// on, drawn here with a copy of the generator so that training draws the same batches unchanged.
-    static func colourSample(first: EpisodeBatch, source: ClipSampler, config: TrainingConfig, rng: SplitMix64) throws -> EpisodeBatch {
-        guard config.encoderColourInitBatches > 1 else { return first }
+    /// `batches` overrides how many (`objective.novel_colours` counts its colours over more).
+    static func colourSample(first: EpisodeBatch, source: ClipSampler, config: TrainingConfig, rng: SplitMix64,
+                             batches: Int? = nil) throws -> EpisodeBatch {
+        let count = batches ?? config.encoderColourInitBatches
+        guard count > 1 else { return first }
         var rng = rng
-        let more = try (1..<config.encoderColourInitBatches).map {
+        let more = try (1..<count).map {
             try source.batch(clips: config.batchClips, length: config.clipLength, batchIndex: $0, rng: &rng)
         }
         return EpisodeBatch(joining: [first] + more)
