@@ -130,9 +130,9 @@ final class NovelColoursTests: XCTestCase {
             XCTAssertEqual((error as? ConfigError)?.key, "objective.novel_colours")
             XCTAssertTrue("\(error)".contains("per-pixel encoder"), "\(error)")
         }
+        // A distance without the term is allowed (and unused), so `--set objective.novel_colours=0` turns a recipe's term off.
         var fresh = TrainingConfig()
-        XCTAssertThrowsError(try fresh.override(["objective.novel_colour_distance=100"])) { error in
-            XCTAssertEqual((error as? ConfigError)?.key, "objective.novel_colour_distance")
-        }
+        XCTAssertNoThrow(try fresh.override(["objective.novel_colour_distance=100"]))
+        XCTAssertNil(NovelColours(config: fresh, info: ModelInfo(data: ToyBounce.description())))
     }
 }

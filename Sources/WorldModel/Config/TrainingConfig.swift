@@ -138,9 +138,6 @@ public struct TrainingConfig: Equatable, Sendable {
         if novelColours > 0 && !(encoderSoftmax && !coordChannels && encoderKernels.allSatisfy { $0 == 1 } && encoderStrides.allSatisfy { $0 == 1 }) {
             throw fail("objective.novel_colours", "scores the masks of colours no frame shows, which only a per-pixel encoder has; it needs model.encoder.output: softmax, model.encoder.kernels and strides of 1 and model.coord_channels: false")
         }
-        if novelColourDistance != 48 && novelColours == 0 {
-            throw fail("objective.novel_colour_distance", "sets how far objective.novel_colours draws its colours; it needs objective.novel_colours above 0")
-        }
         if encoderColourInitBatches > 1 && !encoderColourInit {
             throw fail("model.encoder.colour_init_batches", "counts colours for model.encoder.colour_init; it needs colour_init: true")
         }
