@@ -15,14 +15,14 @@ struct ClipSurprise: Equatable, Sendable {
 
     /// Every clip of a violation batch: the per-step surprise is the 1-step teacher-forced latent error
     /// ‖ẑ(t) − z(t)‖²/D for t = history…T−1 (`latents` are the batch's encoded frames, [E, T, D]), reduced per
-    /// clip; `pixel: false` skips the model-free detector and keeps only the reductions, not every step (the
-    /// untrained baselines need neither: only the model's clips are written by `--clips`).
-    static func clips(batch b: EpisodeBatch, latents: [Float], steps t: Int, calls: ModelCalls, pixel withPixel: Bool = true) throws -> [ClipSurprise] {
+    /// clip; `untrainedBaseline` skips the model-free detector and keeps only the reductions, not every step (an
+    /// untrained initialisation needs neither: only the model's clips are written by `--clips`).
+    static func clips(batch b: EpisodeBatch, latents: [Float], steps t: Int, calls: ModelCalls, untrainedBaseline: Bool = false) throws -> [ClipSurprise] {
         let h = calls.model.historyLength, a = calls.model.actionDimension, d = calls.model.latentDimension, e = b.episodes
         let perClip = t - h
         let frameSize = b.frames.count / max(1, e * t)
         var pixel = [Double](repeating: .nan, count: e)
-        if withPixel {
+        if !untrainedBaseline {
             b.frames.withUnsafeBufferPointer { fp in
                 pixel.withUnsafeMutableBufferPointer { out in
                     let base = fp.baseAddress!, o = out.baseAddress!
@@ -67,7 +67,7 @@ struct ClipSurprise: Equatable, Sendable {
                 pair: b.pair![clip], impossible: b.violationFrame![clip] >= 0, type: b.violationType![clip],
                 seed: b.seeds[clip],
                 model: [.max: SurpriseMetrics.clipSurprise(slice, .max), .mean: SurpriseMetrics.clipSurprise(slice, .mean)],
-                pixel: pixel[clip], violationFrame: Int(b.violationFrame![clip]), steps: withPixel ? Array(slice) : [])
+                pixel: pixel[clip], violationFrame: Int(b.violationFrame![clip]), steps: untrainedBaseline ? [] : Array(slice))
         }
     }
 

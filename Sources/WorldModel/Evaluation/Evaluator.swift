@@ -110,7 +110,7 @@ public struct Evaluator {
                 for index in violationBatches {
                     let batch = try source.batch(index)
                     let latents = try calls.encode(batch.frames, count: batch.episodes * source.layout.steps)
-                    clips += try ClipSurprise.clips(batch: batch, latents: latents, steps: source.layout.steps, calls: calls, pixel: false)
+                    clips += try ClipSurprise.clips(batch: batch, latents: latents, steps: source.layout.steps, calls: calls, untrainedBaseline: true)
                     done += 1
                     progress?(done, total)
                 }

@@ -66,9 +66,11 @@ final class TrainingSession {
             let stats = Objective.stateStatistics(batch, bodies: desc.bodies)
             let sample = try Self.colourSample(first: batch, source: source, config: config, rng: dataRNG)
             let split = ColourSeparation.instanceMasks(config: config, batch: sample)
+            // The novel-colour sample reuses the colour start's batches when those are at least as many.
             let seen = config.novelColours > 0
-                ? NovelColours.cells(of: try Self.colourSample(first: batch, source: source, config: config, rng: dataRNG,
-                                                               batches: max(NovelColours.sampleBatches, config.encoderColourInitBatches)).frames,
+                ? NovelColours.cells(of: config.encoderColourInitBatches >= NovelColours.sampleBatches ? sample.frames
+                                        : try Self.colourSample(first: batch, source: source, config: config, rng: dataRNG,
+                                                                batches: NovelColours.sampleBatches).frames,
                                      channels: desc.channels)
                 : []
             info = ModelInfo(data: desc, stateMean: stats.mean, stateStd: stats.std, instanceMasks: split.map(\.mask),
