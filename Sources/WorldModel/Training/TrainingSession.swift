@@ -66,13 +66,13 @@ final class TrainingSession {
             let stats = Objective.stateStatistics(batch, bodies: desc.bodies)
             let sample = try Self.colourSample(first: batch, source: source, config: config, rng: dataRNG)
             let split = ColourSeparation.instanceMasks(config: config, batch: sample)
-            // The novel-colour sample reuses the colour start's batches when those are at least as many.
-            let seen = config.novelColours > 0
-                ? NovelColours.cells(of: config.encoderColourInitBatches >= NovelColours.sampleBatches ? sample.frames
-                                        : try Self.colourSample(first: batch, source: source, config: config, rng: dataRNG,
-                                                                batches: NovelColours.sampleBatches).frames,
-                                     channels: desc.channels)
-                : []
+            var seen: [Int] = []
+            if config.novelColours > 0 {
+                // The colour start's batches serve when they are at least as many.
+                let colours = config.encoderColourInitBatches >= NovelColours.sampleBatches ? sample
+                    : try Self.colourSample(first: batch, source: source, config: config, rng: dataRNG, batches: NovelColours.sampleBatches)
+                seen = NovelColours.cells(of: colours.frames, channels: desc.channels)
+            }
             info = ModelInfo(data: desc, stateMean: stats.mean, stateStd: stats.std, instanceMasks: split.map(\.mask),
                              instanceSpreads: split.map(\.spread), seenColours: seen)
             splitColours = split.map {
