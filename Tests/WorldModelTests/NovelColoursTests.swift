@@ -94,7 +94,7 @@ final class NovelColoursTests: XCTestCase {
             for p in parameters { p.tensor.zeroGrad() }
             // The term beside the colour start's own pull on the seen colours (InfoMax's role in training).
             let keep = try ((network.encoder.perColour(seen) + 1e-8).log() * Tensor(winners.map { -$0 }, shape: [5, c])).sum()
-            let term = try XCTUnwrap(network.novelColours?.term(encoder: network.encoder, frames: batch.frames, rng: &rng))
+            let term = try XCTUnwrap(network.novelColours?.term(encoder: network.encoder, frames: batch.frames, masks: nil, rng: &rng))
             try (keep + term).backward()
             try adam.step()
         }
@@ -103,6 +103,66 @@ final class NovelColoursTests: XCTestCase {
         for r in 0..<5 {
             let k = (0..<c).max { winners[r * c + $0] < winners[r * c + $1] }!
             XCTAssertGreaterThan(after[r * c + k], 0.9, "seen colour \(r) keeps its mask")
+        }
+    }
+
+    func testLargestMaskWeighsColoursByTheirPixels() throws {
+        // Two colours: the first (3 of 4 pixels) mostly in mask 2, the second (1 pixel) all in mask 0.
+        let frames: [UInt8] = [10, 10, 10, 10, 10, 10, 10, 10, 10, 200, 0, 0]
+        let p = frames.withUnsafeBufferPointer { PixelPalette(frames: $0, count: 1, height: 2, width: 2, channels: 3) }
+        let first = p.index[0], rows = try Tensor(first == 0 ? [0.3, 0, 0.7, 1, 0, 0] : [1, 0, 0, 0.3, 0, 0.7], shape: [2, 3])
+        XCTAssertEqual(NovelColours.largestMask(MaskRows(values: rows, palette: p, height: 2, width: 2)), 2)
+        let flipped = try Tensor(first == 0 ? [0.6, 0, 0.4, 1, 0, 0] : [1, 0, 0, 0.6, 0, 0.4], shape: [2, 3])
+        XCTAssertEqual(NovelColours.largestMask(MaskRows(values: flipped, palette: p, height: 2, width: 2)), 0)
+    }
+
+    func testBackgroundLossIsALogSoftmaxWhoseGradientSurvivesSaturation() throws {
+        let logits = try Tensor([0, 1, 2, 60, 0, 0], shape: [2, 3], requiresGrad: true)
+        let loss = try NovelColours.backgroundLoss(logits: logits, background: 1)
+        let p0 = exp(1.0) / (exp(0.0) + exp(1.0) + exp(2.0))
+        let expected = -(log(p0) + (0 - 60 - log(1 + 2 * exp(-60.0)))) / 2
+        XCTAssertEqual(Double(try loss.item()), expected, accuracy: 1e-4)
+        try loss.backward()
+        // d/dl of −log softmax_b is softmax − onehot(b), halved by the mean: the saturated row still pulls with −½.
+        let g = try XCTUnwrap(logits.grad).scalars
+        XCTAssertEqual(g[4], -0.5, accuracy: 1e-5)
+        XCTAssertEqual(g[3], 0.5, accuracy: 1e-5)
+        XCTAssertEqual(g[1], Float((p0 - 1) / 2), accuracy: 1e-5)
+    }
+
+    /// `objective.novel_colour_target: background`: the unseen colours go into the batch's largest mask (the black
+    /// background here), and the seen colours keep theirs.
+    func testBackgroundTargetMovesUnseenColoursIntoTheLargestMask() throws {
+        var config = TrainingConfig()
+        try config.override(["objective.novel_colours=1", "objective.novel_colour_target=background"])
+        let network = try WorldNetwork(config: config, info: ModelInfo(data: ToyBounce.description(size: 16, balls: 4)))
+        let batch = ToyBounce.episodes(seeds: [1, 2, 3], steps: 4, size: 16, balls: 4)
+        XCTAssertEqual(try ColourSeparation.run(network: network, batch: batch), 5)
+        let input = batch.frames.withUnsafeBufferPointer { network.input(frames: $0, count: 12) }
+        let background = try NovelColours.largestMask(XCTUnwrap(network.encodeWithMasks(input).masks))
+        let black = try network.encoder.perColour(palette([[0, 0, 0]])).scalars
+        XCTAssertEqual(black.indices.max { black[$0] < black[$1] }, background, "the background is the largest mask")
+        let unseen = try palette([[255, 0, 255], [0, 255, 255], [128, 0, 128], [255, 190, 220]])
+        let seen = try palette(ToyBounce.colors.map { [Float($0.0), Float($0.1), Float($0.2)] })
+        let c = network.mapChannels, winners = try network.encoder.perColour(seen).scalars
+        let parameters = network.encoder.parameters(prefix: "encoder.")
+        let adam = AdamW(parameters, learningRate: 0.01, weightDecay: 0)
+        var rng = RNG(seed: 3)
+        for _ in 0..<200 {
+            for p in parameters { p.tensor.zeroGrad() }
+            let (_, masks) = try network.encodeWithMasks(input)
+            let keep = try ((network.encoder.perColour(seen) + 1e-8).log() * Tensor(winners.map { -$0 }, shape: [4, c])).sum()
+            let term = try XCTUnwrap(network.novelColours?.term(encoder: network.encoder, frames: batch.frames, masks: masks, rng: &rng))
+            try (keep + term).backward()
+            try adam.step()
+        }
+        let after = try network.encoder.perColour(unseen).scalars
+        for r in 0..<4 { XCTAssertGreaterThan(after[r * c + background], 0.9, "unseen colour \(r) went into the background") }
+        let kept = try network.encoder.perColour(seen).scalars
+        for r in 0..<4 {
+            let k = (0..<c).max { winners[r * c + $0] < winners[r * c + $1] }!
+            XCTAssertNotEqual(k, background)
+            XCTAssertGreaterThan(kept[r * c + k], 0.9, "seen colour \(r) keeps its mask")
         }
     }
 

@@ -108,6 +108,8 @@ extension TrainingConfig {
                     doc: "Per-pixel softmax encoders: weight of a term that gives colours the batch does not show (random colours far from every colour of its frames, anti-aliased rims included) an even spread over all masks, as outlier exposure trains a classifier to be unsure off its data. Without it, where an unseen colour lands is the masks' extrapolation, often the mask of the body it replaces, so a body that changes colour can leave the latent as it was.", storedWhenDefault: false),
         ConfigEntry(key: "objective.novel_colour_distance", kind: .double(min: 1, max: 441, minInclusive: true), defaultValue: .double(48),
                     doc: "objective.novel_colours: how far (Euclidean, 0-255 a channel; scaled by the square root of C/3 in frames of fewer channels) a drawn colour stays from every colour the run has shown. Nearer, the term competes with the masks of the colours it borders.", storedWhenDefault: false),
+        ConfigEntry(key: "objective.novel_colour_target", kind: .choice(["spread", "background"]), defaultValue: .string("spread"),
+                    doc: "objective.novel_colours: what a drawn colour is asked to become. spread: an even spread over all masks (outlier exposure). background: the mask that holds most of the batch's pixels, so a body repainted in such a colour leaves the latent as a vanished one does; with maps divided by their mass an even spread leaves the body's own map its shape.", storedWhenDefault: false),
         ConfigEntry(key: "objective.inverse_dynamics", kind: .double(min: 0, max: 1e6, minInclusive: true), defaultValue: .double(0),
                     doc: "Weight of the inverse-dynamics head (predicts a(t) from z(t), z(t+1)); only scenes with actions."),
 

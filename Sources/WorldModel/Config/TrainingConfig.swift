@@ -254,6 +254,8 @@ extension TrainingConfig {
     /// `objective.novel_colour_distance`: how far (0…255 a channel) drawn colours stay from every seen one.
     public var novelColourDistance: Double { double("objective.novel_colour_distance") }
     public var infomaxMotion: Double { double("objective.infomax_motion") }
+    /// `objective.novel_colour_target: background`: drawn colours are asked into the batch's largest mask.
+    public var novelColoursToBackground: Bool { values["objective.novel_colour_target"] == .string("background") }
     /// `objective.infomax_weighting: mixture`.
     public var infomaxMixtureWeighting: Bool { values["objective.infomax_weighting"] == .string("mixture") }
     public var inverseDynamics: Double { double("objective.inverse_dynamics") }

@@ -148,12 +148,18 @@ final class Encoder: Module {
     /// A per-pixel encoder's output for colour rows [U, Cin]: its layers as 1×1 convolutions, then the softmax
     /// (the masks) when it ends in one.
     func perColour(_ colours: Tensor) throws -> Tensor {
+        let rows = try perColourLogits(colours)
+        return softmaxTemperature == nil ? rows : try rows.softmax()
+    }
+
+    /// `perColour` before its softmax: the last layer's output divided by the softmax temperature.
+    func perColourLogits(_ colours: Tensor) throws -> Tensor {
         var rows = colours
         for conv in convs {
             rows = try Tensor.linear(rows, weight: conv.weight.reshaped([conv.weight.shape[0], conv.weight.shape[3]]),
                                      bias: conv.bias, activation: conv.activation)
         }
-        if let temperature = softmaxTemperature { rows = try (temperature == 1 ? rows : rows * (1 / temperature)).softmax() }
+        if let temperature = softmaxTemperature, temperature != 1 { rows = try rows * (1 / temperature) }
         return rows
     }
 

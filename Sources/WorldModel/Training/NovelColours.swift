@@ -11,6 +11,9 @@ import Tensor
 /// included) and asks each to spread evenly over all masks (cross-entropy to the uniform distribution, minus log K so
 /// that an even spread scores 0), as outlier exposure asks a classifier to be unsure off its data. Such a colour then
 /// leaves whatever mask held the body, which the latent shows. It reads pixels only.
+/// With `objective.novel_colour_target: background` each drawn colour is asked into the mask that holds most of the
+/// batch's pixels instead: maps are divided by their mass, so a body spread evenly keeps its map's shape in its own
+/// mask, while one taken into the background leaves its map as a vanished body does.
 struct NovelColours {
     /// Candidates drawn per step; those near a seen colour are dropped.
     static let candidates = 256
@@ -24,6 +27,8 @@ struct NovelColours {
 
     let channels: Int
     let weight: Float
+    /// `objective.novel_colour_target: background`.
+    let toBackground: Bool
     /// `objective.novel_colour_distance`: how far (Euclidean, 0…255 a channel, scaled by √(C/3) for fewer channels) a
     /// candidate stays from every seen colour.
     let distance: Float
@@ -40,6 +45,7 @@ struct NovelColours {
         let c = info.channels
         channels = c
         weight = Float(config.novelColours)
+        toBackground = config.novelColoursToBackground
         distance = Float(config.novelColourDistance)
         // Two cells are near when their centres are within the distance plus a whole cell diagonal (half of each).
         let limit = distance * (Float(c) / 3).squareRoot() / Self.cellWidth + Float(c).squareRoot()
@@ -112,9 +118,34 @@ struct NovelColours {
         return try (masks + 1e-8).log().mean() * -1 - Float(log(Double(k)))
     }
 
-    /// The weighted term for one batch's frames uint8 (nil when nothing was drawn).
-    func term(encoder: Encoder, frames: [UInt8], rng: inout RNG) throws -> Tensor? {
+    /// The background variant for softmax logits [N, K]: −mean over rows of log p_background, as a log-softmax so its
+    /// gradient stays whole where the softmax has saturated (log(p + ε) would give none for p ≪ ε).
+    static func backgroundLoss(logits: Tensor, background: Int) throws -> Tensor {
+        let n = logits.shape[0], k = logits.shape[1], values = logits.scalars
+        let peaks = try Tensor((0..<n).map { r in values[(r * k)..<((r + 1) * k)].max()! }, shape: [n, 1])
+        let shifted = try logits - peaks
+        let normaliser = try shifted.exp().sum(axes: [1], keepDims: true).log()
+        return try (shifted.slice(axis: 1, background..<(background + 1)) - normaliser).mean() * -1
+    }
+
+    /// The mask holding most of the pixels of `masks` (the batch's per-colour softmax rows, weighted by each colour's
+    /// pixel count); ties go to the lower index.
+    static func largestMask(_ masks: MaskRows) -> Int {
+        let values = masks.values.scalars, k = masks.values.shape[1]
+        var mass = [Double](repeating: 0, count: k)
+        for row in 0..<(values.count / k) {
+            let count = Double(masks.palette?.counts[row] ?? 1)
+            for j in 0..<k { mass[j] += count * Double(values[row * k + j]) }
+        }
+        return mass.indices.max { mass[$0] < mass[$1] || (mass[$0] == mass[$1] && $0 > $1) }!
+    }
+
+    /// The weighted term for one batch's frames uint8 and softmax `masks` (nil when nothing was drawn).
+    func term(encoder: Encoder, frames: [UInt8], masks: MaskRows?, rng: inout RNG) throws -> Tensor? {
         guard let colours = try draw(avoiding: frames, rng: &rng) else { return nil }
+        if toBackground, let masks {
+            return try Self.backgroundLoss(logits: encoder.perColourLogits(colours), background: Self.largestMask(masks)) * weight
+        }
         return try Self.loss(encoder.perColour(colours)) * weight
     }
 }

@@ -15,7 +15,8 @@ struct StepLosses {
 /// - rollout: from each start, the predictor feeds on its own predictions for `rollout_steps` steps
 ///   (the first step is the teacher-forced one, so steps 2…k add the loss);
 /// - collapse prevention: EMA targets (no gradient), or VICReg / SIGReg / InfoMax on the online latents, and with
-///   `objective.novel_colours` an even spread over the masks for colours the batch does not show (`NovelColours`);
+///   `objective.novel_colours` an even spread over the masks (or the background mask) for colours the batch does not
+///   show (`NovelColours`);
 /// - heads on detached latents: probe (normalised positions and velocities) and decoder (pixels of
 ///   each clip's last frame), so their gradients never reach the encoder.
 enum Objective {
@@ -45,7 +46,7 @@ enum Objective {
             jepa = try jepa + reg
         }
         if let novelColours = network.novelColours,
-           let novel = try novelColours.term(encoder: network.encoder, frames: batch.frames, rng: &rng) {
+           let novel = try novelColours.term(encoder: network.encoder, frames: batch.frames, masks: masks, rng: &rng) {
             losses.regulariser += Double(try novel.item())
             jepa = try jepa + novel
         }
