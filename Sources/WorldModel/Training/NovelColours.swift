@@ -140,10 +140,12 @@ struct NovelColours {
         return mass.indices.max { mass[$0] < mass[$1] || (mass[$0] == mass[$1] && $0 > $1) }!
     }
 
-    /// The weighted term for one batch's frames uint8 and softmax `masks` (nil when nothing was drawn).
+    /// The weighted term for one batch's frames uint8 and softmax `masks` (nil when nothing was drawn). The background
+    /// target needs the masks (a per-pixel softmax encoder, which the config requires, always gives them).
     func term(encoder: Encoder, frames: [UInt8], masks: MaskRows?, rng: inout RNG) throws -> Tensor? {
         guard let colours = try draw(avoiding: frames, rng: &rng) else { return nil }
-        if toBackground, let masks {
+        if toBackground {
+            guard let masks else { preconditionFailure("objective.novel_colour_target: background without the batch's masks") }
             return try Self.backgroundLoss(logits: encoder.perColourLogits(colours), background: Self.largestMask(masks)) * weight
         }
         return try Self.loss(encoder.perColour(colours)) * weight
