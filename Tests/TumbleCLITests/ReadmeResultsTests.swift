@@ -47,6 +47,17 @@ final class ReadmeResultsTests: XCTestCase {
              ["pairs", "pairwise_accuracy", "pairwise_accuracy_ci95.0|pairwise_accuracy_ci95.1"].map { part in
                  part.split(separator: "|").map { "docs/eval/second-set-surprise.json:surprise.\(type).\($0)" }.joined(separator: "|") })
         }, uniquingKeysWith: { a, _ in a })),
+        ("C-SWM Hits@1 at 10 steps, both models", "Assets/default-model-report.json", Dictionary(uniqueKeysWithValues: [
+            ("first set (seed 777)", "Assets/default-model-report.json", "docs/eval/reference-model-report.json"),
+            ("second set (seed 9001)", "docs/eval/second-set-report.json", "docs/eval/reference-model-second-set-report.json"),
+            ("third set (seed 31337)", "docs/eval/third-set-report.json", "docs/eval/reference-model-third-set-report.json"),
+        ].map { row, shipped, replaced in
+            (row, ["\(shipped):hits_queries"] + [shipped, replaced].flatMap { file in
+                ["hits_at_1.10", "hits_at_1_ci95.10.0|hits_at_1_ci95.10.1", "probe.ratio_to_copy_last.10"].map { part in
+                    part.split(separator: "|").map { "\(file):\($0)" }.joined(separator: "|") as String?
+                }
+            })
+        })),
     ]
 
     /// The planning table (`scripts/plan_table.py`): the shipped plan report, the model's row and its three baselines', and
@@ -184,7 +195,7 @@ final class ReadmeResultsTests: XCTestCase {
         return (node as? NSNumber)?.doubleValue
     }
 
-    /// Markdown tables of `text`: header cells and body rows, cells trimmed and stripped of `**`.
+    /// Markdown tables of `text` (indented or not): header cells and body rows, cells trimmed and stripped of `**`.
     static func tables(in text: String) -> [(header: [String], rows: [[String]])] {
         func cells(_ line: Substring) -> [String] {
             line.split(separator: "|", omittingEmptySubsequences: false).dropFirst().dropLast()
@@ -192,7 +203,9 @@ final class ReadmeResultsTests: XCTestCase {
         }
         var out: [(header: [String], rows: [[String]])] = []
         var lines: [Substring] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) + [Substring("")] {
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) + [Substring("")] {
+            // A table inside a list item is indented with it.
+            let line = raw.drop { $0 == " " }
             if line.hasPrefix("|") { lines.append(line); continue }
             if lines.count >= 2, lines[1].hasPrefix("|---") {
                 out.append((cells(lines[0]), lines.dropFirst(2).map(cells)))
@@ -306,11 +319,17 @@ final class ReadmeResultsTests: XCTestCase {
         let digest = String(r.stdout.prefix(64))
         let readme = try ReadmeTests.readme().replacingOccurrences(of: "\n", with: " ")
         for name in ["Assets/default-model-report.json", "Assets/default-model-surprise.json",
-                     "docs/eval/second-set-report.json", "docs/eval/second-set-surprise.json"] {
+                     "docs/eval/second-set-report.json", "docs/eval/second-set-surprise.json", "docs/eval/third-set-report.json"] {
             let report = try Self.report(name)
             XCTAssertEqual(report["checkpoint_sha256"] as? String, digest, "\(name) names another checkpoint")
             XCTAssertEqual((report["model"] as? [String: Any])?["training_step"] as? String, "1500", name)
         }
+        // The model the shipped one replaced, on the same three sets: one checkpoint, the one the README names.
+        let replaced = try ["", "second-set-", "third-set-"].map { try Self.report("docs/eval/reference-model-\($0)report.json") }
+        let old = try XCTUnwrap(replaced[0]["checkpoint_sha256"] as? String)
+        XCTAssertNotEqual(old, digest)
+        for report in replaced { XCTAssertEqual(report["checkpoint_sha256"] as? String, old, "reference-model reports name one checkpoint") }
+        XCTAssertTrue(readme.contains("SHA-256 `\(old.prefix(8))…`"), "README names the replaced checkpoint by its SHA-256")
         XCTAssertTrue(readme.contains("SHA-256 `\(digest.prefix(12))…`"), "README names the shipped checkpoint by its SHA-256")
         XCTAssertTrue(readme.contains("run for its 1,500 steps"), "README gives the shipped model's step count")
     }
