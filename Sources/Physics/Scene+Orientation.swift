@@ -5,7 +5,9 @@ extension Scene {
     /// orientation never shows in the frames. An angle θ can only be read from pixels modulo 2π/s, so angle
     /// probes target (cos sθ, sin sθ).
     /// - circle, or a body with `fixedRotation`: 0 (a plain disc looks the same at every angle);
-    /// - box: 4 when width and height are the same fixed number, else 2;
+    /// - box: 4 when width and height are the same fixed number, or when their ranges overlap: which side is the
+    ///   box's width is then drawn per episode and the state holds no sizes, so a box drawn 2 × 1.8 at θ shows as one
+    ///   drawn 1.8 × 2 at θ + π/2 and only a quarter turn is a property of the frames; else 2;
     /// - polygon: the largest k with the outline unchanged by a turn of 2π/k (1 for none);
     /// - chain link: 1 (it hangs from a known pin, so which end is which always shows).
     /// Rows of non-dynamic entries do not exist; rows of instances beyond an episode's count keep their entry's value.
@@ -21,12 +23,24 @@ extension Scene {
     /// Whether any body's orientation shows.
     public var hasTurningBodies: Bool { orientationSymmetry.contains { $0 > 0 } }
 
-    static func symmetry(of spec: BodySpec) -> Int {
+    /// The rotational symmetry of the shape a body of the pushed kind has in any one episode (2 for every box that is
+    /// not square): the pushed body's goal angle and its own are in the same episode, with the same sides.
+    public func shapeSymmetry(ofRow row: Int) -> Int {
+        var start = 0
+        for spec in bodies where spec.type == .dynamic {
+            if row < start + spec.count.upper { return spec.fixedRotation ? 0 : Self.symmetry(of: spec, sidesDrawnPerEpisode: false) }
+            start += spec.count.upper
+        }
+        return orientationSymmetry.indices.contains(row) ? orientationSymmetry[row] : 0
+    }
+
+    static func symmetry(of spec: BodySpec, sidesDrawnPerEpisode: Bool = true) -> Int {
         switch spec.shape {
         case .circle: return 0
         case .box:
             guard let w = spec.width, let h = spec.height else { return 2 }
-            return w.lower == w.upper && h.lower == h.upper && w.lower == h.lower ? 4 : 2
+            if w.lower == w.upper && h.lower == h.upper && w.lower == h.lower { return 4 }
+            return sidesDrawnPerEpisode && w.lower < h.upper && h.lower < w.upper ? 4 : 2
         case .polygon: return polygonSymmetry(spec.points ?? [])
         }
     }

@@ -42,7 +42,7 @@ public struct PushTask {
         }
         self.scene = scene
         actorRow = actor; pushedRow = pushed
-        pushedSymmetry = scene.orientationSymmetry.indices.contains(pushed) ? scene.orientationSymmetry[pushed] : 0
+        pushedSymmetry = scene.shapeSymmetry(ofRow: pushed)
     }
 
     /// Episode `index` of the plan run with seed base `base`: the seed follows `tumble record`'s rule, and the goal

@@ -27,6 +27,9 @@ final class OracleModel: EvaluableModel {
     var velocityProbe = false
     /// Per body symmetry of an angle read-out that reads θ = x (how `SyntheticEpisodes` turns bodies); nil: none.
     var angleProbe: [Int]?
+    /// The symmetry the model says its angle read-out was fitted for (nil: it says nothing).
+    var fittedAngleSymmetry: [Int]?
+    var angleSymmetry: [Int]? { fittedAngleSymmetry }
 
     init(bodies: Int) { self.bodies = bodies }
 

@@ -35,6 +35,26 @@ final class ProbeReadoutTests: XCTestCase {
         XCTAssertNil(try Evaluator(model: model).evaluate(data.source(), name: "a").angleR2)
     }
 
+    func testAReadoutFittedForAnotherSymmetryIsRefusedBeforeAnyFrameIsRead() throws {
+        var data = bouncingEpisodes(episodes: 2, steps: 14, bodies: 2, seed: 5)
+        data.orientationSymmetry = [0, 4]                    // the scene now says a quarter turn shows
+        let model = OracleModel(bodies: 2)
+        model.angleProbe = [0, 2]
+        model.fittedAngleSymmetry = [0, 2]                   // fitted when it said a half turn
+        XCTAssertThrowsError(try Evaluator(model: model).evaluate(data.source(), name: "a")) { error in
+            guard case let .incompatible(field, fitted, dataset)? = error as? EvaluationError else {
+                return XCTFail("expected incompatible, got \(error)")
+            }
+            XCTAssertTrue(field.contains("rotational symmetry"), field)
+            XCTAssertEqual(fitted, "[0, 2]")
+            XCTAssertTrue(dataset.hasPrefix("[0, 4]"), dataset)
+        }
+        XCTAssertEqual(model.encodedFrames, 0)
+        model.angleProbe = [0, 4]
+        model.fittedAngleSymmetry = [0, 4]
+        XCTAssertEqual(try XCTUnwrap(Evaluator(model: model).evaluate(data.source(), name: "a").angleR2), 1, accuracy: 1e-6)
+    }
+
     func testRolloutWithActionsZeroedShowsHowMuchTheModelUsesThem() throws {
         // One body pushed +1 in x at every step by action 1: x = 0, 1, 2, …; the model adds its action to x.
         let steps = 8

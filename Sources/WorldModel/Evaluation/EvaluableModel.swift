@@ -53,6 +53,8 @@ public protocol EvaluableModel {
     /// Angle read-out: latents [count, D] → (cos sθ, sin sθ) per body [count, probeBodies, 2], s the body's rotational
     /// symmetry. nil when the model has none.
     func probeAngles(latents: [Float], count: Int) throws -> [Float]?
+    /// Per body: the rotational symmetry s its angle read-out was fitted for (0: none). nil when the model has none.
+    var angleSymmetry: [Int]? { get }
     /// Decoder: latents [count, D] → uint8 frames [count, H, W, C].
     func decode(latents: [Float], count: Int) throws -> [UInt8]
     /// The same architecture with freshly drawn weights from `seed`, never trained: the untrained baseline of the
@@ -65,4 +67,5 @@ extension EvaluableModel {
     public func untrained(seed: UInt64) throws -> EvaluableModel? { nil }
     public func probeVelocities(previous: [Float], current: [Float], count: Int) throws -> [Float]? { nil }
     public func probeAngles(latents: [Float], count: Int) throws -> [Float]? { nil }
+    public var angleSymmetry: [Int]? { nil }
 }

@@ -74,6 +74,12 @@ public struct Evaluator {
             throw EvaluationError.incompatible(field: "bodies per episode", model: "\(model.probeBodies)",
                                                dataset: "\(layout.bodies)")
         }
+        // An angle read-out fitted to (cos sθ, sin sθ) says nothing about targets of another s.
+        if let fitted = model.angleSymmetry, layout.data.hasTurningBodies, fitted != layout.data.orientationSymmetry {
+            throw EvaluationError.incompatible(field: "rotational symmetry per body (the angle read-out's s)",
+                                               model: "\(fitted)", dataset: "\(layout.data.orientationSymmetry) (its scene's); "
+                                                   + "retrain with this scene text so the read-out fits its angles")
+        }
         let needed = firstStart + options.horizon + 1
         if layout.steps < needed {
             throw EvaluationError.episodesTooShort(steps: layout.steps, needed: needed, horizon: options.horizon)

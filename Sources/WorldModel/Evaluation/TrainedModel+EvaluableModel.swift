@@ -64,6 +64,8 @@ extension TrainedModel: EvaluableModel {
         try probeAngles(latents: latents)
     }
 
+    public var angleSymmetry: [Int]? { info.data.hasTurningBodies ? info.data.orientationSymmetry : nil }
+
     public func decode(latents: [Float], count: Int) throws -> [UInt8] {
         try decode(latents: latents)
     }
