@@ -103,4 +103,62 @@ final class OrientationFeaturesTests: XCTestCase {
         XCTAssertEqual(read.config.probeAngleFeatures, AngleFeatures.projections)
         XCTAssertEqual(try XCTUnwrap(WorldNetwork(config: read.config, info: read.info).heads.orientation).count, features.count)
     }
+
+    /// A small square (4 cells a side, 1/16 of the map's width) on a faint floor over the whole map, as a softmax mask
+    /// leaves one: the floor's far cells decide the 4th moment unless a window keeps the moment near the shape.
+    private func squareOnFloor(angle: Double, floor: Float = 1e-3) -> [Float] {
+        let cx = 7.3, cy = 8.1, side = 4.0, samples = 8
+        var z = [Float](repeating: 0, count: 256)
+        for cell in 0..<256 {
+            var inside = 0
+            for sy in 0..<samples { for sx in 0..<samples {
+                let px = Double(cell % 16) + (Double(sx) + 0.5) / Double(samples) - 0.5 - cx
+                let py = Double(cell / 16) + (Double(sy) + 0.5) / Double(samples) - 0.5 - cy
+                let u = px * cos(angle) + py * sin(angle), v = -px * sin(angle) + py * cos(angle)
+                if abs(u) <= side / 2 && abs(v) <= side / 2 { inside += 1 }
+            } }
+            z[cell] = Float(inside) / Float(samples * samples)
+        }
+        let shape = z.reduce(0, +)
+        let floored = z.map { $0 / shape + floor }, total = floored.reduce(0, +)
+        return floored.map { $0 / total }
+    }
+
+    func testAWindowKeepsASmallSquaresQuarterTurnAboveTheMasksFloor() {
+        let windowed = OrientationFeatures(height: 16, width: 16, channels: 1, window: 2)
+        let whole = OrientationFeatures(height: 16, width: 16, channels: 1)
+        var wholeWorst = 0.0
+        for k in 0..<8 {
+            let angle = Double(k) * .pi / 16                                   // a quarter turn in eight steps
+            let z = squareOnFloor(angle: angle)
+            // A square's μ₄ points along 4θ + π (its axis-aligned real part is negative).
+            func error(_ f: [Float]) -> Double {
+                let d = atan2(Double(f[10]), Double(f[9])) - (4 * angle + .pi)
+                return abs(atan2(sin(d), cos(d)))
+            }
+            XCTAssertLessThan(error(windowed(z, rows: 1)), 0.05, "angle \(angle)")
+            wholeWorst = max(wholeWorst, error(whole(z, rows: 1)))
+            // Mass and centroid do not depend on the window.
+            XCTAssertEqual(Array(windowed(z, rows: 1)[0..<3]), Array(whole(z, rows: 1)[0..<3]))
+        }
+        XCTAssertGreaterThan(wholeWorst, 1.5)                                  // without it the floor's square decides
+        // Without a floor both agree on the direction.
+        let clean = squareOnFloor(angle: 0.3, floor: 0)
+        let a = windowed(clean, rows: 1), b = whole(clean, rows: 1)
+        XCTAssertEqual(atan2(Double(a[10]), Double(a[9])), atan2(Double(b[10]), Double(b[9])), accuracy: 0.05)
+    }
+
+    func testTheWindowIsAConfigKeyTheCheckpointKeeps() throws {
+        var data = ToyBounce.description()
+        data.orientationSymmetry = Array(repeating: 4, count: data.bodies)
+        let config = try ToyBounce.config(["probe.angle_window=2"])
+        let network = try WorldNetwork(config: config, info: ModelInfo(data: data))
+        XCTAssertEqual(try XCTUnwrap(network.heads.orientation).window, 2)
+        XCTAssertEqual(try XCTUnwrap(WorldNetwork(config: ToyBounce.config(), info: ModelInfo(data: data)).heads.orientation).window, 0)
+        let contents = ModelCheckpoint.Contents(config: config, info: network.info, step: 0, seeds: .list([]), dataRNG: 0, tensorRNG: RNG(seed: 1))
+        let read = try ModelCheckpoint.readContents(ModelCheckpoint.encode(contents, network: network, optimizers: Optimizers(network: network, config: config)),
+                                                    path: "window")
+        XCTAssertEqual(try XCTUnwrap(WorldNetwork(config: read.config, info: read.info).heads.orientation).window, 2)
+        XCTAssertThrowsError(try ToyBounce.config(["probe.angle_window=-1"]))
+    }
 }

@@ -148,6 +148,8 @@ extension TrainingConfig {
                     doc: "Conjugate-gradient iterations of the angle read-out's ridge regression.", storedWhenDefault: false),
         ConfigEntry(key: "probe.angle_standardise", kind: .bool, defaultValue: .bool(false),
                     doc: "Fit the angle read-out on its features scaled to unit variance each (then folded back into the weights, so the checkpoint's read-out stays linear in the raw features). The projections mix centroids, directions and their products, whose scales differ by orders of magnitude; one shared penalty then shrinks the small ones most, and conjugate gradients converge slowly.", storedWhenDefault: false),
+        ConfigEntry(key: "probe.angle_window", kind: .double(min: 0, max: 64, minInclusive: true), defaultValue: .double(0),
+                    doc: "σ, in latent map cells, of a Gaussian window about each map's centroid that the angle read-out's moments are taken in (0: the whole map). The softmax leaves every map a faint floor over the frame, and a 4th moment weighs it by distance to the 4th power: a small shape's orientation drowns in it without a window.", storedWhenDefault: false),
         ConfigEntry(key: "decoder.channels", kind: .ints(minCount: 1, maxCount: 8, min: 1, max: 1024),
                     defaultValue: .ints([32, 16]), doc: "Transposed-conv decoder: channels after each stride-2 layer."),
         ConfigEntry(key: "decoder.lr", kind: .double(min: 0, max: 10, minInclusive: false), defaultValue: .double(1e-3),

@@ -274,6 +274,7 @@ extension TrainingConfig {
     public var probeAngleL2: Double { double("probe.angle_l2") }
     public var probeAngleIterations: Int { int("probe.angle_iterations") }
     public var probeAngleStandardise: Bool { bool("probe.angle_standardise") }
+    public var probeAngleWindow: Double { double("probe.angle_window") }
     public var probeAngleFeatures: AngleFeatures { AngleFeatures(rawValue: string("probe.angle_features"))! }
     public var decoderChannels: [Int] { ints("decoder.channels") }
     public var decoderLR: Double { double("decoder.lr") }

@@ -33,7 +33,7 @@ final class Heads {
         readoutVelocity = Linear(2 * d, 2 * n, initialise: .zero, rng: &rng)
         orientation = latent.isSpatial
             ? OrientationFeatures(height: latent.height, width: latent.width, channels: latent.channels,
-                                  projections: config.probeAngleFeatures == .projections) : nil
+                                  projections: config.probeAngleFeatures == .projections, window: Float(config.probeAngleWindow)) : nil
         readoutAngle = info.data.hasTurningBodies ? Linear(orientation?.count ?? d, 2 * n, initialise: .zero, rng: &rng) : nil
         for p in readoutPosition.parameters + readoutVelocity.parameters + (readoutAngle?.parameters ?? []) { p.tensor.requiresGrad = false }
 

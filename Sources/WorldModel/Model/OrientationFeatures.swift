@@ -15,10 +15,16 @@ import Foundation
 ///   direction from its parent's end to its centre, a linear function d of centroids; d projected on the link's own
 ///   axis, ((1 + cos 2φ) d_x + sin 2φ d_y, sin 2φ d_x + (1 − cos 2φ) d_y) / 2, is linear in these products, and it keeps
 ///   the axis, which the shape gives sharply, and the sign, which the centroids give.
+/// With a window (`probe.angle_window`, σ in map cells), the moments of orders 2 and 4 weigh each cell by a Gaussian of
+/// its distance from the map's centroid: the softmax leaves every map a faint floor over the whole frame, and an n-th
+/// moment weighs that floor by its distance to the n-th power, so a far, square frame of leakage can outweigh a small
+/// shape's own orientation. The window is round, so it adds no direction of its own.
 /// Coordinates are in map widths, centred on the map. Non-spatial latents are read as they are.
 struct OrientationFeatures {
     let height: Int, width: Int, channels: Int
     var projections = false
+    /// σ of the moments' window in map cells (0: no window).
+    var window: Float = 0
     /// Features per channel.
     static let perChannel = 11
     /// With projections: direction features per channel, and the softening of their norms (of μ₂/Σp|d|², μ₄/Σp|d|⁴).
@@ -34,6 +40,8 @@ struct OrientationFeatures {
         let p = height * width, c = channels, f = Self.perChannel, total = count
         var out = [Float](repeating: 0, count: rows * total)
         let scale = 1 / Float(max(width, height)), cx = Float(width - 1) / 2, cy = Float(height - 1) / 2
+        // exp(−r²/2σ²) with r in map widths: 1/(2σ²), σ converted from cells.
+        let sigma = Double(window * scale), inverseWindow = window > 0 ? 1 / (2 * sigma * sigma) : 0
         z.withUnsafeBufferPointer { zp in out.withUnsafeMutableBufferPointer { op in
             for r in 0..<rows {
                 let row = zp.baseAddress! + r * p * c
@@ -43,17 +51,21 @@ struct OrientationFeatures {
                         let v = Double(row[cell * c + ch])
                         m += v; sx += v * Double((Float(cell % width) - cx) * scale); sy += v * Double((Float(cell / width) - cy) * scale)
                     }
-                    let denominator = m + 0.01, mx = sx / denominator, my = sy / denominator
+                    var denominator = m + 0.01
+                    let mx = sx / denominator, my = sy / denominator
                     // Central complex moments of orders 2 and 4, and their radial norms.
                     var re2: Double = 0, im2: Double = 0, n2: Double = 0, re4: Double = 0, im4: Double = 0, n4: Double = 0
+                    var windowed: Double = 0
                     for cell in 0..<p {
-                        let v = Double(row[cell * c + ch])
+                        var v = Double(row[cell * c + ch])
                         if v == 0 { continue }
                         let dx = Double((Float(cell % width) - cx) * scale) - mx, dy = Double((Float(cell / width) - cy) * scale) - my
                         let a = dx * dx - dy * dy, b = 2 * dx * dy, r2 = dx * dx + dy * dy
+                        if inverseWindow > 0 { v *= Foundation.exp(-r2 * inverseWindow); windowed += v }
                         re2 += v * a; im2 += v * b; n2 += v * r2
                         re4 += v * (a * a - b * b); im4 += v * 2 * a * b; n4 += v * r2 * r2
                     }
+                    if inverseWindow > 0 { denominator = windowed + 0.01 }
                     re2 /= denominator; im2 /= denominator; n2 /= denominator
                     re4 /= denominator; im4 /= denominator; n4 /= denominator
                     let o = op.baseAddress! + r * total + ch * f
