@@ -11,30 +11,30 @@ extension Scene {
     /// - polygon: the largest k with the outline unchanged by a turn of 2π/k (1 for none);
     /// - chain link: 1 (it hangs from a known pin, so which end is which always shows).
     /// Rows of non-dynamic entries do not exist; rows of instances beyond an episode's count keep their entry's value.
-    public var orientationSymmetry: [Int] {
+    public var orientationSymmetry: [Int] { symmetryRows(sidesDrawnPerEpisode: true) }
+
+    /// Whether any body's orientation shows.
+    public var hasTurningBodies: Bool { orientationSymmetry.contains { $0 > 0 } }
+
+    /// The rotational symmetry of the shape state row `row` has in any one episode (2 for every box that is not
+    /// square), 0 past the last row: a pushed body's goal angle and its own are in the same episode, with the same sides.
+    public func shapeSymmetry(ofRow row: Int) -> Int {
+        let rows = symmetryRows(sidesDrawnPerEpisode: false)
+        return rows.indices.contains(row) ? rows[row] : 0
+    }
+
+    /// Per state row, `symmetry(of:sidesDrawnPerEpisode:)` of its entry.
+    private func symmetryRows(sidesDrawnPerEpisode: Bool) -> [Int] {
         var rows: [Int] = []
         for spec in bodies where spec.type == .dynamic {
-            rows += Array(repeating: spec.fixedRotation ? 0 : Self.symmetry(of: spec), count: spec.count.upper)
+            let s = spec.fixedRotation ? 0 : Self.symmetry(of: spec, sidesDrawnPerEpisode: sidesDrawnPerEpisode)
+            rows += Array(repeating: s, count: spec.count.upper)
         }
         for chain in chains { rows += Array(repeating: 1, count: chain.links.upper) }
         return rows
     }
 
-    /// Whether any body's orientation shows.
-    public var hasTurningBodies: Bool { orientationSymmetry.contains { $0 > 0 } }
-
-    /// The rotational symmetry of the shape a body of the pushed kind has in any one episode (2 for every box that is
-    /// not square): the pushed body's goal angle and its own are in the same episode, with the same sides.
-    public func shapeSymmetry(ofRow row: Int) -> Int {
-        var start = 0
-        for spec in bodies where spec.type == .dynamic {
-            if row < start + spec.count.upper { return spec.fixedRotation ? 0 : Self.symmetry(of: spec, sidesDrawnPerEpisode: false) }
-            start += spec.count.upper
-        }
-        return orientationSymmetry.indices.contains(row) ? orientationSymmetry[row] : 0
-    }
-
-    static func symmetry(of spec: BodySpec, sidesDrawnPerEpisode: Bool = true) -> Int {
+    static func symmetry(of spec: BodySpec, sidesDrawnPerEpisode: Bool) -> Int {
         switch spec.shape {
         case .circle: return 0
         case .box:

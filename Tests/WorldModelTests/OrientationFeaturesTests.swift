@@ -104,7 +104,7 @@ final class OrientationFeaturesTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(WorldNetwork(config: read.config, info: read.info).heads.orientation).count, features.count)
     }
 
-    /// A small square (4 cells a side, 1/16 of the map's width) on a faint floor over the whole map, as a softmax mask
+    /// A small square (4 cells a side, a quarter of the map's width) on a faint floor over the whole map, as a softmax mask
     /// leaves one: the floor's far cells decide the 4th moment unless a window keeps the moment near the shape.
     private func squareOnFloor(angle: Double, floor: Float = 1e-3) -> [Float] {
         let cx = 7.3, cy = 8.1, side = 4.0, samples = 8
