@@ -176,3 +176,124 @@ static inline void tk_translate_backward(const float *p, const float *g, float *
     }
     if (dm) tk_transpose(dmk, dm, hw, c, 0);
 }
+
+/* The four-tap cubic translates: tap rows and columns j = −1…2 around (y + oy, x + ox), weighted per axis by the
+ * cubic w(f) whose mean is f, whose spread about f is v (cells²) and whose third moment about f is zero:
+ * w = ((1 − f)(3v + f² − 2f) / 6, (3vf − 2v + f³ − 2f² − f + 2) / 2, −(3vf − v + f³ − f² − 2f) / 2, f(3v + f² − 1) / 6).
+ * v = 0 is cubic Lagrange interpolation (no blur to third order, small negative side weights); v = 1/3 the uniform
+ * cubic B-spline (the least spread with no negative weight). Why: bilinear weights (1 − f, f) skew a map moved by a
+ * fraction of a cell towards the nearer cell, so after a few such moves its peak trails its centroid and an L2
+ * comparison with the frames it should match finds it a step late; these keep it symmetric about its centroid. */
+static inline void tk_cubic_weights(float f, float v, float *w) {
+#pragma clang fp contract(off)
+    const float f2 = f * f, f3 = f2 * f;
+    w[0] = (1 - f) * (3 * v + f2 - 2 * f) / 6; w[1] = (3 * v * f - 2 * v + f3 - 2 * f2 - f + 2) / 2;
+    w[2] = -(3 * v * f - v + f3 - f2 - 2 * f) / 2; w[3] = f * (3 * v + f2 - 1) / 6;
+}
+
+/* d w(f) / d f. */
+static inline void tk_cubic_slopes(float f, float v, float *d) {
+#pragma clang fp contract(off)
+    const float f2 = f * f;
+    d[0] = -((3 * v + f2 - 2 * f) + (f - 1) * (2 * f - 2)) / 6; d[1] = (3 * v + 3 * f2 - 4 * f - 1) / 2;
+    d[2] = -(3 * v + 3 * f2 - 2 * f - 2) / 2; d[3] = (3 * v + 3 * f2 - 1) / 6;
+}
+
+/* Along x: t [h][w] = Σ_j wx[j] · a[row][x + ox + j − 1], taps outside the row zero. */
+static inline void tk_cubic_rows(const float *__restrict a, float *__restrict t, int h, int w, int ox, const float *wx) {
+#pragma clang fp contract(off)
+    /* Columns whose four taps all lie in the row: 0 ≤ x + ox − 1 and x + ox + 2 < w. */
+    int xa = 1 - ox > 0 ? 1 - ox : 0, xb = w - 2 - ox < w ? w - 2 - ox : w;
+    if (xb < xa) xb = xa;
+    if (xa > w) { xa = w; xb = w; }
+    for (int y = 0; y < h; y++) {
+        const float *row = a + (long)y * w;
+        float *out = t + (long)y * w;
+        for (int x = xa; x < xb; x++) {
+            const float *q = row + x + ox - 1;
+            float r = 0;
+            r += wx[0] * q[0];
+            r += wx[1] * q[1];
+            r += wx[2] * q[2];
+            r += wx[3] * q[3];
+            out[x] = r;
+        }
+        for (int x = 0; x < w; x++) {
+            if (x >= xa && x < xb) { x = xb - 1; continue; }
+            float r = 0;
+            for (int j = 0; j < 4; j++) {
+                const int xx = x + ox + j - 1;
+                if (xx >= 0 && xx < w) r += wx[j] * row[xx];
+            }
+            out[x] = r;
+        }
+    }
+}
+
+/* Along y: b [h][w] = Σ_i wy[i] · t[y + oy + i − 1][x], rows outside zero (added in order i = 0…3). */
+static inline void tk_cubic_columns(const float *__restrict t, float *__restrict b, int h, int w, int oy, const float *wy) {
+#pragma clang fp contract(off)
+    for (int y = 0; y < h; y++) {
+        float *out = b + (long)y * w;
+        for (int x = 0; x < w; x++) out[x] = 0;
+        for (int i = 0; i < 4; i++) {
+            const int yy = y + oy + i - 1;
+            if (yy < 0 || yy >= h) continue;
+            const float *src = t + (long)yy * w, wi = wy[i];
+            for (int x = 0; x < w; x++) out[x] += wi * src[x];
+        }
+    }
+}
+
+/* One sample's maps p [h][w][c] moved into o [h][w][c] with the four-tap cubic weights of spread v; channel k by
+ * offsets (ox[k], oy[k]) and fractions fxy[2k…2k+1]. Scratch: 3 · c · h · w floats. */
+static inline void tk_cubic_forward(const float *p, float *o, int h, int w, int c, const int *ox, const int *oy,
+                                      const float *fxy, float v, float *scratch) {
+    const int hw = h * w;
+    float *in = scratch, *moved = scratch + (long)c * hw, *rows = scratch + 2 * (long)c * hw;
+    tk_transpose(p, in, c, hw, 0);
+    for (int k = 0; k < c; k++) {
+        float wx[4], wy[4];
+        tk_cubic_weights(fxy[2 * k], v, wx); tk_cubic_weights(fxy[2 * k + 1], v, wy);
+        tk_cubic_rows(in + (long)k * hw, rows + (long)k * hw, h, w, ox[k], wx);
+        tk_cubic_columns(rows + (long)k * hw, moved + (long)k * hw, h, w, oy[k], wy);
+    }
+    tk_transpose(moved, o, hw, c, 0);
+}
+
+/* Both gradients of one sample's cubic translate, each where wanted (non-null): the maps' into dm [h][w][c]
+ * (overwritten) and the shifts' into ds [c][2] (the output gradient times the sample's slope along x and y, negated:
+ * out depends on −shift). Every pass is one of the two separable ones: the maps' gradient is the column pass with
+ * the weights flipped (offset −oy − 1), then the row pass likewise; the slopes are the forward passes with one
+ * axis's weights replaced by their derivatives. Scratch: 5 · c · h · w floats. */
+static inline void tk_cubic_backward(const float *p, const float *g, float *dm, float *ds, int h, int w, int c,
+                                     const int *ox, const int *oy, const float *fxy, float v, float *scratch) {
+#pragma clang fp contract(off)
+    const int hw = h * w;
+    float *pin = scratch, *gin = scratch + (long)c * hw, *dmk = scratch + 2 * (long)c * hw;
+    float *t1 = scratch + 3 * (long)c * hw, *t2 = scratch + 4 * (long)c * hw;
+    tk_transpose(g, gin, c, hw, 0);
+    if (ds) tk_transpose(p, pin, c, hw, 0);
+    for (int k = 0; k < c; k++) {
+        float wx[4], wy[4], sx[4], sy[4], fx[4], fy[4];
+        tk_cubic_weights(fxy[2 * k], v, wx); tk_cubic_weights(fxy[2 * k + 1], v, wy);
+        const float *gk = gin + (long)k * hw;
+        if (dm) {
+            for (int j = 0; j < 4; j++) { fx[j] = wx[3 - j]; fy[j] = wy[3 - j]; }
+            tk_cubic_columns(gk, t1, h, w, -oy[k] - 1, fy);
+            tk_cubic_rows(t1, dmk + (long)k * hw, h, w, -ox[k] - 1, fx);
+        }
+        if (!ds) continue;
+        tk_cubic_slopes(fxy[2 * k], v, sx); tk_cubic_slopes(fxy[2 * k + 1], v, sy);
+        const float *a = pin + (long)k * hw;
+        float gx = 0, gy = 0;
+        tk_cubic_rows(a, t1, h, w, ox[k], sx);        /* slope along x */
+        tk_cubic_columns(t1, t2, h, w, oy[k], wy);
+        for (int u = 0; u < hw; u++) gx -= gk[u] * t2[u];
+        tk_cubic_rows(a, t1, h, w, ox[k], wx);        /* slope along y */
+        tk_cubic_columns(t1, t2, h, w, oy[k], sy);
+        for (int u = 0; u < hw; u++) gy -= gk[u] * t2[u];
+        ds[2 * k] = gx; ds[2 * k + 1] = gy;
+    }
+    if (dm) tk_transpose(dmk, dm, hw, c, 0);
+}

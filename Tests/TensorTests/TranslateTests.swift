@@ -51,4 +51,78 @@ final class TranslateTests: XCTestCase {
         let shifts = try Tensor(raw, shape: [3, 4, 2], requiresGrad: true)
         try GradCheck.check("translate", [maps, shifts], eps: 1e-3, samples: 60) { try Tensor.translate($0[0], by: $0[1]) }
     }
+
+    func testCubicGradients() throws {
+        for kernel in [TranslateKernel.cubicBSpline, .cubic] {
+            var rng = RNG(seed: 78)
+            let maps = GradCheck.input([3, 6, 7, 4], &rng, lo: 0, hi: 1)
+            // Shifts up to ±2.5 cells, some pushing mass over the border; off integers, where the weights' slopes
+            // (Lagrange) or third derivatives (B-spline) jump.
+            let raw = (0..<(3 * 4 * 2)).map { _ in Float(Int(rng.uniform() * 5) - 2) + 0.15 + 0.7 * rng.uniform() }
+            let shifts = try Tensor(raw, shape: [3, 4, 2], requiresGrad: true)
+            try GradCheck.check("translate \(kernel)", [maps, shifts], eps: 1e-3, samples: 60) {
+                try Tensor.translate($0[0], by: $0[1], kernel: kernel)
+            }
+        }
+    }
+
+    func testCubicMovesCentroidKeepsMassAndIsContinuousAcrossWholeCells() throws {
+      for kernel in [TranslateKernel.cubicBSpline, .cubic] {
+        let h = 12, w = 12
+        var values = [Float](repeating: 0, count: h * w)
+        for (y, x, v) in [(5, 5, 0.2), (5, 6, 0.3), (6, 5, 0.1), (6, 6, 0.4)] as [(Int, Int, Float)] { values[y * w + x] = v }
+        let maps = try Tensor(values, shape: [1, h, w, 1])
+        func moments(_ a: [Float]) -> (Double, Double, Double) {
+            var m = 0.0, mx = 0.0, my = 0.0
+            for y in 0..<h { for x in 0..<w { let v = Double(a[y * w + x]); m += v; mx += v * Double(x); my += v * Double(y) } }
+            return (m, mx / m, my / m)
+        }
+        let before = moments(values)
+        let after = moments(try Tensor.translate(maps, by: Tensor([1.3, -2.6], shape: [1, 1, 2]), kernel: kernel).scalars)
+        XCTAssertEqual(after.0, before.0, accuracy: 1e-5, "mass is kept away from the border")
+        XCTAssertEqual(after.1 - before.1, 1.3, accuracy: 1e-5)
+        XCTAssertEqual(after.2 - before.2, -2.6, accuracy: 1e-5)
+        // A move of 1 − ε and one of 1 + ε give (nearly) the same map: the weights join up at whole cells.
+        let below = try Tensor.translate(maps, by: Tensor([0.9999, 0], shape: [1, 1, 2]), kernel: kernel).scalars
+        let above = try Tensor.translate(maps, by: Tensor([1.0001, 0], shape: [1, 1, 2]), kernel: kernel).scalars
+        for i in below.indices { XCTAssertEqual(below[i], above[i], accuracy: 1e-3, "\(kernel)") }
+        // A whole-cell move is exact.
+        let whole = try Tensor.translate(maps, by: Tensor([2, -1], shape: [1, 1, 2]), kernel: kernel).scalars
+        if kernel == .cubic { for y in 0..<h { for x in 0..<w {
+            XCTAssertEqual(whole[y * w + x], y + 1 < h && x >= 2 ? values[(y + 1) * w + x - 2] : 0, accuracy: 1e-6)
+        } } }
+      }
+    }
+
+    /// Why the cubic kernels exist: a blob moved five times by a fraction of a cell should still be nearest, in L2,
+    /// to the blob drawn where it went, not to the one drawn a step earlier. Bilinear moves skew it towards the
+    /// nearer cell, so its peak trails and the earlier frame often wins; cubic moves keep it symmetric.
+    func testRepeatedBSplineMovesKeepTheMapOnTime() throws {
+        let n = 16
+        func blob(_ cx: Double, _ cy: Double) -> [Float] {
+            var v = [Float](repeating: 0, count: n * n)
+            for y in 0..<n { for x in 0..<n { v[y * n + x] = Float(exp(-(pow(Double(x) - cx, 2) + pow(Double(y) - cy, 2)) / 1.62)) } }
+            let s = v.reduce(0, +); return v.map { $0 / s }
+        }
+        func late(_ kernel: TranslateKernel) throws -> Int {
+            var rng = RNG(seed: 5)
+            var count = 0
+            for _ in 0..<60 {
+                let speed = 0.15 + 0.3 * Double(rng.uniform()), angle = 2 * Double.pi * Double(rng.uniform())
+                let vx = speed * cos(angle), vy = speed * sin(angle)
+                let x0 = 6 + 3 * Double(rng.uniform()), y0 = 6 + 3 * Double(rng.uniform())
+                var p = try Tensor(blob(x0, y0), shape: [1, n, n, 1])
+                let shift = try Tensor([Float(vx), Float(vy)], shape: [1, 1, 2])
+                for _ in 0..<5 { p = try Tensor.translate(p, by: shift, kernel: kernel) }
+                func distance(_ k: Double) -> Double {
+                    zip(p.scalars, blob(x0 + k * vx, y0 + k * vy)).reduce(0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
+                }
+                if distance(4) <= distance(5) { count += 1 }
+            }
+            return count
+        }
+        XCTAssertEqual(try late(.cubicBSpline), 0, "B-spline moves stay on time")
+        XCTAssertEqual(try late(.cubic), 0, "cubic Lagrange moves stay on time")
+        XCTAssertGreaterThan(try late(.bilinear), 10, "bilinear moves fall a step behind in a sizeable share")
+    }
 }

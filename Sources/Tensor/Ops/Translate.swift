@@ -2,7 +2,23 @@ import CBLAS
 import Common
 import Foundation
 
-/// Sub-cell translation of map channels by bilinear sampling.
+/// How `Tensor.translate` samples between cells.
+public enum TranslateKernel: String, Sendable, CaseIterable {
+    /// The four nearest cells, weights (1 − f, f) per axis: a whole-cell move is exact, a fractional one blurs by
+    /// f (1 − f) cells² per axis and skews the map towards the nearer cell.
+    case bilinear
+    /// Sixteen cells, the uniform cubic B-spline's weights per axis: every move blurs by 1/3 cell² per axis, evenly
+    /// about the new centroid (see `tk_cubic_weights` in CBLAS/maps.h).
+    case cubicBSpline = "bspline"
+    /// Sixteen cells, cubic Lagrange weights per axis: no blur to third order (a smooth map moves almost unchanged),
+    /// at the price of small negative weights beside the two nearest cells.
+    case cubic
+
+    /// The spread the four-tap kernel adds per axis (cells²), for the cubic kinds.
+    var cubicSpread: Float { self == .cubicBSpline ? 1.0 / 3 : 0 }
+}
+
+/// Sub-cell translation of map channels by bilinear or cubic B-spline sampling.
 extension Tensor {
     /// Moves every channel map of every sample by its own displacement.
     ///
@@ -10,10 +26,12 @@ extension Tensor {
     /// out[n, y, x, c] = maps[n, ·, ·, c] sampled bilinearly at (y − dy, x − dx), zero outside the map.
     /// Why: an object predictor that moves each object's mask keeps its shape and mass, and only has to
     /// learn the displacement; away from the border the centroid moves by exactly (dx, dy).
-    public static func translate(_ maps: Tensor, by shifts: Tensor) throws -> Tensor {
+    /// `kernel` says how it samples between cells (bilinear by default).
+    public static func translate(_ maps: Tensor, by shifts: Tensor, kernel: TranslateKernel = .bilinear) throws -> Tensor {
         guard maps.rank == 4, shifts.shape == [maps.shape[0], maps.shape[3], 2] else {
             throw TensorError.shapeMismatch(op: "translate", lhs: maps.shape, rhs: shifts.shape)
         }
+        if kernel != .bilinear { return try translateCubic(maps, by: shifts, spread: kernel.cubicSpread) }
         let grid = TranslateGrid(n: maps.shape[0], h: maps.shape[1], w: maps.shape[2], c: maps.shape[3], shifts: shifts.ptr)
         let out = Tensor(result: maps.shape)
         let src = maps.ptr
@@ -24,6 +42,38 @@ extension Tensor {
             let dMaps = maps.requiresGrad ? Tensor(uninitialized: maps.shape) : nil
             let dShifts = shifts.requiresGrad ? Tensor(uninitialized: shifts.shape) : nil
             translateBackward(grid, src, gp, maps: dMaps?.ptr, shifts: dShifts?.ptr)
+            if let dMaps { maps.accumulateGrad(from: dMaps, fresh: true) }
+            if let dShifts { shifts.accumulateGrad(from: dShifts, fresh: true) }
+        }
+    }
+
+    /// `translate` with a four-tap cubic kernel of the given spread: forward and both gradients in CBLAS/maps.h, per
+    /// sample in parallel.
+    private static func translateCubic(_ maps: Tensor, by shifts: Tensor, spread: Float) throws -> Tensor {
+        let grid = TranslateGrid(n: maps.shape[0], h: maps.shape[1], w: maps.shape[2], c: maps.shape[3], shifts: shifts.ptr)
+        let out = Tensor(result: maps.shape)
+        let src = maps.ptr, dst = out.ptr, plane = grid.plane
+        Parallel.forEach(grid.n) { i in
+            grid.withTaps(sample: i) { ox, oy, _, fractions in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * plane) { scratch in
+                    tk_cubic_forward(src + i * plane, dst + i * plane, Int32(grid.h), Int32(grid.w), Int32(grid.c),
+                                       ox, oy, fractions, spread, scratch.baseAddress!)
+                }
+            }
+        }
+        return try record(out, "translate", [maps, shifts]) { _, g in
+            let gp = g.ptr
+            let dMaps = maps.requiresGrad ? Tensor(uninitialized: maps.shape) : nil
+            let dShifts = shifts.requiresGrad ? Tensor(uninitialized: shifts.shape) : nil
+            let dm = dMaps?.ptr, ds = dShifts?.ptr, c = grid.c
+            Parallel.forEach(grid.n) { i in
+                grid.withTaps(sample: i) { ox, oy, _, fractions in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 5 * plane) { scratch in
+                        tk_cubic_backward(src + i * plane, gp + i * plane, dm.map { $0 + i * plane }, ds.map { $0 + 2 * i * c },
+                                            Int32(grid.h), Int32(grid.w), Int32(c), ox, oy, fractions, spread, scratch.baseAddress!)
+                    }
+                }
+            }
             if let dMaps { maps.accumulateGrad(from: dMaps, fresh: true) }
             if let dShifts { shifts.accumulateGrad(from: dShifts, fresh: true) }
         }

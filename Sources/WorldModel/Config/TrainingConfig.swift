@@ -229,6 +229,8 @@ extension TrainingConfig {
     public var predictorTurning: Bool { bool("model.predictor.turning") }
     /// `model.predictor.mixing: true`: the objects predictor mixes its moved maps by a learned [C, C] matrix.
     public var predictorMixing: Bool { bool("model.predictor.mixing") }
+    /// `model.predictor.resampling`.
+    public var predictorResampling: TranslateKernel { TranslateKernel(rawValue: string("model.predictor.resampling"))! }
     /// `model.predictor.mixing_spread`: spread (cells²) above which a map is rebuilt by the mix.
     public var predictorMixingSpread: Double { double("model.predictor.mixing_spread") }
     /// `model.predictor.action_maps: actor`: the action reaches one map only (chosen from the first batch).

@@ -33,6 +33,8 @@ final class ObjectsPredictor: Predictor {
     let actionMap: Tensor?
     /// `model.predictor.turning`: maps are turned as well as moved, and the network reads each map's orientation.
     let turning: Bool
+    /// `model.predictor.resampling`: how a map is sampled when it is moved.
+    let resampling: TranslateKernel
     /// `model.predictor.mixing`: V [C, C], zero at the start (else nil), of ẑ = T(z)·(I + W) with W = `mixScale`·V, each
     /// map then scaled back to the mass it had.
     let mix: Tensor?
@@ -64,6 +66,7 @@ final class ObjectsPredictor: Predictor {
     init(config: TrainingConfig, shape: LatentShape, rng: inout RNG) {
         self.shape = shape
         turning = config.predictorTurning
+        resampling = config.predictorResampling
         let f = Self.featureCount(actions: shape.actions, turning: turning), h = config.predictorChannels
         // Repulsive edges read what does not turn with the world (`endFeatureCount`), free edges every feature; and
         // repulsive edges, evaluated per pair rather than summed, are narrower (`repulsionHidden`).
@@ -186,7 +189,7 @@ final class ObjectsPredictor: Predictor {
             let angle = try spin.turn + correction.slice(axis: 2, 2..<3)
             moved = try Tensor.warp(maps, by: Self.turnAbout(now.centroid, by: angle, thenShift: shift))
         } else {
-            moved = try Tensor.translate(maps, by: velocity + correction)
+            moved = try Tensor.translate(maps, by: velocity + correction, kernel: resampling)
         }
         return try mixed(moved, before: current)
     }
