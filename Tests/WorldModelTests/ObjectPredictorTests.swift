@@ -62,6 +62,28 @@ final class ObjectPredictorTests: XCTestCase {
         for i in stride(from: 2, to: now.count, by: c) { XCTAssertEqual(next[i], now[i]); XCTAssertEqual(next[i + 1], now[i + 1]) }
     }
 
+    func testInferenceResamplingAppliesOutsideTheTrainingLossOnly() throws {
+        // Channel 0 moves by about 0.6 of a cell, where bilinear and cubic samples differ.
+        func moved(_ extra: [String]) throws -> (training: [Float], inference: [Float]) {
+            let net = try network(extra)
+            for name in ["predictor.out.weight", "predictor.out.bias"] {
+                net[name].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            }
+            let previous = try blobs(net, [[(2, 2), (5, 5), (1, 5), (4, 1)]])
+            let current = try (previous * 0.4 + blobs(net, [[(3, 2), (5, 5), (1, 5), (4, 1)]]) * 0.6)
+            return try Tensor.noGrad {
+                (try net.predict(previous: previous, current: current, actions: nil).scalars,
+                 try net.predictForInference(previous: previous, current: current, actions: nil).scalars)
+            }
+        }
+        let bilinear = try moved([]), cubic = try moved(["model.predictor.resampling=cubic"])
+        let split = try moved(["model.predictor.inference_resampling=cubic"])
+        XCTAssertEqual(bilinear.training, bilinear.inference, "same by default")
+        XCTAssertNotEqual(bilinear.training, cubic.training, "the kernels differ on a fractional move")
+        XCTAssertEqual(split.training, bilinear.training, "the training loss keeps model.predictor.resampling")
+        XCTAssertEqual(split.inference, cubic.inference, "evaluation, the window and planning use inference_resampling")
+    }
+
     func testPredictorIsEquivariantToChannelOrder() throws {
         let net = try network()
         var rng = RNG(seed: 3)

@@ -231,6 +231,10 @@ extension TrainingConfig {
     public var predictorMixing: Bool { bool("model.predictor.mixing") }
     /// `model.predictor.resampling`.
     public var predictorResampling: TranslateKernel { TranslateKernel(rawValue: string("model.predictor.resampling"))! }
+    /// `model.predictor.inference_resampling`, with `same` resolved.
+    public var predictorInferenceResampling: TranslateKernel {
+        TranslateKernel(rawValue: string("model.predictor.inference_resampling")) ?? predictorResampling
+    }
     /// `model.predictor.mixing_spread`: spread (cells²) above which a map is rebuilt by the mix.
     public var predictorMixingSpread: Double { double("model.predictor.mixing_spread") }
     /// `model.predictor.action_maps: actor`: the action reaches one map only (chosen from the first batch).

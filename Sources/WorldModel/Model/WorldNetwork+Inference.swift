@@ -41,7 +41,7 @@ extension WorldNetwork {
             throw TensorError.shapeMismatch(op: "TrainedModel.predict (previous vs current)", lhs: [previous.count], rhs: [current.count])
         }
         return try Tensor.noGrad {
-            try predict(previous: Tensor(previous, shape: [m, d]), current: Tensor(current, shape: [m, d]),
+            try predictForInference(previous: Tensor(previous, shape: [m, d]), current: Tensor(current, shape: [m, d]),
                         actions: actionTensor(actions, count: m)).scalars
         }
     }
@@ -58,7 +58,7 @@ extension WorldNetwork {
             for j in 0..<steps {
                 var act = [Float](); act.reserveCapacity(m * a)
                 for i in 0..<m { act += actions[((i * steps + j) * a)..<((i * steps + j) * a + a)] }
-                let next = try predict(previous: p, current: c, actions: actionTensor(act, count: m))
+                let next = try predictForInference(previous: p, current: c, actions: actionTensor(act, count: m))
                 next.withUnsafeBufferPointer { src in
                     out.withUnsafeMutableBufferPointer { dst in
                         for i in 0..<m { (dst.baseAddress! + (i * steps + j) * d).update(from: src.baseAddress! + i * d, count: d) }

@@ -33,8 +33,9 @@ final class ObjectsPredictor: Predictor {
     let actionMap: Tensor?
     /// `model.predictor.turning`: maps are turned as well as moved, and the network reads each map's orientation.
     let turning: Bool
-    /// `model.predictor.resampling`: how a map is sampled when it is moved.
-    let resampling: TranslateKernel
+    /// `model.predictor.resampling` and `inference_resampling`: how a map is sampled when it is moved, in the training
+    /// loss and elsewhere.
+    let resampling: TranslateKernel, inferenceResampling: TranslateKernel
     /// `model.predictor.mixing`: V [C, C], zero at the start (else nil), of ẑ = T(z)·(I + W) with W = `mixScale`·V, each
     /// map then scaled back to the mass it had.
     let mix: Tensor?
@@ -67,6 +68,7 @@ final class ObjectsPredictor: Predictor {
         self.shape = shape
         turning = config.predictorTurning
         resampling = config.predictorResampling
+        inferenceResampling = config.predictorInferenceResampling
         let f = Self.featureCount(actions: shape.actions, turning: turning), h = config.predictorChannels
         // Repulsive edges read what does not turn with the world (`endFeatureCount`), free edges every feature; and
         // repulsive edges, evaluated per pair rather than summed, are narrower (`repulsionHidden`).
@@ -147,6 +149,14 @@ final class ObjectsPredictor: Predictor {
     /// ẑ(t+1): every channel of z(t) moved by constant velocity + the interaction network's correction (and, with
     /// `turning`, turned by constant angular velocity + its correction).
     func predict(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor {
+        try predict(previous: previous, current: current, actions: actions, resampling: resampling)
+    }
+
+    func predictForInference(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor {
+        try predict(previous: previous, current: current, actions: actions, resampling: inferenceResampling)
+    }
+
+    func predict(previous: Tensor, current: Tensor, actions: Tensor?, resampling: TranslateKernel) throws -> Tensor {
         let m = current.shape[0], c = shape.channels
         let now = try moments(current), before = try moments(previous)
         let velocity = try now.centroid - before.centroid                                      // cells / step
