@@ -1,4 +1,4 @@
-/* Map kernels of the objects predictor that run on every step: the bilinear translate of [H][W][C] maps and the
+/* Map kernels of the objects predictor that run on every step: the bilinear and cubic translates of [H][W][C] maps and the
  * batched transpose between [P][Q] and [Q][P] layouts. Plain C, vectorised: without Swift's overflow checks on the
  * index arithmetic, and with each channel's map made contiguous for the translate, they run several times faster.
  * FP contraction is off, so every sum is the same product-then-add sequence as in Swift, bit for bit. */
@@ -248,7 +248,7 @@ static inline void tk_cubic_columns(const float *__restrict t, float *__restrict
 /* One sample's maps p [h][w][c] moved into o [h][w][c] with the four-tap cubic weights of spread v; channel k by
  * offsets (ox[k], oy[k]) and fractions fxy[2k…2k+1]. Scratch: 3 · c · h · w floats. */
 static inline void tk_cubic_forward(const float *p, float *o, int h, int w, int c, const int *ox, const int *oy,
-                                      const float *fxy, float v, float *scratch) {
+                                    const float *fxy, float v, float *scratch) {
     const int hw = h * w;
     float *in = scratch, *moved = scratch + (long)c * hw, *rows = scratch + 2 * (long)c * hw;
     tk_transpose(p, in, c, hw, 0);

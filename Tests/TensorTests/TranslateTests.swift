@@ -19,18 +19,25 @@ final class TranslateTests: XCTestCase {
         } }
     }
 
+    /// A 12×12 map with a 2×2 blob of mass 1 at cells (5…6, 5…6).
+    private static let side = 12
+    private static let blobValues: [Float] = {
+        var values = [Float](repeating: 0, count: side * side)
+        for (y, x, v) in [(5, 5, 0.2), (5, 6, 0.3), (6, 5, 0.1), (6, 6, 0.4)] as [(Int, Int, Float)] { values[y * side + x] = v }
+        return values
+    }()
+
+    /// Mass and centroid (x, y) of a 12×12 map.
+    private static func moments(_ a: [Float]) -> (Double, Double, Double) {
+        var m = 0.0, mx = 0.0, my = 0.0
+        for y in 0..<side { for x in 0..<side { let v = Double(a[y * side + x]); m += v; mx += v * Double(x); my += v * Double(y) } }
+        return (m, mx / m, my / m)
+    }
+
     func testFractionalShiftMovesCentroidAndKeepsMass() throws {
-        let h = 12, w = 12
-        var values = [Float](repeating: 0, count: h * w)
-        for (y, x, v) in [(5, 5, 0.2), (5, 6, 0.3), (6, 5, 0.1), (6, 6, 0.4)] as [(Int, Int, Float)] { values[y * w + x] = v }
-        let maps = try Tensor(values, shape: [1, h, w, 1])
-        func moments(_ a: [Float]) -> (Double, Double, Double) {
-            var m = 0.0, mx = 0.0, my = 0.0
-            for y in 0..<h { for x in 0..<w { let v = Double(a[y * w + x]); m += v; mx += v * Double(x); my += v * Double(y) } }
-            return (m, mx / m, my / m)
-        }
-        let before = moments(values)
-        let after = moments(try Tensor.translate(maps, by: Tensor([1.3, -2.6], shape: [1, 1, 2])).scalars)
+        let maps = try Tensor(Self.blobValues, shape: [1, Self.side, Self.side, 1])
+        let before = Self.moments(Self.blobValues)
+        let after = Self.moments(try Tensor.translate(maps, by: Tensor([1.3, -2.6], shape: [1, 1, 2])).scalars)
         XCTAssertEqual(after.0, before.0, accuracy: 1e-5, "mass is kept away from the border")
         XCTAssertEqual(after.1 - before.1, 1.3, accuracy: 1e-5)
         XCTAssertEqual(after.2 - before.2, -2.6, accuracy: 1e-5)
@@ -67,37 +74,30 @@ final class TranslateTests: XCTestCase {
     }
 
     func testCubicMovesCentroidKeepsMassAndIsContinuousAcrossWholeCells() throws {
-      for kernel in [TranslateKernel.cubicBSpline, .cubic] {
-        let h = 12, w = 12
-        var values = [Float](repeating: 0, count: h * w)
-        for (y, x, v) in [(5, 5, 0.2), (5, 6, 0.3), (6, 5, 0.1), (6, 6, 0.4)] as [(Int, Int, Float)] { values[y * w + x] = v }
-        let maps = try Tensor(values, shape: [1, h, w, 1])
-        func moments(_ a: [Float]) -> (Double, Double, Double) {
-            var m = 0.0, mx = 0.0, my = 0.0
-            for y in 0..<h { for x in 0..<w { let v = Double(a[y * w + x]); m += v; mx += v * Double(x); my += v * Double(y) } }
-            return (m, mx / m, my / m)
+        let n = Self.side, values = Self.blobValues
+        let maps = try Tensor(values, shape: [1, n, n, 1])
+        let before = Self.moments(values)
+        for kernel in [TranslateKernel.cubicBSpline, .cubic] {
+            let after = Self.moments(try Tensor.translate(maps, by: Tensor([1.3, -2.6], shape: [1, 1, 2]), kernel: kernel).scalars)
+            XCTAssertEqual(after.0, before.0, accuracy: 1e-5, "\(kernel): mass is kept away from the border")
+            XCTAssertEqual(after.1 - before.1, 1.3, accuracy: 1e-5, "\(kernel)")
+            XCTAssertEqual(after.2 - before.2, -2.6, accuracy: 1e-5, "\(kernel)")
+            // A move of 1 − ε and one of 1 + ε give (nearly) the same map: the weights join up at whole cells.
+            let below = try Tensor.translate(maps, by: Tensor([0.9999, 0], shape: [1, 1, 2]), kernel: kernel).scalars
+            let above = try Tensor.translate(maps, by: Tensor([1.0001, 0], shape: [1, 1, 2]), kernel: kernel).scalars
+            for i in below.indices { XCTAssertEqual(below[i], above[i], accuracy: 1e-3, "\(kernel)") }
         }
-        let before = moments(values)
-        let after = moments(try Tensor.translate(maps, by: Tensor([1.3, -2.6], shape: [1, 1, 2]), kernel: kernel).scalars)
-        XCTAssertEqual(after.0, before.0, accuracy: 1e-5, "mass is kept away from the border")
-        XCTAssertEqual(after.1 - before.1, 1.3, accuracy: 1e-5)
-        XCTAssertEqual(after.2 - before.2, -2.6, accuracy: 1e-5)
-        // A move of 1 − ε and one of 1 + ε give (nearly) the same map: the weights join up at whole cells.
-        let below = try Tensor.translate(maps, by: Tensor([0.9999, 0], shape: [1, 1, 2]), kernel: kernel).scalars
-        let above = try Tensor.translate(maps, by: Tensor([1.0001, 0], shape: [1, 1, 2]), kernel: kernel).scalars
-        for i in below.indices { XCTAssertEqual(below[i], above[i], accuracy: 1e-3, "\(kernel)") }
-        // A whole-cell move is exact.
-        let whole = try Tensor.translate(maps, by: Tensor([2, -1], shape: [1, 1, 2]), kernel: kernel).scalars
-        if kernel == .cubic { for y in 0..<h { for x in 0..<w {
-            XCTAssertEqual(whole[y * w + x], y + 1 < h && x >= 2 ? values[(y + 1) * w + x - 2] : 0, accuracy: 1e-6)
-        } } }
-      }
+        // Lagrange weights move by a whole cell exactly (the B-spline's blur even then).
+        let whole = try Tensor.translate(maps, by: Tensor([2, -1], shape: [1, 1, 2]), kernel: .cubic).scalars
+        for y in 0..<n { for x in 0..<n {
+            XCTAssertEqual(whole[y * n + x], y + 1 < n && x >= 2 ? values[(y + 1) * n + x - 2] : 0, accuracy: 1e-6)
+        } }
     }
 
     /// Why the cubic kernels exist: a blob moved five times by a fraction of a cell should still be nearest, in L2,
     /// to the blob drawn where it went, not to the one drawn a step earlier. Bilinear moves skew it towards the
     /// nearer cell, so its peak trails and the earlier frame often wins; cubic moves keep it symmetric.
-    func testRepeatedBSplineMovesKeepTheMapOnTime() throws {
+    func testRepeatedCubicMovesKeepTheMapOnTime() throws {
         let n = 16
         func blob(_ cx: Double, _ cy: Double) -> [Float] {
             var v = [Float](repeating: 0, count: n * n)

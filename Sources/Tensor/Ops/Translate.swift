@@ -18,92 +18,71 @@ public enum TranslateKernel: String, Sendable, CaseIterable {
     var cubicSpread: Float { self == .cubicBSpline ? 1.0 / 3 : 0 }
 }
 
-/// Sub-cell translation of map channels by bilinear or cubic B-spline sampling.
+/// Sub-cell translation of map channels by bilinear or cubic sampling.
 extension Tensor {
     /// Moves every channel map of every sample by its own displacement.
     ///
     /// maps [N, H, W, C] (NHWC), shifts [N, C, 2] as (dx, dy) in cells (+x along a row, +y down the rows):
-    /// out[n, y, x, c] = maps[n, ·, ·, c] sampled bilinearly at (y − dy, x − dx), zero outside the map.
+    /// out[n, y, x, c] = maps[n, ·, ·, c] sampled at (y − dy, x − dx) with `kernel`'s weights, zero outside the map.
     /// Why: an object predictor that moves each object's mask keeps its shape and mass, and only has to
     /// learn the displacement; away from the border the centroid moves by exactly (dx, dy).
-    /// `kernel` says how it samples between cells (bilinear by default).
     public static func translate(_ maps: Tensor, by shifts: Tensor, kernel: TranslateKernel = .bilinear) throws -> Tensor {
         guard maps.rank == 4, shifts.shape == [maps.shape[0], maps.shape[3], 2] else {
             throw TensorError.shapeMismatch(op: "translate", lhs: maps.shape, rhs: shifts.shape)
         }
-        if kernel != .bilinear { return try translateCubic(maps, by: shifts, spread: kernel.cubicSpread) }
         let grid = TranslateGrid(n: maps.shape[0], h: maps.shape[1], w: maps.shape[2], c: maps.shape[3], shifts: shifts.ptr)
         let out = Tensor(result: maps.shape)
         let src = maps.ptr
-        translateForward(grid, src, into: out.ptr)
+        translateForward(grid, kernel, src, into: out.ptr)
         return try record(out, "translate", [maps, shifts]) { _, g in
             let gp = g.ptr
             // Both gradients in one pass over the taps.
             let dMaps = maps.requiresGrad ? Tensor(uninitialized: maps.shape) : nil
             let dShifts = shifts.requiresGrad ? Tensor(uninitialized: shifts.shape) : nil
-            translateBackward(grid, src, gp, maps: dMaps?.ptr, shifts: dShifts?.ptr)
+            translateBackward(grid, kernel, src, gp, maps: dMaps?.ptr, shifts: dShifts?.ptr)
             if let dMaps { maps.accumulateGrad(from: dMaps, fresh: true) }
             if let dShifts { shifts.accumulateGrad(from: dShifts, fresh: true) }
         }
     }
 
-    /// `translate` with a four-tap cubic kernel of the given spread: forward and both gradients in CBLAS/maps.h, per
-    /// sample in parallel.
-    private static func translateCubic(_ maps: Tensor, by shifts: Tensor, spread: Float) throws -> Tensor {
-        let grid = TranslateGrid(n: maps.shape[0], h: maps.shape[1], w: maps.shape[2], c: maps.shape[3], shifts: shifts.ptr)
-        let out = Tensor(result: maps.shape)
-        let src = maps.ptr, dst = out.ptr, plane = grid.plane
+    /// out = Σ over the taps of weight × source cell, per sample in parallel (CBLAS/maps.h).
+    private static func translateForward(_ grid: TranslateGrid, _ kernel: TranslateKernel, _ src: UnsafeMutablePointer<Float>,
+                                         into dst: UnsafeMutablePointer<Float>) {
+        let plane = grid.plane, h = Int32(grid.h), w = Int32(grid.w), c = Int32(grid.c)
+        let scratchFloats = (kernel == .bilinear ? 2 : 3) * plane
         Parallel.forEach(grid.n) { i in
-            grid.withTaps(sample: i) { ox, oy, _, fractions in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * plane) { scratch in
-                    tk_cubic_forward(src + i * plane, dst + i * plane, Int32(grid.h), Int32(grid.w), Int32(grid.c),
-                                       ox, oy, fractions, spread, scratch.baseAddress!)
-                }
-            }
-        }
-        return try record(out, "translate", [maps, shifts]) { _, g in
-            let gp = g.ptr
-            let dMaps = maps.requiresGrad ? Tensor(uninitialized: maps.shape) : nil
-            let dShifts = shifts.requiresGrad ? Tensor(uninitialized: shifts.shape) : nil
-            let dm = dMaps?.ptr, ds = dShifts?.ptr, c = grid.c
-            Parallel.forEach(grid.n) { i in
-                grid.withTaps(sample: i) { ox, oy, _, fractions in
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 5 * plane) { scratch in
-                        tk_cubic_backward(src + i * plane, gp + i * plane, dm.map { $0 + i * plane }, ds.map { $0 + 2 * i * c },
-                                            Int32(grid.h), Int32(grid.w), Int32(c), ox, oy, fractions, spread, scratch.baseAddress!)
+            grid.withTaps(sample: i) { ox, oy, weights, fractions in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchFloats) { scratch in
+                    if kernel == .bilinear {
+                        tk_translate_forward(src + i * plane, dst + i * plane, h, w, c, ox, oy, weights, scratch.baseAddress!)
+                    } else {
+                        tk_cubic_forward(src + i * plane, dst + i * plane, h, w, c, ox, oy, fractions, kernel.cubicSpread,
+                                         scratch.baseAddress!)
                     }
                 }
             }
-            if let dMaps { maps.accumulateGrad(from: dMaps, fresh: true) }
-            if let dShifts { shifts.accumulateGrad(from: dShifts, fresh: true) }
         }
     }
 
-    /// out = Σ over the four taps of weight × source cell, per sample in parallel (CBLAS/maps.h).
-    private static func translateForward(_ grid: TranslateGrid, _ src: UnsafeMutablePointer<Float>,
-                                         into dst: UnsafeMutablePointer<Float>) {
-        let plane = grid.plane
-        Parallel.forEach(grid.n) { i in
-            grid.withTaps(sample: i) { ox, oy, weights, _ in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * plane) { scratch in
-                    tk_translate_forward(src + i * plane, dst + i * plane, Int32(grid.h), Int32(grid.w), Int32(grid.c),
-                                         ox, oy, weights, scratch.baseAddress!)
-                }
-            }
-        }
-    }
-
-    /// Both gradients, each where wanted: the maps' (every output cell's gradient sent back to its four taps, into
+    /// Both gradients, each where wanted: the maps' (every output cell's gradient sent back to its taps, into
     /// `maps`, overwritten) and the shifts' (per sample and channel, the sum over cells of the output gradient times
-    /// the bilinear sample's slope along x and y, written into `shifts`), per sample in parallel (CBLAS/maps.h).
-    private static func translateBackward(_ grid: TranslateGrid, _ src: UnsafeMutablePointer<Float>, _ gp: UnsafeMutablePointer<Float>,
+    /// the sample's slope along x and y, written into `shifts`), per sample in parallel (CBLAS/maps.h).
+    private static func translateBackward(_ grid: TranslateGrid, _ kernel: TranslateKernel, _ src: UnsafeMutablePointer<Float>,
+                                          _ gp: UnsafeMutablePointer<Float>,
                                           maps dm: UnsafeMutablePointer<Float>?, shifts ds: UnsafeMutablePointer<Float>?) {
-        let plane = grid.plane, c = grid.c
+        let plane = grid.plane, c = grid.c, h = Int32(grid.h), w = Int32(grid.w)
+        let scratchFloats = (kernel == .bilinear ? 3 : 5) * plane
         Parallel.forEach(grid.n) { i in
             grid.withTaps(sample: i) { ox, oy, weights, fractions in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * plane) { scratch in
-                    tk_translate_backward(src + i * plane, gp + i * plane, dm.map { $0 + i * plane }, ds.map { $0 + 2 * i * c },
-                                          Int32(grid.h), Int32(grid.w), Int32(c), ox, oy, weights, fractions, scratch.baseAddress!)
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchFloats) { scratch in
+                    let dmi = dm.map { $0 + i * plane }, dsi = ds.map { $0 + 2 * i * c }
+                    if kernel == .bilinear {
+                        tk_translate_backward(src + i * plane, gp + i * plane, dmi, dsi, h, w, Int32(c), ox, oy, weights, fractions,
+                                              scratch.baseAddress!)
+                    } else {
+                        tk_cubic_backward(src + i * plane, gp + i * plane, dmi, dsi, h, w, Int32(c), ox, oy, fractions,
+                                          kernel.cubicSpread, scratch.baseAddress!)
+                    }
                 }
             }
         }
