@@ -62,8 +62,9 @@ public final class TrainedModel {
     }
 
     /// One predictor step for B examples: ẑ(t+1) = z(t) + f(z(t-1), z(t), a(t)). Returns `[B, D]`.
-    public func predict(previous: [Float], current: [Float], actions: [Float]) throws -> [Float] {
-        try network.predict(previous: previous, current: current, actions: actions, info: info)
+    /// `currentIsPredicted`: z(t) is itself a prediction, as in a rollout's later steps (`rollout` does this itself).
+    public func predict(previous: [Float], current: [Float], actions: [Float], currentIsPredicted: Bool = false) throws -> [Float] {
+        try network.predict(previous: previous, current: current, actions: actions, currentIsPredicted: currentIsPredicted, info: info)
     }
 
     /// Autoregressive rollout of `steps` predictions from (z(t-1), z(t)) with actions `[B, steps, A]`

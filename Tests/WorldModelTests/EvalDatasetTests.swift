@@ -122,7 +122,7 @@ final class BlockAverageModel: EvaluableModel {
         return z
     }
 
-    func predictNext(history: [Float], actions: [Float], count: Int) throws -> [Float] {
+    func predictNext(history: [Float], actions: [Float], count: Int, currentIsPredicted: Bool) throws -> [Float] {
         let d = latentDimension
         return (0..<(count * d)).map { i in
             let r = i / d, j = i % d

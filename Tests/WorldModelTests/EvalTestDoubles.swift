@@ -17,6 +17,8 @@ final class OracleModel: EvaluableModel {
     var poisoned = false
     /// Velocity gain of the predictor: 1 extrapolates exactly, 0 copies the last latent (a model that lags).
     var gain: Float = 1
+    /// The gain when the newest latent is itself a prediction (nil: `gain`), as `rollout_resampling` moves such maps.
+    var gainFromPredicted: Float?
     /// What `untrained(seed:)` returns (nil: no untrained baseline).
     var untrainedFactory: ((UInt64) -> OracleModel)?
     /// Seeds `untrained(seed:)` was asked for.
@@ -58,8 +60,8 @@ final class OracleModel: EvaluableModel {
         return z
     }
 
-    func predictNext(history: [Float], actions: [Float], count: Int) throws -> [Float] {
-        let d = latentDimension, h = historyLength
+    func predictNext(history: [Float], actions: [Float], count: Int, currentIsPredicted: Bool) throws -> [Float] {
+        let d = latentDimension, h = historyLength, gain = currentIsPredicted ? gainFromPredicted ?? gain : gain
         var out = [Float](repeating: 0, count: count * d)
         for r in 0..<count {
             for j in 0..<d {

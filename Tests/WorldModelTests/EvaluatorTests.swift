@@ -24,6 +24,17 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertNil(result.ranking[5])                         // beyond the horizon
     }
 
+    func testRolloutTellsTheModelWhenItsLatestLatentIsAPrediction() throws {
+        // Same episode; the model extrapolates twice as far from its own predictions. Step 1 reads encoded latents
+        // only (prediction 2, unchanged); step 2 reads (1, ẑ = 2) and predicts 2 + 2·1 = 4 against the truth 6.
+        let data = SyntheticEpisodes(positions: [[[(0, 0)], [(1, 0)], [(3, 0)], [(6, 0)]]], seeds: [7])
+        let model = OracleModel(bodies: 1)
+        model.gainFromPredicted = 2
+        let result = try Evaluator(model: model, options: EvaluationOptions(horizon: 2)).evaluate(data.source(), name: "hand")
+        XCTAssertEqual(result.positionErrors.model, [1, 2])
+        XCTAssertEqual(result.latentError, [0.5, 2])
+    }
+
     func testBouncingBallsMatchPrivilegedReference() throws {
         let data = bouncingEpisodes(episodes: 24, steps: 26, bodies: 3, seed: 1)
         let result = try Evaluator(model: OracleModel(bodies: 3)).evaluate(data.source(), name: "bounce")

@@ -62,26 +62,38 @@ final class ObjectPredictorTests: XCTestCase {
         for i in stride(from: 2, to: now.count, by: c) { XCTAssertEqual(next[i], now[i]); XCTAssertEqual(next[i + 1], now[i + 1]) }
     }
 
-    func testInferenceResamplingAppliesOutsideTheTrainingLossOnly() throws {
+    func testRolloutResamplingMovesPredictedMapsOnly() throws {
         // Channel 0 moves by about 0.6 of a cell, where bilinear and cubic samples differ.
-        func moved(_ extra: [String]) throws -> (training: [Float], inference: [Float]) {
+        func moved(_ extra: [String]) throws -> (training: [Float], fromPredicted: [Float], rollout: [Float], second: [Float]) {
             let net = try network(extra)
             for name in ["predictor.out.weight", "predictor.out.bias"] {
                 net[name].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
             }
             let previous = try blobs(net, [[(2, 2), (5, 5), (1, 5), (4, 1)]])
             let current = try (previous * 0.4 + blobs(net, [[(3, 2), (5, 5), (1, 5), (4, 1)]]) * 0.6)
-            return try Tensor.noGrad {
+            let (training, fromPredicted) = try Tensor.noGrad {
                 (try net.predict(previous: previous, current: current, actions: nil).scalars,
-                 try net.predictForInference(previous: previous, current: current, actions: nil).scalars)
+                 try net.predictFromPredicted(previous: previous, current: current, actions: nil).scalars)
             }
+            let rollout = try net.rollout(previous: previous.scalars, current: current.scalars, actions: [], steps: 2,
+                                          info: ToyBounce.modelInfo())
+            let second = try Tensor.noGrad {
+                try net.predictFromPredicted(previous: current, current: Tensor(training, shape: current.shape), actions: nil).scalars
+            }
+            return (training, fromPredicted, rollout, second)
         }
         let bilinear = try moved([]), cubic = try moved(["model.predictor.resampling=cubic"])
-        let split = try moved(["model.predictor.inference_resampling=cubic"])
-        XCTAssertEqual(bilinear.training, bilinear.inference, "same by default")
+        let split = try moved(["model.predictor.rollout_resampling=cubic"])
+        XCTAssertEqual(bilinear.training, bilinear.fromPredicted, "same by default")
         XCTAssertNotEqual(bilinear.training, cubic.training, "the kernels differ on a fractional move")
-        XCTAssertEqual(split.training, bilinear.training, "the training loss keeps model.predictor.resampling")
-        XCTAssertEqual(split.inference, cubic.inference, "evaluation, the window and planning use inference_resampling")
+        XCTAssertEqual(split.training, bilinear.training, "the training loss and one-step predictions keep model.predictor.resampling")
+        XCTAssertEqual(split.fromPredicted, cubic.fromPredicted, "a predicted map is moved with rollout_resampling")
+        // A rollout's first step reads encoded maps (training kernel); its second moves the first's prediction.
+        let d = bilinear.training.count
+        XCTAssertEqual(Array(split.rollout[0..<d]), bilinear.training)
+        XCTAssertEqual(Array(split.rollout[0..<d]), Array(bilinear.rollout[0..<d]))
+        XCTAssertEqual(Array(split.rollout[d...]), split.second)
+        XCTAssertNotEqual(split.second, bilinear.second)
     }
 
     func testPredictorIsEquivariantToChannelOrder() throws {

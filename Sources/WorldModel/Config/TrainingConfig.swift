@@ -231,9 +231,9 @@ extension TrainingConfig {
     public var predictorMixing: Bool { bool("model.predictor.mixing") }
     /// `model.predictor.resampling`.
     public var predictorResampling: TranslateKernel { TranslateKernel(rawValue: string("model.predictor.resampling"))! }
-    /// `model.predictor.inference_resampling`, with `same` resolved.
-    public var predictorInferenceResampling: TranslateKernel {
-        TranslateKernel(rawValue: string("model.predictor.inference_resampling")) ?? predictorResampling
+    /// `model.predictor.rollout_resampling`, with `same` resolved.
+    public var predictorRolloutResampling: TranslateKernel {
+        TranslateKernel(rawValue: string("model.predictor.rollout_resampling")) ?? predictorResampling
     }
     /// `model.predictor.mixing_spread`: spread (cells²) above which a map is rebuilt by the mix.
     public var predictorMixingSpread: Double { double("model.predictor.mixing_spread") }

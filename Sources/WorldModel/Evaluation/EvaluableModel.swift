@@ -40,8 +40,9 @@ public protocol EvaluableModel {
     /// Encodes uint8 frames [count, H, W, C] to latents [count, D].
     func encode(frames: [UInt8], count: Int) throws -> [Float]
     /// Predicts the next latent for each row: history [count, historyLength, D] oldest first,
-    /// actions [count, A] → [count, D].
-    func predictNext(history: [Float], actions: [Float], count: Int) throws -> [Float]
+    /// actions [count, A] → [count, D]. `currentIsPredicted`: the newest latent is itself a prediction (a rollout's
+    /// steps after the first), which a model may move differently (`model.predictor.rollout_resampling`).
+    func predictNext(history: [Float], actions: [Float], count: Int, currentIsPredicted: Bool) throws -> [Float]
     /// The given dataset episode seeds that training also used (empty: held-out data).
     /// Evaluation refuses data for which this is not empty.
     func trainingSeedOverlap(with seeds: [UInt64]) -> [UInt64]
@@ -63,6 +64,10 @@ public protocol EvaluableModel {
 }
 
 extension EvaluableModel {
+    /// One step from encoded latents.
+    public func predictNext(history: [Float], actions: [Float], count: Int) throws -> [Float] {
+        try predictNext(history: history, actions: actions, count: count, currentIsPredicted: false)
+    }
     public var reportMetadata: [String: String] { [:] }
     public func untrained(seed: UInt64) throws -> EvaluableModel? { nil }
     public func probeVelocities(previous: [Float], current: [Float], count: Int) throws -> [Float]? { nil }

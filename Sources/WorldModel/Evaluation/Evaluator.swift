@@ -185,11 +185,13 @@ struct ModelCalls {
         }
     }
 
-    func predict(history: [Float], actions: [Float], count: Int) throws -> [Float] {
+    /// `rolloutStep`: 1 when the history is all encoded latents, k when it ends in the prediction of step k − 1.
+    func predict(history: [Float], actions: [Float], count: Int, rolloutStep: Int = 1) throws -> [Float] {
         let hw = model.historyLength * model.latentDimension, a = model.actionDimension
         return try chunked(count: count, outWidth: model.latentDimension, call: "predictNext") { start, rows in
             try model.predictNext(history: Array(history[(start * hw)..<((start + rows) * hw)]),
-                                  actions: Array(actions[(start * a)..<((start + rows) * a)]), count: rows)
+                                  actions: Array(actions[(start * a)..<((start + rows) * a)]), count: rows,
+                                  currentIsPredicted: rolloutStep > 1)
         }
     }
 

@@ -103,7 +103,7 @@ struct RunningTotals {
         let collides = collisionFlags(batch: b, clips: clips, starts: starts)
         for k in 1...horizon {
             let actions = actionsAt(step: k, batch: b, clips: clips, starts: starts)
-            let predicted = try calls.predict(history: history, actions: actions, count: rows)
+            let predicted = try calls.predict(history: history, actions: actions, count: rows, rolloutStep: k)
             let predictedStates = try calls.probe(predicted, count: rows)   // [rows, N, 2]
             addLatentErrors(step: k, z: z, predicted: predicted, clips: p, starts: starts)
             addPositionErrors(step: k, batch: b, clips: clips, starts: starts, probed: probed, predictedStates: predictedStates,
@@ -121,7 +121,7 @@ struct RunningTotals {
         var history = initialHistory(z, clips: clips.count, starts: starts)
         let zero = [Float](repeating: 0, count: rows * actionDimension)
         for k in 1...horizon {
-            let predicted = try calls.predict(history: history, actions: zero, count: rows)
+            let predicted = try calls.predict(history: history, actions: zero, count: rows, rolloutStep: k)
             let states = try calls.probe(predicted, count: rows)
             for (i, e) in clips.enumerated() {
                 for (j, t0) in starts.enumerated() {

@@ -29,7 +29,7 @@ extension TrainedModel: EvaluableModel {
         try encode(frames: frames)
     }
 
-    public func predictNext(history: [Float], actions: [Float], count: Int) throws -> [Float] {
+    public func predictNext(history: [Float], actions: [Float], count: Int, currentIsPredicted: Bool) throws -> [Float] {
         let d = latentDimension
         var previous = [Float](repeating: 0, count: count * d)
         var current = [Float](repeating: 0, count: count * d)
@@ -43,7 +43,7 @@ extension TrainedModel: EvaluableModel {
                 }
             }
         }
-        return try predict(previous: previous, current: current, actions: actions)
+        return try predict(previous: previous, current: current, actions: actions, currentIsPredicted: currentIsPredicted)
     }
 
     public func probePositions(latents: [Float], count: Int) throws -> [Float] {

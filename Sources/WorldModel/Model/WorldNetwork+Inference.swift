@@ -34,15 +34,17 @@ extension WorldNetwork {
         return out
     }
 
-    func predict(previous: [Float], current: [Float], actions: [Float], info: ModelInfo) throws -> [Float] {
+    /// `currentIsPredicted`: `current` is itself a prediction (a rollout's later steps).
+    func predict(previous: [Float], current: [Float], actions: [Float], currentIsPredicted: Bool = false, info: ModelInfo) throws -> [Float] {
         let d = latentDimension
         let m = try rows(current, width: d, what: "predict")
         guard previous.count == current.count else {
             throw TensorError.shapeMismatch(op: "TrainedModel.predict (previous vs current)", lhs: [previous.count], rhs: [current.count])
         }
         return try Tensor.noGrad {
-            try predictForInference(previous: Tensor(previous, shape: [m, d]), current: Tensor(current, shape: [m, d]),
-                        actions: actionTensor(actions, count: m)).scalars
+            let p = try Tensor(previous, shape: [m, d]), c = try Tensor(current, shape: [m, d]), a = try actionTensor(actions, count: m)
+            return try (currentIsPredicted ? predictFromPredicted(previous: p, current: c, actions: a)
+                                           : predict(previous: p, current: c, actions: a)).scalars
         }
     }
 
@@ -58,7 +60,8 @@ extension WorldNetwork {
             for j in 0..<steps {
                 var act = [Float](); act.reserveCapacity(m * a)
                 for i in 0..<m { act += actions[((i * steps + j) * a)..<((i * steps + j) * a + a)] }
-                let next = try predictForInference(previous: p, current: c, actions: actionTensor(act, count: m))
+                let a = try actionTensor(act, count: m)
+                let next = try j == 0 ? predict(previous: p, current: c, actions: a) : predictFromPredicted(previous: p, current: c, actions: a)
                 next.withUnsafeBufferPointer { src in
                     out.withUnsafeMutableBufferPointer { dst in
                         for i in 0..<m { (dst.baseAddress! + (i * steps + j) * d).update(from: src.baseAddress! + i * d, count: d) }

@@ -107,9 +107,9 @@ final class WorldNetwork {
         try predictor.predict(previous: previous, current: current, actions: actions)
     }
 
-    /// ẑ(t+1) outside the training loss (`Predictor.predictForInference`).
-    func predictForInference(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor {
-        try predictor.predictForInference(previous: previous, current: current, actions: actions)
+    /// ẑ(t+1) outside the training loss when z(t) is itself a prediction (`Predictor.predictFromPredicted`).
+    func predictFromPredicted(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor {
+        try predictor.predictFromPredicted(previous: previous, current: current, actions: actions)
     }
 
     /// Probe of normalised positions [M, 2N] from latents [M, D] (`readout`: the fitted read-out).

@@ -49,7 +49,7 @@ public struct FrameStrip: Sendable {
         var predicted: [Float] = []
         for k in 1...steps {
             let action = a > 0 ? Array(actions[((start + k - 1) * a)..<((start + k) * a)]) : []
-            let next = try calls.predict(history: history, actions: action, count: 1)
+            let next = try calls.predict(history: history, actions: action, count: 1, rolloutStep: k)
             predicted += next
             history = Array(history.dropFirst(d)) + next
         }

@@ -33,9 +33,9 @@ final class ObjectsPredictor: Predictor {
     let actionMap: Tensor?
     /// `model.predictor.turning`: maps are turned as well as moved, and the network reads each map's orientation.
     let turning: Bool
-    /// `model.predictor.resampling` and `inference_resampling`: how a map is sampled when it is moved, in the training
-    /// loss and elsewhere.
-    let resampling: TranslateKernel, inferenceResampling: TranslateKernel
+    /// `model.predictor.resampling` and `rollout_resampling`: how a map is sampled when it is moved, in the training
+    /// loss and one-step predictions, and when the map moved is itself a prediction outside training.
+    let resampling: TranslateKernel, rolloutResampling: TranslateKernel
     /// `model.predictor.mixing`: V [C, C], zero at the start (else nil), of ẑ = T(z)·(I + W) with W = `mixScale`·V, each
     /// map then scaled back to the mass it had.
     let mix: Tensor?
@@ -68,7 +68,7 @@ final class ObjectsPredictor: Predictor {
         self.shape = shape
         turning = config.predictorTurning
         resampling = config.predictorResampling
-        inferenceResampling = config.predictorInferenceResampling
+        rolloutResampling = config.predictorRolloutResampling
         let f = Self.featureCount(actions: shape.actions, turning: turning), h = config.predictorChannels
         // Repulsive edges read what does not turn with the world (`endFeatureCount`), free edges every feature; and
         // repulsive edges, evaluated per pair rather than summed, are narrower (`repulsionHidden`).
@@ -152,8 +152,8 @@ final class ObjectsPredictor: Predictor {
         try predict(previous: previous, current: current, actions: actions, resampling: resampling)
     }
 
-    func predictForInference(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor {
-        try predict(previous: previous, current: current, actions: actions, resampling: inferenceResampling)
+    func predictFromPredicted(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor {
+        try predict(previous: previous, current: current, actions: actions, resampling: rolloutResampling)
     }
 
     func predict(previous: Tensor, current: Tensor, actions: Tensor?, resampling: TranslateKernel) throws -> Tensor {

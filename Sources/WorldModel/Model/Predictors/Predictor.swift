@@ -13,13 +13,13 @@ struct LatentShape {
 /// [M, A] (nil for a scene without an actor). One file per kind; `PredictorKind.make` builds them.
 protocol Predictor: Module {
     func predict(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor
-    /// The prediction outside the training loss (evaluation, the window, planning); the same as `predict` unless
-    /// the kind says otherwise.
-    func predictForInference(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor
+    /// ẑ(t+1) outside the training loss when z(t) is itself a prediction (rollout steps ≥ 2 in evaluation, the
+    /// window and planning); the same as `predict` unless the kind says otherwise.
+    func predictFromPredicted(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor
 }
 
 extension Predictor {
-    func predictForInference(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor {
+    func predictFromPredicted(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor {
         try predict(previous: previous, current: current, actions: actions)
     }
 }
