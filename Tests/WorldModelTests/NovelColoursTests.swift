@@ -20,6 +20,14 @@ final class NovelColoursTests: XCTestCase {
         return try XCTUnwrap(NovelColours(config: config, info: info))
     }
 
+    func testPixelsAndDrawnColoursShareOneGrid() {
+        // Seen cells come from 8-bit pixels, drawn colours are floats: both go through `level`, v / 8 for a pixel v.
+        for v in 0...255 { XCTAssertEqual(NovelColours.level(Float(v) / 256), v / 8) }
+        XCTAssertEqual(NovelColours.level(1), NovelColours.levels - 1)
+        let pixel: [UInt8] = [7, 8, 255]
+        XCTAssertEqual(pixel.withUnsafeBufferPointer { NovelColours.cell($0.baseAddress!, channels: 3) }, (0 * 32 + 1) * 32 + 31)
+    }
+
     func testDrawnColoursStayFarFromEverySeenColourAndAreSeeded() throws {
         let seen: [[UInt8]] = [[0, 0, 0], [230, 64, 60], [60, 200, 80], [115, 32, 30]]
         let batch: [UInt8] = [255, 255, 255, 230, 64, 60]                         // white only in this batch

@@ -63,11 +63,15 @@ struct NovelColours {
 
     static func cellCount(_ channels: Int) -> Int { (0..<channels).reduce(1) { n, _ in n * levels } }
 
+    /// The grid level of one channel value in [0, 1] (an 8-bit value v as v / 256, so level = v / 8 exactly).
+    @inline(__always)
+    static func level(_ value: Float) -> Int { min(levels - 1, Int(value * Float(levels))) }
+
     /// The grid cell of a colour given 8 bits a channel.
     @inline(__always)
     static func cell(_ pixel: UnsafePointer<UInt8>, channels c: Int) -> Int {
         var q = 0
-        for k in 0..<c { q = q * levels + Int(pixel[k]) * levels / 256 }
+        for k in 0..<c { q = q * levels + level(Float(pixel[k]) / 256) }
         return q
     }
 
@@ -105,7 +109,7 @@ struct NovelColours {
         for _ in 0..<Self.candidates {
             let colour = (0..<c).map { _ in rng.uniform() }
             var q = 0
-            for k in 0..<c { q = q * Self.levels + min(Self.levels - 1, Int(colour[k] * Float(Self.levels))) }
+            for k in 0..<c { q = q * Self.levels + Self.level(colour[k]) }
             if !near[q] { kept += colour }
         }
         return kept.isEmpty ? nil : try Tensor(kept, shape: [kept.count / c, c])
