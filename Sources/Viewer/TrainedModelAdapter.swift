@@ -166,6 +166,10 @@ public final class TrainedModelAdapter: ViewerModel, StateReadingModel {
         }
     }
 
+    public func probeAngleSymmetry() -> [Int]? {
+        model.info.data.hasTurningBodies ? model.info.data.orientationSymmetry : nil
+    }
+
     public func setLearningFromObserved(_ on: Bool) {
         if feedsLearner && !on { learner?.breakSequence() }
         feedsLearner = on

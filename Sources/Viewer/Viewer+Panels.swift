@@ -77,9 +77,16 @@ extension Viewer {
         let lh = fonts.small.lineHeight + 2
         var rows: [(String, RGBA)] = []
         if let r = s.readout {
-            let angles = s.readoutAngles, symmetry = s.scene.orientationSymmetry
+            let symmetry = s.scene.orientationSymmetry
+            // A read-out fitted for another symmetry than the scene's (an older checkpoint) is not compared with the truth.
+            let fitted = s.model?.probeAngleSymmetry(), refitted = fitted != nil && fitted! != symmetry
+            let angles = refitted ? nil : s.readoutAngles
             let turning = angles?.contains { $0 != nil } ?? false
             rows.append(("PROBE vs TRUE   x, y (m) · vx, vy (m/s)" + (turning ? " · angle" : "") + " · error", Theme.dimText))
+            if refitted, let fitted {
+                rows.append(("angles not compared: read-out fitted for symmetry " + fitted.map(String.init).joined(separator: ",")
+                             + ", the scene's is " + symmetry.map(String.init).joined(separator: ","), Theme.dimText))
+            }
             for b in 0..<min(r.count, s.mask.count) where s.mask[b] {
                 let st = s.states
                 let tx = st[b * 6], ty = st[b * 6 + 1], tvx = st[b * 6 + 3], tvy = st[b * 6 + 4]

@@ -35,6 +35,7 @@ public protocol ViewerModel: AnyObject {
     func objectMasks() -> ObjectMasks?
     func probeReadout() -> [SIMD4<Float>]?
     func probeAngles() -> [Float?]?
+    func probeAngleSymmetry() -> [Int]?
     func setLearningFromObserved(_ on: Bool)
 }
 
@@ -65,6 +66,9 @@ extension ViewerModel {
     /// The probe's angle of every body (radians, in [0, 2π/s) for a body of rotational symmetry s), nil for a body
     /// whose turning does not show (a disc) or for a model without an angle read-out.
     public func probeAngles() -> [Float?]? { nil }
+    /// Per body, the rotational symmetry s its angle read-out was fitted for (0: none), or nil when the model does not
+    /// say. A checkpoint fitted for another s than the scene now gives reads angles modulo another period.
+    public func probeAngleSymmetry() -> [Int]? { nil }
     /// Whether observed frames may go to live learning. The window turns it off while its physics differs from the
     /// scene the model learns, so such frames never enter the model's data unnoticed.
     public func setLearningFromObserved(_ on: Bool) {}

@@ -156,6 +156,16 @@ final class ModelInsightTests: XCTestCase {
 
         XCTAssertEqual(ProbeAngle.wrap(-0.1, symmetry: 4), .pi / 2 - 0.1, accuracy: 1e-6)
         XCTAssertEqual(ProbeAngle.wrap(7, symmetry: 1), 7 - 2 * .pi, accuracy: 1e-5)
+
+        // A read-out fitted for the scene's symmetry is compared; one fitted for another (an older checkpoint, whose
+        // angles repeat with another period) is not, and the table says why.
+        model.angleSymmetry = symmetry
+        var again = try { () -> [String] in v.canvas.textBoxes = []; _ = try v.render(); return v.canvas.textBoxes!.map(\.text) }()
+        XCTAssertTrue(try XCTUnwrap(again.first { $0.hasPrefix("#1  probe") }).hasSuffix("°"), "\(again)")
+        model.angleSymmetry = [0, symmetry[1] == 2 ? 4 : 2]
+        again = try { () -> [String] in v.canvas.textBoxes = []; _ = try v.render(); return v.canvas.textBoxes!.map(\.text) }()
+        XCTAssertFalse(try XCTUnwrap(again.first { $0.hasPrefix("#1  probe") }).contains("°"), "\(again)")
+        XCTAssertTrue(again.contains { $0.hasPrefix("angles not compared: read-out fitted for symmetry 0,") }, "\(again)")
     }
 }
 

@@ -34,6 +34,8 @@ final class ScriptedModel: ViewerModel {
     func probeReadout() -> [SIMD4<Float>]? { readout }
     var angles: [Float?]?
     func probeAngles() -> [Float?]? { angles }
+    var angleSymmetry: [Int]?
+    func probeAngleSymmetry() -> [Int]? { angleSymmetry }
     /// Every switch of live learning's input, in order.
     private(set) var learningSwitches: [Bool] = []
     var learningFromObserved: Bool { learningSwitches.last ?? true }
