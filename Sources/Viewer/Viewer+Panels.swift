@@ -79,11 +79,11 @@ extension Viewer {
         if let r = s.readout {
             let symmetry = s.scene.orientationSymmetry
             // A read-out fitted for another symmetry than the scene's (an older checkpoint) is not compared with the truth.
-            let fitted = s.model?.probeAngleSymmetry(), refitted = fitted != nil && fitted! != symmetry
-            let angles = refitted ? nil : s.readoutAngles
+            let fitted = s.model?.probeAngleSymmetry(), otherSymmetry = fitted.map { $0 != symmetry } ?? false
+            let angles = otherSymmetry ? nil : s.readoutAngles
             let turning = angles?.contains { $0 != nil } ?? false
             rows.append(("PROBE vs TRUE   x, y (m) · vx, vy (m/s)" + (turning ? " · angle" : "") + " · error", Theme.dimText))
-            if refitted, let fitted {
+            if otherSymmetry, let fitted {
                 rows.append(("angles not compared: read-out fitted for symmetry " + fitted.map(String.init).joined(separator: ",")
                              + ", the scene's is " + symmetry.map(String.init).joined(separator: ","), Theme.dimText))
             }

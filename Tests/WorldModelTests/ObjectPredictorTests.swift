@@ -73,12 +73,12 @@ final class ObjectPredictorTests: XCTestCase {
             let current = try (previous * 0.4 + blobs(net, [[(3, 2), (5, 5), (1, 5), (4, 1)]]) * 0.6)
             let (training, fromPredicted) = try Tensor.noGrad {
                 (try net.predict(previous: previous, current: current, actions: nil).scalars,
-                 try net.predictFromPredicted(previous: previous, current: current, actions: nil).scalars)
+                 try net.predict(previous: previous, current: current, actions: nil, fromPredicted: true).scalars)
             }
             let rollout = try net.rollout(previous: previous.scalars, current: current.scalars, actions: [], steps: 2,
                                           info: ToyBounce.modelInfo())
             let second = try Tensor.noGrad {
-                try net.predictFromPredicted(previous: current, current: Tensor(training, shape: current.shape), actions: nil).scalars
+                try net.predict(previous: current, current: Tensor(training, shape: current.shape), actions: nil, fromPredicted: true).scalars
             }
             return (training, fromPredicted, rollout, second)
         }

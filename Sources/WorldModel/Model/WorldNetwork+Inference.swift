@@ -42,9 +42,8 @@ extension WorldNetwork {
             throw TensorError.shapeMismatch(op: "TrainedModel.predict (previous vs current)", lhs: [previous.count], rhs: [current.count])
         }
         return try Tensor.noGrad {
-            let p = try Tensor(previous, shape: [m, d]), c = try Tensor(current, shape: [m, d]), a = try actionTensor(actions, count: m)
-            return try (currentIsPredicted ? predictFromPredicted(previous: p, current: c, actions: a)
-                                           : predict(previous: p, current: c, actions: a)).scalars
+            try predict(previous: Tensor(previous, shape: [m, d]), current: Tensor(current, shape: [m, d]),
+                        actions: actionTensor(actions, count: m), fromPredicted: currentIsPredicted).scalars
         }
     }
 
@@ -60,8 +59,7 @@ extension WorldNetwork {
             for j in 0..<steps {
                 var act = [Float](); act.reserveCapacity(m * a)
                 for i in 0..<m { act += actions[((i * steps + j) * a)..<((i * steps + j) * a + a)] }
-                let a = try actionTensor(act, count: m)
-                let next = try j == 0 ? predict(previous: p, current: c, actions: a) : predictFromPredicted(previous: p, current: c, actions: a)
+                let next = try predict(previous: p, current: c, actions: actionTensor(act, count: m), fromPredicted: j > 0)
                 next.withUnsafeBufferPointer { src in
                     out.withUnsafeMutableBufferPointer { dst in
                         for i in 0..<m { (dst.baseAddress! + (i * steps + j) * d).update(from: src.baseAddress! + i * d, count: d) }

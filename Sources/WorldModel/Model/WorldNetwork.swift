@@ -107,9 +107,11 @@ final class WorldNetwork {
         try predictor.predict(previous: previous, current: current, actions: actions)
     }
 
-    /// ẑ(t+1) outside the training loss when z(t) is itself a prediction (`Predictor.predictFromPredicted`).
-    func predictFromPredicted(previous: Tensor, current: Tensor, actions: Tensor?) throws -> Tensor {
-        try predictor.predictFromPredicted(previous: previous, current: current, actions: actions)
+    /// ẑ(t+1) outside the training loss: with `fromPredicted` (z(t) is itself a prediction) as
+    /// `Predictor.predictFromPredicted` moves it, else as in training.
+    func predict(previous: Tensor, current: Tensor, actions: Tensor?, fromPredicted: Bool) throws -> Tensor {
+        fromPredicted ? try predictor.predictFromPredicted(previous: previous, current: current, actions: actions)
+                      : try predictor.predict(previous: previous, current: current, actions: actions)
     }
 
     /// Probe of normalised positions [M, 2N] from latents [M, D] (`readout`: the fitted read-out).
